@@ -1,0 +1,1 @@
+"""Upstream arXiv: the polite HTTP client and the parsers for its feeds and API."""

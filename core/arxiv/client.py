@@ -1,0 +1,127 @@
+"""The polite arXiv HTTP client.
+
+arXiv's terms of use: at most one request every 3 seconds and one connection at
+a time, a descriptive User-Agent, and patience with 429/503 and HTTP-200
+bodies reading `Rate exceeded.`. One `ArxivClient` per process enforces that;
+coalescing of identical concurrent fetches lives in `core.listings`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+import httpx
+
+from core import __version__
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_COMBINED_ITEMS = 2000  # arXiv caps a combined `a+b+c` listing at this many items
+
+
+class UpstreamError(Exception):
+    """arXiv could not give us a usable answer (after retries)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Fetched:
+    body: bytes
+    etag: str | None
+    not_modified: bool = False
+
+
+class ArxivClient:
+    """Fetches listing feeds, one request at a time, spaced `min_interval` apart."""
+
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+        self.settings = settings
+        self._transport = transport
+        self._lock = asyncio.Lock()
+        self._last_request = 0.0
+        self.requests_made = 0  # for /health and the tests: every HTTP request sent upstream
+
+    @property
+    def user_agent(self) -> str:
+        contact = self.settings.arxiv_contact
+        return f"arxiv-feeds/{__version__} (+{self.settings.project_url}; mailto:{contact})"
+
+    def listing_url(self, categories: Sequence[str]) -> str:
+        return f"{self.settings.arxiv_rss_url.rstrip('/')}/{'+'.join(categories)}"
+
+    async def fetch_listing(self, categories: Sequence[str], etag: str | None = None) -> Fetched:
+        """GET the combined RSS listing for `categories` (conditional when `etag` is known)."""
+        headers = {"If-None-Match": etag} if etag else {}
+        return await self._get(self.listing_url(categories), headers)
+
+    async def query_api(self, params: dict[str, str | int]) -> bytes:
+        """GET export.arxiv.org/api/query with `params` (search_query, id_list, start, max_results)."""
+        return (await self._get(f"{self.settings.arxiv_api_url.rstrip('/')}", {}, params)).body
+
+    async def _get(
+        self, url: str, headers: dict[str, str], params: dict[str, str | int] | None = None
+    ) -> Fetched:
+        s = self.settings
+        headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **headers}
+        deadline = time.monotonic() + s.arxiv_retry_budget
+        delay = max(s.arxiv_min_interval, 0.05)
+        last_error = "no attempt made"
+        last_status: int | None = None
+        async with self._lock:  # one connection at a time from this process
+            async with httpx.AsyncClient(
+                transport=self._transport, timeout=s.arxiv_timeout, follow_redirects=True
+            ) as http:
+                for attempt in range(1, s.arxiv_retries + 2):
+                    await self._wait_turn()
+                    try:
+                        self.requests_made += 1
+                        response = await http.get(url, headers=headers, params=params)
+                    except httpx.HTTPError as exc:
+                        last_error, last_status = f"{type(exc).__name__}: {exc}", None
+                        wait = delay
+                    else:
+                        if response.status_code == 304:
+                            return Fetched(b"", response.headers.get("etag"), not_modified=True)
+                        body = response.content
+                        if response.status_code == 200 and body.strip() != b"Rate exceeded.":
+                            return Fetched(body, response.headers.get("etag"))
+                        last_status = response.status_code
+                        last_error = f"HTTP {response.status_code}" + (
+                            " 'Rate exceeded.'" if body.strip() == b"Rate exceeded." else ""
+                        )
+                        if response.status_code not in RETRY_STATUSES and response.status_code != 200:
+                            raise UpstreamError(f"arXiv answered {last_error} for {url}", last_status)
+                        wait = max(delay, _retry_after(response) or 0.0)
+                    log.warning("arXiv fetch %s failed (%s), attempt %d", url, last_error, attempt)
+                    if attempt > s.arxiv_retries or time.monotonic() + wait > deadline:
+                        break
+                    await asyncio.sleep(wait)
+                    delay *= 2
+        raise UpstreamError(f"arXiv unavailable for {url}: {last_error}", last_status)
+
+    async def _wait_turn(self) -> None:
+        gap = self.settings.arxiv_min_interval - (time.monotonic() - self._last_request)
+        if gap > 0:
+            await asyncio.sleep(gap)
+        self._last_request = time.monotonic()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return min(float(value), 120.0)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return None if parsed is None else min(max(parsed.timestamp() - time.time(), 0.0), 120.0)

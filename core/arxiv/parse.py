@@ -1,0 +1,159 @@
+"""Parse arXiv's RSS 2.0 and Atom listing feeds and its query-API Atom into `Paper`s.
+
+feedparser does the XML; arXiv's abstracts hold literal `<` and `>` (escaped
+in the XML), so HTML sanitising is off and we treat every text as plain text.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import feedparser
+
+from core.papers import ANNOUNCE_TYPES, Paper, detex, split_authors, split_id
+
+_DESCRIPTION_RE = re.compile(
+    r"^\s*arXiv:(?P<ref>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)\Z",
+    re.S,
+)
+
+
+class ParseError(ValueError):
+    """The body is not an arXiv feed we understand (HTML error page, garbage, truncation)."""
+
+
+@dataclass
+class Listing:
+    """What one upstream response held."""
+
+    papers: list[Paper] = field(default_factory=list)
+    build_date: dt.date | None = None  # the announcement day the feed says it is for
+    kind: str = "rss"  # rss | atom | api
+    total_results: int | None = None  # query API only
+
+
+def parse_listing(body: bytes | str) -> Listing:
+    """Parse one upstream body. Raises `ParseError` for anything that is not a usable feed."""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if body.strip() == b"Rate exceeded.":
+        raise ParseError("upstream rate limit: 'Rate exceeded.'")
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    version = parsed.get("version") or ""
+    if not version:
+        raise ParseError(f"not an RSS or Atom feed ({_describe_bozo(parsed)})")
+    if parsed.get("bozo") and not parsed.entries and not _looks_complete(body):
+        raise ParseError(f"malformed feed: {_describe_bozo(parsed)}")
+    feed = parsed.feed
+    is_api = "opensearch_totalresults" in feed
+    listing = Listing(
+        kind="api" if is_api else ("atom" if version.startswith("atom") else "rss"),
+        build_date=_date_of(feed, "published_parsed", "updated_parsed"),
+    )
+    if is_api:
+        listing.total_results = int(feed.get("opensearch_totalresults") or 0)
+        for entry in parsed.entries:
+            if "/api/errors" in (entry.get("id") or ""):
+                raise ParseError(f"arXiv API error: {_clean(entry.get('summary'))}")
+    for entry in parsed.entries:
+        paper = _paper_from_api(entry) if is_api else _paper_from_listing(entry, listing.build_date)
+        if paper is not None:
+            listing.papers.append(paper)
+    if listing.build_date is None and listing.papers and not is_api:
+        listing.build_date = listing.papers[0].announced
+    return listing
+
+
+def _describe_bozo(parsed: Any) -> str:
+    exc = parsed.get("bozo_exception")
+    return f"{type(exc).__name__}: {exc}" if exc else "no feed element"
+
+
+def _looks_complete(body: bytes) -> bool:
+    tail = body.rstrip()[-20:]
+    return tail.endswith(b"</rss>") or tail.endswith(b"</feed>")
+
+
+def _date_of(obj: Any, *keys: str) -> dt.date | None:
+    """A feedparser time struct (UTC) as a date. arXiv dates are midnight US Eastern,
+    which is still the same calendar day in UTC."""
+    for key in keys:
+        value = obj.get(key)
+        if value:
+            return dt.datetime.fromtimestamp(calendar.timegm(value), dt.timezone.utc).date()
+    return None
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _categories(entry: Any) -> list[str]:
+    seen: list[str] = []
+    for tag in entry.get("tags") or []:
+        term = (tag.get("term") or "").strip()
+        if term and term not in seen:
+            seen.append(term)
+    return seen
+
+
+def _paper_from_listing(entry: Any, build_date: dt.date | None) -> Paper | None:
+    """An item of rss.arxiv.org (RSS or Atom flavour)."""
+    description = entry.get("summary") or entry.get("description") or ""
+    match = _DESCRIPTION_RE.match(description)
+    ref = entry.get("id") or entry.get("link") or ""
+    try:
+        arxiv_id, version = split_id(match.group("ref") if match else ref)
+    except ValueError:
+        return None
+    announce = (entry.get("arxiv_announce_type") or (match.group("type") if match else "new")).strip()
+    if announce not in ANNOUNCE_TYPES:
+        announce = "new"
+    abstract = match.group("abstract") if match else description
+    announced = _date_of(entry, "published_parsed", "updated_parsed") or build_date
+    if announced is None:
+        return None
+    return Paper(
+        id=arxiv_id,
+        version=version,
+        title=detex(_clean(entry.get("title"))),
+        abstract=_clean(abstract),
+        authors=split_authors(entry.get("author") or ""),
+        categories=_categories(entry),
+        announce_type=announce,  # type: ignore[arg-type]
+        announced=announced,
+        license=entry.get("rights") or None,
+    )
+
+
+def _paper_from_api(entry: Any) -> Paper | None:
+    """An entry of export.arxiv.org/api/query: one <author> each, explicit primary category."""
+    try:
+        arxiv_id, version = split_id(entry.get("id") or "")
+    except ValueError:
+        return None  # the API's error entries have no arXiv id
+    categories = _categories(entry)
+    primary = (entry.get("arxiv_primary_category") or {}).get("term")
+    if primary:
+        categories = [primary] + [c for c in categories if c != primary]
+    announced = _date_of(entry, "published_parsed", "updated_parsed")
+    if announced is None:
+        return None
+    return Paper(
+        id=arxiv_id,
+        version=version,
+        title=detex(_clean(entry.get("title"))),
+        abstract=_clean(entry.get("summary")),
+        authors=[detex(_clean(a.get("name"))) for a in entry.get("authors") or [] if a.get("name")],
+        categories=categories,
+        announce_type="new" if version == 1 else "replace",
+        announced=announced,
+        comment=_clean(entry.get("arxiv_comment")) or None,
+        journal_ref=_clean(entry.get("arxiv_journal_ref")) or None,
+        doi=_clean(entry.get("arxiv_doi")) or None,
+        license=entry.get("rights") or None,
+    )

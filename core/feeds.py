@@ -1,0 +1,203 @@
+"""From a request's wishes to a ranked list of papers.
+
+`FeedQuery` is the validated query string (ad-hoc feeds, and narrowing of a
+profile feed); `FeedSpec` is the effective feed, built from a profile and/or a
+query, with its matchers compiled once and cached; `build_feed` runs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, Field, TypeAdapter, field_validator
+
+from core.listings import CategoryMeta, Listings
+from core.matching import Hit, Matcher, Scored, Term, parse_query
+from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
+from core.profiles import DEFAULT_TYPES, MAX_DAYS, MAX_ITEMS, Profile, _check_term, validate_categories
+
+Format = Literal["rss", "atom", "json", "md"]
+FORMATS: tuple[str, ...] = ("rss", "atom", "json", "md")
+MAX_QUERY_LENGTH = 1000
+
+
+def _split_list(values: list[str]) -> list[str]:
+    """`cat=cs.AI,cs.LG&cat=stat.ML` -> ["cs.AI", "cs.LG", "stat.ML"]."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+class FeedQuery(BaseModel):
+    """The query parameters of `/feed` and of profile feeds (where they narrow the profile)."""
+
+    cat: list[str] = Field([], description="arXiv categories, comma-separated or repeated")
+    q: str = Field("", max_length=MAX_QUERY_LENGTH, description='terms: "phrase", +required, -excluded, ti:/abs:/au:, term^2')
+    exclude: list[str] = Field([], description="terms that remove a paper")
+    author: list[str] = Field([], description="authors to look for")
+    type: list[AnnounceType] = Field([], description="announce types: new, cross, replace, replace-cross")
+    min_score: float | None = Field(None, ge=0, le=10_000)
+    limit: int | None = Field(None, ge=1, le=MAX_ITEMS)
+    days: int | None = Field(None, ge=1, le=MAX_DAYS)
+    sort: Literal["score", "date"] = "score"
+    format: Format | None = None
+
+    _cat = field_validator("cat")(classmethod(lambda cls, v: validate_categories(_split_list(v)) if v else []))
+
+    @field_validator("exclude", "author")
+    @classmethod
+    def _terms(cls, value: list[str]) -> list[str]:
+        value = _split_list(value)
+        if len(value) > 50:
+            raise ValueError("at most 50 values")
+        return [_check_term(v) for v in value]
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _types(cls, value: list[str]) -> list[str]:
+        types = _split_list(value)
+        for t in types:
+            if t not in ANNOUNCE_TYPES:
+                raise ValueError(f"unknown announce type {t!r}; use {', '.join(ANNOUNCE_TYPES)}")
+        return types
+
+    def query_terms(self) -> list[Term]:
+        terms = parse_query(self.q) if self.q.strip() else []
+        terms += [Term(text=a, field="au") for a in self.author]
+        terms += [Term(text=x, excluded=True) for x in self.exclude]
+        return terms
+
+
+_TERM_LIST = TypeAdapter(list[Term])
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(terms_json: str) -> Matcher:
+    return Matcher(_TERM_LIST.validate_json(terms_json))
+
+
+def _matcher(terms: list[Term]) -> Matcher:
+    """One compiled matcher per distinct term list, shared by every request that uses it."""
+    return _compiled(_TERM_LIST.dump_json(terms).decode())
+
+
+@dataclass
+class FeedSpec:
+    """Everything that decides a feed's items."""
+
+    name: str  # profile name, or "query"
+    title: str
+    description: str
+    categories: list[str]
+    matchers: list[Matcher]
+    types: frozenset[str]
+    min_score: float
+    limit: int
+    days: int
+    sort: str
+    key: str = field(default="")  # identity of the spec, for caches and validators
+
+    @classmethod
+    def from_profile(cls, name: str, profile: Profile, query: FeedQuery | None = None) -> "FeedSpec":
+        query = query or FeedQuery()
+        categories = profile.categories
+        if query.cat:
+            outside = [c for c in query.cat if c not in profile.categories]
+            if outside:
+                raise ValueError(
+                    f"cat: {', '.join(outside)} is not in profile {name!r} ({', '.join(profile.categories)}); "
+                    "use /feed for other categories"
+                )
+            categories = query.cat
+        matchers = [_matcher(profile.terms())]
+        extra = query.query_terms()
+        if extra:
+            matchers.append(_matcher(extra))
+        return cls._make(
+            name=name,
+            title=profile.title or name,
+            description=profile.description or f"arXiv papers in {', '.join(categories)}, filtered and ranked",
+            categories=categories,
+            matchers=matchers,
+            types=query.type or profile.announce_types,
+            min_score=query.min_score if query.min_score is not None else profile.min_score,
+            limit=query.limit or profile.max_items,
+            days=query.days or profile.days,
+            sort=query.sort,
+            raw=(name, profile.model_dump_json(), query.model_dump_json(exclude={"format"})),
+        )
+
+    @classmethod
+    def from_query(cls, query: FeedQuery) -> "FeedSpec":
+        if not query.cat:
+            raise ValueError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
+        label = query.q.strip() or ", ".join(query.author) or "all papers"
+        return cls._make(
+            name="query",
+            title=f"arXiv {'+'.join(query.cat)}: {label}"[:200],
+            description=f"arXiv papers in {', '.join(query.cat)} matching {label}"[:500],
+            categories=query.cat,
+            matchers=[_matcher(query.query_terms())],
+            types=query.type or DEFAULT_TYPES,
+            min_score=query.min_score or 0.0,
+            limit=query.limit or 50,
+            days=query.days or 7,
+            sort=query.sort,
+            raw=("query", query.model_dump_json(exclude={"format"})),
+        )
+
+    @classmethod
+    def _make(cls, *, types: list[str], raw: tuple[str, ...], **kwargs) -> "FeedSpec":
+        key = hashlib.sha256("\x00".join(raw).encode()).hexdigest()[:16]
+        return cls(types=frozenset(types), key=key, **kwargs)
+
+
+@dataclass
+class FeedResult:
+    spec: FeedSpec
+    items: list[Scored]
+    metas: list[CategoryMeta]
+    considered: int  # papers in the window before scoring
+
+    @property
+    def updated(self) -> dt.datetime:
+        """When the data behind this feed last changed (the newest successful fetch)."""
+        stamps = [m.fetched_at for m in self.metas if m.fetched_at]
+        return max(stamps) if stamps else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+    @property
+    def stale(self) -> bool:
+        return any(m.last_error for m in self.metas)
+
+
+def rank(papers: list[Paper], spec: FeedSpec) -> tuple[list[Scored], int]:
+    """Pick each paper's newest wanted occurrence, score it with every matcher, rank, cut."""
+    chosen: dict[str, Paper] = {}
+    for paper in papers:  # newest first
+        if paper.announce_type in spec.types and paper.id not in chosen:
+            chosen[paper.id] = paper
+    ranked: list[Scored] = []
+    for paper in chosen.values():
+        hits: list[Hit] = []
+        for matcher in spec.matchers:
+            scored = matcher.score(paper)
+            if scored is None:
+                break
+            hits += scored.hits
+        else:
+            score = round(sum(h.points for h in hits), 4)
+            if score >= spec.min_score:
+                ranked.append(Scored(paper=paper, score=score, hits=hits))
+    if spec.sort == "date":
+        ranked.sort(key=lambda s: (s.paper.announced, s.score, s.paper.id), reverse=True)
+    else:
+        ranked.sort(key=lambda s: (s.score, s.paper.announced, s.paper.id), reverse=True)
+    return ranked[: spec.limit], len(chosen)
+
+
+async def build_feed(listings: Listings, spec: FeedSpec) -> FeedResult:
+    selection = await listings.select(spec.categories, spec.days)
+    items, considered = rank(selection.papers, spec)
+    return FeedResult(spec=spec, items=items, metas=selection.metas, considered=considered)

@@ -1,0 +1,35 @@
+"""The store interface: bytes in, bytes out, with expiry and set-if-absent."""
+
+from __future__ import annotations
+
+import abc
+
+
+class KVError(Exception):
+    """The store failed (down, timeout, refused). Callers degrade; they never 500."""
+
+
+class KV(abc.ABC):
+    """An async key-value store. TTLs are seconds; `None` keeps the value until deleted."""
+
+    name: str = "kv"
+
+    @abc.abstractmethod
+    async def get(self, key: str) -> bytes | None: ...
+
+    @abc.abstractmethod
+    async def set(self, key: str, value: bytes, ttl: float | None = None) -> None: ...
+
+    @abc.abstractmethod
+    async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        """Set only if absent (a lock); True if this call set it."""
+
+    @abc.abstractmethod
+    async def delete(self, key: str) -> None: ...
+
+    async def ping(self) -> bool:
+        await self.get("__ping__")
+        return True
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,39 @@
+"""A per-process store: for tests, and the last resort when nothing else answers."""
+
+from __future__ import annotations
+
+import time
+
+from core.kv.base import KV
+
+
+class MemoryKV(KV):
+    name = "memory"
+
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[bytes, float | None]] = {}
+
+    def _live(self, key: str) -> bytes | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if expires is not None and expires <= time.monotonic():
+            del self._data[key]
+            return None
+        return value
+
+    async def get(self, key: str) -> bytes | None:
+        return self._live(key)
+
+    async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        self._data[key] = (value, None if ttl is None else time.monotonic() + ttl)
+
+    async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        if self._live(key) is not None:
+            return False
+        await self.set(key, value, ttl)
+        return True
+
+    async def delete(self, key: str) -> None:
+        self._data.pop(key, None)

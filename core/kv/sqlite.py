@@ -1,0 +1,80 @@
+"""The embedded default store: one SQLite file, safe across threads and processes.
+
+WAL mode lets readers and one writer work at once; `add` relies on the primary
+key so two processes racing for a lock cannot both win.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from core.kv.base import KV, KVError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (
+    key TEXT PRIMARY KEY,
+    value BLOB NOT NULL,
+    expires REAL
+)
+"""
+
+
+class SQLiteKV(KV):
+    name = "sqlite"
+
+    def __init__(self, path: Path | str):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._connect() as db:
+            db.execute(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    def _run(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        try:
+            return self._connect().execute(sql, args)
+        except sqlite3.Error as exc:
+            raise KVError(f"sqlite {self.path}: {exc}") from exc
+
+    async def get(self, key: str) -> bytes | None:
+        row = self._run("SELECT value, expires FROM kv WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        if row[1] is not None and row[1] <= time.time():
+            self._run("DELETE FROM kv WHERE key = ? AND expires <= ?", (key, time.time()))
+            return None
+        return bytes(row[0])
+
+    async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        expires = None if ttl is None else time.time() + ttl
+        self._run("INSERT OR REPLACE INTO kv (key, value, expires) VALUES (?, ?, ?)", (key, value, expires))
+
+    async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        now = time.time()
+        self._run("DELETE FROM kv WHERE key = ? AND expires IS NOT NULL AND expires <= ?", (key, now))
+        cursor = self._run(
+            "INSERT OR IGNORE INTO kv (key, value, expires) VALUES (?, ?, ?)",
+            (key, value, None if ttl is None else now + ttl),
+        )
+        return cursor.rowcount == 1
+
+    async def delete(self, key: str) -> None:
+        self._run("DELETE FROM kv WHERE key = ?", (key,))
+
+    async def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None

@@ -1,0 +1,33 @@
+"""Feed renderers, one module per format, all taking a `FeedDocument`.
+
+`render(doc, fmt)` returns the body bytes; `MEDIA_TYPES` the Content-Type each
+format must be served with (readers refuse or mis-decode `text/plain`).
+"""
+
+from __future__ import annotations
+
+from core.render.document import FeedDocument
+
+
+def render(doc: FeedDocument, fmt: str) -> bytes:
+    if fmt == "rss":
+        from core.render.rss import render_rss as renderer
+    elif fmt == "atom":
+        from core.render.atom import render_atom as renderer
+    elif fmt == "json":
+        from core.render.jsonfeed import render_jsonfeed as renderer
+    elif fmt == "md":
+        from core.render.markdown import render_markdown as renderer
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+    return renderer(doc)
+
+
+MEDIA_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+}
+
+__all__ = ["FeedDocument", "MEDIA_TYPES", "render"]

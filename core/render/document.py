@@ -1,0 +1,66 @@
+"""What every renderer needs, and the HTML body shared by RSS, Atom and JSON Feed items."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from html import escape
+
+from core import __version__
+from core.matching import Scored
+from core.papers import Paper
+from core.schedule import EASTERN
+from core.taxonomy import category_name
+
+GENERATOR = f"arxiv-feeds {__version__}"
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Drop characters XML 1.0 cannot carry (upstream data is not trusted to be clean)."""
+    return _CONTROL_RE.sub("", text)
+
+
+@dataclass
+class FeedDocument:
+    title: str
+    description: str
+    self_url: str  # the URL being served, absolute
+    home_url: str  # a human page for the feed
+    feed_id: str  # stable identity (does not change with query-string order)
+    updated: dt.datetime
+    items: list[Scored]
+    ttl_minutes: int = 60
+
+
+def announced_at(paper: Paper) -> dt.datetime:
+    """arXiv dates a listing at midnight US Eastern of its day."""
+    return dt.datetime.combine(paper.announced, dt.time(0), EASTERN)
+
+
+def item_html(item: Scored) -> str:
+    """The item body: every author (most readers show one), categories, score, abstract, links."""
+    paper = item.paper
+    cats = ", ".join(
+        f"{escape(c)}{' (primary)' if i == 0 else ''}" for i, c in enumerate(paper.categories)
+    )
+    parts = [
+        f"<p><b>Authors:</b> {escape(', '.join(paper.authors)) or 'unknown'}</p>",
+        f"<p><b>Categories:</b> {cats} &#183; <b>Announce type:</b> {escape(paper.announce_type)}"
+        f" &#183; arXiv:{escape(paper.id)}v{paper.version}</p>",
+        f"<p><b>Score {item.score:g}:</b> {escape(item.explanation)}</p>",
+        f"<p>{escape(paper.abstract)}</p>",
+    ]
+    extra = [x for x in (paper.comment and f"Comments: {paper.comment}", paper.journal_ref and f"Journal: {paper.journal_ref}") if x]
+    if extra:
+        parts.append(f"<p>{escape(' · '.join(extra))}</p>")
+    parts.append(
+        f'<p><a href="{escape(paper.abs_url)}">Abstract page</a> &#183; '
+        f'<a href="{escape(paper.pdf_url)}">PDF</a></p>'
+    )
+    return xml_safe("\n".join(parts))
+
+
+def category_label(category: str) -> str:
+    return category_name(category)

@@ -1,0 +1,47 @@
+"""JSON Feed 1.1. Scores and explanations travel in an `_arxiv_feeds` extension object."""
+
+from __future__ import annotations
+
+import json
+
+from core.render.document import FeedDocument, announced_at, item_html
+
+
+def render_jsonfeed(doc: FeedDocument) -> bytes:
+    items = []
+    for item in doc.items:
+        paper = item.paper
+        items.append(
+            {
+                "id": paper.abs_url,
+                "url": paper.abs_url,
+                "external_url": paper.pdf_url,
+                "title": paper.title,
+                "content_html": item_html(item),
+                "summary": paper.abstract,
+                "date_published": announced_at(paper).isoformat(),
+                "authors": [{"name": name} for name in paper.authors],
+                "tags": paper.categories,
+                "language": "en",
+                "_arxiv_feeds": {
+                    "arxiv_id": paper.id,
+                    "version": paper.version,
+                    "announce_type": paper.announce_type,
+                    "primary_category": paper.primary_category,
+                    "pdf_url": paper.pdf_url,
+                    "score": item.score,
+                    "explanation": item.explanation,
+                    "hits": [hit.model_dump() for hit in item.hits],
+                },
+            }
+        )
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": doc.title,
+        "home_page_url": doc.home_url,
+        "feed_url": doc.self_url,
+        "description": doc.description,
+        "language": "en",
+        "items": items,
+    }
+    return json.dumps(feed, ensure_ascii=False, indent=1).encode("utf-8")

@@ -1,0 +1,40 @@
+"""RSS 2.0 through feedgen, shaped for what real readers accept.
+
+One `dc:creator` per author (several `<author>` per item is an error, and RSS
+`<author>` wants an e-mail); the PDF link goes in the body, never as a second
+link; GUID is the unversioned abs URL so a paper keeps it across versions.
+"""
+
+from __future__ import annotations
+
+from feedgen.feed import FeedGenerator
+
+from core.render.document import GENERATOR, FeedDocument, announced_at, item_html, xml_safe
+
+
+def render_rss(doc: FeedDocument) -> bytes:
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.title(xml_safe(doc.title))
+    fg.link(href=doc.home_url, rel="alternate")
+    fg.link(href=doc.self_url, rel="self")
+    fg.description(xml_safe(doc.description) or doc.title)
+    fg.language("en")
+    fg.lastBuildDate(doc.updated)
+    fg.pubDate(doc.updated)
+    fg.generator(GENERATOR, uri=None)
+    fg.docs("https://www.rssboard.org/rss-specification")
+    fg.ttl(doc.ttl_minutes)
+    for item in doc.items:
+        paper = item.paper
+        entry = fg.add_entry(order="append")
+        entry.title(xml_safe(paper.title))
+        entry.link(href=paper.abs_url)
+        entry.guid(paper.abs_url, permalink=True)
+        entry.description(item_html(item))
+        entry.pubDate(announced_at(paper))
+        for category in paper.categories:
+            entry.category(term=category)
+        for author in paper.authors:
+            entry.dc.dc_creator(xml_safe(author), replace=False)
+    return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)

@@ -1,0 +1,79 @@
+"""Build the ASGI app. Errors become 4xx/503 JSON with a message, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core import __version__
+from core.kv import KV
+from core.listings import UpstreamUnavailable
+from core.profiles import Config
+from core.service import FeedService
+from core.settings import Settings
+from core.web import admin, feeds, pages
+from core.web.feeds import NotFound
+from core.web.params import BadRequest, describe
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    config: Config | None = None,
+    kv: KV | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """The app with its service built now, so a bad config.json fails at start-up."""
+    settings = settings or Settings.from_env()
+    service = FeedService(settings, config=config, kv=kv, transport=transport)
+    app = FastAPI(
+        title="arxiv-feeds",
+        version=__version__,
+        description="Personal, filtered, ranked RSS/Atom/JSON feeds of arXiv.",
+    )
+    app.state.service = service
+    app.include_router(pages.router)
+    app.include_router(feeds.router)
+    app.include_router(admin.router)
+    _install_error_handlers(app)
+    return app
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BadRequest)
+    async def bad_request(request: Request, exc: BadRequest) -> JSONResponse:
+        return _error(400, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(400, describe(exc))  # type: ignore[arg-type]
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return _error(404, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404:
+            message = f"no such page: {request.url.path} (see / for the feeds, /docs for the API)"
+        return _error(exc.status_code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(UpstreamUnavailable)
+    async def upstream(request: Request, exc: UpstreamUnavailable) -> JSONResponse:
+        return _error(503, f"{exc}; try again in a few minutes", {"Retry-After": "300"})
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error for %s", request.url.path)
+        return _error(500, "internal error; it has been logged")

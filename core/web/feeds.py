@@ -1,0 +1,127 @@
+"""Feed routes: profile feeds, ad-hoc query feeds, and the old bot's `/rss` URLs."""
+
+from __future__ import annotations
+
+import email.utils
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from core.feeds import FORMATS, FeedQuery, FeedSpec
+from core.profiles import Profile
+from core.service import FeedService, RenderedFeed
+from core.taxonomy import normalize_category
+from core.web.params import BadRequest, feed_query
+
+router = APIRouter(tags=["feeds"])
+
+
+class NotFound(LookupError):
+    """Becomes HTTP 404 with this message."""
+
+
+def _service(request: Request) -> FeedService:
+    return request.app.state.service
+
+
+def base_url(request: Request) -> str:
+    configured = _service(request).settings.public_base_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def served_url(request: Request) -> str:
+    """The absolute URL being served, as a reader subscribed to it (rel="self")."""
+    url = base_url(request) + request.url.path
+    return url + (f"?{request.url.query}" if request.url.query else "")
+
+
+async def _respond(request: Request, spec: FeedSpec, fmt: str) -> Response:
+    service = _service(request)
+    feed = await service.rendered(spec, fmt, served_url(request), base_url(request))
+    return feed_response(request, feed)
+
+
+def feed_response(request: Request, feed: RenderedFeed) -> Response:
+    headers = {
+        "ETag": feed.etag,
+        "Last-Modified": email.utils.format_datetime(feed.last_modified, usegmt=True),
+        "X-Items": str(feed.item_count),
+    }
+    if feed.stale:
+        headers["Warning"] = '110 - "Response is Stale"'
+    if _not_modified(request, feed):
+        return Response(status_code=304, headers=headers)
+    return Response(content=feed.body, media_type=feed.media_type, headers=headers)
+
+
+def _not_modified(request: Request, feed: RenderedFeed) -> bool:
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        return "*" in tags or feed.etag in tags
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            parsed = email.utils.parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+        if parsed is not None and parsed.tzinfo is not None:
+            return feed.last_modified.replace(microsecond=0) <= parsed
+    return False
+
+
+def _profile(request: Request, name: str) -> Profile:
+    profiles = _service(request).config.profiles
+    if name not in profiles:
+        raise NotFound(f"no profile {name!r}; profiles: {', '.join(sorted(profiles))}")
+    return profiles[name]
+
+
+@router.get("/feeds/{filename}", summary="A profile's feed: /feeds/NAME.rss|.atom|.json|.md")
+async def profile_feed(request: Request, filename: str) -> Response:
+    name, dot, fmt = filename.rpartition(".")
+    if not dot or fmt not in FORMATS:
+        raise NotFound(f"use /feeds/NAME.rss, .atom, .json or .md (got {filename!r})")
+    query = feed_query(request)
+    try:
+        spec = FeedSpec.from_profile(name, _profile(request, name), query)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    return await _respond(request, spec, fmt)
+
+
+@router.get("/feed", summary="An ad-hoc feed from the query string alone")
+async def query_feed(request: Request) -> Response:
+    query = feed_query(request)
+    try:
+        spec = FeedSpec.from_query(query)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    return await _respond(request, spec, query.format or "rss")
+
+
+@router.get("/rss", summary="The default profile as RSS (the old bot's URL)")
+async def default_rss(request: Request) -> Response:
+    config = _service(request).config
+    query = feed_query(request)
+    try:
+        spec = FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    return await _respond(request, spec, query.format or "rss")
+
+
+@router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)")
+async def category_rss(request: Request, category: str) -> Response:
+    canonical = normalize_category(category)
+    if canonical is None:
+        raise NotFound(f"unknown arXiv category {category!r} (examples: cs.LG, math.AG, hep-th)")
+    config = _service(request).config
+    profile = config.profiles[config.default_name]
+    narrowed = profile.model_copy(update={"categories": [canonical], "title": f"{profile.title or config.default_name} — {canonical}"})
+    query = feed_query(request)
+    try:
+        spec = FeedSpec.from_profile(config.default_name, narrowed, query)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    return await _respond(request, spec, query.format or "rss")

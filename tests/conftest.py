@@ -1,0 +1,121 @@
+"""Shared fixtures: a fake arXiv and the real app served by uvicorn, both on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from core.kv.memory import MemoryKV
+from core.profiles import Config, parse_config
+from core.settings import Settings
+from core.web import create_app
+from tests.fakearxiv import FakeArxiv
+
+TEST_CONFIG = {
+    "profiles": {
+        "llm": {
+            "title": "LLM papers",
+            "categories": ["cs.AI", "cs.CL", "cs.LG"],
+            "keywords": [{"term": "large language model", "weight": 2, "aliases": ["LLM"]}, "agent", "reasoning"],
+            "exclude": ["survey"],
+        },
+        "vision": {
+            "title": "Vision",
+            "categories": ["cs.CV"],
+            "keywords": [{"term": "diffusion", "weight": 2}, "gaussian splatting", "segmentation"],
+            "max_items": 40,
+        },
+    }
+}
+
+
+@pytest.fixture
+def fake_arxiv() -> Iterator[FakeArxiv]:
+    fake = FakeArxiv().start()
+    fake.serve_day("rss_cs.AI_2026-04-27_trimmed3.xml", "rss_cs.CL_2026-04-27_trimmed3.xml", "rss_cs.LG_2026-04-27_trimmed3.xml")
+    yield fake
+    fake.stop()
+
+
+def make_settings(fake: FakeArxiv, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "arxiv_rss_url": f"{fake.url}/rss",
+        "arxiv_min_interval": 0.05,
+        "arxiv_retries": 2,
+        "arxiv_retry_budget": 5.0,
+        "arxiv_timeout": 5.0,
+        "kv_backend": "memory",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(app, port: int | None = None) -> Iterator[str]:
+    """Run `app` with uvicorn in a thread; yield its base URL."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+class App:
+    """The running app plus what the tests need to poke at."""
+
+    def __init__(self, url: str, app, fake: FakeArxiv):
+        self.url = url
+        self.app = app
+        self.fake = fake
+        self.http = httpx.Client(base_url=url, timeout=30)
+
+    @property
+    def service(self):
+        return self.app.state.service
+
+    def get(self, path: str, **kwargs) -> httpx.Response:
+        return self.http.get(path, **kwargs)
+
+
+@contextmanager
+def running_app(fake: FakeArxiv, config: dict | Config | None = None, kv=None, **overrides) -> Iterator[App]:
+    cfg = config if isinstance(config, Config) else parse_config(config or TEST_CONFIG)
+    app = create_app(make_settings(fake, **overrides), config=cfg, kv=kv or MemoryKV())
+    with serve(app) as url:
+        client = App(url, app, fake)
+        try:
+            yield client
+        finally:
+            client.http.close()
+
+
+@pytest.fixture
+def app(fake_arxiv: FakeArxiv) -> Iterator[App]:
+    with running_app(fake_arxiv) as running:
+        yield running
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
