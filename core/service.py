@@ -7,6 +7,7 @@ so repeated polls neither re-score nor re-render.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -67,10 +68,11 @@ class FeedService:
         self.seen_categories.update(spec.categories)
         metas = await self.listings.ensure(spec.categories)
         key = (spec.key, fmt, self_url, _data_version(metas))
+        stale = any(m.last_error for m in metas)
         cached = self._rendered.get(key)
         if cached is not None:
             self._rendered.move_to_end(key)
-            return cached
+            return dataclasses.replace(cached, stale=stale)
         items, considered = rank(await self.listings.papers(metas, spec.days), spec)
         result = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
         fresh_until = min((m.fresh_until for m in metas if m.fresh_until), default=next_rebuild(utcnow()))

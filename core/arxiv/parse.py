@@ -46,8 +46,9 @@ def parse_listing(body: bytes | str) -> Listing:
     version = parsed.get("version") or ""
     if not version:
         raise ParseError(f"not an RSS or Atom feed ({_describe_bozo(parsed)})")
-    if parsed.get("bozo") and not parsed.entries and not _looks_complete(body):
-        raise ParseError(f"malformed feed: {_describe_bozo(parsed)}")
+    if parsed.get("bozo") and not _looks_complete(body):
+        # A cut-off body parses into a partial list; storing it would replace a good day.
+        raise ParseError(f"truncated or malformed feed: {_describe_bozo(parsed)}")
     feed = parsed.feed
     is_api = "opensearch_totalresults" in feed
     listing = Listing(

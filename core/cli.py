@@ -1,0 +1,90 @@
+"""`python -m core ...`: serve locally, print a feed or digest, refresh listings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from core.feeds import FORMATS, FeedQuery, FeedSpec
+from core.listings import UpstreamUnavailable
+from core.profiles import ConfigError
+from core.service import FeedService
+from core.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="arxiv-feeds: filtered, ranked arXiv feeds")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the feeds over HTTP (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--reload", action="store_true", help="restart on code changes")
+
+    feed = commands.add_parser("feed", help="print a profile's feed or digest to stdout")
+    feed.add_argument("profile", help="profile name from config.json")
+    feed.add_argument("--format", choices=FORMATS, default="md")
+    feed.add_argument("--days", type=int, help="days of announcements to include")
+    feed.add_argument("--limit", type=int, help="at most this many items")
+    feed.add_argument("--base-url", default=None, help="absolute URL the feed's links use (default PUBLIC_BASE_URL or http://127.0.0.1:8000)")
+
+    commands.add_parser("refresh", help="fetch every profile's categories that are due")
+    commands.add_parser("profiles", help="list the configured profiles")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        import uvicorn
+
+        uvicorn.run("api.index:app", host=args.host, port=args.port, reload=args.reload, proxy_headers=True)
+        return 0
+    try:
+        service = FeedService(Settings.from_env())
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_run(args, service))
+    finally:
+        asyncio.run(service.close())
+
+
+async def _run(args: argparse.Namespace, service: FeedService) -> int:
+    config = service.config
+    if args.command == "profiles":
+        for name, profile in config.profiles.items():
+            print(f"{name}\t{profile.title or name}\t{','.join(profile.categories)}")
+        return 0
+    if args.command == "refresh":
+        categories = sorted({c for p in config.profiles.values() for c in p.categories})
+        total = len(categories)
+        for done, category in enumerate(categories, 1):
+            await service.listings.refresh([category])
+            meta = await service.listings.meta(category)
+            state = f"error: {meta.last_error}" if meta.last_error else f"latest {meta.days[0] if meta.days else 'none'}"
+            print(f"[{done}/{total}] {category}: {state}", file=sys.stderr)
+        return 0
+    if args.profile not in config.profiles:
+        print(f"error: no profile {args.profile!r}; profiles: {', '.join(config.profiles)}", file=sys.stderr)
+        return 2
+    try:
+        query = FeedQuery(days=args.days, limit=args.limit)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    spec = FeedSpec.from_profile(args.profile, config.profiles[args.profile], query)
+    base = (args.base_url or service.settings.public_base_url or "http://127.0.0.1:8000").rstrip("/")
+    try:
+        feed = await service.rendered(spec, args.format, f"{base}/feeds/{args.profile}.{args.format}", base)
+    except UpstreamUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.buffer.write(feed.body)
+    if not feed.body.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+    return 0

@@ -1,0 +1,132 @@
+"""Word-boundary matching, scoring, explanations, and the `q` grammar."""
+
+import datetime as dt
+
+import pytest
+
+from core.matching import Matcher, QueryError, Term, parse_query
+from core.papers import Paper
+
+
+def paper(title: str, abstract: str = "", authors: tuple[str, ...] = ()) -> Paper:
+    return Paper(id="2604.00001", title=title, abstract=abstract, authors=list(authors),
+                 categories=["cs.LG"], announced=dt.date(2026, 4, 21))
+
+
+def matches(term: str, text: str) -> bool:
+    return Matcher([Term(text=term)]).score(paper(text)) is not None
+
+
+@pytest.mark.parametrize("text", ["A world model", "Optimal control of robots", "Curling", "URLs"])
+def test_short_acronym_does_not_match_inside_words(text):
+    assert not matches("RL", text)
+
+
+@pytest.mark.parametrize("text", ["Offline RL at scale", "RL-based tuning", "(RL)", "Deep rl agents"])
+def test_short_acronym_matches_as_a_word(text):
+    assert matches("RL", text)
+
+
+@pytest.mark.parametrize(
+    "term,text",
+    [("LLM", "LLMs as judges"), ("MoE", "Scaling MoEs"), ("mixture of experts", "Sparse Mixture-of-Experts layers"),
+     ("Mixture-of-Experts", "a mixture of experts"), ("pre-training", "Pretraining at scale"),
+     ("diffusion model", "Diffusion Models beat GANs"), ("policy", "Learning policies"),
+     ("LLMs", "An LLM for code"), ("large  language model", "large language models")],
+)
+def test_plurals_hyphens_and_spacing_are_tolerated(term, text):
+    assert matches(term, text)
+
+
+@pytest.mark.parametrize("term,text", [("MoE", "Moebius strips"), ("LLM", "LLMOps"), ("agent", "reagents")])
+def test_no_prefix_or_suffix_matches(term, text):
+    assert not matches(term, text)
+
+
+def test_a_term_counts_once_however_many_case_variants_are_listed():
+    matcher = Matcher([Term(text="LLM"), Term(text="llm"), Term(text="LLMs")])
+    scored = matcher.score(paper("LLMs for code", "We train an LLM."))
+    assert scored is not None
+    assert scored.score == 3.0  # title 2 + abstract 1, once
+    assert len(scored.hits) == 2
+
+
+def test_title_matches_weigh_more_than_abstract_matches():
+    matcher = Matcher([Term(text="diffusion")])
+    in_title = matcher.score(paper("Diffusion for video", "We study video."))
+    in_abstract = matcher.score(paper("Video generation", "We use diffusion."))
+    assert in_title.score > in_abstract.score > 0
+
+
+def test_weights_and_aliases():
+    matcher = Matcher([Term(text="large language model", weight=2, aliases=["LLM"])])
+    scored = matcher.score(paper("An LLM study", "large language models are big"))
+    assert scored.score == 6.0
+    assert scored.matched_terms == ["large language model"]
+
+
+def test_followed_author_adds_a_bonus_and_ignores_accents():
+    matcher = Matcher([Term(text="diffusion"), Term(text="Jorg Deigmoller", field="au")])
+    with_author = matcher.score(paper("Diffusion", authors=("Jörg Deigmöller", "B. Other")))
+    without = matcher.score(paper("Diffusion", authors=("B. Other",)))
+    assert with_author.score > without.score
+    assert any(h.field == "authors" for h in with_author.hits)
+
+
+def test_exclude_terms_remove_a_paper():
+    matcher = Matcher([Term(text="LLM"), Term(text="survey", excluded=True)])
+    assert matcher.score(paper("A survey of LLMs")) is None
+    assert matcher.score(paper("LLMs for code")) is not None
+
+
+def test_paper_matching_no_term_is_dropped_and_no_terms_keeps_everything():
+    assert Matcher([Term(text="LLM")]).score(paper("Graph theory")) is None
+    scored = Matcher([]).score(paper("Graph theory"))
+    assert scored is not None and scored.score == 0
+
+
+def test_explanation_says_which_term_matched_where_and_what_it_added():
+    scored = Matcher([Term(text="agent", weight=1.5)]).score(paper("Agents", "An agent that plans."))
+    assert scored.explanation == "score 4.5 = agent in title +3, agent in abstract +1.5"
+
+
+def test_overlapping_terms_both_count():
+    matcher = Matcher([Term(text="language model"), Term(text="large language model", weight=2)])
+    scored = matcher.score(paper("A large language model"))
+    assert set(scored.matched_terms) == {"language model", "large language model"}
+
+
+# --- q grammar ---------------------------------------------------------------
+
+def test_query_grammar_reads_every_construct():
+    terms = parse_query('+ti:"diffusion model"^2, -survey au:hinton LLM abs:video')
+    assert [(t.text, t.field, t.weight, t.required, t.excluded) for t in terms] == [
+        ("diffusion model", "ti", 2.0, True, False),
+        ("survey", "any", 1.0, False, True),
+        ("hinton", "au", 1.0, False, False),
+        ("LLM", "any", 1.0, False, False),
+        ("video", "abs", 1.0, False, False),
+    ]
+
+
+def test_required_and_field_restricted_terms_filter():
+    matcher = Matcher(parse_query('+ti:diffusion video'))
+    assert matcher.score(paper("Video models", "diffusion inside")) is None  # diffusion not in title
+    assert matcher.score(paper("Diffusion", "video")) is not None
+
+
+@pytest.mark.parametrize(
+    "q,message",
+    [('"open phrase', "unbalanced"), ("x^abc", "must be a number"), ("x^0", "above 0"), ("+", "no word"),
+     ('ti:""', "no word"), ("a" * 101, "at most 100"), (" ".join(f"t{i}" for i in range(51)), "at most 50 terms"),
+     ('"a"b', "space or comma")],
+)
+def test_bad_queries_say_what_to_fix(q, message):
+    with pytest.raises(QueryError, match=message):
+        parse_query(q)
+
+
+def test_hostile_terms_are_literal_not_regex():
+    assert not matches("a.*", "abc")
+    assert matches("C++", "Fast C++ kernels")
+    assert not matches("(a+)+$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!")
