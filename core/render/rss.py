@@ -16,8 +16,10 @@ def render_rss(doc: FeedDocument) -> bytes:
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.title(xml_safe(doc.title))
-    fg.link(href=doc.home_url, rel="alternate")
+    # feedgen 1.0 writes the channel <link> from the *last* link added: the site
+    # (RSS 2.0: "the URL to the HTML website") must come after the self link.
     fg.link(href=doc.self_url, rel="self")
+    fg.link(href=doc.home_url, rel="alternate")
     fg.description(xml_safe(doc.description) or doc.title)
     fg.language("en")
     fg.lastBuildDate(doc.updated)
