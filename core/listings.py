@@ -152,7 +152,11 @@ class Listings:
             for category in mine:
                 self._inflight[category] = future
             try:
-                await self._fetch_groups(mine)
+                # Another reader may have finished this fetch while we read the metadata.
+                now = self.now()
+                still_due = [c for c in mine if self._due(await self.meta(c), now)]
+                if still_due:
+                    await self._fetch_groups(still_due)
             finally:
                 for category in mine:
                     self._inflight.pop(category, None)
@@ -189,7 +193,8 @@ class Listings:
         fetched = await self.client.fetch_listing(group, etag=etag)
         if fetched.not_modified:
             return None, etag
-        return parse_listing(fetched.body), fetched.etag
+        # Parsing a 500-item day takes most of a second: keep the event loop serving others.
+        return await asyncio.to_thread(parse_listing, fetched.body), fetched.etag
 
     @staticmethod
     def _split(group: Iterable[str], papers: list[Paper]) -> dict[str, dict[dt.date, list[Paper]]]:

@@ -64,7 +64,7 @@ def render_atom(doc: FeedDocument) -> bytes:
         entry.id(paper.abs_url)
         entry.title(xml_safe(paper.title))
         entry.link(href=paper.abs_url, rel="alternate", type="text/html")
-        entry.pdflink.href = paper.pdf_url
+        entry.link(href=paper.pdf_url, rel='related', type='application/pdf')
         entry.published(announced_at(paper))
         entry.updated(announced_at(paper))
         for author in paper.authors:

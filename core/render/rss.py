@@ -38,5 +38,5 @@ def render_rss(doc: FeedDocument) -> bytes:
         for category in paper.categories:
             entry.category(term=category)
         for author in paper.authors:
-            entry.dc.dc_creator(xml_safe(author), replace=False); entry.author({'name': author, 'email': 'x@example.org'})
+            entry.dc.dc_creator(xml_safe(author), replace=False)
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
