@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -34,6 +35,11 @@ _PREFIX = "listing:v1"
 ERROR_BACKOFF = (dt.timedelta(minutes=2), dt.timedelta(hours=1))  # first, cap
 STALE_BATCH_RECHECK = dt.timedelta(hours=1)  # arXiv served yesterday's list on a weekday
 MAX_CATEGORIES_PER_REQUEST = 20
+LOCK_WAIT_S = 8.0  # how long a request waits for another instance's fetch before serving what is stored
+
+
+def _batch_hash(papers: list[Paper]) -> str:
+    return hashlib.sha256(" ".join(sorted(f"{p.id}v{p.version}" for p in papers)).encode()).hexdigest()[:16]
 
 
 class UpstreamUnavailable(Exception):
@@ -49,6 +55,7 @@ class CategoryMeta(BaseModel):
     fresh_until: dt.datetime | None = None
     fetched_at: dt.datetime | None = None  # last time a non-empty listing was stored
     etag: str | None = None
+    day_hashes: dict[str, str] = {}  # day -> hash of its (id, version) set: "changed" means this changed
     last_error: str | None = None
     last_error_at: dt.datetime | None = None
     failures: int = 0
@@ -80,7 +87,6 @@ class Listings:
         self.settings = settings
         self.now = now
         self._inflight: dict[str, asyncio.Future[None]] = {}
-        self._memory: dict[str, bytes] = {}  # keeps serving when the store fails
         self._decoded: dict[tuple[str, bytes], list[Paper]] = {}
 
     # --- public --------------------------------------------------------
@@ -102,9 +108,12 @@ class Listings:
         if due:
             await self._refresh(due)
             metas = [await self.meta(c) for c in categories]
-        if not any(m.days for m in metas) and any(m.last_error for m in metas):
-            errors = "; ".join(sorted({m.last_error for m in metas if m.last_error}))
-            raise UpstreamUnavailable(f"arXiv could not be reached and nothing is stored yet ({errors})")
+        if not any(m.days for m in metas):
+            if any(m.last_error for m in metas):
+                errors = "; ".join(sorted({m.last_error for m in metas if m.last_error}))
+                raise UpstreamUnavailable(f"arXiv could not be reached and nothing is stored yet ({errors})")
+            if any(self._due(m, now) for m in metas):
+                raise UpstreamUnavailable("these categories are being fetched by another instance")
         return metas
 
     async def papers(self, metas: Sequence[CategoryMeta], days: int) -> list[Paper]:
@@ -156,13 +165,45 @@ class Listings:
                 now = self.now()
                 still_due = [c for c in mine if self._due(await self.meta(c), now)]
                 if still_due:
-                    await self._fetch_groups(still_due)
+                    await self._fetch_claimed(still_due)
             finally:
                 for category in mine:
                     self._inflight.pop(category, None)
                 future.set_result(None)
         if waiting:
             await asyncio.gather(*waiting)
+
+    async def _fetch_claimed(self, categories: list[str]) -> None:
+        """Fetch the categories whose lock this instance wins; wait a little for the others.
+
+        The lock lives in the shared store, so concurrent cold instances make one
+        upstream request between them; the losers wait briefly for the winner's
+        result and otherwise serve what is stored.
+        """
+        lock_ttl = self.settings.arxiv_retry_budget + 2 * self.settings.arxiv_timeout + 10
+        claimed, elsewhere = [], []
+        for category in categories:
+            if await self._add(f"{_PREFIX}:{category}:lock", b"1", lock_ttl):
+                claimed.append(category)
+            else:
+                elsewhere.append(category)
+        try:
+            if claimed:
+                await self._fetch_groups(claimed)
+        finally:
+            for category in claimed:
+                await self._delete(f"{_PREFIX}:{category}:lock")
+        if elsewhere:
+            await self._wait_for_others(elsewhere)
+
+    async def _wait_for_others(self, categories: list[str]) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LOCK_WAIT_S
+        pending = list(categories)
+        while pending and loop.time() < deadline:
+            await asyncio.sleep(0.2)
+            now = self.now()
+            pending = [c for c in pending if self._due(await self.meta(c), now)]
 
     async def _fetch_groups(self, categories: Sequence[str]) -> None:
         groups = [
@@ -224,13 +265,20 @@ class Listings:
         ttl = (keep + 2) * 86400
         for category in group:
             meta = await self.meta(category)
+            changed = False
             for day, papers in batches.get(category, {}).items():
+                digest = _batch_hash(papers)
+                if day in meta.days and meta.day_hashes.get(day.isoformat()) == digest:
+                    continue  # the same papers again (arXiv's ETag changes on every rebuild)
                 body = json.dumps([p.model_dump(mode="json") for p in papers]).encode()
                 await self._set(f"{_PREFIX}:{category}:{day.isoformat()}", body, ttl)
+                meta.day_hashes[day.isoformat()] = digest
                 if day not in meta.days:
                     meta.days.append(day)
+                changed = True
             meta.days = sorted(meta.days, reverse=True)[:keep]
-            if batches.get(category):
+            meta.day_hashes = {d: h for d, h in meta.day_hashes.items() if d in {x.isoformat() for x in meta.days}}
+            if changed:
                 meta.fetched_at = now
             meta.checked_at = now
             meta.fresh_until = fresh_until
@@ -272,16 +320,27 @@ class Listings:
             self._decoded[cache_key] = papers
         return papers
 
+    async def _add(self, key: str, value: bytes, ttl: float) -> bool:
+        try:
+            return await self.kv.add(key, value, ttl)
+        except KVError as exc:
+            log.error("store lock failed for %s: %s; fetching without it", key, exc)
+            return True
+
+    async def _delete(self, key: str) -> None:
+        try:
+            await self.kv.delete(key)
+        except KVError as exc:
+            log.error("store delete failed for %s: %s", key, exc)
+
     async def _get(self, key: str) -> bytes | None:
         try:
-            value = await self.kv.get(key)
-        except KVError as exc:
+            return await self.kv.get(key)
+        except KVError as exc:  # a bare store without ResilientKV around it
             log.error("store read failed for %s: %s", key, exc)
-            return self._memory.get(key)
-        return value if value is not None else self._memory.get(key)
+            return None
 
     async def _set(self, key: str, value: bytes, ttl: float | None) -> None:
-        self._memory[key] = value
         try:
             await self.kv.set(key, value, ttl)
         except KVError as exc:

@@ -19,6 +19,7 @@ import httpx
 from core.arxiv.client import ArxivClient
 from core.feeds import FeedResult, FeedSpec, rank
 from core.kv import KV, open_store
+from core.kv.resilient import ResilientKV
 from core.listings import CategoryMeta, Listings
 from core.profiles import Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
@@ -51,15 +52,16 @@ class FeedService:
     ):
         self.settings = settings
         self.config = config if config is not None else load_config(settings.config_path)
-        self.kv = kv if kv is not None else open_store(settings)
+        self.kv = ResilientKV(kv if kv is not None else open_store(settings))
         self.client = ArxivClient(settings, transport=transport)
         self.listings = Listings(self.kv, self.client, settings)
         self._rendered: OrderedDict[tuple, RenderedFeed] = OrderedDict()
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
 
-    async def result(self, spec: FeedSpec) -> FeedResult:
-        """Ranked items for `spec` (no rendering): for the CLI, previews and tests."""
-        metas = await self.listings.ensure(spec.categories)
+    async def result(self, spec: FeedSpec, metas: list[CategoryMeta] | None = None) -> FeedResult:
+        """Ranked items for `spec`, without rendering."""
+        if metas is None:
+            metas = await self.listings.ensure(spec.categories)
         items, considered = rank(await self.listings.papers(metas, spec.days), spec)
         return FeedResult(spec=spec, items=items, metas=metas, considered=considered)
 
@@ -69,13 +71,12 @@ class FeedService:
         metas = await self.listings.ensure(spec.categories)
         key = (spec.key, fmt, self_url, _data_version(metas))
         stale = any(m.last_error for m in metas)
+        fresh_until = min((m.fresh_until for m in metas if m.fresh_until), default=next_rebuild(utcnow()))
         cached = self._rendered.get(key)
         if cached is not None:
             self._rendered.move_to_end(key)
-            return dataclasses.replace(cached, stale=stale)
-        items, considered = rank(await self.listings.papers(metas, spec.days), spec)
-        result = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
-        fresh_until = min((m.fresh_until for m in metas if m.fresh_until), default=next_rebuild(utcnow()))
+            return dataclasses.replace(cached, stale=stale, fresh_until=fresh_until)
+        result = await self.result(spec, metas)
         doc = FeedDocument(
             title=spec.title,
             description=spec.description,
@@ -83,7 +84,7 @@ class FeedService:
             home_url=base_url.rstrip("/") + "/",
             feed_id=_feed_id(spec, base_url),
             updated=result.updated,
-            items=items,
+            items=result.items,
             ttl_minutes=_ttl_minutes(fresh_until),
         )
         body = render(doc, fmt)
@@ -93,8 +94,8 @@ class FeedService:
             etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
             last_modified=result.updated,
             fresh_until=fresh_until,
-            stale=result.stale,
-            item_count=len(items),
+            stale=stale,
+            item_count=len(result.items),
         )
         self._rendered[key] = feed
         while len(self._rendered) > RENDER_CACHE_SIZE:
@@ -104,11 +105,13 @@ class FeedService:
     async def health(self) -> dict:
         """What `/health` shows: the store, upstream, and every known category's data."""
         now = utcnow()
-        store = {"backend": self.kv.name, "ok": True}
+        store: dict = {"backend": self.kv.name, "ok": True}
         try:
             await self.kv.ping()
         except Exception as exc:  # the store failing is reported, never raised
             store = {"backend": self.kv.name, "ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        if self.kv.last_error_at is not None:
+            store["last_error_at"] = dt.datetime.fromtimestamp(self.kv.last_error_at, dt.timezone.utc).isoformat()
         categories = {}
         for category in sorted(self.seen_categories):
             meta = await self.listings.meta(category)

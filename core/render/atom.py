@@ -20,7 +20,6 @@ from core.render.document import (
     xml_safe,
 )
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
 ARXIV_SCHEME = "http://arxiv.org/schemas/atom"
 
 
@@ -37,12 +36,9 @@ class _PdfLinkEntry(BaseEntryExtension):
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
         if self.href:
-            link = etree.Element(f"{{{ATOM_NS}}}link")
-            link.set("href", self.href)
-            link.set("rel", "related")
-            link.set("type", "application/pdf")
-            link.set("title", "pdf")
-            entry.append(link)
+            # Un-namespaced like feedgen's own elements, so it serialises as a plain
+            # <link> in the feed's default (Atom) namespace, not as <ns0:link>.
+            etree.SubElement(entry, "link", href=self.href, rel="related", type="application/pdf", title="pdf")
         return entry
 
 
@@ -64,7 +60,7 @@ def render_atom(doc: FeedDocument) -> bytes:
         entry.id(paper.abs_url)
         entry.title(xml_safe(paper.title))
         entry.link(href=paper.abs_url, rel="alternate", type="text/html")
-        entry.link(href=paper.pdf_url, rel='related', type='application/pdf')
+        entry.pdflink.href = paper.pdf_url
         entry.published(announced_at(paper))
         entry.updated(announced_at(paper))
         for author in paper.authors:

@@ -27,6 +27,8 @@ def render_rss(doc: FeedDocument) -> bytes:
     fg.generator(GENERATOR, uri=None)
     fg.docs("https://www.rssboard.org/rss-specification")
     fg.ttl(doc.ttl_minutes)
+    # arXiv announces nothing new for Saturday and Sunday (UTC): the feed cannot change then.
+    fg.skipDays(["Saturday", "Sunday"])
     for item in doc.items:
         paper = item.paper
         entry = fg.add_entry(order="append")

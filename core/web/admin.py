@@ -16,4 +16,4 @@ async def health(request: Request) -> JSONResponse:
 
 @router.get("/config", summary="The configured profiles (public; no secrets)")
 async def config(request: Request) -> JSONResponse:
-    return JSONResponse(request.app.state.service.config.public())
+    return JSONResponse(request.app.state.service.config.public(), headers={"Cache-Control": "no-store"})

@@ -46,6 +46,7 @@ def create_app(
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    headers = {"Cache-Control": "no-store", **(headers or {})}
     return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
 
 

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from core.feeds import FORMATS, FeedQuery, FeedSpec
 from core.profiles import Profile
+from core.schedule import utcnow
 from core.service import FeedService, RenderedFeed
 from core.taxonomy import normalize_category
 from core.web.params import BadRequest, feed_query
@@ -49,9 +50,26 @@ def feed_response(request: Request, feed: RenderedFeed) -> Response:
     }
     if feed.stale:
         headers["Warning"] = '110 - "Response is Stale"'
+    headers["Cache-Control"] = cache_control(feed)
     if _not_modified(request, feed):
         return Response(status_code=304, headers=headers)
     return Response(content=feed.body, media_type=feed.media_type, headers=headers)
+
+
+BROWSER_MAX_AGE = 600  # readers and browsers re-ask every 10 minutes at most; mostly 304s
+STALE_S_MAXAGE = 300  # served from stored data after an upstream failure: let the CDN re-ask soon
+
+
+def cache_control(feed: RenderedFeed) -> str:
+    """Let the CDN hold a feed until arXiv's next rebuild, then serve it stale while one
+    request refreshes it; browsers and readers get a modest max-age."""
+    if feed.stale:
+        s_maxage = STALE_S_MAXAGE
+    else:
+        s_maxage = int((feed.fresh_until - utcnow()).total_seconds())
+        s_maxage = max(60, min(s_maxage, 86400))
+    max_age = min(BROWSER_MAX_AGE, s_maxage)
+    return f"public, max-age={max_age}, s-maxage={s_maxage}, stale-while-revalidate=3600, stale-if-error=86400"
 
 
 def _not_modified(request: Request, feed: RenderedFeed) -> bool:

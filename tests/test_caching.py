@@ -1,0 +1,173 @@
+"""Caching across layers: shared store between instances, unchanged data keeps its
+validators, Cache-Control for the CDN, RSS ttl/skipDays, and a failing store."""
+
+import datetime as dt
+import email.utils
+import re
+import threading
+import xml.etree.ElementTree as ET
+
+from core.kv.base import KVError
+from core.kv.memory import MemoryKV
+from core.kv.sqlite import SQLiteKV
+from tests.conftest import running_app
+from tests.test_ingest import use_clock
+
+
+def max_age(header: str, name: str) -> int:
+    return int(re.search(rf"(?:^|[ ,]){name}=(\d+)", header).group(1))
+
+
+def test_two_instances_sharing_a_store_fetch_once(fake_arxiv, tmp_path):
+    fake_arxiv.delay = 0.5
+    store = tmp_path / "shared.sqlite3"
+    with running_app(fake_arxiv, kv=SQLiteKV(store)) as one, running_app(fake_arxiv, kv=SQLiteKV(store)) as two:
+        results = []
+        threads = [threading.Thread(target=lambda a=a: results.append(a.get("/feeds/llm.json").status_code))
+                   for a in (one, two, one, two)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results == [200] * 4
+        assert len(fake_arxiv.listing_requests()) == 1
+        assert one.get("/feeds/llm.json").json()["items"] == two.get("/feeds/llm.json").json()["items"]
+
+
+def test_a_second_instance_serves_from_the_store_without_upstream(fake_arxiv, tmp_path):
+    store = tmp_path / "shared.sqlite3"
+    with running_app(fake_arxiv, kv=SQLiteKV(store)) as one:
+        one.get("/feeds/llm.rss")
+    with running_app(fake_arxiv, kv=SQLiteKV(store)) as two:
+        assert two.get("/feeds/llm.rss").status_code == 200
+    assert len(fake_arxiv.listing_requests()) == 1
+
+
+def test_refetch_with_the_same_papers_keeps_etag_and_last_modified(app):
+    clock = use_clock(app, "2026-04-27T12:00:00")
+    first = app.get("/feeds/llm.atom")
+    clock.advance(days=1)  # due again; arXiv answers with the same items (new ETag upstream)
+    second = app.get("/feeds/llm.atom")
+    assert len(app.fake.listing_requests()) == 2
+    assert second.headers["etag"] == first.headers["etag"]
+    assert second.headers["last-modified"] == first.headers["last-modified"]
+
+
+def test_new_papers_change_the_validators(app):
+    clock = use_clock(app, "2026-04-27T12:00:00")
+    first = app.get("/feeds/llm.atom")
+    app.fake.serve_day("rss_cs.CV_2026-04-21.xml", "rss_cs.AI_2026-04-27_trimmed3.xml")
+    clock.advance(days=1)
+    second = app.get("/feeds/llm.atom", headers={"If-None-Match": first.headers["etag"]})
+    assert second.status_code == 200
+    assert second.headers["etag"] != first.headers["etag"]
+
+
+def test_feeds_are_cacheable_by_the_cdn_until_the_next_rebuild(app):
+    response = app.get("/feeds/llm.rss")
+    header = response.headers["cache-control"]
+    assert header.startswith("public")
+    assert "stale-while-revalidate=" in header
+    assert 60 <= max_age(header, "s-maxage") <= 86400
+    assert max_age(header, "max-age") <= 600
+    not_modified = app.get("/feeds/llm.rss", headers={"If-None-Match": response.headers["etag"]})
+    assert not_modified.headers["cache-control"] == header
+
+
+def test_admin_and_error_responses_are_not_stored(app):
+    for path in ("/health", "/config", "/feed?cat=cs.XX", "/feeds/missing.rss"):
+        assert app.get(path).headers["cache-control"] == "no-store", path
+
+
+def test_rss_declares_ttl_and_skips_weekend_days(app):
+    root = ET.fromstring(app.get("/feeds/llm.rss").content)
+    channel = root.find("channel")
+    assert 15 <= int(channel.findtext("ttl")) <= 1440
+    assert sorted(d.text for d in channel.find("skipDays")) == ["Saturday", "Sunday"]
+
+
+def test_stale_feed_is_cached_briefly(app):
+    clock = use_clock(app, "2026-04-27T12:00:00")
+    app.get("/feeds/llm.rss")
+    clock.advance(days=1)
+    from tests.fakearxiv import Failure
+    app.fake.fail_next(*[Failure(503, b"down")] * 10)
+    response = app.get("/feeds/llm.rss")
+    assert response.status_code == 200
+    assert max_age(response.headers["cache-control"], "s-maxage") == 300
+
+
+class SwitchableKV(MemoryKV):
+    """A store that can be made to fail, like a Redis going away and coming back."""
+
+    name = "switchable"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+        self.calls = 0
+
+    def _check(self) -> None:
+        self.calls += 1
+        if self.down:
+            raise KVError("connection refused")
+
+    async def get(self, key):
+        self._check()
+        return await super().get(key)
+
+    async def set(self, key, value, ttl=None):
+        self._check()
+        await super().set(key, value, ttl)
+
+    async def add(self, key, value, ttl=None):
+        self._check()
+        return await super().add(key, value, ttl)
+
+    async def delete(self, key):
+        self._check()
+        await super().delete(key)
+
+
+def test_store_failure_degrades_to_memory_and_recovers(fake_arxiv):
+    store = SwitchableKV()
+    with running_app(fake_arxiv, kv=store) as app:
+        before = app.get("/feeds/llm.json").json()
+        store.down = True
+        during = app.get("/feeds/llm.json")
+        assert during.status_code == 200 and during.json() == before
+        health = app.get("/health").json()
+        assert health["status"] == "degraded" and health["kv"]["ok"] is False
+        assert "connection refused" in health["kv"]["error"]
+        calls = store.calls
+        for _ in range(5):
+            assert app.get("/feeds/llm.json").status_code == 200
+        assert store.calls == calls  # cool-down: a dead store is not asked on every request
+        store.down = False
+        health = app.get("/health").json()
+        assert health["kv"]["ok"] is True
+        assert app.get("/feeds/llm.json").status_code == 200
+        assert len(fake_arxiv.listing_requests()) == 1
+
+
+def test_store_down_from_the_start_still_serves_feeds(fake_arxiv):
+    store = SwitchableKV()
+    store.down = True
+    with running_app(fake_arxiv, kv=store) as app:
+        assert app.get("/feeds/llm.rss").status_code == 200
+        assert app.get("/feeds/llm.atom").status_code == 200
+        assert len(fake_arxiv.listing_requests()) == 1  # the in-process copy serves the second
+
+
+def test_corrupt_stored_values_are_ignored_not_fatal(fake_arxiv):
+    store = MemoryKV()
+    with running_app(fake_arxiv, kv=store) as app:
+        app.get("/feeds/llm.rss")
+        for key in list(store._data):
+            if key.endswith(":meta") or re.search(r":\d{4}-\d\d-\d\d$", key):
+                store._data[key] = (b"\x00not json{", None)
+        app.service._rendered.clear()
+        app.service.listings._decoded.clear()
+        response = app.get("/feeds/llm.rss")
+        assert response.status_code == 200  # metadata unreadable: treated as never fetched, fetched again
+        assert len(fake_arxiv.listing_requests()) == 2
