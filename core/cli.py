@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         service = FeedService(Settings.from_env())
-    except ConfigError as exc:
+    except (ConfigError, ValueError) as exc:  # a bad config.json or environment variable
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:

@@ -174,33 +174,37 @@ class Listings:
             await asyncio.gather(*waiting)
 
     async def _fetch_claimed(self, categories: list[str]) -> None:
-        """Fetch the categories whose lock this instance wins; wait a little for the others.
+        """Fetch `categories` once this instance holds all their locks in the shared store.
 
-        The lock lives in the shared store, so concurrent cold instances make one
-        upstream request between them; the losers wait briefly for the winner's
-        result and otherwise serve what is stored.
+        Locks are taken in sorted order, all or nothing, so two instances asking for
+        overlapping sets never split one combined request into two: the loser
+        releases what it took, waits for the winner's result, and fetches only what
+        is still due. After `LOCK_WAIT_S` it gives up and serves what is stored.
         """
         lock_ttl = self.settings.arxiv_retry_budget + 2 * self.settings.arxiv_timeout + 10
-        claimed, elsewhere = [], []
-        for category in categories:
-            if await self._add(f"{_PREFIX}:{category}:lock", b"1", lock_ttl):
-                claimed.append(category)
-            else:
-                elsewhere.append(category)
-        try:
-            if claimed:
-                await self._fetch_groups(claimed)
-        finally:
-            for category in claimed:
-                await self._delete(f"{_PREFIX}:{category}:lock")
-        if elsewhere:
-            await self._wait_for_others(elsewhere)
-
-    async def _wait_for_others(self, categories: list[str]) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + LOCK_WAIT_S
-        pending = list(categories)
-        while pending and loop.time() < deadline:
+        pending = sorted(categories)
+        while pending:
+            claimed: list[str] = []
+            for category in pending:
+                if not await self._add(f"{_PREFIX}:{category}:lock", b"1", lock_ttl):
+                    break
+                claimed.append(category)
+            try:
+                if len(claimed) == len(pending):
+                    # Double-check under the lock: another instance may have just stored it.
+                    now = self.now()
+                    todo = [c for c in claimed if self._due(await self.meta(c), now)]
+                    if todo:
+                        await self._fetch_groups(todo)
+                    return
+            finally:
+                for category in claimed:
+                    await self._delete(f"{_PREFIX}:{category}:lock")
+            if loop.time() >= deadline:
+                log.warning("gave up waiting for another instance to fetch %s", "+".join(pending))
+                return
             await asyncio.sleep(0.2)
             now = self.now()
             pending = [c for c in pending if self._due(await self.meta(c), now)]

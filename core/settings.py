@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -35,6 +35,24 @@ class Settings(BaseModel):
     kv_backend: str = "auto"
     kv_path: Path | None = None  # SQLite file; default beside the code, or /tmp when read-only
     history_days: int = Field(14, ge=1, le=60)  # announcement days kept per category
+    # Shared stores. Secret-bearing values are SecretStr so a repr or log line never shows them.
+    redis_url: SecretStr | None = None  # REDIS_URL, else KV_URL (redis:// or rediss://, may hold a password)
+    upstash_url: str | None = None  # KV_REST_API_URL, else UPSTASH_REDIS_REST_URL
+    upstash_token: SecretStr | None = None  # KV_REST_API_TOKEN, else UPSTASH_REDIS_REST_TOKEN
+
+    # AI summaries (optional: without an API key the service works exactly as before)
+    llm_base_url: str = "https://api.openai.com/v1"
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(30.0, gt=0)
+    llm_concurrency: int = Field(4, ge=1, le=32)
+    summary_budget_s: float = Field(2.0, ge=0, le=60)  # the most a feed request waits for the LLM
+    summary_source: str = Field("abstract", pattern="^(abstract|fulltext)$")
+    summary_prompt_path: Path = PACKAGE_DIR / "summaries" / "prompts" / "default.md"
+    summary_input_tokens: int = Field(6000, ge=200, le=200_000)  # full text is cut to this
+    arxiv_html_url: str = "https://arxiv.org/html"
+    cron_secret: SecretStr | None = None
+    cron_budget_s: float = Field(50.0, ge=1, le=900)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -52,8 +70,29 @@ class Settings(BaseModel):
             "kv_backend": "KV_BACKEND",
             "kv_path": "KV_PATH",
             "history_days": "HISTORY_DAYS",
+            "llm_base_url": "LLM_BASE_URL",
+            "llm_model": "LLM_MODEL",
+            "llm_api_key": "LLM_API_KEY",
+            "llm_timeout": "LLM_TIMEOUT",
+            "llm_concurrency": "LLM_CONCURRENCY",
+            "summary_budget_s": "SUMMARY_BUDGET_S",
+            "summary_source": "SUMMARY_SOURCE",
+            "summary_prompt_path": "SUMMARY_PROMPT",
+            "summary_input_tokens": "SUMMARY_INPUT_TOKENS",
+            "arxiv_html_url": "ARXIV_HTML_URL",
+            "cron_secret": "CRON_SECRET",
+            "cron_budget_s": "CRON_BUDGET_S",
         }.items():
             value = _env(env_name)
+            if value is not None:
+                values[field] = value
+        # Vercel Marketplace integrations and Upstash's own docs use different names.
+        for field, env_names in {
+            "redis_url": ("REDIS_URL", "KV_URL"),
+            "upstash_url": ("KV_REST_API_URL", "UPSTASH_REDIS_REST_URL"),
+            "upstash_token": ("KV_REST_API_TOKEN", "UPSTASH_REDIS_REST_TOKEN"),
+        }.items():
+            value = next((v for v in map(_env, env_names) if v is not None), None)
             if value is not None:
                 values[field] = value
         return cls(**values)

@@ -1,0 +1,144 @@
+"""Redis over TCP (`redis://`, or `rediss://` for TLS) with redis-py's asyncio client.
+
+For a Redis the deployment runs or rents (Redis Cloud, Upstash's TCP endpoint,
+the `KV_URL`/`REDIS_URL` a Vercel Marketplace integration injects). Values are
+stored as raw bytes.
+
+A store that is down or slow must not hold a request up: connect and read
+timeouts are short (2 s by default), a broken pooled connection is retried once
+without waiting, and every failure becomes `KVError`, which callers degrade on.
+
+redis-py's asyncio connections belong to the event loop that opened them, and
+the CLI runs one loop for its work and another for `close()`; so there is one
+client per running loop, made on first use in that loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from urllib.parse import urlsplit
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+
+from core.kv.base import KV, KVError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 2.0  # seconds, for connecting and for each reply
+_SCHEMES = ("redis", "rediss", "unix")
+
+
+def ttl_ms(ttl: float) -> int:
+    """Seconds (float) to whole milliseconds, at least 1: Redis rejects `PX 0`."""
+    return max(1, math.ceil(ttl * 1000))
+
+
+def redacted(url: str) -> str:
+    """`scheme://host:port/db` without user or password, for messages and logs."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+class RedisKV(KV):
+    name = "redis"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float | None = None,
+        **options: object,
+    ):
+        """`timeout` bounds each reply, `connect_timeout` (default `timeout`) each connect;
+        `options` go to `redis.asyncio.Redis.from_url` (`client_name`, `max_connections`, TLS files...)."""
+        scheme = urlsplit(url).scheme
+        if scheme not in _SCHEMES:
+            raise ValueError(f"Redis URL must start with redis://, rediss:// or unix:// (got {scheme or 'no'} scheme)")
+        self.url = url
+        self.where = redacted(url)
+        self.timeout = timeout
+        self.connect_timeout = timeout if connect_timeout is None else connect_timeout
+        self.options = options
+        self._clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
+
+    def __repr__(self) -> str:
+        return f"RedisKV({self.where!r})"
+
+    def _client(self) -> aioredis.Redis:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            # Clients of finished loops cannot be used or closed any more: drop them.
+            for old in [old for old in self._clients if old.is_closed()]:
+                del self._clients[old]
+            client = aioredis.Redis.from_url(
+                self.url,
+                socket_connect_timeout=self.connect_timeout,
+                socket_timeout=self.timeout,
+                # One immediate retry when a pooled connection turns out broken (servers
+                # drop idle clients); timeouts are not retried, so a slow store fails fast.
+                retry=Retry(NoBackoff(), 1, (RedisConnectionError,)),
+                retry_on_error=[RedisConnectionError],  # redis-py 5 retries only what is listed here
+                **self.options,
+            )
+            self._clients[loop] = client
+        return client
+
+    def _error(self, what: str, exc: BaseException) -> KVError:
+        return KVError(f"redis {self.where}: {what} failed: {type(exc).__name__}: {exc}")
+
+    async def get(self, key: str) -> bytes | None:
+        try:
+            value = await self._client().get(key)
+        except (RedisError, OSError) as exc:
+            raise self._error(f"GET {key}", exc) from exc
+        return None if value is None else bytes(value)
+
+    async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        try:
+            await self._client().set(key, value, px=None if ttl is None else ttl_ms(ttl))
+        except (RedisError, OSError) as exc:
+            raise self._error(f"SET {key}", exc) from exc
+
+    async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        try:
+            done = await self._client().set(key, value, px=None if ttl is None else ttl_ms(ttl), nx=True)
+        except (RedisError, OSError) as exc:
+            raise self._error(f"SET NX {key}", exc) from exc
+        return bool(done)
+
+    async def delete(self, key: str) -> None:
+        try:
+            await self._client().delete(key)
+        except (RedisError, OSError) as exc:
+            raise self._error(f"DEL {key}", exc) from exc
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._client().ping())
+        except (RedisError, OSError) as exc:
+            raise self._error("PING", exc) from exc
+
+    async def close(self) -> None:
+        clients, self._clients = self._clients, {}
+        try:
+            current = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        for loop, client in clients.items():
+            if loop is not current:
+                continue  # another loop's sockets: unusable from here, left to that loop's end
+            try:
+                close = getattr(client, "aclose", None) or client.close  # aclose: redis-py >= 5.0.1
+                await close()
+            except Exception as exc:  # closing is best effort
+                log.debug("closing redis client for %s: %s", self.where, exc)
