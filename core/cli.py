@@ -30,9 +30,20 @@ def _parser() -> argparse.ArgumentParser:
     feed.add_argument("--limit", type=int, help="at most this many items")
     feed.add_argument("--base-url", default=None, help="absolute URL the feed's links use (default PUBLIC_BASE_URL or http://127.0.0.1:8000)")
 
-    commands.add_parser("refresh", help="fetch every profile's categories that are due")
+    commands.add_parser("refresh", help="fetch every profile's categories that are due, then make missing AI summaries")
     commands.add_parser("profiles", help="list the configured profiles")
     return parser
+
+
+def _progress_bar():
+    """A one-line progress display on stderr (steps are not known in advance: a spinner)."""
+    steps = iter("|/-\\" * 1000)
+
+    def show(message: str) -> None:
+        end = "\n" if not sys.stderr.isatty() else "\r"
+        print(f"[{next(steps, '*')}] {message[:100]:<100}", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,14 +72,11 @@ async def _run(args: argparse.Namespace, service: FeedService) -> int:
             print(f"{name}\t{profile.title or name}\t{','.join(profile.categories)}")
         return 0
     if args.command == "refresh":
-        categories = sorted({c for p in config.profiles.values() for c in p.categories})
-        total = len(categories)
-        for done, category in enumerate(categories, 1):
-            await service.listings.refresh([category])
-            meta = await service.listings.meta(category)
-            state = f"error: {meta.last_error}" if meta.last_error else f"latest {meta.days[0] if meta.days else 'none'}"
-            print(f"[{done}/{total}] {category}: {state}", file=sys.stderr)
-        return 0
+        report = await service.refresh_all(service.settings.cron_budget_s, progress=_progress_bar())
+        failed = [c for c, state in report["categories"].items() if state["last_error"]]
+        for category in failed:
+            print(f"error: {category}: {report['categories'][category]['last_error']}", file=sys.stderr)
+        return 1 if failed else 0
     if args.profile not in config.profiles:
         print(f"error: no profile {args.profile!r}; profiles: {', '.join(config.profiles)}", file=sys.stderr)
         return 2

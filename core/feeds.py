@@ -23,6 +23,7 @@ from core.profiles import DEFAULT_TYPES, MAX_DAYS, MAX_ITEMS, Profile, _check_te
 Format = Literal["rss", "atom", "json", "md"]
 FORMATS: tuple[str, ...] = ("rss", "atom", "json", "md")
 MAX_QUERY_LENGTH = 1000
+MAX_QUERY_SUMMARIES = 5  # `summaries=1` on an ad-hoc feed: its top items only
 
 
 def _split_list(values: list[str]) -> list[str]:
@@ -43,6 +44,7 @@ class FeedQuery(BaseModel):
     days: int | None = Field(None, ge=1, le=MAX_DAYS)
     sort: Literal["score", "date"] = "score"
     format: Format | None = None
+    summaries: bool | None = Field(None, description="1 adds AI summaries of the top items (when the server has an LLM key); 0 removes them")
 
     _cat = field_validator("cat")(classmethod(lambda cls, v: validate_categories(_split_list(v)) if v else []))
 
@@ -97,6 +99,8 @@ class FeedSpec:
     limit: int
     days: int
     sort: str
+    summary_top_n: int = 0  # AI summaries for this many top items (0: none)
+    summary_language: str = "en"
     key: str = field(default="")  # identity of the spec, for caches and validators
 
     @classmethod
@@ -111,6 +115,8 @@ class FeedSpec:
                     "use /feed for other categories"
                 )
             categories = query.cat
+        wants = profile.summaries.enabled if query.summaries is None else query.summaries
+        top_n = profile.summaries.top_n if profile.summaries.enabled else min(profile.summaries.top_n, MAX_QUERY_SUMMARIES)
         matchers = [_matcher(profile.terms())]
         extra = query.query_terms()
         if extra:
@@ -126,6 +132,8 @@ class FeedSpec:
             limit=query.limit or profile.max_items,
             days=query.days or profile.days,
             sort=query.sort,
+            summary_top_n=top_n if wants else 0,
+            summary_language=profile.summaries.language,
             raw=(name, profile.model_dump_json(), query.model_dump_json(exclude={"format"})),
         )
 
@@ -145,6 +153,7 @@ class FeedSpec:
             limit=query.limit or 50,
             days=query.days or 7,
             sort=query.sort,
+            summary_top_n=MAX_QUERY_SUMMARIES if query.summaries else 0,
             raw=("query", query.model_dump_json(exclude={"format"})),
         )
 

@@ -1,8 +1,10 @@
-"""The service object shared by the web app and the CLI: profiles, store, upstream, renders.
+"""The service object shared by the web app and the CLI: profiles, store, upstream,
+summaries, renders.
 
-Rendered bodies are cached in process, keyed by the feed spec, the format, the
-served URL and the data version (what was fetched for the spec's categories),
-so repeated polls neither re-score nor re-render.
+Two in-process caches make repeated polls cheap: ranked results keyed by the
+feed spec and the data version (what was fetched for its categories), and
+rendered bodies keyed by those plus the format, the served URL and which
+summaries exist.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import os
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -25,10 +31,12 @@ from core.profiles import Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
 from core.schedule import next_rebuild, utcnow
 from core.settings import Settings
+from core.summaries.client import LLMClient
+from core.summaries.service import Summarizer, Summary
 
 log = logging.getLogger(__name__)
 
-RENDER_CACHE_SIZE = 128
+CACHE_SIZE = 128
 
 
 @dataclass
@@ -42,6 +50,19 @@ class RenderedFeed:
     item_count: int
 
 
+class _LRU(OrderedDict):
+    def get_fresh(self, key: Any) -> Any:
+        value = self.get(key)
+        if value is not None:
+            self.move_to_end(key)
+        return value
+
+    def put(self, key: Any, value: Any) -> None:
+        self[key] = value
+        while len(self) > CACHE_SIZE:
+            self.popitem(last=False)
+
+
 class FeedService:
     def __init__(
         self,
@@ -49,34 +70,51 @@ class FeedService:
         config: Config | None = None,
         kv: KV | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        llm_transport: httpx.AsyncBaseTransport | None = None,
     ):
         self.settings = settings
         self.config = config if config is not None else load_config(settings.config_path)
         self.kv = ResilientKV(kv if kv is not None else open_store(settings))
         self.client = ArxivClient(settings, transport=transport)
         self.listings = Listings(self.kv, self.client, settings)
-        self._rendered: OrderedDict[tuple, RenderedFeed] = OrderedDict()
+        self.summarizer = Summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport))
+        self._ranked: _LRU = _LRU()
+        self._rendered: _LRU = _LRU()
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
 
+    # --- feeds ------------------------------------------------------------------
+
     async def result(self, spec: FeedSpec, metas: list[CategoryMeta] | None = None) -> FeedResult:
-        """Ranked items for `spec`, without rendering."""
+        """Ranked items for `spec`, without rendering (from the rank cache when unchanged)."""
         if metas is None:
             metas = await self.listings.ensure(spec.categories)
-        items, considered = rank(await self.listings.papers(metas, spec.days), spec)
-        return FeedResult(spec=spec, items=items, metas=metas, considered=considered)
+        key = (spec.key, _data_version(metas))
+        cached = self._ranked.get_fresh(key)
+        if cached is None:
+            items, considered = rank(await self.listings.papers(metas, spec.days), spec)
+            cached = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
+            self._ranked.put(key, cached)
+        return dataclasses.replace(cached, metas=metas)
+
+    async def summaries_for(self, result: FeedResult, budget_s: float) -> dict[str, Summary]:
+        spec = result.spec
+        if not spec.summary_top_n or not self.summarizer.enabled:
+            return {}
+        top = [item.paper for item in result.items[: spec.summary_top_n]]
+        return await self.summarizer.ensure(top, spec.summary_language, budget_s)
 
     async def rendered(self, spec: FeedSpec, fmt: str, self_url: str, base_url: str) -> RenderedFeed:
-        """The feed body for `spec` in `fmt`, from the render cache when the data is unchanged."""
+        """The feed body for `spec` in `fmt`, from the render cache when nothing changed."""
         self.seen_categories.update(spec.categories)
         metas = await self.listings.ensure(spec.categories)
-        key = (spec.key, fmt, self_url, _data_version(metas))
         stale = any(m.last_error for m in metas)
         fresh_until = min((m.fresh_until for m in metas if m.fresh_until), default=next_rebuild(utcnow()))
-        cached = self._rendered.get(key)
-        if cached is not None:
-            self._rendered.move_to_end(key)
-            return dataclasses.replace(cached, stale=stale, fresh_until=fresh_until)
         result = await self.result(spec, metas)
+        summaries = await self.summaries_for(result, self.settings.summary_budget_s)
+        key = (spec.key, fmt, self_url, _data_version(metas), tuple(sorted(summaries)))
+        cached = self._rendered.get_fresh(key)
+        if cached is not None:
+            return dataclasses.replace(cached, stale=stale, fresh_until=fresh_until)
         doc = FeedDocument(
             title=spec.title,
             description=spec.description,
@@ -86,6 +124,7 @@ class FeedService:
             updated=result.updated,
             items=result.items,
             ttl_minutes=_ttl_minutes(fresh_until),
+            summaries=summaries,
         )
         body = render(doc, fmt)
         feed = RenderedFeed(
@@ -97,13 +136,51 @@ class FeedService:
             stale=stale,
             item_count=len(result.items),
         )
-        self._rendered[key] = feed
-        while len(self._rendered) > RENDER_CACHE_SIZE:
-            self._rendered.popitem(last=False)
+        self._rendered.put(key, feed)
         return feed
 
+    # --- cron -------------------------------------------------------------------
+
+    async def refresh_all(self, budget_s: float, progress: Callable[[str], None] | None = None) -> dict:
+        """Refresh every profile's listings (one combined request for all that are due),
+        then make missing summaries for the top items of profiles that want them, within
+        `budget_s` for the whole run."""
+        started = time.monotonic()
+        say = progress or (lambda message: None)
+        categories = sorted({c for p in self.config.profiles.values() for c in p.categories})
+        say(f"listings: {len(categories)} categories")
+        await self.listings.refresh(categories)
+        report: dict[str, Any] = {"categories": {}, "summaries": {}}
+        for category in categories:
+            meta = await self.listings.meta(category)
+            report["categories"][category] = {
+                "latest_day": meta.days[0].isoformat() if meta.days else None,
+                "last_error": meta.last_error,
+            }
+        for name, profile in self.config.profiles.items():
+            spec = FeedSpec.from_profile(name, profile)
+            if not spec.summary_top_n or not self.summarizer.enabled:
+                continue
+            remaining = budget_s - (time.monotonic() - started)
+            try:
+                result = await self.result(spec)
+            except Exception as exc:  # one profile's trouble does not stop the others
+                report["summaries"][name] = {"error": str(exc)}
+                continue
+            if remaining > 0:
+                say(f"summaries: {name} (top {spec.summary_top_n}, {remaining:.0f} s left)")
+                await self.summaries_for(result, remaining)
+            top = [item.paper for item in result.items[: spec.summary_top_n]]
+            report["summaries"][name] = dataclasses.asdict(await self.summarizer.counts(top, spec.summary_language))
+            say(f"summaries: {name}: {report['summaries'][name]}")
+        report["elapsed_s"] = round(time.monotonic() - started, 2)
+        return report
+
+    # --- health -----------------------------------------------------------------
+
     async def health(self) -> dict:
-        """What `/health` shows: the store, upstream, and every known category's data."""
+        """What `/health` shows: the store, upstream, every known category, summaries.
+        It reads what is stored and never fetches."""
         now = utcnow()
         store: dict = {"backend": self.kv.name, "ok": True}
         try:
@@ -128,10 +205,47 @@ class FeedService:
             },
             "profiles": sorted(self.config.profiles),
             "categories": categories,
+            "summaries": await self._summary_health(),
         }
+
+    async def _summary_health(self) -> dict:
+        report: dict[str, Any] = {"enabled": self.summarizer.enabled, "profiles": {}}
+        if self.summarizer.enabled:
+            report["model"] = self.summarizer.client.model  # type: ignore[union-attr]
+            report["llm_calls"] = self.summarizer.client.calls  # type: ignore[union-attr]
+        for name, profile in self.config.profiles.items():
+            spec = FeedSpec.from_profile(name, profile)
+            if not spec.summary_top_n or not self.summarizer.enabled:
+                continue
+            metas = [await self.listings.meta(c) for c in spec.categories]
+            result = await self.result(spec, metas)
+            top = [item.paper for item in result.items[: spec.summary_top_n]]
+            report["profiles"][name] = dataclasses.asdict(await self.summarizer.counts(top, spec.summary_language))
+        return report
 
     async def close(self) -> None:
         await self.kv.close()
+
+
+def _llm_client(settings: Settings, config: Config, transport: httpx.AsyncBaseTransport | None) -> LLMClient | None:
+    """The LLM client when a key is configured: LLM_API_KEY, or the variable a profile names
+    (`summaries.api_key_env`, as the old bot's `ai_summary.api_key_env`). Model and base URL
+    may also come from the profile (`model`, `base_url`) when the environment does not set them."""
+    extras: dict[str, Any] = {}
+    for profile in config.profiles.values():
+        extras.update({k: v for k, v in (profile.summaries.model_extra or {}).items() if isinstance(v, str)})
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    if not key and extras.get("api_key_env"):
+        key = os.environ.get(extras["api_key_env"]) or None
+    if not key:
+        return None
+    explicit = settings.model_fields_set
+    model = settings.llm_model if "llm_model" in explicit or "model" not in extras else extras["model"]
+    base_url = settings.llm_base_url if "llm_base_url" in explicit or "base_url" not in extras else extras["base_url"]
+    return LLMClient(
+        base_url, model, key,
+        timeout=settings.llm_timeout, max_concurrency=settings.llm_concurrency, transport=transport,
+    )
 
 
 def _data_version(metas: list[CategoryMeta]) -> tuple:

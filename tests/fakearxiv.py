@@ -47,6 +47,7 @@ class FakeArxiv:
         self.failures: list[Failure] = []
         self.requests: list[Seen] = []
         self.delay = 0.0
+        self.html_pages: dict[str, bytes] = {}  # "2604.21935v1" -> arxiv.org/html page
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -148,6 +149,13 @@ class FakeArxiv:
                     self._send(failure.status, failure.body, failure.headers)
                     return
                 path = unquote(self.path.split("?", 1)[0])
+                if path.startswith("/html/"):
+                    page = fake.html_pages.get(path[len("/html/"):])
+                    if page is None:
+                        self._send(404, b"No HTML for this paper", {})
+                    else:
+                        self._send(200, page, {"Content-Type": "text/html; charset=utf-8"})
+                    return
                 if not path.startswith("/rss/"):
                     self._send(404, b"not found", {})
                     return

@@ -167,6 +167,7 @@ def test_corrupt_stored_values_are_ignored_not_fatal(fake_arxiv):
             if key.endswith(":meta") or re.search(r":\d{4}-\d\d-\d\d$", key):
                 store._data[key] = (b"\x00not json{", None)
         app.service._rendered.clear()
+        app.service._ranked.clear()
         app.service.listings._decoded.clear()
         response = app.get("/feeds/llm.rss")
         assert response.status_code == 200  # metadata unreadable: treated as never fetched, fetched again

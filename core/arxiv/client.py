@@ -64,6 +64,12 @@ class ArxivClient:
         headers = {"If-None-Match": etag} if etag else {}
         return await self._get(self.listing_url(categories), headers)
 
+    async def fetch_html(self, arxiv_id: str, version: int) -> str:
+        """arXiv's HTML rendering of a paper (for summaries of the full text)."""
+        url = f"{self.settings.arxiv_html_url.rstrip('/')}/{arxiv_id}v{version}"
+        fetched = await self._get(url, {"Accept": "text/html"})
+        return fetched.body.decode("utf-8", errors="replace")
+
     async def query_api(self, params: dict[str, str | int]) -> bytes:
         """GET export.arxiv.org/api/query with `params` (search_query, id_list, start, max_results)."""
         return (await self._get(f"{self.settings.arxiv_api_url.rstrip('/')}", {}, params)).body

@@ -68,5 +68,5 @@ def render_atom(doc: FeedDocument) -> bytes:
         for category in paper.categories:
             entry.category(term=category, scheme=ARXIV_SCHEME, label=category_label(category))
         entry.summary(xml_safe(paper.abstract), type="text")
-        entry.content(item_html(item), type="html")
+        entry.content(item_html(item, doc.summary_for(item)), type="html")
     return fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)

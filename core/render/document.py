@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 
 from core import __version__
 from core.matching import Scored
 from core.papers import Paper
 from core.schedule import EASTERN
+from core.summaries.service import Summary
 from core.taxonomy import category_name
 
 GENERATOR = f"arxiv-feeds {__version__}"
@@ -32,6 +33,10 @@ class FeedDocument:
     updated: dt.datetime
     items: list[Scored]
     ttl_minutes: int = 60
+    summaries: dict[str, Summary] = field(default_factory=dict)  # by arXiv id
+
+    def summary_for(self, item: Scored) -> Summary | None:
+        return self.summaries.get(item.paper.id)
 
 
 def announced_at(paper: Paper) -> dt.datetime:
@@ -39,8 +44,9 @@ def announced_at(paper: Paper) -> dt.datetime:
     return dt.datetime.combine(paper.announced, dt.time(0), EASTERN)
 
 
-def item_html(item: Scored) -> str:
-    """The item body: every author (most readers show one), categories, score, abstract, links."""
+def item_html(item: Scored, summary: Summary | None = None) -> str:
+    """The item body: every author (most readers show one), categories, score, the AI
+    summary (sanitised) when there is one, abstract, links."""
     paper = item.paper
     cats = ", ".join(
         f"{escape(c)}{' (primary)' if i == 0 else ''}" for i, c in enumerate(paper.categories)
@@ -50,8 +56,10 @@ def item_html(item: Scored) -> str:
         f"<p><b>Categories:</b> {cats} &#183; <b>Announce type:</b> {escape(paper.announce_type)}"
         f" &#183; arXiv:{escape(paper.id)}v{paper.version}</p>",
         f"<p><b>Score {item.score:g}:</b> {escape(item.explanation)}</p>",
-        f"<p>{escape(paper.abstract)}</p>",
     ]
+    if summary is not None:
+        parts.append(f"<p><b>AI summary</b> ({escape(summary.model)}):</p>\n{summary.html}")
+    parts.append(f"<p>{escape(paper.abstract)}</p>")
     extra = [x for x in (paper.comment and f"Comments: {paper.comment}", paper.journal_ref and f"Journal: {paper.journal_ref}") if x]
     if extra:
         parts.append(f"<p>{escape(' · '.join(extra))}</p>")

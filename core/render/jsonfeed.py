@@ -11,13 +11,14 @@ def render_jsonfeed(doc: FeedDocument) -> bytes:
     items = []
     for item in doc.items:
         paper = item.paper
+        summary = doc.summary_for(item)
         items.append(
             {
                 "id": paper.abs_url,
                 "url": paper.abs_url,
                 "external_url": paper.pdf_url,
                 "title": paper.title,
-                "content_html": item_html(item),
+                "content_html": item_html(item, doc.summary_for(item)),
                 "summary": paper.abstract,
                 "date_published": announced_at(paper).isoformat(),
                 "authors": [{"name": name} for name in paper.authors],
@@ -32,6 +33,9 @@ def render_jsonfeed(doc: FeedDocument) -> bytes:
                     "score": item.score,
                     "explanation": item.explanation,
                     "hits": [hit.model_dump() for hit in item.hits],
+                    "summary": None if summary is None else {
+                        "markdown": summary.markdown, "html": summary.html, "model": summary.model,
+                    },
                 },
             }
         )

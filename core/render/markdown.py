@@ -7,6 +7,7 @@ import re
 from core.render.document import FeedDocument
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+_UNSAFE_LINK = re.compile(r"\]\(\s*(?!https?://|mailto:)[^)]*\)", re.IGNORECASE)
 
 
 def _md(text: str) -> str:
@@ -35,6 +36,14 @@ def render_markdown(doc: FeedDocument) -> bytes:
             f"**Categories:** {cats} · **Type:** {paper.announce_type} · **Announced:** {paper.announced} · [PDF]({paper.pdf_url})  ",
             f"**Score {item.score:g}:** {_md(item.explanation)}",
             "",
+        ]
+        summary = doc.summary_for(item)
+        if summary is not None:
+            # The model's Markdown is kept, with raw HTML defused: GitHub renders the digest.
+            text = summary.markdown.replace("<", "&lt;").replace(">", "&gt;")
+            text = _UNSAFE_LINK.sub("]", text)  # [x](javascript:...) -> [x]
+            lines += [f"**AI summary** ({_md(summary.model)}):", "", text, ""]
+        lines += [
             "> " + _md(paper.abstract),
             "",
         ]

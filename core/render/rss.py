@@ -35,7 +35,7 @@ def render_rss(doc: FeedDocument) -> bytes:
         entry.title(xml_safe(paper.title))
         entry.link(href=paper.abs_url)
         entry.guid(paper.abs_url, permalink=True)
-        entry.description(item_html(item))
+        entry.description(item_html(item, doc.summary_for(item)))
         entry.pubDate(announced_at(paper))
         for category in paper.categories:
             entry.category(term=category)

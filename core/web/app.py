@@ -28,10 +28,11 @@ def create_app(
     config: Config | None = None,
     kv: KV | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    llm_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """The app with its service built now, so a bad config.json fails at start-up."""
     settings = settings or Settings.from_env()
-    service = FeedService(settings, config=config, kv=kv, transport=transport)
+    service = FeedService(settings, config=config, kv=kv, transport=transport, llm_transport=llm_transport)
     app = FastAPI(
         title="arxiv-feeds",
         version=__version__,

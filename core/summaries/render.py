@@ -1,0 +1,20 @@
+"""LLM Markdown -> HTML that is safe in any reader, whatever the model returned.
+
+markdown-it with raw HTML off escapes every tag the model writes (no script,
+no event handlers); links are kept only for http(s) and mailto; images are
+dropped (no tracking pixels in readers).
+"""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+_md.validateLink = lambda url: url.strip().lower().startswith(_SAFE_SCHEMES)  # type: ignore[method-assign]
+
+
+def summary_html(markdown: str) -> str:
+    """Sanitised HTML for a summary written in Markdown."""
+    return _md.render(markdown).strip()
