@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel
 
-from core.arxiv.client import MAX_COMBINED_ITEMS, ArxivClient, UpstreamError
+from core.arxiv.client import MAX_COMBINED_ITEMS, ArxivClient, UpstreamBusy, UpstreamError
 from core.arxiv.parse import Listing, ParseError, parse_listing
 from core.kv import KV, KVError
 from core.papers import Paper
@@ -113,7 +113,7 @@ class Listings:
                 errors = "; ".join(sorted({m.last_error for m in metas if m.last_error}))
                 raise UpstreamUnavailable(f"arXiv could not be reached and nothing is stored yet ({errors})")
             if any(self._due(m, now) for m in metas):
-                raise UpstreamUnavailable("these categories are being fetched by another instance")
+                raise UpstreamUnavailable("these categories are being fetched, or too many fetches are queued")
         return metas
 
     async def papers(self, metas: Sequence[CategoryMeta], days: int) -> list[Paper]:
@@ -218,6 +218,9 @@ class Listings:
             group = groups.pop(0)
             try:
                 listing, etag = await self._fetch(group)
+            except UpstreamBusy as exc:  # our own queue is full: not arXiv's failure
+                log.warning("not fetching %s now: %s", "+".join(group), exc)
+                continue
             except (UpstreamError, ParseError) as exc:
                 await self._record_failure(group, str(exc))
                 continue

@@ -250,7 +250,7 @@ def parse_query(q: str) -> list[Term]:
             raise QueryError(f"q: put a space or comma after {match.group(0)!r}")
         text = match.group("phrase") if match.group("phrase") is not None else match.group("word")
         text = text.strip()
-        if not text or not any(ch.isalnum() for ch in text):
+        if not any(ch.isalnum() for ch in fold(text)):  # folded: "ͺ" is a letter whose fold is a space
             raise QueryError(f"q: {match.group(0)!r} has no word to look for")
         if len(text) > MAX_TERM_LENGTH:
             raise QueryError(f"q: a term is at most {MAX_TERM_LENGTH} characters long")

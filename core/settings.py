@@ -32,6 +32,8 @@ class Settings(BaseModel):
     arxiv_timeout: float = Field(20.0, gt=0)
     arxiv_retries: int = Field(3, ge=0, le=10)
     arxiv_retry_budget: float = Field(30.0, ge=0)  # give up retrying after this many seconds
+    arxiv_max_bytes: int = Field(20_000_000, ge=10_000)  # a 2000-item listing is about 4 MB
+    arxiv_max_queue: int = Field(8, ge=1, le=1000)  # upstream requests waiting in one process
     kv_backend: str = "auto"
     kv_path: Path | None = None  # SQLite file; default beside the code, or /tmp when read-only
     history_days: int = Field(14, ge=1, le=60)  # announcement days kept per category
@@ -67,6 +69,8 @@ class Settings(BaseModel):
             "arxiv_timeout": "ARXIV_TIMEOUT",
             "arxiv_retries": "ARXIV_RETRIES",
             "arxiv_retry_budget": "ARXIV_RETRY_BUDGET",
+            "arxiv_max_bytes": "ARXIV_MAX_BYTES",
+            "arxiv_max_queue": "ARXIV_MAX_QUEUE",
             "kv_backend": "KV_BACKEND",
             "kv_path": "KV_PATH",
             "history_days": "HISTORY_DAYS",

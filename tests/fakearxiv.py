@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 FIXTURES = Path(__file__).parent / "fixtures"
+MAX_ITEMS = 2000
 ARXIV_NS = "http://arxiv.org/schemas/atom"
 for prefix, uri in {"arxiv": ARXIV_NS, "dc": "http://purl.org/dc/elements/1.1/", "atom": "http://www.w3.org/2005/Atom"}.items():
     ET.register_namespace(prefix, uri)
@@ -69,9 +70,14 @@ class FakeArxiv:
 
     def serve_day(self, *fixture_names: str) -> None:
         """Make today's listing the union of these recorded RSS files (none: an empty weekend day)."""
+        names = fixture_names or ("rss_cs_empty_weekend_2026-03-29.xml",)
+        self.serve_xml(*((FIXTURES / name).read_bytes() for name in names))
+
+    def serve_xml(self, *bodies: bytes) -> None:
+        """Make today's listing the union of the items of these RSS documents."""
         channel, items, seen = None, [], set()
-        for name in fixture_names or ("rss_cs_empty_weekend_2026-03-29.xml",):
-            root = ET.fromstring((FIXTURES / name).read_bytes())
+        for body in bodies:
+            root = ET.fromstring(body)
             found = root.find("channel")
             assert found is not None
             if channel is None:
@@ -120,6 +126,8 @@ class FakeArxiv:
             if desc is not None and desc.text:
                 desc.text = desc.text.replace(f"Announce Type: {kind} ", f"Announce Type: {new_kind} ", 1)
             channel.append(item)
+            if len(channel.findall("item")) == MAX_ITEMS:  # arXiv caps a listing at 2000 items
+                break
         root = ET.Element("rss", {"version": "2.0"})
         root.append(channel)
         return ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -34,6 +34,26 @@ class UpstreamError(Exception):
         self.status = status
 
 
+class UpstreamBusy(UpstreamError):
+    """Too many upstream requests are already queued in this process: a public request
+    for uncached categories must not pile up unbounded traffic for arXiv."""
+
+
+class TooLarge(UpstreamError):
+    """The body passed `ARXIV_MAX_BYTES` (after decompression): not a listing we want."""
+
+
+async def _read_capped(response: httpx.Response, limit: int, url: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"arXiv's answer for {url} is larger than {limit} bytes; ignored", response.status_code)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @dataclass
 class Fetched:
     body: bytes
@@ -50,6 +70,7 @@ class ArxivClient:
         self._lock = asyncio.Lock()
         self._last_request = 0.0
         self.requests_made = 0  # for /health and the tests: every HTTP request sent upstream
+        self._queued = 0  # requests waiting for their turn (or under way)
 
     @property
     def user_agent(self) -> str:
@@ -81,6 +102,18 @@ class ArxivClient:
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **headers}
         deadline = time.monotonic() + s.arxiv_retry_budget
         delay = max(s.arxiv_min_interval, 0.05)
+        if self._queued >= s.arxiv_max_queue:
+            raise UpstreamBusy(f"{self._queued} upstream requests are already waiting; try again shortly")
+        self._queued += 1
+        try:
+            return await self._get_in_turn(url, headers, params, deadline, delay)
+        finally:
+            self._queued -= 1
+
+    async def _get_in_turn(
+        self, url: str, headers: dict[str, str], params: dict[str, str | int] | None, deadline: float, delay: float
+    ) -> Fetched:
+        s = self.settings
         last_error = "no attempt made"
         last_status: int | None = None
         async with self._lock:  # one connection at a time from this process
@@ -91,14 +124,14 @@ class ArxivClient:
                     await self._wait_turn()
                     try:
                         self.requests_made += 1
-                        response = await http.get(url, headers=headers, params=params)
+                        async with http.stream("GET", url, headers=headers, params=params) as response:
+                            body = b"" if response.status_code == 304 else await _read_capped(response, s.arxiv_max_bytes, url)
                     except httpx.HTTPError as exc:
                         last_error, last_status = f"{type(exc).__name__}: {exc}", None
                         wait = delay
                     else:
                         if response.status_code == 304:
                             return Fetched(b"", response.headers.get("etag"), not_modified=True)
-                        body = response.content
                         if response.status_code == 200 and body.strip() != b"Rate exceeded.":
                             return Fetched(body, response.headers.get("etag"))
                         last_status = response.status_code

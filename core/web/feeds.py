@@ -12,7 +12,7 @@ from core.profiles import Profile
 from core.schedule import utcnow
 from core.service import FeedService, RenderedFeed
 from core.taxonomy import normalize_category
-from core.web.params import BadRequest, feed_query
+from core.web.params import QUERY_PARAMETERS, BadRequest, feed_query
 
 router = APIRouter(tags=["feeds"])
 
@@ -95,7 +95,7 @@ def _profile(request: Request, name: str) -> Profile:
     return profiles[name]
 
 
-@router.get("/feeds/{filename}", summary="A profile's feed: /feeds/NAME.rss|.atom|.json|.md")
+@router.get("/feeds/{filename}", summary="A profile's feed: /feeds/NAME.rss|.atom|.json|.md", openapi_extra={"parameters": QUERY_PARAMETERS})
 async def profile_feed(request: Request, filename: str) -> Response:
     name, dot, fmt = filename.rpartition(".")
     if not dot or fmt not in FORMATS:
@@ -108,7 +108,7 @@ async def profile_feed(request: Request, filename: str) -> Response:
     return await _respond(request, spec, fmt)
 
 
-@router.get("/feed", summary="An ad-hoc feed from the query string alone")
+@router.get("/feed", summary="An ad-hoc feed from the query string alone", openapi_extra={"parameters": QUERY_PARAMETERS})
 async def query_feed(request: Request) -> Response:
     query = feed_query(request)
     try:
@@ -118,7 +118,7 @@ async def query_feed(request: Request) -> Response:
     return await _respond(request, spec, query.format or "rss")
 
 
-@router.get("/rss", summary="The default profile as RSS (the old bot's URL)")
+@router.get("/rss", summary="The default profile as RSS (the old bot's URL)", openapi_extra={"parameters": QUERY_PARAMETERS})
 async def default_rss(request: Request) -> Response:
     config = _service(request).config
     query = feed_query(request)
@@ -129,7 +129,7 @@ async def default_rss(request: Request) -> Response:
     return await _respond(request, spec, query.format or "rss")
 
 
-@router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)")
+@router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)", openapi_extra={"parameters": QUERY_PARAMETERS})
 async def category_rss(request: Request, category: str) -> Response:
     canonical = normalize_category(category)
     if canonical is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from pydantic import ValidationError
 
@@ -49,3 +51,43 @@ def describe(exc: ValidationError) -> str:
         shown = f" (got {value!r})" if isinstance(value, (str, int, float)) and len(str(value)) < 80 else ""
         problems.append(f"{field}: {message}{shown}")
     return "; ".join(problems)
+
+
+_DESCRIPTIONS = {  # for fields whose FeedQuery definition carries none
+    "min_score": "drop papers scoring below this",
+    "limit": "at most this many items",
+    "days": "announcement days to include, counted back from the newest day held",
+    "sort": "score (then newest) or date (then score)",
+    "format": "rss, atom, json or md (for /feed and /rss; profile feeds use the extension)",
+}
+
+
+def openapi_parameters() -> list[dict[str, Any]]:
+    """FeedQuery's fields as OpenAPI query parameters. The routes read the query string by hand
+    (repeated and comma-separated values), so FastAPI cannot infer these; declaring them makes
+    /docs show them and lets schema-driven fuzzers send them."""
+    properties = FeedQuery.model_json_schema()["properties"]
+    parameters = []
+    for name, prop in properties.items():
+        prop = dict(prop)
+        variants = [v for v in prop.pop("anyOf", []) if v.get("type") != "null"]
+        if len(variants) == 1:
+            prop.update(variants[0])  # `X | None` is an optional X: absence is the null
+        description = prop.pop("description", None) or _DESCRIPTIONS.get(name, name)
+        prop.pop("title", None)
+        if prop.get("default") in (None, [], ""):
+            prop.pop("default", None)  # absent means "not given"; there is no value to show
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": prop,
+        }
+        if prop.get("type") == "array":
+            parameter.update(style="form", explode=True)  # cat=a&cat=b (cat=a,b works too)
+        parameters.append(parameter)
+    return parameters
+
+
+QUERY_PARAMETERS = openapi_parameters()
