@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from core.arxiv.client import ArxivClient
+from core.arxiv.client import ArxivClient, strip_credentials
 from core.feeds import FeedResult, FeedSpec, rank
 from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
@@ -199,7 +199,7 @@ class FeedService:
             "time": now.isoformat(),
             "kv": store,
             "upstream": {
-                "rss_url": self.settings.arxiv_rss_url,
+                "rss_url": strip_credentials(self.settings.arxiv_rss_url)[0],
                 "requests_made": self.client.requests_made,
                 "user_agent": self.client.user_agent,
             },

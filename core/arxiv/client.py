@@ -14,6 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 from typing import Sequence
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -71,6 +72,8 @@ class ArxivClient:
         self._last_request = 0.0
         self.requests_made = 0  # for /health and the tests: every HTTP request sent upstream
         self._queued = 0  # requests waiting for their turn (or under way)
+        # A mirror or proxy URL may carry user:password; send it as auth, never in a logged URL.
+        self._auth = strip_credentials(settings.arxiv_rss_url)[1]
 
     @property
     def user_agent(self) -> str:
@@ -78,7 +81,7 @@ class ArxivClient:
         return f"arxiv-feeds/{__version__} (+{self.settings.project_url}; mailto:{contact})"
 
     def listing_url(self, categories: Sequence[str]) -> str:
-        return f"{self.settings.arxiv_rss_url.rstrip('/')}/{'+'.join(categories)}"
+        return f"{strip_credentials(self.settings.arxiv_rss_url)[0].rstrip('/')}/{'+'.join(categories)}"
 
     async def fetch_listing(self, categories: Sequence[str], etag: str | None = None) -> Fetched:
         """GET the combined RSS listing for `categories` (conditional when `etag` is known)."""
@@ -87,13 +90,13 @@ class ArxivClient:
 
     async def fetch_html(self, arxiv_id: str, version: int) -> str:
         """arXiv's HTML rendering of a paper (for summaries of the full text)."""
-        url = f"{self.settings.arxiv_html_url.rstrip('/')}/{arxiv_id}v{version}"
+        url = f"{strip_credentials(self.settings.arxiv_html_url)[0].rstrip('/')}/{arxiv_id}v{version}"
         fetched = await self._get(url, {"Accept": "text/html"})
         return fetched.body.decode("utf-8", errors="replace")
 
     async def query_api(self, params: dict[str, str | int]) -> bytes:
         """GET export.arxiv.org/api/query with `params` (search_query, id_list, start, max_results)."""
-        return (await self._get(f"{self.settings.arxiv_api_url.rstrip('/')}", {}, params)).body
+        return (await self._get(strip_credentials(self.settings.arxiv_api_url)[0], {}, params)).body
 
     async def _get(
         self, url: str, headers: dict[str, str], params: dict[str, str | int] | None = None
@@ -118,7 +121,7 @@ class ArxivClient:
         last_status: int | None = None
         async with self._lock:  # one connection at a time from this process
             async with httpx.AsyncClient(
-                transport=self._transport, timeout=s.arxiv_timeout, follow_redirects=True
+                transport=self._transport, timeout=s.arxiv_timeout, follow_redirects=True, auth=self._auth
             ) as http:
                 for attempt in range(1, s.arxiv_retries + 2):
                     await self._wait_turn()
@@ -153,6 +156,17 @@ class ArxivClient:
         if gap > 0:
             await asyncio.sleep(gap)
         self._last_request = time.monotonic()
+
+
+def strip_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """`(url without user:password, (user, password) or None)`."""
+    parts = urlsplit(url)
+    if not (parts.username or parts.password):
+        return url, None
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return bare, (unquote(parts.username or ""), unquote(parts.password or ""))
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -33,7 +33,8 @@ def _authorised(request: Request) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-@router.api_route("/api/cron/refresh", methods=["GET", "POST"], summary="Refresh listings and summaries (cron)")
+@router.get("/api/cron/refresh", summary="Refresh listings and summaries (Vercel Cron calls GET)", operation_id="cron_refresh_get")
+@router.post("/api/cron/refresh", summary="Refresh listings and summaries", operation_id="cron_refresh_post")
 async def cron_refresh(request: Request) -> JSONResponse:
     if not _authorised(request):
         configured = request.app.state.service.settings.cron_secret is not None

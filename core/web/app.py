@@ -19,6 +19,7 @@ from core.settings import Settings
 from core.web import admin, feeds, pages
 from core.web.feeds import NotFound
 from core.web.params import BadRequest, describe
+from core.web.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def create_app(
         description="Personal, filtered, ranked RSS/Atom/JSON feeds of arXiv.",
     )
     app.state.service = service
+    app.add_middleware(SecurityHeaders)
     app.include_router(pages.router)
     app.include_router(feeds.router)
     app.include_router(admin.router)
