@@ -172,9 +172,9 @@ class FeedResult:
 
     @property
     def updated(self) -> dt.datetime:
-        """When the data behind this feed last changed (the newest successful fetch)."""
-        stamps = [m.fetched_at for m in self.metas if m.fetched_at]
-        return max(stamps) if stamps else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+        """When the data behind this feed last changed (the newest non-empty fetch, else the last check)."""
+        stamps = [m.fetched_at for m in self.metas if m.fetched_at] or [m.checked_at for m in self.metas if m.checked_at]
+        return max(stamps) if stamps else dt.datetime.now(dt.timezone.utc)
 
     @property
     def stale(self) -> bool:

@@ -33,6 +33,7 @@ def create_app(
 ) -> FastAPI:
     """The app with its service built now, so a bad config.json fails at start-up."""
     settings = settings or Settings.from_env()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per upstream request is noise
     service = FeedService(settings, config=config, kv=kv, transport=transport, llm_transport=llm_transport)
     app = FastAPI(
         title="arxiv-feeds",
