@@ -90,7 +90,7 @@ def _token_pattern(token: str, last: bool) -> str:
     if len(token) > 3 and lower.endswith("s") and not lower.endswith(("ss", "is", "us")):
         token, lower = token[:-1], lower[:-1]  # the term was written plural: match the singular too
     if len(token) > 2 and lower.endswith("y") and lower[-2] not in "aeiou":
-        return re.escape(token[:-1]) + "(?:y|ies)"
+        return re.escape(token[:-1]) + "(?:y|ies|ys)"
     return re.escape(token) + "(?:s|es)?"
 
 

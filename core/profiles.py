@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Term
+from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Term, fold
 from core.papers import AnnounceType
 from core.taxonomy import normalize_category
 
@@ -49,7 +49,7 @@ def validate_categories(values: list[str]) -> list[str]:
 
 def _check_term(value: str) -> str:
     value = value.strip()
-    if not value or not any(c.isalnum() for c in value):
+    if not value or not any(c.isalnum() for c in fold(value)):  # `ͺ` is a letter that folds to nothing
         raise ValueError("a term needs at least one letter or digit")
     if len(value) > MAX_TERM_LENGTH:
         raise ValueError(f"a term is at most {MAX_TERM_LENGTH} characters")

@@ -6,6 +6,8 @@ format must be served with (readers refuse or mis-decode `text/plain`).
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlsplit
+
 from core.render.document import FeedDocument
 
 
@@ -20,7 +22,23 @@ def render(doc: FeedDocument, fmt: str) -> bytes:
         from core.render.markdown import render_markdown as renderer
     else:
         raise ValueError(f"unknown format {fmt!r}")
-    return renderer(doc)
+    body = renderer(doc)
+    if fmt in ("rss", "atom"):
+        body = with_stylesheet(body, doc.home_url)
+    return body
+
+
+def with_stylesheet(body: bytes, home_url: str) -> bytes:
+    """Put `<?xml-stylesheet?>` right after the XML declaration: a browser renders the feed
+    through the app's /static/feed.xsl, readers ignore it. Root-relative (with any path prefix
+    of the site), because browsers only apply a same-origin stylesheet."""
+    path = urlsplit(home_url).path.rstrip("/")
+    href = quote(f"{path}/static/feed.xsl", safe="/-._~!$'()*+,;=:@%")
+    instruction = f'<?xml-stylesheet type="text/xsl" href="{href}"?>'.encode()
+    if body.startswith(b"<?xml"):
+        end = body.index(b"?>") + 2
+        return body[:end] + b"\n" + instruction + body[end:]
+    return instruction + b"\n" + body
 
 
 MEDIA_TYPES = {

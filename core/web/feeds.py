@@ -51,9 +51,21 @@ def feed_response(request: Request, feed: RenderedFeed) -> Response:
     if feed.stale:
         headers["Warning"] = '110 - "Response is Stale"'
     headers["Cache-Control"] = cache_control(feed)
+    headers["Vary"] = "Sec-Fetch-Dest"
     if _not_modified(request, feed):
         return Response(status_code=304, headers=headers)
-    return Response(content=feed.body, media_type=feed.media_type, headers=headers)
+    return Response(content=feed.body, media_type=_browser_media_type(request, feed.media_type), headers=headers)
+
+
+def _browser_media_type(request: Request, media_type: str) -> str:
+    """Browsers show RSS and Atom media types as plain text (Chromium) or offer a download;
+    as `application/xml` they apply the feed's XSL stylesheet and show a readable page.
+    Only a browser's top-level navigation sends `Sec-Fetch-Dest: document`; readers never do."""
+    if request.headers.get("sec-fetch-dest") == "document" and media_type.startswith(
+        ("application/rss+xml", "application/atom+xml")
+    ):
+        return "application/xml; charset=utf-8"
+    return media_type
 
 
 BROWSER_MAX_AGE = 600  # readers and browsers re-ask every 10 minutes at most; mostly 304s

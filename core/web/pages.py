@@ -1,49 +1,377 @@
-"""`/`: a plain HTML page listing the profiles and their feed URLs."""
+"""The human side: `/` (profiles and the feed builder), `/preview/{profile}` and `/preview?...`
+(a feed as a readable page), `/opml`, the builder's JSON (`/api/preview`, `/api/categories`)
+and the static files the pages and the feeds' XSL stylesheet need (`/static/...`).
+
+HTML is built in `core.web.layout`; this module gathers the data. The previews validate
+their query strings exactly as `/feed` does (`core.web.params.feed_query`).
+"""
 
 from __future__ import annotations
 
-from html import escape
+import asyncio
+import email.utils
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from core.feeds import FORMATS
-from core.web.feeds import base_url
+from core.feeds import FeedQuery, FeedResult, FeedSpec
+from core.listings import CategoryMeta, UpstreamUnavailable
+from core.profiles import DEFAULT_TYPES, Profile
+from core.schedule import utcnow
+from core.service import FeedService
+from core.taxonomy import category_name
+from core.web import layout
+from core.web.feeds import NotFound, base_url
+from core.web.highlight import highlight
+from core.web.params import QUERY_PARAMETERS, BadRequest, feed_query
 
 router = APIRouter(tags=["pages"])
 
-_FORMAT_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed", "md": "Markdown digest"}
+INDEX_WAIT_S = 6.0  # the index shows stored counts rather than wait longer for arXiv
+PREVIEW_API_MAX_ITEMS = 50  # items in one live-preview answer (its count is the whole feed's)
+FEED_FORMATS = ("rss", "atom", "json", "md")
+
+_background: set[asyncio.Future] = set()  # fetches the index stopped waiting for, kept alive
 
 
-@router.get("/", response_class=HTMLResponse, summary="Profiles and their feed URLs")
+def _service(request: Request) -> FeedService:
+    return request.app.state.service
+
+
+def site_root(request: Request) -> str:
+    """The path the app is served under ('' at the root), for links between pages and assets:
+    same-origin even when PUBLIC_BASE_URL names another host."""
+    return urlsplit(str(request.base_url)).path.rstrip("/")
+
+
+# --- query strings ------------------------------------------------------------------
+
+
+def canonical_pairs(query: FeedQuery, *, adhoc: bool) -> list[tuple[str, str]]:
+    """The query's parameters in a fixed order, defaults left out (app.js builds the same
+    for the builder). On a profile every given value counts: it overrides the profile."""
+    pairs: list[tuple[str, str]] = []
+    if query.cat:
+        pairs.append(("cat", ",".join(query.cat)))
+    if query.q.strip():
+        pairs.append(("q", query.q.strip()))
+    if query.exclude:
+        pairs.append(("exclude", ",".join(query.exclude)))
+    if query.author:
+        pairs.append(("author", ",".join(query.author)))
+    if query.type and not (adhoc and sorted(query.type) == sorted(DEFAULT_TYPES)):
+        pairs.append(("type", ",".join(query.type)))
+    if query.min_score is not None and not (adhoc and query.min_score == 0):
+        pairs.append(("min_score", f"{query.min_score:g}"))
+    if query.limit is not None:
+        pairs.append(("limit", str(query.limit)))
+    if query.days is not None:
+        pairs.append(("days", str(query.days)))
+    if query.sort != "score":
+        pairs.append(("sort", query.sort))
+    if query.summaries is not None:
+        pairs.append(("summaries", "1" if query.summaries else "0"))
+    return pairs
+
+
+def _with_query(url: str, pairs: list[tuple[str, str]]) -> str:
+    return url + ("?" + layout.query_string(pairs) if pairs else "")
+
+
+def adhoc_urls(base: str, query: FeedQuery) -> dict[str, str]:
+    pairs = canonical_pairs(query, adhoc=True)
+    return {fmt: _with_query(f"{base}/feed", pairs + ([("format", fmt)] if fmt != "rss" else [])) for fmt in FEED_FORMATS}
+
+
+def profile_urls(base: str, name: str, query: FeedQuery | None = None) -> dict[str, str]:
+    pairs = canonical_pairs(query, adhoc=False) if query else []
+    return {fmt: _with_query(f"{base}/feeds/{name}.{fmt}", pairs) for fmt in FEED_FORMATS}
+
+
+# --- the index ----------------------------------------------------------------------
+
+
+async def _bounded(awaitable, timeout: float):
+    """Wait at most `timeout` seconds; the work goes on in the background after that
+    (a fetch under way finishes and is stored for the next visitor)."""
+    task = asyncio.ensure_future(awaitable)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), timeout)
+    except TimeoutError:
+        _background.add(task)
+        task.add_done_callback(lambda t: (_background.discard(t), t.cancelled() or t.exception()))
+        raise
+
+
+async def _profile_metas(service: FeedService, categories: list[str]) -> tuple[dict[str, CategoryMeta], str]:
+    """Every profile's categories in one upstream request if any are due, or what is stored
+    when arXiv is slow or down."""
+    note = ""
+    try:
+        metas = await _bounded(service.listings.ensure(categories), INDEX_WAIT_S)
+    except TimeoutError:
+        metas, note = None, "arXiv is slow: showing what is stored; reload in a minute"
+    except UpstreamUnavailable:
+        metas, note = None, "arXiv could not be reached"
+    if metas is None:
+        metas = [await service.listings.meta(c) for c in categories]
+    return {m.category: m for m in metas}, note
+
+
+def _keywords(profile: Profile) -> list[tuple[str, float, list[str]]]:
+    return [(k, 1.0, []) if isinstance(k, str) else (k.term, k.weight, k.aliases) for k in profile.keywords]
+
+
+def _settings_line(profile: Profile) -> str:
+    parts = [", ".join(profile.announce_types)]
+    if profile.min_score:
+        parts.append(f"min score {profile.min_score:g}")
+    parts.append(f"up to {profile.max_items} items")
+    parts.append(f"last {profile.days} {'day' if profile.days == 1 else 'days'}")
+    if profile.summaries.enabled:
+        parts.append(f"AI summaries of the top {profile.summaries.top_n}")
+    return " · ".join(parts)
+
+
+def _newest(metas: list[CategoryMeta]) -> str | None:
+    days = [m.days[0] for m in metas if m.days]
+    return max(days).isoformat() if days else None
+
+
+@router.get("/", response_class=HTMLResponse, summary="Profiles, their feeds, and the feed builder")
 async def index(request: Request) -> HTMLResponse:
-    service = request.app.state.service
+    service = _service(request)
+    base, root = base_url(request), site_root(request)
+    profiles = service.config.profiles
+    specs = {name: FeedSpec.from_profile(name, profile) for name, profile in profiles.items()}
+    union = sorted({c for spec in specs.values() for c in spec.categories})
+    service.seen_categories.update(union)
+    by_category, note = await _profile_metas(service, union)
+    cards = []
+    for name, profile in profiles.items():
+        spec = specs[name]
+        metas = [by_category[c] for c in spec.categories]
+        count: int | None = None
+        card_note = ""
+        if any(m.days for m in metas):
+            count = len((await service.result(spec, metas)).items)
+            if any(m.last_error for m in metas):
+                card_note = "arXiv could not be reached at the last attempt: counted from stored papers"
+        elif all(m.checked_at for m in metas) and not any(m.last_error for m in metas):
+            count, card_note = 0, "arXiv has listed nothing in these categories yet (a weekend or holiday)"
+        else:
+            card_note = note
+        cards.append(
+            layout.ProfileCard(
+                name=name,
+                title=profile.title or name,
+                description=profile.description,
+                categories=profile.categories,
+                keywords=_keywords(profile),
+                exclude=profile.exclude,
+                authors=profile.authors,
+                settings=_settings_line(profile),
+                urls=profile_urls(base, name),
+                preview_url=f"{root}/preview/{name}",
+                count=count,
+                newest=_newest(metas),
+                note=card_note,
+            )
+        )
+    alternates = "\n".join(
+        f'<link rel="alternate" type="application/atom+xml" title="{layout.e(card.title)}" href="{layout.e(card.urls["atom"])}">'
+        for card in cards
+    )
+    page = layout.document(
+        root=root,
+        title="arxiv-feeds: filtered, ranked arXiv feeds",
+        main=layout.index_main(root=root, base=base, cards=cards),
+        head=alternates,
+        page="index",
+    )
+    return layout.html_page(page)
+
+
+# --- previews ------------------------------------------------------------------------
+
+
+def _drop_empty(request: Request) -> RedirectResponse | None:
+    """A form sends its empty fields (`min_score=`): redirect to the URL without them, which
+    is then validated exactly as /feed validates it."""
+    pairs = request.query_params.multi_items()
+    kept = [(k, v) for k, v in pairs if v.strip()]
+    if len(kept) == len(pairs):
+        return None
+    return RedirectResponse(_with_query(str(request.url.path), kept), status_code=303)
+
+
+async def _preview_page(request: Request, spec: FeedSpec, kicker: str, urls: dict[str, str]) -> HTMLResponse:
+    service = _service(request)
+    service.seen_categories.update(spec.categories)
+    result = await service.result(spec)
+    summaries = await service.summaries_for(result, service.settings.summary_budget_s)
+    data = layout.PreviewData(
+        kicker=kicker,
+        title=spec.title,
+        description=spec.description,
+        urls=urls,
+        items=[(item, highlight(item, spec), summaries.get(item.paper.id)) for item in result.items],
+        considered=result.considered,
+        days=spec.days,
+        newest=_newest(result.metas),
+        stale=result.stale,
+        min_score=spec.min_score,
+        limit=spec.limit,
+    )
+    root = site_root(request)
+    page = layout.document(root=root, title=f"{spec.title} — preview — arxiv-feeds", main=layout.preview_main(root=root, data=data), page="preview")
+    return layout.html_page(page)
+
+
+async def _guarded(request: Request, make) -> Response:
+    """Errors of a preview page as HTML pages with the same messages /feed gives in JSON."""
+    root = site_root(request)
+    try:
+        return await make()
+    except BadRequest as exc:
+        return layout.error_page(root, 400, "This feed cannot be built", str(exc))
+    except NotFound as exc:
+        return layout.error_page(root, 404, "No such feed", str(exc), back=f"{root}/#profiles")
+    except UpstreamUnavailable as exc:
+        return layout.error_page(root, 503, "arXiv is not answering", f"{exc}; try again in a few minutes")
+
+
+@router.get("/preview/{profile}", response_class=HTMLResponse, summary="A profile's feed as a readable page", openapi_extra={"parameters": QUERY_PARAMETERS})
+async def preview_profile(request: Request, profile: str) -> Response:
+    async def make() -> Response:
+        redirect = _drop_empty(request)
+        if redirect is not None:
+            return redirect
+        profiles = _service(request).config.profiles
+        if profile not in profiles:
+            raise NotFound(f"no profile {profile!r}; profiles: {', '.join(sorted(profiles))}")
+        query = feed_query(request)
+        try:
+            spec = FeedSpec.from_profile(profile, profiles[profile], query)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        return await _preview_page(request, spec, f"Profile “{profile}”", profile_urls(base_url(request), profile, query))
+
+    return await _guarded(request, make)
+
+
+@router.get("/preview", response_class=HTMLResponse, summary="An ad-hoc feed (the /feed parameters) as a readable page", openapi_extra={"parameters": QUERY_PARAMETERS})
+async def preview_query(request: Request) -> Response:
+    async def make() -> Response:
+        redirect = _drop_empty(request)
+        if redirect is not None:
+            return redirect
+        query = feed_query(request)
+        try:
+            spec = FeedSpec.from_query(query)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        return await _preview_page(request, spec, "Ad-hoc feed", adhoc_urls(base_url(request), query))
+
+    return await _guarded(request, make)
+
+
+JSON_HEADERS = {"Cache-Control": "no-cache"}
+
+
+def _item_json(item, spec: FeedSpec) -> dict:
+    paper = item.paper
+    marked = highlight(item, spec)
+    return {
+        "id": paper.id,
+        "version": paper.version,
+        "url": paper.abs_url,
+        "pdf_url": paper.pdf_url,
+        "title": [s.as_json() for s in marked.title],
+        "abstract": [s.as_json() for s in marked.abstract],
+        "authors": [s.as_json() for s in marked.authors],
+        "categories": [{"code": c, "name": category_name(c)} for c in paper.categories],
+        "announce_type": paper.announce_type,
+        "announced": paper.announced.isoformat(),
+        "score": item.score,
+        "explanation": item.explanation,
+        "hits": [h.model_dump() for h in item.hits],
+    }
+
+
+@router.get("/api/preview", summary="The builder's live preview: the /feed parameters, items with highlighted spans", openapi_extra={"parameters": QUERY_PARAMETERS})
+async def api_preview(request: Request) -> JSONResponse:
+    query = feed_query(request)  # 400s as /feed gives them
+    try:
+        spec = FeedSpec.from_query(query)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    service = _service(request)
+    service.seen_categories.update(spec.categories)
+    result: FeedResult = await service.result(spec)  # no summaries: the preview runs as people type
+    base, root = base_url(request), site_root(request)
+    pairs = canonical_pairs(query, adhoc=True)
+    fmt = query.format or "rss"
+    body = {
+        "title": spec.title,
+        "feed_url": _with_query(f"{base}/feed", pairs + ([("format", fmt)] if fmt != "rss" else [])),
+        "preview_url": _with_query(f"{root}/preview", pairs),
+        "count": len(result.items),
+        "considered": result.considered,
+        "days": spec.days,
+        "newest": _newest(result.metas),
+        "stale": result.stale,
+        "items": [_item_json(item, spec) for item in result.items[:PREVIEW_API_MAX_ITEMS]],
+    }
+    return JSONResponse(body, headers=JSON_HEADERS)
+
+
+@router.get("/api/categories", summary="arXiv's taxonomy: archives and their categories, with names")
+async def api_categories() -> JSONResponse:
+    return JSONResponse(layout.categories_json(), headers={"Cache-Control": "public, max-age=86400"})
+
+
+# --- OPML ----------------------------------------------------------------------------
+
+
+@router.get("/opml", summary="Every profile feed in one OPML file for feed readers to import")
+async def opml(request: Request) -> Response:
+    fmt = request.query_params.get("format", "atom")
+    if fmt not in ("rss", "atom", "json"):
+        raise BadRequest(f"format: use rss, atom or json (got {fmt!r})")
+    unknown = set(request.query_params) - {"format"}
+    if unknown:
+        raise BadRequest(f"unknown parameter {min(unknown)!r}; known parameters: format")
+    service = _service(request)
     base = base_url(request)
-    rows = []
+    outlines = []
     for name, profile in service.config.profiles.items():
-        links = " · ".join(
-            f'<a href="{escape(base)}/feeds/{escape(name)}.{fmt}">{_FORMAT_NAMES[fmt]}</a>' for fmt in FORMATS
-        )
-        terms = ", ".join(k if isinstance(k, str) else k.term for k in profile.keywords) or "(all papers)"
-        rows.append(
-            f"<li><h2>{escape(profile.title or name)}</h2>"
-            f"<p>{escape(profile.description)}</p>"
-            f"<p><b>Categories:</b> {escape(', '.join(profile.categories))}<br>"
-            f"<b>Terms:</b> {escape(terms)}</p>"
-            f"<p>{links}</p>"
-            f"<p><code>{escape(base)}/feeds/{escape(name)}.atom</code></p></li>"
-        )
-    example = f"{base}/feed?cat=cs.LG&amp;q=%22diffusion+model%22,LLM^2"
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>arxiv-feeds</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}}
-li{{list-style:none;border-top:1px solid #ccc;padding:.5rem 0}}code{{background:#f3f3f3;padding:.1rem .3rem}}a{{color:#0645ad}}</style>
-</head><body>
-<h1>arxiv-feeds</h1>
-<p>Filtered, ranked arXiv feeds. Subscribe to a profile below in any feed reader, or build an ad-hoc feed:
-<br><code>{escape(base)}/feed?cat=cs.LG&amp;q=...</code> — for example <a href="{example}">{example}</a>.</p>
-<ul>{''.join(rows)}</ul>
-<p><a href="{escape(base)}/health">health</a> · <a href="{escape(base)}/config">config</a> · <a href="{escape(base)}/docs">API docs</a></p>
-</body></html>"""
-    return HTMLResponse(page)
+        title = profile.title or name
+        attributes = {"type": "rss", "text": title, "title": title, "xmlUrl": f"{base}/feeds/{name}.{fmt}",
+                      "htmlUrl": f"{base}/preview/{name}"}
+        if profile.description:
+            attributes["description"] = profile.description
+        outlines.append(attributes)
+    body = layout.opml(title="arxiv-feeds", outlines=outlines, created=email.utils.format_datetime(utcnow(), usegmt=True))
+    headers = {
+        "Content-Disposition": 'attachment; filename="arxiv-feeds.opml"',
+        "Cache-Control": "public, max-age=3600",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(body, media_type="text/x-opml; charset=utf-8", headers=headers)
+
+
+# --- static files --------------------------------------------------------------------
+
+
+@router.get("/static/{name}", summary="The pages' script and stylesheet, and the feeds' XSL", include_in_schema=False)
+async def static(request: Request, name: str) -> Response:
+    found = layout.asset(name)
+    if found is None:
+        raise NotFound(f"no static file {name!r}")
+    headers = {"ETag": found.etag, "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
+    if found.etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(found.body, media_type=found.media_type, headers=headers)
+

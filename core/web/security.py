@@ -7,7 +7,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PAGE_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 # FastAPI's /docs and /redoc load Swagger UI / ReDoc from a CDN with an inline bootstrap script.
 DOCS_CSP = (
