@@ -18,7 +18,14 @@ from pydantic import BaseModel, Field, TypeAdapter, field_validator
 from core.listings import CategoryMeta, Listings
 from core.matching import Hit, Matcher, Scored, Term, parse_query
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
-from core.profiles import DEFAULT_TYPES, MAX_DAYS, MAX_ITEMS, Profile, _check_term, validate_categories
+from core.profiles import (
+    DEFAULT_TYPES,
+    MAX_DAYS,
+    MAX_ITEMS,
+    Profile,
+    check_term,
+    validate_categories,
+)
 
 Format = Literal["rss", "atom", "json", "md"]
 FORMATS: tuple[str, ...] = ("rss", "atom", "json", "md")
@@ -54,7 +61,7 @@ class FeedQuery(BaseModel):
         value = _split_list(value)
         if len(value) > 50:
             raise ValueError("at most 50 values")
-        return [_check_term(v) for v in value]
+        return [check_term(v) for v in value]
 
     @field_validator("type", mode="before")
     @classmethod
@@ -104,7 +111,7 @@ class FeedSpec:
     key: str = field(default="")  # identity of the spec, for caches and validators
 
     @classmethod
-    def from_profile(cls, name: str, profile: Profile, query: FeedQuery | None = None) -> "FeedSpec":
+    def from_profile(cls, name: str, profile: Profile, query: FeedQuery | None = None) -> FeedSpec:
         query = query or FeedQuery()
         categories = profile.categories
         if query.cat:
@@ -138,7 +145,7 @@ class FeedSpec:
         )
 
     @classmethod
-    def from_query(cls, query: FeedQuery) -> "FeedSpec":
+    def from_query(cls, query: FeedQuery) -> FeedSpec:
         if not query.cat:
             raise ValueError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
         label = query.q.strip() or ", ".join(query.author) or "all papers"
@@ -158,7 +165,7 @@ class FeedSpec:
         )
 
     @classmethod
-    def _make(cls, *, types: list[str], raw: tuple[str, ...], **kwargs) -> "FeedSpec":
+    def _make(cls, *, types: list[str], raw: tuple[str, ...], **kwargs) -> FeedSpec:
         key = hashlib.sha256("\x00".join(raw).encode()).hexdigest()[:16]
         return cls(types=frozenset(types), key=key, **kwargs)
 
@@ -174,7 +181,7 @@ class FeedResult:
     def updated(self) -> dt.datetime:
         """When the data behind this feed last changed (the newest non-empty fetch, else the last check)."""
         stamps = [m.fetched_at for m in self.metas if m.fetched_at] or [m.checked_at for m in self.metas if m.checked_at]
-        return max(stamps) if stamps else dt.datetime.now(dt.timezone.utc)
+        return max(stamps) if stamps else dt.datetime.now(dt.UTC)
 
     @property
     def stale(self) -> bool:

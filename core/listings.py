@@ -22,7 +22,12 @@ from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel
 
-from core.arxiv.client import MAX_COMBINED_ITEMS, ArxivClient, UpstreamBusy, UpstreamError
+from core.arxiv.client import (
+    MAX_COMBINED_ITEMS,
+    ArxivClient,
+    UpstreamBusy,
+    UpstreamError,
+)
 from core.arxiv.parse import Listing, ParseError, parse_listing
 from core.kv import KV, KVError
 from core.papers import Paper

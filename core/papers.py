@@ -57,7 +57,7 @@ class Paper(BaseModel):
         """True if any of the paper's categories is in `wanted` (archives like `cs` included)."""
         return any(category_in(c, wanted) for c in self.categories)
 
-    def relative_to(self, wanted: frozenset[str] | set[str]) -> "Paper":
+    def relative_to(self, wanted: frozenset[str] | set[str]) -> Paper:
         """This paper with its announce type as arXiv would give it for the set `wanted`.
 
         Primary category in the set: new/replace; otherwise cross/replace-cross.

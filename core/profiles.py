@@ -47,7 +47,7 @@ def validate_categories(values: list[str]) -> list[str]:
     return result
 
 
-def _check_term(value: str) -> str:
+def check_term(value: str) -> str:
     value = value.strip()
     if not value or not any(c.isalnum() for c in fold(value)):  # `ͺ` is a letter that folds to nothing
         raise ValueError("a term needs at least one letter or digit")
@@ -63,8 +63,8 @@ class Keyword(BaseModel):
     weight: float = Field(1.0, gt=0, le=100)
     aliases: list[str] = []
 
-    _term = field_validator("term")(classmethod(lambda cls, v: _check_term(v)))
-    _aliases = field_validator("aliases")(classmethod(lambda cls, v: [_check_term(a) for a in v]))
+    _term = field_validator("term")(classmethod(lambda cls, v: check_term(v)))
+    _aliases = field_validator("aliases")(classmethod(lambda cls, v: [check_term(a) for a in v]))
 
 
 class SummarySettings(BaseModel):
@@ -95,14 +95,14 @@ class Profile(BaseModel):
     summaries: SummarySettings = SummarySettings()
 
     _categories = field_validator("categories")(classmethod(lambda cls, v: validate_categories(v)))
-    _exclude = field_validator("exclude", "authors")(classmethod(lambda cls, v: [_check_term(t) for t in v]))
+    _exclude = field_validator("exclude", "authors")(classmethod(lambda cls, v: [check_term(t) for t in v]))
 
     @field_validator("keywords")
     @classmethod
     def _keywords(cls, value: list[str | Keyword]) -> list[str | Keyword]:
         if len(value) > MAX_TERMS:
             raise ValueError(f"at most {MAX_TERMS} keywords")
-        return [_check_term(k) if isinstance(k, str) else k for k in value]
+        return [check_term(k) if isinstance(k, str) else k for k in value]
 
     def terms(self) -> list[Term]:
         """The profile as matcher terms: keywords, followed authors, excluded terms."""

@@ -20,7 +20,7 @@ def next_rebuild(after: dt.datetime) -> dt.datetime:
     while candidate <= local:
         day = candidate.date() + dt.timedelta(days=1)
         candidate = dt.datetime.combine(day, dt.time(0), EASTERN) + REBUILD_GRACE
-    return candidate.astimezone(dt.timezone.utc)
+    return candidate.astimezone(dt.UTC)
 
 
 def last_rebuild(at: dt.datetime) -> dt.datetime:
@@ -30,7 +30,7 @@ def last_rebuild(at: dt.datetime) -> dt.datetime:
     candidate = dt.datetime.combine(day, dt.time(0), EASTERN) + REBUILD_GRACE
     if candidate > local:
         candidate = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(0), EASTERN) + REBUILD_GRACE
-    return candidate.astimezone(dt.timezone.utc)
+    return candidate.astimezone(dt.UTC)
 
 
 def listing_day(at: dt.datetime) -> dt.date:
@@ -39,4 +39,4 @@ def listing_day(at: dt.datetime) -> dt.date:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)

@@ -188,7 +188,7 @@ class FeedService:
         except Exception as exc:  # the store failing is reported, never raised
             store = {"backend": self.kv.name, "ok": False, "error": f"{type(exc).__name__}: {exc}"}
         if self.kv.last_error_at is not None:
-            store["last_error_at"] = dt.datetime.fromtimestamp(self.kv.last_error_at, dt.timezone.utc).isoformat()
+            store["last_error_at"] = dt.datetime.fromtimestamp(self.kv.last_error_at, dt.UTC).isoformat()
         categories = {}
         for category in sorted(self.seen_categories):
             meta = await self.listings.meta(category)

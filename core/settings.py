@@ -57,7 +57,7 @@ class Settings(BaseModel):
     cron_budget_s: float = Field(50.0, ge=1, le=900)
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         values: dict[str, object] = {}
         for field, env_name in {
             "config_path": "ARXIV_FEEDS_CONFIG",

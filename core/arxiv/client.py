@@ -12,8 +12,8 @@ import asyncio
 import email.utils
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx

@@ -18,7 +18,7 @@ from core.papers import ANNOUNCE_TYPES, Paper, detex, split_authors, split_id
 
 _DESCRIPTION_RE = re.compile(
     r"^\s*arXiv:(?P<ref>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)\Z",
-    re.S,
+    re.DOTALL,
 )
 
 
@@ -85,7 +85,7 @@ def _date_of(obj: Any, *keys: str) -> dt.date | None:
     for key in keys:
         value = obj.get(key)
         if value:
-            return dt.datetime.fromtimestamp(calendar.timegm(value), dt.timezone.utc).date()
+            return dt.datetime.fromtimestamp(calendar.timegm(value), dt.UTC).date()
     return None
 
 

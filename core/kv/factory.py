@@ -74,7 +74,9 @@ def open_store(settings: Settings) -> KV:
     if backend == "redis":
         if not settings.redis_url:
             raise ValueError(f"KV_BACKEND=redis needs {_REDIS_VARS}")
-        from core.kv.redis import RedisKV  # imported here: only Redis deployments need the package
+        from core.kv.redis import (
+            RedisKV,  # imported here: only Redis deployments need the package
+        )
 
         store = RedisKV(settings.redis_url.get_secret_value())
         log.info("store: %r", store)

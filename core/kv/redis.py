@@ -8,14 +8,12 @@ A store that is down or slow must not hold a request up: connect and read
 timeouts are short (2 s by default), a broken pooled connection is retried once
 without waiting, and every failure becomes `KVError`, which callers degrade on.
 
-redis-py's asyncio connections belong to the event loop that opened them, and
-the CLI runs one loop for its work and another for `close()`; so there is one
-client per running loop, made on first use in that loop.
+redis-py's asyncio connections belong to the event loop that opened them: one
+client per running loop (`PerLoop`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from urllib.parse import urlsplit
@@ -27,6 +25,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from core.kv.base import KV, KVError
+from core.kv.perloop import PerLoop
 
 log = logging.getLogger(__name__)
 
@@ -68,30 +67,27 @@ class RedisKV(KV):
         self.timeout = timeout
         self.connect_timeout = timeout if connect_timeout is None else connect_timeout
         self.options = options
-        self._clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
+        self._clients: PerLoop[aioredis.Redis] = PerLoop(
+            self._new_client, lambda c: (getattr(c, "aclose", None) or c.close)()  # aclose: redis-py >= 5.0.1
+        )
 
     def __repr__(self) -> str:
         return f"RedisKV({self.where!r})"
 
+    def _new_client(self) -> aioredis.Redis:
+        return aioredis.Redis.from_url(
+            self.url,
+            socket_connect_timeout=self.connect_timeout,
+            socket_timeout=self.timeout,
+            # One immediate retry when a pooled connection turns out broken (servers
+            # drop idle clients); timeouts are not retried, so a slow store fails fast.
+            retry=Retry(NoBackoff(), 1, (RedisConnectionError,)),
+            retry_on_error=[RedisConnectionError],  # redis-py 5 retries only what is listed here
+            **self.options,
+        )
+
     def _client(self) -> aioredis.Redis:
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            # Clients of finished loops cannot be used or closed any more: drop them.
-            for old in [old for old in self._clients if old.is_closed()]:
-                del self._clients[old]
-            client = aioredis.Redis.from_url(
-                self.url,
-                socket_connect_timeout=self.connect_timeout,
-                socket_timeout=self.timeout,
-                # One immediate retry when a pooled connection turns out broken (servers
-                # drop idle clients); timeouts are not retried, so a slow store fails fast.
-                retry=Retry(NoBackoff(), 1, (RedisConnectionError,)),
-                retry_on_error=[RedisConnectionError],  # redis-py 5 retries only what is listed here
-                **self.options,
-            )
-            self._clients[loop] = client
-        return client
+        return self._clients.get()
 
     def _error(self, what: str, exc: BaseException) -> KVError:
         return KVError(f"redis {self.where}: {what} failed: {type(exc).__name__}: {exc}")
@@ -129,16 +125,4 @@ class RedisKV(KV):
             raise self._error("PING", exc) from exc
 
     async def close(self) -> None:
-        clients, self._clients = self._clients, {}
-        try:
-            current = asyncio.get_running_loop()
-        except RuntimeError:
-            current = None
-        for loop, client in clients.items():
-            if loop is not current:
-                continue  # another loop's sockets: unusable from here, left to that loop's end
-            try:
-                close = getattr(client, "aclose", None) or client.close  # aclose: redis-py >= 5.0.1
-                await close()
-            except Exception as exc:  # closing is best effort
-                log.debug("closing redis client for %s: %s", self.where, exc)
+        await self._clients.close()

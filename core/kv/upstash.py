@@ -22,7 +22,6 @@ a rejected token says so without showing it.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import logging
@@ -32,6 +31,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from core.kv.base import KV, KVError
+from core.kv.perloop import PerLoop
 
 log = logging.getLogger(__name__)
 
@@ -65,24 +65,20 @@ class UpstashKV(KV):
         self.timeout = timeout
         self._transport = transport
         # httpx's connection pool belongs to the event loop that used it: one client per loop.
-        self._clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+        self._clients: PerLoop[httpx.AsyncClient] = PerLoop(self._new_client, lambda c: c.aclose())
 
     def __repr__(self) -> str:
         return f"UpstashKV({self.where!r})"
 
+    def _new_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            headers={"Authorization": f"Bearer {self._token}"},
+            timeout=httpx.Timeout(self.timeout),
+            transport=self._transport,
+        )
+
     def _client(self) -> httpx.AsyncClient:
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            for old in [old for old in self._clients if old.is_closed()]:
-                del self._clients[old]
-            client = httpx.AsyncClient(
-                headers={"Authorization": f"Bearer {self._token}"},
-                timeout=httpx.Timeout(self.timeout),
-                transport=self._transport,
-            )
-            self._clients[loop] = client
-        return client
+        return self._clients.get()
 
     def _error(self, message: str) -> KVError:
         # Never let the token reach a log line, whatever a server or proxy echoed back.
@@ -154,15 +150,4 @@ class UpstashKV(KV):
         return True
 
     async def close(self) -> None:
-        clients, self._clients = self._clients, {}
-        try:
-            current = asyncio.get_running_loop()
-        except RuntimeError:
-            current = None
-        for loop, client in clients.items():
-            if loop is not current:
-                continue  # another loop's connections: unusable from here
-            try:
-                await client.aclose()
-            except Exception as exc:  # closing is best effort
-                log.debug("closing upstash client for %s: %s", self.where, exc)
+        await self._clients.close()

@@ -48,4 +48,4 @@ MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
 }
 
-__all__ = ["FeedDocument", "MEDIA_TYPES", "render"]
+__all__ = ["MEDIA_TYPES", "FeedDocument", "render"]

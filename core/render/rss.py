@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from feedgen.feed import FeedGenerator
 
-from core.render.document import GENERATOR, FeedDocument, announced_at, item_html, xml_safe
+from core.render.document import (
+    GENERATOR,
+    FeedDocument,
+    announced_at,
+    item_html,
+    xml_safe,
+)
 
 
 def render_rss(doc: FeedDocument) -> bytes:

@@ -7,7 +7,7 @@ import email.utils
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from core.feeds import FORMATS, FeedQuery, FeedSpec
+from core.feeds import FORMATS, FeedSpec
 from core.profiles import Profile
 from core.schedule import utcnow
 from core.service import FeedService, RenderedFeed
