@@ -111,7 +111,7 @@ class Listings:
         now = self.now()
         due = [m.category for m in metas if self._due(m, now)]
         if due:
-            await self._refresh(due)
+            await self._refresh(due, warm={m.category for m in metas if m.days})
             metas = [await self.meta(c) for c in categories]
         if not any(m.days for m in metas):
             if any(m.last_error for m in metas):
@@ -157,9 +157,13 @@ class Listings:
     def _due(meta: CategoryMeta, now: dt.datetime) -> bool:
         return meta.fresh_until is None or now >= meta.fresh_until
 
-    async def _refresh(self, categories: Sequence[str]) -> None:
-        """Fetch `categories`, sharing any fetch of the same category already under way."""
-        waiting = [self._inflight[c] for c in categories if c in self._inflight]
+    async def _refresh(self, categories: Sequence[str], warm: frozenset[str] | set[str] = frozenset()) -> None:
+        """Fetch `categories`, sharing any fetch of the same category already under way.
+
+        A category in `warm` has stored days: if another request is already fetching
+        it, this one does not wait and serves what is stored (stale-while-revalidate).
+        """
+        waiting = [self._inflight[c] for c in categories if c in self._inflight and c not in warm]
         mine = [c for c in categories if c not in self._inflight]
         if mine:
             future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -183,8 +187,9 @@ class Listings:
 
         Locks are taken in sorted order, all or nothing, so two instances asking for
         overlapping sets never split one combined request into two: the loser
-        releases what it took, waits for the winner's result, and fetches only what
-        is still due. After `LOCK_WAIT_S` it gives up and serves what is stored.
+        releases what it took and serves the stored days if it has them; only a cold
+        loser waits (up to `LOCK_WAIT_S`) for the winner's result, then fetches only
+        what is still due.
         """
         lock_ttl = self.settings.arxiv_retry_budget + 2 * self.settings.arxiv_timeout + 10
         loop = asyncio.get_running_loop()
@@ -210,6 +215,8 @@ class Listings:
             if loop.time() >= deadline:
                 log.warning("gave up waiting for another instance to fetch %s", "+".join(pending))
                 return
+            if all(meta.days for meta in [await self.meta(c) for c in pending]):
+                return  # another instance is refreshing: serve the stored days meanwhile
             await asyncio.sleep(0.2)
             now = self.now()
             pending = [c for c in pending if self._due(await self.meta(c), now)]

@@ -172,3 +172,52 @@ def test_corrupt_stored_values_are_ignored_not_fatal(fake_arxiv):
         response = app.get("/feeds/llm.rss")
         assert response.status_code == 200  # metadata unreadable: treated as never fetched, fetched again
         assert len(fake_arxiv.listing_requests()) == 2
+
+
+def test_while_one_request_refreshes_a_stored_day_the_others_serve_it(fake_arxiv):
+    import time
+
+    with running_app(fake_arxiv) as app:
+        clock = use_clock(app, "2026-04-27T12:00:00")
+        before = app.get("/feeds/llm.json").json()["items"]
+        clock.advance(days=1)  # due again
+        fake_arxiv.delay = 1.5
+        timings: dict[str, float] = {}
+
+        def poll(name: str, path: str) -> None:
+            started = time.monotonic()
+            assert app.get(path).status_code == 200
+            timings[name] = time.monotonic() - started
+
+        first = threading.Thread(target=poll, args=("refresher", "/feeds/llm.json"))
+        first.start()
+        time.sleep(0.3)  # the refresh is under way
+        others = [threading.Thread(target=poll, args=(f"reader{i}", "/feeds/llm.rss")) for i in range(3)]
+        for t in others:
+            t.start()
+        for t in [first, *others]:
+            t.join()
+        assert timings["refresher"] >= 1.5
+        assert max(timings[f"reader{i}"] for i in range(3)) < 1.0, timings  # did not wait for arXiv
+        assert len(fake_arxiv.listing_requests()) == 2
+        assert app.get("/feeds/llm.json").json()["items"] == before
+
+
+def test_another_instance_refreshing_does_not_hold_up_a_warm_one(fake_arxiv, tmp_path):
+    import time
+
+    store = tmp_path / "shared.sqlite3"
+    with running_app(fake_arxiv, kv=SQLiteKV(store)) as one, running_app(fake_arxiv, kv=SQLiteKV(store)) as two:
+        clock_one = use_clock(one, "2026-04-27T12:00:00")
+        one.get("/feeds/llm.json")
+        clock_one.advance(days=1)
+        use_clock(two, "2026-04-28T12:00:00")
+        fake_arxiv.delay = 2.0
+        refresher = threading.Thread(target=one.get, args=("/feeds/llm.json",))
+        refresher.start()
+        time.sleep(0.4)  # instance one holds the store lock and is fetching
+        started = time.monotonic()
+        assert two.get("/feeds/llm.json").status_code == 200
+        assert time.monotonic() - started < 1.5  # served the stored days, did not wait 2 s
+        refresher.join()
+        assert len(fake_arxiv.listing_requests()) == 2
