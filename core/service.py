@@ -96,12 +96,12 @@ class FeedService:
             self._ranked.put(key, cached)
         return dataclasses.replace(cached, metas=metas)
 
-    async def summaries_for(self, result: FeedResult, budget_s: float) -> dict[str, Summary]:
+    async def summaries_for(self, result: FeedResult, budget_s: float, *, public: bool = True) -> dict[str, Summary]:
         spec = result.spec
         if not spec.summary_top_n or not self.summarizer.enabled:
             return {}
         top = [item.paper for item in result.items[: spec.summary_top_n]]
-        return await self.summarizer.ensure(top, spec.summary_language, budget_s)
+        return await self.summarizer.ensure(top, spec.summary_language, budget_s, public=public)
 
     async def rendered(self, spec: FeedSpec, fmt: str, self_url: str, base_url: str) -> RenderedFeed:
         """The feed body for `spec` in `fmt`, from the render cache when nothing changed."""
@@ -169,7 +169,7 @@ class FeedService:
                 continue
             if remaining > 0:
                 say(f"summaries: {name} (top {spec.summary_top_n}, {remaining:.0f} s left)")
-                await self.summaries_for(result, remaining)
+                await self.summaries_for(result, remaining, public=False)
             top = [item.paper for item in result.items[: spec.summary_top_n]]
             report["summaries"][name] = dataclasses.asdict(await self.summarizer.counts(top, spec.summary_language))
             say(f"summaries: {name}: {report['summaries'][name]}")

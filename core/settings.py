@@ -49,6 +49,7 @@ class Settings(BaseModel):
     llm_timeout: float = Field(30.0, gt=0)
     llm_concurrency: int = Field(4, ge=1, le=32)
     summary_budget_s: float = Field(2.0, ge=0, le=60)  # the most a feed request waits for the LLM
+    summary_rate_per_hour: int = Field(120, ge=0, le=100_000)  # new summaries public requests may start
     summary_source: str = Field("abstract", pattern="^(abstract|fulltext)$")
     summary_prompt_path: Path = PACKAGE_DIR / "summaries" / "prompts" / "default.md"
     summary_input_tokens: int = Field(6000, ge=200, le=200_000)  # full text is cut to this
@@ -80,6 +81,7 @@ class Settings(BaseModel):
             "llm_timeout": "LLM_TIMEOUT",
             "llm_concurrency": "LLM_CONCURRENCY",
             "summary_budget_s": "SUMMARY_BUDGET_S",
+            "summary_rate_per_hour": "SUMMARY_RATE_PER_HOUR",
             "summary_source": "SUMMARY_SOURCE",
             "summary_prompt_path": "SUMMARY_PROMPT",
             "summary_input_tokens": "SUMMARY_INPUT_TOKENS",

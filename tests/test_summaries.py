@@ -224,3 +224,12 @@ def test_cli_refresh_shows_progress_and_makes_summaries(fake_arxiv, llm, tmp_pat
     assert result.returncode == 0, result.stderr
     assert "summaries: llm" in result.stderr and "'cached': 2" in result.stderr
     assert llm.calls == 2
+
+
+def test_public_requests_cannot_run_up_the_llm_bill(fake_arxiv, llm):
+    with running_app(fake_arxiv, config=CONFIG, **with_llm(llm, summary_rate_per_hour=3)) as app:
+        for query in ("q=agent", "q=reasoning", "q=model", "q=learning", ""):
+            app.get(f"/feed?cat=cs.AI,cs.CL,cs.LG&format=json&summaries=1&{query}")
+        assert llm.calls == 3  # the hourly allowance, however many feeds were asked for
+        ok = app.http.post("/api/cron/refresh", headers={"Authorization": "Bearer s3cret"})
+        assert ok.json()["summaries"]["llm"]["cached"] == 2  # the authenticated cron is not limited

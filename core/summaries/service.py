@@ -71,6 +71,7 @@ class Summarizer:
         self.prompt_hash = hashlib.sha256(self.prompt.encode()).hexdigest()[:12]
         self._inflight: dict[str, asyncio.Task[Summary | None]] = {}
         self._background: set[asyncio.Task] = set()
+        self._started: list[float] = []  # when publicly requested generations started (last hour)
 
     @property
     def enabled(self) -> bool:
@@ -96,21 +97,43 @@ class Summarizer:
                     log.error("corrupt summary for %s; it will be made again", paper.id)
         return found
 
-    async def ensure(self, papers: list[Paper], language: str, budget_s: float) -> dict[str, Summary]:
+    async def ensure(
+        self, papers: list[Paper], language: str, budget_s: float, *, public: bool = True
+    ) -> dict[str, Summary]:
         """Cached summaries plus those the LLM makes within `budget_s`; the rest carry on
-        in the background (a long-running server) or are left for later (serverless)."""
+        in the background (a long-running server) or are left for later (serverless).
+
+        `public` requests (feed readers, anyone) may start at most `SUMMARY_RATE_PER_HOUR`
+        new summaries an hour in this process, so nobody can run up the LLM bill by asking
+        for summaries of many different feeds; the authenticated cron run is not limited."""
         summaries = await self.cached(papers, language)
         if not self.enabled:
             return summaries
-        missing = [p for p in papers if p.id not in summaries and not await self._backing_off(p, language)]
-        if not missing or budget_s <= 0:
+        missing = [
+            p for p in papers
+            if p.id not in summaries and self.key(p, language) not in self._inflight
+            and not await self._backing_off(p, language)
+        ]
+        if public:
+            missing = missing[: self._allowance()]
+        running = [self._inflight[self.key(p, language)] for p in papers if self.key(p, language) in self._inflight]
+        if (not missing and not running) or budget_s <= 0:
             return summaries
         tasks = {p.id: self._task(p, language) for p in missing}
+        tasks.update({p.id: self._inflight[self.key(p, language)] for p in papers
+                      if p.id not in tasks and self.key(p, language) in self._inflight})
+        if public:
+            self._started.extend([time.monotonic()] * len(missing))
         done, _ = await asyncio.wait(tasks.values(), timeout=budget_s)
         for paper_id, task in tasks.items():
             if task in done and not task.cancelled() and task.exception() is None and task.result() is not None:
                 summaries[paper_id] = task.result()  # type: ignore[assignment]
         return summaries
+
+    def _allowance(self) -> int:
+        hour_ago = time.monotonic() - 3600
+        self._started = [t for t in self._started if t > hour_ago]
+        return max(0, self.settings.summary_rate_per_hour - len(self._started))
 
     async def counts(self, papers: list[Paper], language: str) -> SummaryCounts:
         counts = SummaryCounts()
