@@ -2,7 +2,7 @@
 
 `FeedQuery` is the validated query string (ad-hoc feeds, and narrowing of a
 profile feed); `FeedSpec` is the effective feed, built from a profile and/or a
-query, with its matchers compiled once and cached; `build_feed` runs it.
+query, with its matchers compiled once and cached; `rank` scores papers for it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, field_validator
 
-from core.listings import CategoryMeta, Listings
+from core.listings import CategoryMeta
 from core.matching import Hit, Matcher, Scored, Term, parse_query
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
 from core.profiles import (
@@ -87,9 +87,16 @@ def _compiled(terms_json: str) -> Matcher:
     return Matcher(_TERM_LIST.validate_json(terms_json))
 
 
+class SpecError(ValueError):
+    """The profile and query cannot make a feed; the message says what to fix (HTTP 400)."""
+
+
 def _matcher(terms: list[Term]) -> Matcher:
     """One compiled matcher per distinct term list, shared by every request that uses it."""
-    return _compiled(_TERM_LIST.dump_json(terms).decode())
+    try:
+        return _compiled(_TERM_LIST.dump_json(terms).decode())
+    except ValueError as exc:  # too many terms in all
+        raise SpecError(str(exc)) from None
 
 
 @dataclass
@@ -117,7 +124,7 @@ class FeedSpec:
         if query.cat:
             outside = [c for c in query.cat if c not in profile.categories]
             if outside:
-                raise ValueError(
+                raise SpecError(
                     f"cat: {', '.join(outside)} is not in profile {name!r} ({', '.join(profile.categories)}); "
                     "use /feed for other categories"
                 )
@@ -147,7 +154,7 @@ class FeedSpec:
     @classmethod
     def from_query(cls, query: FeedQuery) -> FeedSpec:
         if not query.cat:
-            raise ValueError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
+            raise SpecError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
         label = query.q.strip() or ", ".join(query.author) or "all papers"
         return cls._make(
             name="query",
@@ -211,9 +218,3 @@ def rank(papers: list[Paper], spec: FeedSpec) -> tuple[list[Scored], int]:
     else:
         ranked.sort(key=lambda s: (s.score, s.paper.announced, s.paper.id), reverse=True)
     return ranked[: spec.limit], len(chosen)
-
-
-async def build_feed(listings: Listings, spec: FeedSpec) -> FeedResult:
-    selection = await listings.select(spec.categories, spec.days)
-    items, considered = rank(selection.papers, spec)
-    return FeedResult(spec=spec, items=items, metas=selection.metas, considered=considered)

@@ -66,17 +66,6 @@ class CategoryMeta(BaseModel):
     failures: int = 0
 
 
-class Selection(BaseModel):
-    """Papers for a set of categories plus how trustworthy they are."""
-
-    papers: list[Paper]  # one occurrence per (paper, day), announce type relative to the set
-    metas: list[CategoryMeta]
-
-    @property
-    def stale(self) -> bool:
-        return any(m.last_error for m in self.metas)
-
-
 class Listings:
     """Serves papers for category sets from the store, fetching from arXiv only what is missing."""
 
@@ -92,14 +81,9 @@ class Listings:
         self.settings = settings
         self.now = now
         self._inflight: dict[str, asyncio.Future[None]] = {}
-        self._decoded: dict[tuple[str, bytes], list[Paper]] = {}
+        self._decoded: dict[tuple[str, dt.date, str], list[Paper]] = {}
 
     # --- public --------------------------------------------------------
-
-    async def select(self, categories: Sequence[str], days: int) -> Selection:
-        """Papers announced in the last `days` days (counted back from the newest day held)."""
-        metas = await self.ensure(categories)
-        return Selection(papers=await self.papers(metas, days), metas=metas)
 
     async def ensure(self, categories: Sequence[str]) -> list[CategoryMeta]:
         """The categories' metadata, after fetching those due for a refresh.
@@ -131,7 +115,8 @@ class Listings:
             for meta in metas:
                 for day in meta.days:
                     if day >= first_day:
-                        for paper in await self._load_day(meta.category, day):
+                        digest = meta.day_hashes.get(day.isoformat())
+                        for paper in await self._load_day(meta.category, day, digest):
                             papers.setdefault((paper.id, paper.announced), paper.relative_to(wanted))
         return sorted(papers.values(), key=lambda p: (p.announced, p.id), reverse=True)
 
@@ -321,19 +306,22 @@ class Listings:
 
     # --- store access that survives store failures ---------------------------
 
-    async def _load_day(self, category: str, day: dt.date) -> list[Paper]:
+    async def _load_day(self, category: str, day: dt.date, digest: str | None) -> list[Paper]:
+        """A stored day's papers, decoded once per content (`digest` is its id-set hash):
+        a day already decoded in this process is not even read from the store again."""
+        cache_key = (category, day, digest)
+        if digest is not None and cache_key in self._decoded:
+            return self._decoded[cache_key]
         key = f"{_PREFIX}:{category}:{day.isoformat()}"
         raw = await self._get(key)
         if not raw:
             return []
-        cache_key = (key, raw[:64] + len(raw).to_bytes(8, "big") + raw[-64:])
-        papers = self._decoded.get(cache_key)
-        if papers is None:
-            try:
-                papers = [Paper.model_validate(p) for p in json.loads(raw)]
-            except ValueError:
-                log.error("corrupt listing batch %s; ignoring it", key)
-                return []
+        try:
+            papers = [Paper.model_validate(p) for p in json.loads(raw)]
+        except ValueError:
+            log.error("corrupt listing batch %s; ignoring it", key)
+            return []
+        if digest is not None:
             if len(self._decoded) > 256:
                 self._decoded.clear()
             self._decoded[cache_key] = papers

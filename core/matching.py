@@ -192,9 +192,6 @@ class Matcher:
         self._positive = [i for i, t in enumerate(self.terms) if not t.excluded]
         self._required = [i for i, t in enumerate(self.terms) if t.required]
 
-    @property
-    def has_positive_terms(self) -> bool:
-        return bool(self._positive)
 
     def score(self, paper: Paper) -> Scored | None:
         """The paper's score and explanation, or None if it is excluded or matches nothing."""

@@ -123,7 +123,6 @@ class FeedService:
             feed_id=_feed_id(spec, base_url),
             updated=result.updated,
             items=result.items,
-            ttl_minutes=_ttl_minutes(fresh_until),
             summaries=summaries,
         )
         body = render(doc, fmt)
@@ -257,11 +256,6 @@ def _feed_id(spec: FeedSpec, base_url: str) -> str:
     if spec.name == "query":
         return f"{base}/feed#{spec.key}"
     return f"{base}/feeds/{spec.name}"
-
-
-def _ttl_minutes(fresh_until: dt.datetime) -> int:
-    minutes = int((fresh_until - utcnow()).total_seconds() // 60)
-    return max(15, min(minutes, 24 * 60))
 
 
 def _category_health(meta: CategoryMeta, now: dt.datetime) -> dict:

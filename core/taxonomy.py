@@ -219,11 +219,6 @@ def normalize_category(value: str) -> str | None:
     return _LOOKUP.get(value.strip().lower())
 
 
-def is_known(value: str) -> bool:
-    """True if ``value`` names an arXiv category or archive (case-insensitive)."""
-    return normalize_category(value) is not None
-
-
 def category_name(value: str) -> str:
     """Human-readable name of a category or archive; ``value`` itself if unknown."""
     code = normalize_category(value)

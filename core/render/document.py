@@ -32,6 +32,8 @@ class FeedDocument:
     feed_id: str  # stable identity (does not change with query-string order)
     updated: dt.datetime
     items: list[Scored]
+    # RSS <ttl>: a constant, so every instance renders the same bytes (and ETag) for the same
+    # data; Cache-Control carries the precise lifetime.
     ttl_minutes: int = 60
     summaries: dict[str, Summary] = field(default_factory=dict)  # by arXiv id
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core import __version__
+from core.feeds import SpecError
 from core.kv import KV
 from core.listings import UpstreamUnavailable
 from core.profiles import Config
@@ -56,7 +57,8 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BadRequest)
-    async def bad_request(request: Request, exc: BadRequest) -> JSONResponse:
+    @app.exception_handler(SpecError)
+    async def bad_request(request: Request, exc: ValueError) -> JSONResponse:
         return _error(400, str(exc))
 
     @app.exception_handler(RequestValidationError)

@@ -12,7 +12,7 @@ from core.profiles import Profile
 from core.schedule import utcnow
 from core.service import FeedService, RenderedFeed
 from core.taxonomy import normalize_category
-from core.web.params import QUERY_PARAMETERS, BadRequest, feed_query
+from core.web.params import QUERY_PARAMETERS, feed_query
 
 router = APIRouter(tags=["feeds"])
 
@@ -113,20 +113,14 @@ async def profile_feed(request: Request, filename: str) -> Response:
     if not dot or fmt not in FORMATS:
         raise NotFound(f"use /feeds/NAME.rss, .atom, .json or .md (got {filename!r})")
     query = feed_query(request)
-    try:
-        spec = FeedSpec.from_profile(name, _profile(request, name), query)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+    spec = FeedSpec.from_profile(name, _profile(request, name), query)
     return await _respond(request, spec, fmt)
 
 
 @router.get("/feed", summary="An ad-hoc feed from the query string alone", openapi_extra={"parameters": QUERY_PARAMETERS})
 async def query_feed(request: Request) -> Response:
     query = feed_query(request)
-    try:
-        spec = FeedSpec.from_query(query)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+    spec = FeedSpec.from_query(query)
     return await _respond(request, spec, query.format or "rss")
 
 
@@ -134,10 +128,7 @@ async def query_feed(request: Request) -> Response:
 async def default_rss(request: Request) -> Response:
     config = _service(request).config
     query = feed_query(request)
-    try:
-        spec = FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+    spec = FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query)
     return await _respond(request, spec, query.format or "rss")
 
 
@@ -150,8 +141,5 @@ async def category_rss(request: Request, category: str) -> Response:
     profile = config.profiles[config.default_name]
     narrowed = profile.model_copy(update={"categories": [canonical], "title": f"{profile.title or config.default_name} — {canonical}"})
     query = feed_query(request)
-    try:
-        spec = FeedSpec.from_profile(config.default_name, narrowed, query)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+    spec = FeedSpec.from_profile(config.default_name, narrowed, query)
     return await _respond(request, spec, query.format or "rss")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from core.feeds import FeedQuery, FeedResult, FeedSpec
+from core.feeds import FeedQuery, FeedResult, FeedSpec, SpecError
 from core.listings import CategoryMeta, UpstreamUnavailable
 from core.profiles import DEFAULT_TYPES, Profile
 from core.schedule import utcnow
@@ -234,7 +234,7 @@ async def _guarded(request: Request, make) -> Response:
     root = site_root(request)
     try:
         return await make()
-    except BadRequest as exc:
+    except (BadRequest, SpecError) as exc:
         return layout.error_page(root, 400, "This feed cannot be built", str(exc))
     except NotFound as exc:
         return layout.error_page(root, 404, "No such feed", str(exc), back=f"{root}/#profiles")
@@ -252,10 +252,7 @@ async def preview_profile(request: Request, profile: str) -> Response:
         if profile not in profiles:
             raise NotFound(f"no profile {profile!r}; profiles: {', '.join(sorted(profiles))}")
         query = feed_query(request)
-        try:
-            spec = FeedSpec.from_profile(profile, profiles[profile], query)
-        except ValueError as exc:
-            raise BadRequest(str(exc)) from None
+        spec = FeedSpec.from_profile(profile, profiles[profile], query)
         return await _preview_page(request, spec, f"Profile “{profile}”", profile_urls(base_url(request), profile, query))
 
     return await _guarded(request, make)
@@ -268,10 +265,7 @@ async def preview_query(request: Request) -> Response:
         if redirect is not None:
             return redirect
         query = feed_query(request)
-        try:
-            spec = FeedSpec.from_query(query)
-        except ValueError as exc:
-            raise BadRequest(str(exc)) from None
+        spec = FeedSpec.from_query(query)
         return await _preview_page(request, spec, "Ad-hoc feed", adhoc_urls(base_url(request), query))
 
     return await _guarded(request, make)
@@ -303,10 +297,7 @@ def _item_json(item, spec: FeedSpec) -> dict:
 @router.get("/api/preview", summary="The builder's live preview: the /feed parameters, items with highlighted spans", openapi_extra={"parameters": QUERY_PARAMETERS})
 async def api_preview(request: Request) -> JSONResponse:
     query = feed_query(request)  # 400s as /feed gives them
-    try:
-        spec = FeedSpec.from_query(query)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+    spec = FeedSpec.from_query(query)
     service = _service(request)
     service.seen_categories.update(spec.categories)
     result: FeedResult = await service.result(spec)  # no summaries: the preview runs as people type
