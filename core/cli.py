@@ -36,12 +36,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _progress_bar():
-    """A one-line progress display on stderr (steps are not known in advance: a spinner)."""
-    steps = iter("|/-\\" * 1000)
+    """`[#####-----] 1/2 message` on stderr: redrawn in place on a terminal, a line per step otherwise."""
 
-    def show(message: str) -> None:
-        end = "\n" if not sys.stderr.isatty() else "\r"
-        print(f"[{next(steps, '*')}] {message[:100]:<100}", end=end, file=sys.stderr, flush=True)
+    def show(done: int, total: int, message: str) -> None:
+        width = 20
+        filled = width * done // max(total, 1)
+        end = "\r" if sys.stderr.isatty() and done < total else "\n"
+        print(f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total} {message[:90]:<90}", end=end, file=sys.stderr, flush=True)
 
     return show
 

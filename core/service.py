@@ -26,7 +26,7 @@ from core.arxiv.client import ArxivClient, strip_credentials
 from core.feeds import FeedResult, FeedSpec, rank
 from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
-from core.listings import CategoryMeta, Listings
+from core.listings import CategoryMeta, Listings, UpstreamUnavailable
 from core.profiles import Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
 from core.schedule import next_rebuild, utcnow
@@ -140,14 +140,17 @@ class FeedService:
 
     # --- cron -------------------------------------------------------------------
 
-    async def refresh_all(self, budget_s: float, progress: Callable[[str], None] | None = None) -> dict:
+    async def refresh_all(self, budget_s: float, progress: Callable[[int, int, str], None] | None = None) -> dict:
         """Refresh every profile's listings (one combined request for all that are due),
         then make missing summaries for the top items of profiles that want them, within
-        `budget_s` for the whole run."""
+        `budget_s` for the whole run. `progress(done, total, message)` follows the steps."""
         started = time.monotonic()
-        say = progress or (lambda message: None)
+        say = progress or (lambda done, total, message: None)
         categories = sorted({c for p in self.config.profiles.values() for c in p.categories})
-        say(f"listings: {len(categories)} categories")
+        specs = [FeedSpec.from_profile(name, profile) for name, profile in self.config.profiles.items()]
+        specs = [spec for spec in specs if spec.summary_top_n and self.summarizer.enabled]
+        total = 1 + len(specs)
+        say(0, total, f"listings: {len(categories)} categories")
         await self.listings.refresh(categories)
         report: dict[str, Any] = {"categories": {}, "summaries": {}}
         for category in categories:
@@ -156,22 +159,21 @@ class FeedService:
                 "latest_day": meta.days[0].isoformat() if meta.days else None,
                 "last_error": meta.last_error,
             }
-        for name, profile in self.config.profiles.items():
-            spec = FeedSpec.from_profile(name, profile)
-            if not spec.summary_top_n or not self.summarizer.enabled:
-                continue
+        say(1, total, "listings refreshed")
+        for done, spec in enumerate(specs, 2):
             remaining = budget_s - (time.monotonic() - started)
             try:
                 result = await self.result(spec)
-            except Exception as exc:  # one profile's trouble does not stop the others
-                report["summaries"][name] = {"error": str(exc)}
+            except UpstreamUnavailable as exc:  # one profile's trouble does not stop the others
+                report["summaries"][spec.name] = {"error": str(exc)}
+                say(done, total, f"summaries: {spec.name}: {exc}")
                 continue
             if remaining > 0:
-                say(f"summaries: {name} (top {spec.summary_top_n}, {remaining:.0f} s left)")
+                say(done - 1, total, f"summaries: {spec.name} (top {spec.summary_top_n}, {remaining:.0f} s left)")
                 await self.summaries_for(result, remaining, public=False)
             top = [item.paper for item in result.items[: spec.summary_top_n]]
-            report["summaries"][name] = dataclasses.asdict(await self.summarizer.counts(top, spec.summary_language))
-            say(f"summaries: {name}: {report['summaries'][name]}")
+            report["summaries"][spec.name] = dataclasses.asdict(await self.summarizer.counts(top, spec.summary_language))
+            say(done, total, f"summaries: {spec.name}: {report['summaries'][spec.name]}")
         report["elapsed_s"] = round(time.monotonic() - started, 2)
         return report
 

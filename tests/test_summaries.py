@@ -223,6 +223,7 @@ def test_cli_refresh_shows_progress_and_makes_summaries(fake_arxiv, llm, tmp_pat
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "summaries: llm" in result.stderr and "'cached': 2" in result.stderr
+    assert "[" + "#" * 20 + "] 2/2" in result.stderr  # the bar reaches its end
     assert llm.calls == 2
 
 
