@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, field_validator
 
+from core.errors import SpecError  # noqa: F401 (re-exported)
 from core.listings import CategoryMeta
 from core.matching import Hit, Matcher, Scored, Term, parse_query
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
@@ -85,10 +86,6 @@ _TERM_LIST = TypeAdapter(list[Term])
 @functools.lru_cache(maxsize=256)
 def _compiled(terms_json: str) -> Matcher:
     return Matcher(_TERM_LIST.validate_json(terms_json))
-
-
-class SpecError(ValueError):
-    """The profile and query cannot make a feed; the message says what to fix (HTTP 400)."""
 
 
 def _matcher(terms: list[Term]) -> Matcher:

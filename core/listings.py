@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel
 
+from core.errors import UpstreamUnavailable  # noqa: F401 (re-exported)
 from core.arxiv.client import (
     MAX_COMBINED_ITEMS,
     ArxivClient,
@@ -45,10 +46,6 @@ LOCK_WAIT_S = 8.0  # how long a request waits for another instance's fetch befor
 
 def _batch_hash(papers: list[Paper]) -> str:
     return hashlib.sha256(" ".join(sorted(f"{p.id}v{p.version}" for p in papers)).encode()).hexdigest()[:16]
-
-
-class UpstreamUnavailable(Exception):
-    """Nothing is stored for these categories and arXiv could not be reached."""
 
 
 class CategoryMeta(BaseModel):

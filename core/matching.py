@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from core.errors import QueryError  # noqa: F401 (re-exported)
 from core.papers import Paper
 
 Field = Literal["any", "ti", "abs", "au"]
@@ -218,10 +219,6 @@ class Matcher:
 
 
 # --- the `q` grammar ----------------------------------------------------------
-
-class QueryError(ValueError):
-    """A query string the user must fix; the message says how."""
-
 
 _TOKEN_RE = re.compile(
     r"""(?P<sign>[+-]?)(?:(?P<field>ti|abs|au):)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s,"^]+))(?:\^(?P<weight>[^\s,"]*))?""",

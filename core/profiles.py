@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.errors import ConfigError  # noqa: F401 (re-exported)
 from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Term, fold
 from core.papers import AnnounceType
 from core.taxonomy import normalize_category
@@ -25,10 +26,6 @@ MAX_ITEMS = 500
 MAX_DAYS = 14
 DEFAULT_TYPES: list[AnnounceType] = ["new", "cross"]
 _SECRET_KEY_RE = re.compile(r"(^|_)(api_?key|key|token|secret|password)$", re.IGNORECASE)
-
-
-class ConfigError(ValueError):
-    """config.json is unusable; the message names the file and the field."""
 
 
 def validate_categories(values: list[str]) -> list[str]:

@@ -234,7 +234,10 @@ def test_atom_feeds_validate_against_the_rfc4287_relax_ng_grammar(cv_served: dic
         ["jing", "-c", str(FIXTURES / "atom.rnc"), *map(str, files), str(control)],
         capture_output=True, text=True, timeout=60,
     )
-    report = [line for line in (proc.stdout + proc.stderr).splitlines() if line and not line.startswith("Picked up ")]
+    # Debian's jing wrapper warns on stderr about optional jars it cannot find; those are not
+    # findings about the documents (jing reports those on stdout as "file:line:col: error: ...").
+    report = [line for line in (proc.stdout + proc.stderr).splitlines()
+              if line and not line.startswith(("Picked up ", "[warning] "))]
     about_feeds = [line for line in report if not line.startswith(str(control))]
     assert about_feeds == [], "\n".join(about_feeds)
     assert proc.returncode != 0, "jing accepted an Atom entry without an id"

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
+from core.errors import UpstreamError, UpstreamBusy, TooLarge  # noqa: F401 (re-exported)
 from core import __version__
 from core.settings import Settings
 
@@ -25,23 +26,6 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_COMBINED_ITEMS = 2000  # arXiv caps a combined `a+b+c` listing at this many items
-
-
-class UpstreamError(Exception):
-    """arXiv could not give us a usable answer (after retries)."""
-
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        self.status = status
-
-
-class UpstreamBusy(UpstreamError):
-    """Too many upstream requests are already queued in this process: a public request
-    for uncached categories must not pile up unbounded traffic for arXiv."""
-
-
-class TooLarge(UpstreamError):
-    """The body passed `ARXIV_MAX_BYTES` (after decompression): not a listing we want."""
 
 
 async def _read_capped(response: httpx.Response, limit: int, url: str) -> bytes:

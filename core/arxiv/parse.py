@@ -14,16 +14,13 @@ from typing import Any
 
 import feedparser
 
+from core.errors import ParseError  # noqa: F401 (re-exported)
 from core.papers import ANNOUNCE_TYPES, Paper, detex, split_authors, split_id
 
 _DESCRIPTION_RE = re.compile(
     r"^\s*arXiv:(?P<ref>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)\Z",
     re.DOTALL,
 )
-
-
-class ParseError(ValueError):
-    """The body is not an arXiv feed we understand (HTML error page, garbage, truncation)."""
 
 
 @dataclass

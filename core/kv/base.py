@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import abc
-
-
-class KVError(Exception):
-    """The store failed (down, timeout, refused). Callers degrade; they never 500."""
+from core.errors import KVError  # noqa: F401 (re-exported)
 
 
 class KV(abc.ABC):

@@ -8,14 +8,11 @@ import logging
 import random
 
 import httpx
+from core.errors import LLMError  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504}
-
-
-class LLMError(Exception):
-    """The model gave no usable answer for this request."""
 
 
 class LLMClient:

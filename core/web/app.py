@@ -11,15 +11,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core import __version__
-from core.feeds import SpecError
+from core.errors import ArxivFeedsError
 from core.kv import KV
-from core.listings import UpstreamUnavailable
 from core.profiles import Config
 from core.service import FeedService
 from core.settings import Settings
 from core.web import admin, feeds, pages
-from core.web.feeds import NotFound
-from core.web.params import BadRequest, describe
+from core.web.params import describe
 from core.web.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -56,18 +54,15 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(BadRequest)
-    @app.exception_handler(SpecError)
-    async def bad_request(request: Request, exc: ValueError) -> JSONResponse:
-        return _error(400, str(exc))
+    @app.exception_handler(ArxivFeedsError)
+    async def ours(request: Request, exc: ArxivFeedsError) -> JSONResponse:
+        if exc.http_status is None:
+            return await unexpected(request, exc)
+        return _error(exc.http_status, exc.public_message(), exc.headers())
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return _error(400, describe(exc))  # type: ignore[arg-type]
-
-    @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return _error(404, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -75,10 +70,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             message = f"no such page: {request.url.path} (see / for the feeds, /docs for the API)"
         return _error(exc.status_code, message, getattr(exc, "headers", None))
-
-    @app.exception_handler(UpstreamUnavailable)
-    async def upstream(request: Request, exc: UpstreamUnavailable) -> JSONResponse:
-        return _error(503, f"{exc}; try again in a few minutes", {"Retry-After": "300"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -7,6 +7,7 @@ import email.utils
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from core.errors import NotFound  # noqa: F401 (re-exported)
 from core.feeds import FORMATS, FeedSpec
 from core.profiles import Profile
 from core.schedule import utcnow
@@ -15,10 +16,6 @@ from core.taxonomy import normalize_category
 from core.web.params import QUERY_PARAMETERS, feed_query
 
 router = APIRouter(tags=["feeds"])
-
-
-class NotFound(LookupError):
-    """Becomes HTTP 404 with this message."""
 
 
 def _service(request: Request) -> FeedService:

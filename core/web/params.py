@@ -7,16 +7,13 @@ from typing import Any
 from fastapi import Request
 from pydantic import ValidationError
 
+from core.errors import BadRequest  # noqa: F401 (re-exported)
 from core.feeds import FeedQuery
 from core.matching import QueryError
 
 LIST_FIELDS = {"cat", "exclude", "author", "type"}
 KNOWN = set(FeedQuery.model_fields)
 IGNORED_PREFIXES = ("utm_",)  # added by link trackers; harmless
-
-
-class BadRequest(ValueError):
-    """Becomes HTTP 400 with this message."""
 
 
 def feed_query(request: Request) -> FeedQuery:

@@ -1,0 +1,96 @@
+"""Every exception the service raises, in one hierarchy.
+
+`core/web/app.py` maps them to HTTP in one place: a class with `http_status` becomes that
+status with its message (and `headers()`); anything else is a logged 500. Modules raise these
+classes; they never define their own.
+"""
+
+from __future__ import annotations
+
+
+class ArxivFeedsError(Exception):
+    """Base of every error of ours."""
+
+    http_status: int | None = None  # None: not a client-facing error (a 500 if it escapes)
+
+    def public_message(self) -> str:
+        """What the HTTP answer says."""
+        return str(self)
+
+    def headers(self) -> dict[str, str]:
+        return {}
+
+
+# --- the request: 400 / 404 --------------------------------------------------------------
+
+
+class BadRequest(ArxivFeedsError, ValueError):
+    """A request the user must fix; the message says how (HTTP 400)."""
+
+    http_status = 400
+
+
+class QueryError(BadRequest):
+    """A query string (`q`, `exclude`, profile keywords) the user must fix."""
+
+
+class SpecError(BadRequest):
+    """The profile and query cannot make a feed; the message says what to fix."""
+
+
+class NotFound(ArxivFeedsError, LookupError):
+    """No such profile, format or page (HTTP 404)."""
+
+    http_status = 404
+
+
+class ConfigError(ArxivFeedsError, ValueError):
+    """config.json or the environment is unusable; the message names the file and the field."""
+
+
+# --- upstream (arXiv) ----------------------------------------------------------------------
+
+
+class UpstreamError(ArxivFeedsError):
+    """arXiv could not give us a usable answer (after retries)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class UpstreamBusy(UpstreamError):
+    """Too many upstream requests are already queued in this process: a public request
+    for uncached categories must not pile up unbounded traffic for arXiv."""
+
+
+class TooLarge(UpstreamError):
+    """The body passed `ARXIV_MAX_BYTES` (after decompression): not a listing we want."""
+
+
+class ParseError(ArxivFeedsError, ValueError):
+    """The body is not an arXiv feed we understand (HTML error page, garbage, truncation)."""
+
+
+class UpstreamUnavailable(ArxivFeedsError):
+    """Nothing is stored for these categories and arXiv could not be reached (HTTP 503)."""
+
+    http_status = 503
+    retry_after = 300
+
+    def public_message(self) -> str:
+        return f"{self}; try again in a few minutes"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+# --- other dependencies --------------------------------------------------------------------
+
+
+class LLMError(ArxivFeedsError):
+    """The model gave no usable answer for this request."""
+
+
+class KVError(ArxivFeedsError):
+    """The store failed (down, timeout, refused). Callers degrade; they never 500."""
