@@ -40,6 +40,18 @@ class FeedDocument:
     def summary_for(self, item: Scored) -> Summary | None:
         return self.summaries.get(item.paper.id)
 
+    def dated(self) -> list[tuple[Scored, dt.datetime]]:
+        """Each item with its timestamp: its announcement minus its rank among the items of
+        that announcement in seconds. Most readers sort by date; equal times (one per
+        announcement) would lose the ranking, and validators warn about them."""
+        rank: dict[dt.date, int] = {}
+        dated = []
+        for item in self.items:
+            day = item.paper.announced
+            dated.append((item, announced_at(item.paper) - dt.timedelta(seconds=rank.get(day, 0))))
+            rank[day] = rank.get(day, 0) + 1
+        return dated
+
 
 def announced_at(paper: Paper) -> dt.datetime:
     """arXiv dates a listing at midnight US Eastern of its day."""
