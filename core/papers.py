@@ -97,6 +97,21 @@ def split_authors(creator: str) -> list[str]:
     Commas inside parentheses (affiliations) do not split a name, and a final
     "and" is dropped.
     """
+    if not any(bracket in creator for bracket in "()[]"):
+        names = creator.split(",")
+    else:
+        names = _split_outside_brackets(creator)
+    cleaned = []
+    for name in names:
+        name = " ".join(name.split())
+        if name.lower().startswith("and "):
+            name = name[4:]
+        if name:
+            cleaned.append(detex(name))
+    return cleaned
+
+
+def _split_outside_brackets(creator: str) -> list[str]:
     names: list[str] = []
     depth = 0
     current: list[str] = []
@@ -111,14 +126,7 @@ def split_authors(creator: str) -> list[str]:
         else:
             current.append(char)
     names.append("".join(current))
-    cleaned = []
-    for name in names:
-        name = " ".join(name.split())
-        if name.lower().startswith("and "):
-            name = name[4:]
-        if name:
-            cleaned.append(detex(name))
-    return cleaned
+    return names
 
 
 # --- TeX accents (names and titles carry them: Pi\v{z}urica, J\"org) -------
