@@ -34,6 +34,8 @@ class Settings(BaseModel):
     arxiv_retry_budget: float = Field(30.0, ge=0)  # give up retrying after this many seconds
     arxiv_max_bytes: int = Field(20_000_000, ge=10_000)  # a 2000-item listing is about 4 MB
     arxiv_max_queue: int = Field(8, ge=1, le=1000)  # upstream requests waiting in one process
+    request_budget_s: float = Field(25.0, gt=0, le=55)  # the most a reader waits for arXiv, queued or not
+    arxiv_backfill_max_requests: int = Field(10, ge=0, le=100)  # query-API pages per backfill run; 0: off
     kv_backend: str = "auto"
     kv_path: Path | None = None  # SQLite file; default beside the code, or /tmp when read-only
     history_days: int = Field(14, ge=1, le=60)  # announcement days kept per category
@@ -72,6 +74,8 @@ class Settings(BaseModel):
             "arxiv_retry_budget": "ARXIV_RETRY_BUDGET",
             "arxiv_max_bytes": "ARXIV_MAX_BYTES",
             "arxiv_max_queue": "ARXIV_MAX_QUEUE",
+            "request_budget_s": "REQUEST_BUDGET_S",
+            "arxiv_backfill_max_requests": "ARXIV_BACKFILL_MAX_REQUESTS",
             "kv_backend": "KV_BACKEND",
             "kv_path": "KV_PATH",
             "history_days": "HISTORY_DAYS",

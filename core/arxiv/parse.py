@@ -16,6 +16,7 @@ import feedparser
 
 from core.errors import ParseError  # noqa: F401 (re-exported)
 from core.papers import ANNOUNCE_TYPES, Paper, detex, split_authors, split_id
+from core.schedule import listing_day_of_submission
 
 _DESCRIPTION_RE = re.compile(
     r"^\s*arXiv:(?P<ref>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)\Z",
@@ -40,11 +41,14 @@ def parse_listing(body: bytes | str) -> Listing:
     if body.strip() == b"Rate exceeded.":
         raise ParseError("upstream rate limit: 'Rate exceeded.'")
     parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    if _malformed(parsed) and _CONTROL_CHARS.search(body):
+        # Control characters are invalid XML but harmless in a title: drop them, parse again.
+        parsed = feedparser.parse(_CONTROL_CHARS.sub(b"", body), sanitize_html=False, resolve_relative_uris=False)
     version = parsed.get("version") or ""
     if not version:
         raise ParseError(f"not an RSS or Atom feed ({_describe_bozo(parsed)})")
-    if parsed.get("bozo") and not _looks_complete(body):
-        # A cut-off body parses into a partial list; storing it would replace a good day.
+    if _malformed(parsed):
+        # A cut-off or spliced body parses into a partial list, whatever its last bytes.
         raise ParseError(f"truncated or malformed feed: {_describe_bozo(parsed)}")
     feed = parsed.feed
     is_api = "opensearch_totalresults" in feed
@@ -71,9 +75,13 @@ def _describe_bozo(parsed: Any) -> str:
     return f"{type(exc).__name__}: {exc}" if exc else "no feed element"
 
 
-def _looks_complete(body: bytes) -> bool:
-    tail = body.rstrip()[-20:]
-    return tail.endswith(b"</rss>") or tail.endswith(b"</feed>")
+# Bozo reasons that say nothing about completeness: bytes in another encoding than declared.
+_HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+_CONTROL_CHARS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _malformed(parsed: Any) -> bool:
+    return bool(parsed.get("bozo")) and not isinstance(parsed.get("bozo_exception"), _HARMLESS)
 
 
 def _date_of(obj: Any, *keys: str) -> dt.date | None:
@@ -138,9 +146,11 @@ def _paper_from_api(entry: Any) -> Paper | None:
     primary = (entry.get("arxiv_primary_category") or {}).get("term")
     if primary:
         categories = [primary] + [c for c in categories if c != primary]
-    announced = _date_of(entry, "published_parsed", "updated_parsed")
-    if announced is None:
+    # `updated` is when the latest version was submitted: its listing day follows arXiv's schedule.
+    stamp = entry.get("updated_parsed") or entry.get("published_parsed")
+    if not stamp:
         return None
+    announced = listing_day_of_submission(dt.datetime.fromtimestamp(calendar.timegm(stamp), dt.UTC))
     return Paper(
         id=arxiv_id,
         version=version,
