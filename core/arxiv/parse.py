@@ -78,16 +78,17 @@ def _feedparser(body: bytes) -> tuple[str, Any, list[Any], str | None]:
     import feedparser  # only for the unusual: the app starts without it
 
     parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
-    if _malformed(parsed) and _CONTROL_CHARS.search(body):
+    if _flaw(parsed) and _CONTROL_CHARS.search(body):
         # Control characters are invalid XML but harmless in a title: drop them, parse again.
         parsed = feedparser.parse(_CONTROL_CHARS.sub(b"", body), sanitize_html=False, resolve_relative_uris=False)
     version = parsed.get("version") or ""
     if not version:
         raise ParseError(f"not an RSS or Atom feed ({_describe_bozo(parsed)})")
-    if _malformed(parsed):
-        # A cut-off or spliced body parses into a partial list, whatever its last bytes.
-        raise ParseError(f"truncated or malformed feed: {_describe_bozo(parsed)}")
-    return version, parsed.feed, parsed.entries, _describe_bozo(parsed) if parsed.get("bozo") else None
+    flaw = _flaw(parsed)
+    if flaw and not _looks_complete(body):
+        # A cut-off body parses into a partial list; storing it would replace a good day.
+        raise ParseError(f"truncated or malformed feed: {flaw}")
+    return version, parsed.feed, parsed.entries, flaw  # the listings refuse a flawed one too
 
 
 def _describe_bozo(parsed: Any) -> str:
@@ -95,13 +96,23 @@ def _describe_bozo(parsed: Any) -> str:
     return f"{type(exc).__name__}: {exc}" if exc else "no feed element"
 
 
-# Bozo reasons that say nothing about completeness: bytes in another encoding than declared.
-_HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+def _looks_complete(body: bytes) -> bool:
+    tail = body.rstrip()[-20:]
+    return tail.endswith(b"</rss>") or tail.endswith(b"</feed>")
+
+
 _CONTROL_CHARS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _malformed(parsed: Any) -> bool:
-    return bool(parsed.get("bozo")) and not isinstance(parsed.get("bozo_exception"), _HARMLESS)
+def _flaw(parsed: Any) -> str | None:
+    """What feedparser had to recover from, or None. Bytes in another encoding than declared
+    say nothing about completeness and are no flaw."""
+    import feedparser
+
+    harmless = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+    if not parsed.get("bozo") or isinstance(parsed.get("bozo_exception"), harmless):
+        return None
+    return _describe_bozo(parsed)
 
 
 def _date_of(obj: Any, *keys: str) -> dt.date | None:

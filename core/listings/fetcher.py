@@ -126,8 +126,10 @@ class ListingFetcher:
         fetched = await self.client.fetch_listing(group, etag=etag)
         if fetched.not_modified:
             return None, etag
-        # Parsing a 500-item day takes most of a second: keep the event loop serving others.
-        return await asyncio.to_thread(parse_listing, fetched.body), fetched.etag
+        listing = await asyncio.to_thread(parse_listing, fetched.body)  # keep the event loop serving
+        if listing.malformed:  # a spliced or damaged body, whatever its last bytes: not a listing
+            raise ParseError(f"truncated or malformed feed: {listing.malformed}")
+        return listing, fetched.etag
 
     async def _record_success(
         self,
