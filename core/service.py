@@ -255,6 +255,10 @@ class FeedService:
         return report
 
     async def close(self) -> None:
+        """Close the upstream clients and the store (on shutdown)."""
+        await self.client.close()
+        if self.summarizer.client is not None:
+            await self.summarizer.client.close()
         await self.kv.close()
 
 

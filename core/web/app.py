@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI, Request
@@ -34,7 +36,14 @@ def create_app(
     settings = settings or Settings.from_env()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per upstream request is noise
     service = FeedService(settings, config=config, kv=kv, transport=transport, llm_transport=llm_transport)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await service.close()  # the upstream clients' and the store's connections
+
     app = FastAPI(
+        lifespan=lifespan,
         title="arxiv-feeds",
         version=__version__,
         description="Personal, filtered, ranked RSS/Atom/JSON feeds of arXiv.",
