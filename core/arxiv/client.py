@@ -150,6 +150,8 @@ class ArxivClient:
                 body = b"" if response.status_code == 304 else await _read_capped(response, self.settings.arxiv_max_bytes, url)
         except httpx.HTTPError as exc:
             raise Retryable(f"{type(exc).__name__}: {exc}") from exc
+        finally:  # the next request waits the interval after this one ended, however long it took
+            self._last_request = self.clock.monotonic()
         if response.status_code == 304:
             return Fetched(b"", response.headers.get("etag"), not_modified=True)
         rate_exceeded = body.strip() == b"Rate exceeded."
