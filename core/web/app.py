@@ -19,6 +19,7 @@ from core.settings import Settings
 from core.web import admin, feeds, pages
 from core.web.params import describe
 from core.web.security import SecurityHeaders
+from core.web.templating import STATIC_DIR, Static
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(feeds.router)
     app.include_router(admin.router)
+    app.mount("/static", Static(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     return app
 
