@@ -485,3 +485,26 @@ def test_static_urls_are_versioned_by_content(app):
     script = page.xpath("//script/@src")[0]
     digest = hashlib.sha256((STATIC_DIR / "app.js").read_bytes()).hexdigest()[:10]
     assert script == f"/static/app.js?v={quote(digest)}"
+
+
+# --- the builder's live preview as HTML -------------------------------------------------------
+
+
+def test_live_preview_fragment_uses_the_preview_partial_and_gives_the_canonical_urls(app):
+    query = "cat=cs.AI&q=agent&exclude=&type=new&type=cross&min_score=&format=atom&sort=score"
+    response = app.get(f"/api/preview.html?{query}")
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-cache"
+    fragment = lxml.html.fromstring(f"<div>{response.text}</div>")
+    line = css(fragment, "p.preview-status")[0]
+    assert line.get("data-feed-url") == f"{app.url}/feed?cat=cs.AI&q=agent&format=atom"  # defaults and blanks dropped
+    assert line.get("data-preview-url") == "/preview?cat=cs.AI&q=agent"
+    live = css(fragment, "ol.papers > li.paper")
+    page = css(html(app.get("/preview?cat=cs.AI&q=agent")), "ol.papers > li.paper")
+    assert [li.get("id") for li in live] == [li.get("id") for li in page] and live
+    for a, b in zip(live, page):  # the same partial: title, authors, chips, links
+        for selector in (".paper-title", ".authors", ".paper-meta", ".paper-links"):
+            assert lxml.html.tostring(css(a, selector)[0]) == lxml.html.tostring(css(b, selector)[0])
+    assert text(css(live[0], ".explanation")[0]).startswith("score ")
+    bad = app.get("/api/preview.html?cat=cs.XX")
+    assert bad.status_code == 400
+    assert text(css(lxml.html.fromstring(f"<div>{bad.text}</div>"), "p.preview-status.error")[0]) == app.get("/feed?cat=cs.XX").json()["error"]
