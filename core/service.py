@@ -28,7 +28,7 @@ from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
 from core.clock import SYSTEM_CLOCK, Clock
 from core.listings import CategoryMeta, Listings, UpstreamUnavailable
-from core.profiles import Config, load_config
+from core.profiles import ADHOC_PROFILE, Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
 from core.schedule import next_rebuild
 from core.settings import Settings
@@ -302,7 +302,7 @@ def _data_version(metas: list[CategoryMeta]) -> tuple:
 
 def _feed_id(spec: FeedSpec, base_url: str) -> str:
     base = base_url.rstrip("/")
-    if spec.name == "query":
+    if spec.name == ADHOC_PROFILE:
         return f"{base}/feed#{spec.key}"
     return f"{base}/feeds/{spec.name}"
 
