@@ -23,7 +23,6 @@ from core.listings import CategoryMeta, UpstreamUnavailable
 from core.profiles import DEFAULT_TYPES, Profile
 from core.render.document import xml_safe
 from core.render.formats import DEFAULT_FORMAT, FORMATS, READER_FORMATS, REGISTRY
-from core.schedule import utcnow
 from core.service import FeedService
 from core.taxonomy import ARCHIVES, CATEGORIES, category_name
 from core.web.feeds import NotFound, base_url
@@ -399,7 +398,7 @@ async def opml(request: Request) -> Response:
         if profile.description:
             attributes["description"] = profile.description
         outlines.append(attributes)
-    body = _opml(title="arxiv-feeds", outlines=outlines, created=email.utils.format_datetime(utcnow(), usegmt=True))
+    body = _opml(title="arxiv-feeds", outlines=outlines, created=email.utils.format_datetime(service.clock.now(), usegmt=True))
     headers = {
         "Content-Disposition": 'attachment; filename="arxiv-feeds.opml"',
         "Cache-Control": "public, max-age=3600",
