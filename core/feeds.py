@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field, TypeAdapter, field_validator
 
 from core.errors import SpecError  # noqa: F401 (re-exported)
 from core.listings import CategoryMeta
-from core.matching import Hit, Matcher, Scored, Term, parse_query
+from core.matching import Matcher, Scored, Term, parse_query
+from core.signals import make_pool, rank_pool
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
 from core.profiles import (
     DEFAULT_TYPES,
@@ -192,26 +193,22 @@ class FeedResult:
         return any(m.last_error for m in self.metas)
 
 
-def rank(papers: list[Paper], spec: FeedSpec) -> tuple[list[Scored], int]:
-    """Pick each paper's newest wanted occurrence, score it with every matcher, rank, cut."""
+def candidates(papers: list[Paper], spec: FeedSpec) -> list[Paper]:
+    """Each paper's newest occurrence of a wanted announce type: the pool a request ranks."""
     chosen: dict[str, Paper] = {}
     for paper in papers:  # newest first
         if paper.announce_type in spec.types and paper.id not in chosen:
             chosen[paper.id] = paper
-    ranked: list[Scored] = []
-    for paper in chosen.values():
-        hits: list[Hit] = []
-        for matcher in spec.matchers:
-            scored = matcher.score(paper)
-            if scored is None:
-                break
-            hits += scored.hits
-        else:
-            score = round(sum(h.points for h in hits), 4)
-            if score >= spec.min_score:
-                ranked.append(Scored(paper=paper, score=score, hits=hits))
+    return list(chosen.values())
+
+
+def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: list[Paper] = ()) -> tuple[list[Scored], int]:  # type: ignore[assignment]
+    """Score the pool with every signal (`core.signals`), drop what scores too little, sort, cut."""
+    pool = candidates(papers, spec)
+    scored = rank_pool(make_pool(pool, spec.matchers, like, unlike))
+    ranked = [s for s in scored if s.score >= spec.min_score]
     if spec.sort == "date":
         ranked.sort(key=lambda s: (s.paper.announced, s.score, s.paper.id), reverse=True)
     else:
         ranked.sort(key=lambda s: (s.score, s.paper.announced, s.paper.id), reverse=True)
-    return ranked[: spec.limit], len(chosen)
+    return ranked[: spec.limit], len(pool)

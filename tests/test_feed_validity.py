@@ -299,7 +299,7 @@ def test_rss_items_have_no_author_element_and_one_dc_creator_per_arxiv_author(se
             assert len(creators) == 35
             assert creators[0] == "Andrei Dumitriu" and creators[-1] == "Subrahmanyam Murala"
     assert most >= 2, "no multi-author paper in this feed: the check proves nothing"
-    if served.case == "vision":
+    if served.case == "whole-day":  # (in "vision" it ranks below the 40 kept: segmentation is common in cs.CV)
         assert RIPDETSEG in [item.findtext("link") for item in items]
 
 

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from fastapi.responses import HTMLResponse
 
 from core.matching import Scored
+from core.signals import describe
 from core.render.document import xml_safe
 from core.summaries.service import Summary
 from core.taxonomy import ARCHIVES, CATEGORIES, category_name
@@ -218,8 +219,7 @@ def paper_item(rank: int, item: Scored, marked: Highlighted, summary: Summary | 
         f"<mark>{e(a.text)}</mark>" if a.mark else e(a.text) for a in marked.authors
     ) or "unknown authors"
     hits = "".join(
-        f'<li><span class="term">{e(h.term)}</span> in {e(h.field)} <span class="points">+{h.points:g}</span></li>'
-        for h in item.hits
+        f'<li>{e(h.text)}</li>' for h in item.hits
     )
     why = (
         f'<ul class="hits" aria-label="Score breakdown">{hits}</ul>' if hits
@@ -403,6 +403,7 @@ def builder(*, root: str, base: str) -> str:
  placeholder="&quot;large language model&quot;^2, agent, -survey">
 <p id="q-hint" class="hint">Separate with spaces or commas. <code>"a phrase"</code>, <code>+required</code>,
 <code>-excluded</code>, <code>ti:</code>/<code>abs:</code>/<code>au:</code> for one field, <code>term^2</code> for weight.
+Words match by stem (<code>robot</code> finds robotics); <code>=word</code> or <code>="a phrase"</code> asks for that exact form.
 A paper must match at least one term; none: every paper.</p>
 </div>
 <div class="field-row">
@@ -518,13 +519,17 @@ def preview_main(*, root: str, data: PreviewData) -> str:
 {subscribe_block(data.urls, data.title)}
 <details class="how">
 <summary>How papers are scored</summary>
-<p>Each term adds its weight × 2 when it is in the title, × 1 in the abstract, × 3 among the authors,
-once per field. Matching ignores case and tolerates plurals, hyphens and spacing; highlighted words are
-what matched.</p>
+{how_scored()}
 </details>
 </header>
 {listing}
 </div>"""
+
+
+def how_scored() -> str:
+    """The scoring rules, one paragraph per ranking signal (from the signals' own descriptions)."""
+    rules = "".join(f"<li>{e(description)}</li>" for _, description in describe())
+    return f'<ul class="signals">{rules}</ul><p>A paper\'s score is the sum; highlighted words are what matched.</p>'
 
 
 def opml(*, title: str, outlines: list[dict[str, str]], created: str) -> bytes:
