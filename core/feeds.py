@@ -19,6 +19,7 @@ from core.errors import SpecError  # noqa: F401 (re-exported)
 from core.listings import CategoryMeta
 from core.matching import Matcher, Scored, Term, parse_query
 from core.signals import make_pool, rank_pool
+from core.signals.seeds import check_ids
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
 from core.profiles import (
     DEFAULT_TYPES,
@@ -54,6 +55,8 @@ class FeedQuery(BaseModel):
     sort: Literal["score", "date"] = "score"
     format: Format | None = None
     summaries: bool | None = Field(None, description="1 adds AI summaries of the top items (when the server has an LLM key); 0 removes them")
+    like: list[str] = Field([], description="arXiv ids (1 to 20, versions optional): rank papers like these first")
+    unlike: list[str] = Field([], description="arXiv ids (at most 20): push papers like these down")
 
     _cat = field_validator("cat")(classmethod(lambda cls, v: validate_categories(_split_list(v)) if v else []))
 
@@ -64,6 +67,11 @@ class FeedQuery(BaseModel):
         if len(value) > 50:
             raise ValueError("at most 50 values")
         return [check_term(v) for v in value]
+
+    @field_validator("like", "unlike")
+    @classmethod
+    def _seeds(cls, value: list[str], info) -> list[str]:
+        return check_ids(_split_list(value), info.field_name)
 
     @field_validator("type", mode="before")
     @classmethod
@@ -113,6 +121,8 @@ class FeedSpec:
     sort: str
     summary_top_n: int = 0  # AI summaries for this many top items (0: none)
     summary_language: str = "en"
+    like: tuple[str, ...] = ()  # seed ids (`like=`)
+    unlike: tuple[str, ...] = ()
     key: str = field(default="")  # identity of the spec, for caches and validators
 
     @classmethod
@@ -146,6 +156,8 @@ class FeedSpec:
             sort=query.sort,
             summary_top_n=top_n if wants else 0,
             summary_language=profile.summaries.language,
+            like=tuple(dict.fromkeys([*profile.like, *query.like]))[:20],
+            unlike=tuple(dict.fromkeys([*profile.unlike, *query.unlike]))[:20],
             raw=(name, profile.model_dump_json(), query.model_dump_json(exclude={"format"})),
         )
 
@@ -153,7 +165,8 @@ class FeedSpec:
     def from_query(cls, query: FeedQuery) -> FeedSpec:
         if not query.cat:
             raise SpecError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
-        label = query.q.strip() or ", ".join(query.author) or "all papers"
+        like = f"like {', '.join(query.like)}" if query.like else ""
+        label = " + ".join(x for x in (query.q.strip() or ", ".join(query.author), like) if x) or "all papers"
         return cls._make(
             name="query",
             title=f"arXiv {'+'.join(query.cat)}: {label}"[:200],
@@ -166,6 +179,8 @@ class FeedSpec:
             days=query.days or 7,
             sort=query.sort,
             summary_top_n=MAX_QUERY_SUMMARIES if query.summaries else 0,
+            like=tuple(query.like),
+            unlike=tuple(query.unlike),
             raw=("query", query.model_dump_json(exclude={"format"})),
         )
 

@@ -31,6 +31,8 @@ from core.profiles import Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
 from core.schedule import next_rebuild, utcnow
 from core.settings import Settings
+from core.signals.seeds import SeedStore
+from core.signals.text import prepare
 from core.summaries.client import LLMClient
 from core.summaries.service import Summarizer, Summary
 
@@ -77,6 +79,7 @@ class FeedService:
         self.kv = ResilientKV(kv if kv is not None else open_store(settings))
         self.client = ArxivClient(settings, transport=transport)
         self.listings = Listings(self.kv, self.client, settings)
+        self.seeds = SeedStore(self.kv, self.client)
         self.summarizer = Summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport))
         self._ranked: _LRU = _LRU()
         self._rendered: _LRU = _LRU()
@@ -91,7 +94,11 @@ class FeedService:
         key = (spec.key, _data_version(metas))
         cached = self._ranked.get_fresh(key)
         if cached is None:
-            items, considered = rank(await self.listings.papers(metas, spec.days), spec)
+            like = await self.seeds.papers(spec.like) if spec.like else []
+            unlike = await self.seeds.papers(spec.unlike) if spec.unlike else []
+            papers = await self.listings.papers(metas, spec.days)
+            await prepare([*papers, *like, *unlike])  # a big pool is analysed off the event loop
+            items, considered = rank(papers, spec, like, unlike)
             cached = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
             self._ranked.put(key, cached)
         return dataclasses.replace(cached, metas=metas)

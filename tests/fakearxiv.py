@@ -49,6 +49,8 @@ class FakeArxiv:
         self.requests: list[Seen] = []
         self.delay = 0.0
         self.html_pages: dict[str, bytes] = {}  # "2604.21935v1" -> arxiv.org/html page
+        self.api_papers: dict[str, ET.Element] = {}  # "2604.21935" -> an RSS item the query API knows
+        self.withdrawn: set[str] = set()  # ids whose API entry says "withdrawn"
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -91,6 +93,55 @@ class FakeArxiv:
                     items.append(item)
         with self._lock:
             self.channel, self.items = channel, items
+
+    def serve_api(self, *fixture_names: str) -> None:
+        """Let the query API's `id_list` know the papers of these recorded RSS files."""
+        for name in fixture_names:
+            for item in ET.fromstring((FIXTURES / name).read_bytes()).iter("item"):
+                self.api_papers[(item.findtext("link") or "").rsplit("/", 1)[-1]] = item
+
+    def api_query(self, id_list: str) -> bytes:
+        """export.arxiv.org/api/query?id_list=... in the real shape: an entry per known id
+        (a requested version must exist), nothing for unknown ones."""
+        feed = ET.Element("{http://www.w3.org/2005/Atom}feed")
+        ET.SubElement(feed, "{http://www.w3.org/2005/Atom}id").text = "https://arxiv.org/api/fake"
+        ET.SubElement(feed, "{http://www.w3.org/2005/Atom}title").text = f"arXiv Query: id_list={id_list}"
+        entries = []
+        for ref in [r for r in id_list.split(",") if r]:
+            arxiv_id, _, version = ref.partition("v") if "/" not in ref else (ref.split("v")[0], "", "")
+            item = self.api_papers.get(arxiv_id)
+            if item is None:
+                continue
+            guid = item.findtext("guid") or ""
+            have = int(guid.rsplit("v", 1)[-1]) if "v" in guid else 1
+            if version and int(version) > have:
+                continue
+            entries.append((arxiv_id, int(version or have), item))
+        opensearch = "http://a9.com/-/spec/opensearch/1.1/"
+        ET.SubElement(feed, f"{{{opensearch}}}totalResults").text = str(len(entries))
+        for arxiv_id, version, item in entries:
+            atom = "{http://www.w3.org/2005/Atom}"
+            entry = ET.SubElement(feed, f"{atom}entry")
+            ET.SubElement(entry, f"{atom}id").text = f"http://arxiv.org/abs/{arxiv_id}v{version}"
+            ET.SubElement(entry, f"{atom}title").text = item.findtext("title")
+            abstract = (item.findtext("description") or "").split("Abstract: ", 1)[-1]
+            if arxiv_id in self.withdrawn:
+                abstract = "This paper has been withdrawn by the author."
+                ET.SubElement(entry, f"{{{ARXIV_NS}}}comment").text = "This paper has been withdrawn"
+            ET.SubElement(entry, f"{atom}summary").text = abstract
+            ET.SubElement(entry, f"{atom}published").text = "2026-04-20T17:00:00Z"
+            ET.SubElement(entry, f"{atom}updated").text = "2026-04-20T17:00:00Z"
+            cats = [c.text or "" for c in item.findall("category")]
+            ET.SubElement(entry, f"{{{ARXIV_NS}}}primary_category", {"term": cats[0] if cats else "cs.CV"})
+            for cat in cats:
+                ET.SubElement(entry, f"{atom}category", {"term": cat})
+            creator = item.findtext("{http://purl.org/dc/elements/1.1/}creator") or ""
+            for name in [n.strip() for n in creator.split(",") if n.strip()][:50]:
+                ET.SubElement(ET.SubElement(entry, f"{atom}author"), f"{atom}name").text = name
+        return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+    def api_requests(self) -> list[Seen]:
+        return [r for r in self.requests if r.path.startswith("/api/")]
 
     def fail_next(self, *failures: Failure) -> None:
         with self._lock:
@@ -163,6 +214,12 @@ class FakeArxiv:
                         self._send(404, b"No HTML for this paper", {})
                     else:
                         self._send(200, page, {"Content-Type": "text/html; charset=utf-8"})
+                    return
+                if path.startswith("/api/query"):
+                    from urllib.parse import parse_qs
+                    query = parse_qs(self.path.split("?", 1)[1] if "?" in self.path else "")
+                    body = fake.api_query(",".join(query.get("id_list", [""])))
+                    self._send(200, body, {"Content-Type": "application/atom+xml"})
                     return
                 if not path.startswith("/rss/"):
                     self._send(404, b"not found", {})

@@ -418,6 +418,19 @@ A paper must match at least one term; none: every paper.</p>
 <p id="author-hint" class="hint">Names to follow, comma-separated (+3 each).</p>
 </div>
 </div>
+<div class="field-row">
+<div class="field">
+<label for="like">Papers like these</label>
+<input id="like" name="like" type="text" autocomplete="off" spellcheck="false" placeholder="2401.12345, 2312.00001v2" aria-describedby="like-hint">
+<p id="like-hint" class="hint">1 to 20 arXiv ids, comma-separated: similar papers rank first. With terms, the terms
+choose the papers and similarity adds to their score; alone, papers that resemble a seed are listed.</p>
+</div>
+<div class="field">
+<label for="unlike">Unlike these</label>
+<input id="unlike" name="unlike" type="text" autocomplete="off" spellcheck="false" placeholder="2402.00002" aria-describedby="unlike-hint">
+<p id="unlike-hint" class="hint">arXiv ids: papers similar to these move down.</p>
+</div>
+</div>
 <fieldset class="types">
 <legend>Announce types</legend>
 {types}

@@ -11,7 +11,7 @@ from core.errors import BadRequest  # noqa: F401 (re-exported)
 from core.feeds import FeedQuery
 from core.matching import QueryError
 
-LIST_FIELDS = {"cat", "exclude", "author", "type"}
+LIST_FIELDS = {"cat", "exclude", "author", "type", "like", "unlike"}
 KNOWN = set(FeedQuery.model_fields)
 IGNORED_PREFIXES = ("utm_",)  # added by link trackers; harmless
 

@@ -148,6 +148,10 @@
       if (exclude.length) result.push(["exclude", exclude.join(",")]);
       var authors = splitList(value("author"));
       if (authors.length) result.push(["author", authors.join(",")]);
+      ["like", "unlike"].forEach(function (name) {
+        var ids = splitList(value(name));
+        if (ids.length) result.push([name, ids.join(",")]);
+      });
       var types = TYPE_ORDER.filter(function (type) {
         return form.querySelector('input[name="type"][value="' + type + '"]').checked;
       });
