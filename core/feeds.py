@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -165,8 +166,10 @@ class FeedSpec:
     def from_query(cls, query: FeedQuery) -> FeedSpec:
         if not query.cat:
             raise SpecError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
+        # Plain words: readers that treat a channel title as HTML must not meet a tag in it.
+        words = " ".join(re.sub(r"[<>&]", " ", query.q.strip() or ", ".join(query.author)).split())
         like = f"like {', '.join(query.like)}" if query.like else ""
-        label = " + ".join(x for x in (query.q.strip() or ", ".join(query.author), like) if x) or "all papers"
+        label = " + ".join(x for x in (words, like) if x) or "all papers"
         return cls._make(
             name="query",
             title=f"arXiv {'+'.join(query.cat)}: {label}"[:200],

@@ -97,6 +97,21 @@ def split_authors(creator: str) -> list[str]:
     Commas inside parentheses (affiliations) do not split a name, and a final
     "and" is dropped.
     """
+    if not any(bracket in creator for bracket in "()[]"):
+        names = creator.split(",")
+    else:
+        names = _split_outside_brackets(creator)
+    cleaned = []
+    for name in names:
+        name = " ".join(name.split())
+        if name.lower().startswith("and "):
+            name = name[4:]
+        if name:
+            cleaned.append(detex(name))
+    return cleaned
+
+
+def _split_outside_brackets(creator: str) -> list[str]:
     names: list[str] = []
     depth = 0
     current: list[str] = []
@@ -111,14 +126,7 @@ def split_authors(creator: str) -> list[str]:
         else:
             current.append(char)
     names.append("".join(current))
-    cleaned = []
-    for name in names:
-        name = " ".join(name.split())
-        if name.lower().startswith("and "):
-            name = name[4:]
-        if name:
-            cleaned.append(detex(name))
-    return cleaned
+    return names
 
 
 # --- TeX accents (names and titles carry them: Pi\v{z}urica, J\"org) -------
@@ -130,12 +138,16 @@ _COMBINING = {
 }
 _LETTERS = {
     "ss": "ß", "o": "ø", "O": "Ø", "l": "ł", "L": "Ł", "aa": "å", "AA": "Å",
-    "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "i": "ı", "j": "ȷ",
+    "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
 }
+# A closing brace is taken only when the match opened one (`{\'e}`), so `Jos\'e Garc\'ia` keeps
+# its space; after a control word (`\c c`, `\i`, `\ss`) TeX itself drops the spaces.
+_BASE = r"(?:\\[ij](?![A-Za-z])\s*(?:\{\})?|[A-Za-z])"
 _ACCENT_RE = re.compile(
-    r"\{?\\(?P<cmd>['`^\"~=.]|[uvHckr](?=[\s{]))\s*\{?\s*(?P<base>\\[ij]\b|[A-Za-z])\s*\}?\}?"
+    r"(?P<open>\{)?\\(?P<cmd>['`^\"~=.]|[uvHckr](?![A-Za-z]))\s*"
+    rf"(?:\{{\s*(?P<braced>{_BASE})\s*\}}|(?P<base>{_BASE}))(?(open)\}})"
 )
-_LETTER_RE = re.compile(r"\{?\\(?P<cmd>ss|aa|AA|ae|AE|oe|OE|o|O|l|L)(?![A-Za-z])\s*\}?(?:\{\})?")
+_LETTER_RE = re.compile(r"(?P<open>\{)?\\(?P<cmd>ss|aa|AA|ae|AE|oe|OE|o|O|l|L)(?![A-Za-z])(?(open)\s*\}|\s*(?:\{\})?)")
 
 
 def detex(text: str) -> str:
@@ -144,9 +156,9 @@ def detex(text: str) -> str:
         return text
 
     def accent(match: re.Match[str]) -> str:
-        base = match.group("base")
+        base = (match.group("braced") or match.group("base")).strip().removesuffix("{}")
         if base.startswith("\\"):
-            base = _LETTERS[base[1:]]
+            base = base[1:]  # an accent on a dotless \i or \j is the accented i or j
         return unicodedata.normalize("NFC", base + _COMBINING[match.group("cmd")])
 
     text = _ACCENT_RE.sub(accent, text)

@@ -37,12 +37,53 @@ def test_quick_start_commands_are_the_ones_that_exist():
         assert command in subcommands, command
 
 
-def test_every_documented_variable_is_read_and_every_read_variable_is_documented(monkeypatch):
-    documented = set(re.findall(r"`([A-Z][A-Z0-9_]{2,})`", README))
-    for name in documented:
-        monkeypatch.delenv(name, raising=False)
-    source = (ROOT / "core" / "settings.py").read_text()
-    read = set(re.findall(r'"([A-Z][A-Z0-9_]{2,})"', source))
-    missing_docs = read - documented
-    assert not missing_docs, f"read but not in the README: {sorted(missing_docs)}"
-    assert Settings.from_env()  # reads cleanly with none of them set
+def environment_table() -> list[list[str]]:
+    section = README.split("## Environment variables", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip().strip("|").split(" | ") for line in section.splitlines() if line.startswith("| `")]
+    assert rows and all(len(row) == 3 for row in rows)
+    return rows
+
+
+# Defaults the README states in words because the code works them out at start-up.
+COMPUTED_DEFAULTS = {"kv_path"}
+
+
+def shown(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value.name if isinstance(value, Path) else str(value)
+
+
+def test_the_environment_table_is_the_settings():
+    """Every variable Settings reads is in the table with its aliases (in order of precedence)
+    and its default; the table names nothing else."""
+    variables = Settings.variables()
+    field_of = {name: field for field, names in variables.items() for name in names}
+    listed: list[str] = []
+    for names_cell, _, default_cell in environment_table():
+        names = re.findall(r"`([A-Z][A-Z0-9_]+)`", names_cell)
+        assert set(names) <= field_of.keys(), f"in the README but not read: {set(names) - field_of.keys()}"
+        fields = list(dict.fromkeys(field_of[name] for name in names))
+        listed += fields
+        for field in fields:
+            positions = [names.index(alias) if alias in names else -1 for alias in variables[field]]
+            assert positions == sorted(positions) and -1 not in positions, f"{field}: {variables[field]}"
+            default = Settings.model_fields[field].default
+            if default_cell.startswith("none"):
+                assert default is None, field
+        defaults = re.findall(r"`([^`]+)`", default_cell)
+        for field, text in zip(fields, defaults):
+            if field not in COMPUTED_DEFAULTS:
+                assert text == shown(Settings.model_fields[field].default), (field, text)
+    assert sorted(listed) == sorted(variables), "read but not in the README (or listed twice)"
+
+
+def test_from_env_reads_the_documented_names_only(monkeypatch):
+    for names in Settings.variables().values():
+        for name in names:
+            monkeypatch.delenv(name, raising=False)
+    assert Settings.from_env() == Settings()  # reads cleanly with none of them set
+    monkeypatch.setenv("arxiv_timeout", "7")  # a field's own name is not a variable
+    monkeypatch.setenv("ARXIV_RETRIES", "")  # empty means unset
+    monkeypatch.setenv("KV_URL", "redis://second")
+    assert Settings.from_env() == Settings(redis_url="redis://second")  # type: ignore[arg-type]

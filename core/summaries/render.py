@@ -7,14 +7,22 @@ dropped (no tracking pixels in readers).
 
 from __future__ import annotations
 
-from markdown_it import MarkdownIt
+import functools
+from typing import Any
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
-_md.validateLink = lambda url: url.strip().lower().startswith(_SAFE_SCHEMES)  # type: ignore[method-assign]
+
+@functools.cache
+def _markdown() -> Any:
+    """Built on first use: a serverless instance that never renders a summary never imports it."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+    md.validateLink = lambda url: url.strip().lower().startswith(_SAFE_SCHEMES)  # type: ignore[method-assign]
+    return md
 
 
 def summary_html(markdown: str) -> str:
     """Sanitised HTML for a summary written in Markdown."""
-    return _md.render(markdown).strip()
+    return _markdown().render(markdown).strip()
