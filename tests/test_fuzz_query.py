@@ -220,6 +220,8 @@ VALUES = {
     "format": st.one_of(st.sampled_from(["rss", "atom", "json", "md", "xml", ""]), st.text(max_size=10)),
     "summaries": st.one_of(st.sampled_from(["0", "1", "true", "false", "yes", "no", "on", "off", "", "2"]), st.text(max_size=10)),
 }
+seed_ids = st.sampled_from(["2604.21935", "2604.21935v2", "hep-th/9901001", "arXiv:2401.12345", "2401.1234", "abc", "2604.21935v0", ""])
+VALUES["like"] = VALUES["unlike"] = st.one_of(seed_ids, st.lists(seed_ids, max_size=25).map(",".join), st.text(max_size=40))
 assert set(VALUES) == set(FeedQuery.model_fields), "a FeedQuery field has no strategy here"
 
 known_pair = st.sampled_from(sorted(VALUES)).flatmap(lambda name: st.tuples(st.just(name), VALUES[name]))
