@@ -20,7 +20,7 @@ DEEPFAKE = "2604.14570"  # 04-17: "Deepfake Detection Generalization with Diffus
 def cv() -> Iterator[App]:
     fake = FakeArxiv().start()
     fake.serve_day("rss_cs.CV_2026-04-21.xml")
-    fake.serve_api("rss_cs.CV_2026-04-17.xml")
+    fake.serve_api_from("rss_cs.CV_2026-04-17.xml")
     config = {"profiles": {**TEST_CONFIG["profiles"], "splats": {"categories": ["cs.CV"], "like": [SPLAT], "max_items": 10}}}
     with running_app(fake, parse_config(config)) as app:
         yield app
@@ -28,7 +28,8 @@ def cv() -> Iterator[App]:
 
 
 def api_ids(fake: FakeArxiv) -> list[list[str]]:
-    return [parse_qs(urlsplit(r.path).query)["id_list"][0].split(",") for r in fake.api_requests()]
+    asked = [parse_qs(urlsplit(r.path).query) for r in fake.api_requests()]
+    return [q["id_list"][0].split(",") for q in asked if "id_list" in q]  # (listings use search_query)
 
 
 def test_like_ranks_similar_papers_first_and_says_which_seed_and_words(cv):
@@ -96,12 +97,12 @@ def test_withdrawn_seed_is_a_400(cv):
 
 def test_unreachable_api_with_nothing_stored_is_a_503_with_retry_after(cv):
     assert cv.get("/feed?cat=cs.CV").status_code == 200  # the listing is stored; the seed is not
-    cv.fake.fail_next(*[Failure(503)] * 3)
+    cv.fake.fail_next(*[Failure(503, api=True)] * 3)
     response = cv.get(f"/feed?cat=cs.CV&like={SPLAT}")
     assert response.status_code == 503 and "Retry-After" in response.headers
     assert SPLAT in response.json()["error"]
     assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}").status_code == 200  # recovers; then stored
-    cv.fake.fail_next(*[Failure(503)] * 3)
+    cv.fake.fail_next(*[Failure(503, api=True)] * 3)
     assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}&limit=3").status_code == 200  # stored: no API needed
 
 
