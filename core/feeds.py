@@ -220,10 +220,11 @@ def candidates(papers: list[Paper], spec: FeedSpec) -> list[Paper]:
     return list(chosen.values())
 
 
-def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: list[Paper] = ()) -> tuple[list[Scored], int]:  # type: ignore[assignment]
+def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: list[Paper] = (),  # type: ignore[assignment]
+         embeddings: dict[str, list[float]] | None = None) -> tuple[list[Scored], int]:
     """Score the pool with every signal (`core.signals`), drop what scores too little, sort, cut."""
     pool = candidates(papers, spec)
-    scored = rank_pool(make_pool(pool, spec.matchers, like, unlike))
+    scored = rank_pool(make_pool(pool, spec.matchers, like, unlike, embeddings))
     ranked = [s for s in scored if s.score >= spec.min_score]
     if spec.sort == "date":
         ranked.sort(key=lambda s: (s.paper.announced, s.score, s.paper.id), reverse=True)

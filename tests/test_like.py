@@ -109,3 +109,48 @@ def test_unreachable_api_with_nothing_stored_is_a_503_with_retry_after(cv):
 def test_profile_like_ids_are_validated():
     with pytest.raises(Exception, match="not an arXiv id"):
         parse_config({"profiles": {"x": {"categories": ["cs.CV"], "like": ["nope"]}}})
+
+
+def stub_cosine(a: str, b: str) -> float:
+    import hashlib
+    import math
+    import re
+
+    def vector(text: str) -> list[float]:
+        v = [0.0] * 64
+        for word in re.findall(r"[a-z]{4,}", text.lower()):
+            v[int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1.0
+        return v
+
+    x, y = vector(a), vector(b)
+    return sum(p * q for p, q in zip(x, y)) / math.sqrt(sum(p * p for p in x) * sum(q * q for q in y))
+
+
+def test_embeddings_replace_tfidf_when_configured_and_are_stored_per_paper_version():
+    from tests.llm_stub import LLMStub
+
+    stub = LLMStub()
+    fake = FakeArxiv().start()
+    fake.serve_day("rss_cs.CV_2026-04-21.xml")
+    fake.serve_api_from("rss_cs.CV_2026-04-17.xml")
+    try:
+        with running_app(fake, embeddings_model="stub-embed", llm_base_url=stub.url, llm_api_key="test-key") as app:
+            first = app.get(f"/feed?cat=cs.CV&like={SPLAT}&format=json&limit=5").json()["items"]
+            assert first and all("closest to" in i["_arxiv_feeds"]["explanation"] for i in first)
+            embedded = len(stub.embedded)
+            assert embedded > 100  # the seed and the day's candidates
+            seed = next(t for t in stub.embedded if t.startswith("NG-GS"))
+            top = next(t for t in stub.embedded if t.startswith(first[0]["title"]))
+            note = next(h["note"] for h in first[0]["_arxiv_feeds"]["hits"] if h["signal"] == "like")
+            assert note.startswith(f"{stub_cosine(seed, top):.2f}:")  # the similarity is the embeddings' cosine
+            app.get(f"/feed?cat=cs.CV&like={SPLAT}&format=json&limit=7")
+            assert len(stub.embedded) == embedded  # stored: never embedded twice
+            tfidf = app.app.state.service.embedder
+            assert tfidf.requests_made >= 1
+        stub.embeddings_fail = True
+        with running_app(fake, embeddings_model="other-model", llm_base_url=stub.url, llm_api_key="test-key") as app:
+            items = app.get(f"/feed?cat=cs.CV&like={SPLAT}&format=json&limit=5").json()["items"]
+            assert items and all("closest to" in i["_arxiv_feeds"]["explanation"] for i in items)  # TF-IDF fallback
+    finally:
+        fake.stop()
+        stub.stop()

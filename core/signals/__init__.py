@@ -30,13 +30,14 @@ def describe() -> list[tuple[str, str]]:
     return [(signal.name, signal.description) for signal in REGISTRY]
 
 
-def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequence[Paper] = (), unlike: Sequence[Paper] = ()) -> Pool:
+def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequence[Paper] = (), unlike: Sequence[Paper] = (),
+              embeddings: dict[str, list[float]] | None = None) -> Pool:
     candidates = []
     for paper in papers:
         doc = analyse(paper)
         found = [m.find(doc) for m in matchers]
         candidates.append(Candidate(paper, doc, found, all(m.admits(f) for m, f in zip(matchers, found))))
-    return Pool(candidates, list(matchers), list(like), list(unlike))
+    return Pool(candidates, list(matchers), list(like), list(unlike), embeddings)
 
 
 def rank_pool(pool: Pool) -> list[Scored]:

@@ -77,6 +77,7 @@ class Pool:
     matchers: list[Matcher]
     like: list[Paper] = field(default_factory=list)  # seed papers (`like=`)
     unlike: list[Paper] = field(default_factory=list)  # papers to move away from (`unlike=`)
+    embeddings: dict[str, list[float]] | None = None  # unit vectors by "{id}v{version}" (EMBEDDINGS_MODEL)
 
     @property
     def size(self) -> int:

@@ -15,6 +15,7 @@ from collections import Counter
 
 from core.papers import Paper
 from core.signals.base import Candidate, Hit, Pool
+from core.signals.embeddings import dot, key_of
 from core.signals.text import Doc, analyse, is_word, stem
 
 LIKE_POINTS = 10.0
@@ -72,9 +73,10 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
 
 
 class _Seed:
-    def __init__(self, paper: Paper, vector: dict[str, float]):
+    def __init__(self, paper: Paper, vector: dict[str, float], dense: list[float] | None):
         self.paper = paper
         self.vector = vector
+        self.dense = dense  # its embedding, when the pool has them
         self.words = _surface(analyse(paper))
 
     @property
@@ -91,7 +93,8 @@ class LikeSignal:
     description = (
         "Papers like these (like=): similarity of title and abstract words (TF-IDF cosine, stems, "
         f"stop words left out) to the nearest seed paper adds {LIKE_POINTS:g} × the similarity; "
-        "unlike= seeds subtract the same way. With q, the terms choose the papers and similarity adds to their score; "
+        "unlike= seeds subtract the same way (where the server sets EMBEDDINGS_MODEL, the cosine of embeddings "
+        "replaces TF-IDF; the words shown are still the shared words that weigh most). With q, the terms choose the papers and similarity adds to their score; "
         "without q, papers with a similarity of at least " + f"{FLOOR:g} are listed."
     )
 
@@ -100,8 +103,17 @@ class LikeSignal:
         own = [terms(c.doc) for c in pool.candidates]
         seeds = [terms(analyse(p)) for p in (*pool.like, *pool.unlike)]
         self.space = _Vectors(own + seeds)
-        self.like = [_Seed(p, self.space.vector(terms(analyse(p)))) for p in pool.like]
-        self.unlike = [_Seed(p, self.space.vector(terms(analyse(p)))) for p in pool.unlike]
+        self.dense = pool.embeddings
+        self.like = [self._seed(p) for p in pool.like]
+        self.unlike = [self._seed(p) for p in pool.unlike]
+
+    def _seed(self, paper: Paper) -> _Seed:
+        return _Seed(paper, self.space.vector(terms(analyse(paper))), self.dense.get(key_of(paper)) if self.dense else None)
+
+    def _similarity(self, seed: _Seed, vector: dict[str, float], dense: list[float] | None) -> float:
+        if seed.dense is not None and dense is not None:
+            return dot(seed.dense, dense)
+        return cosine(vector, seed.vector)
 
     @classmethod
     def for_pool(cls, pool: Pool) -> LikeSignal | None:
@@ -109,9 +121,10 @@ class LikeSignal:
 
     def hits(self, candidate: Candidate) -> list[Hit]:
         vector = self.space.vector(terms(candidate.doc))
+        dense = self.dense.get(key_of(candidate.paper)) if self.dense else None
         hits = []
         for seeds, signal, sign, verb in ((self.like, "like", 1, "closest to"), (self.unlike, "unlike", -1, "close to unwanted")):
-            best = max(((cosine(vector, s.vector), s) for s in seeds if s.paper.id != candidate.paper.id),
+            best = max(((self._similarity(s, vector, dense), s) for s in seeds if s.paper.id != candidate.paper.id),
                        key=lambda x: x[0], default=None)
             if best is None or best[0] < FLOOR:
                 continue
