@@ -238,11 +238,13 @@ def goals(rows: list[Row]) -> list[str]:
         seed = row.results["substring rule (seed bot)"][1]
         new = row.results["keyword signal (new)"][1]
         q_alone = row.results["keyword signal (new)"]
-        worse = [name for name, v in row.results.items() if name.startswith("q + like") and (v[1] < q_alone[1] - 1e-9 or v[2] < q_alone[2] - 1e-9)]
+        deltas = [(v[1] - q_alone[1], v[2] - q_alone[2]) for name, v in row.results.items() if name.startswith("q + like")]
+        worst = min(min(d) for d in deltas)
         lines.append(
             f"{row.label} {row.day}: R-prec new - seed rule = {new - seed:+.2f} ({'met' if new - seed >= 0.10 else 'NOT met'}); "
             f"sub-word matches: substring rule {row.subword['substring rule (seed bot)']}, new {row.subword['keyword signal (new)']}; "
-            f"q + like vs q alone: {'never worse' if not worse else 'worse in ' + ', '.join(worse)}"
+            f"q + like - q alone (R-prec, AP; 1/3/10 seeds): {', '.join(f'{r:+.2f}/{a:+.2f}' for r, a in deltas)} "
+            f"({'never worse' if worst > -1e-9 else 'worse by up to ' + f'{-worst:.2f}'})"
         )
     return lines
 
