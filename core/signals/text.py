@@ -71,7 +71,8 @@ def tokens_with_spans(text: str) -> list[tuple[str, int, int]]:
     """(folded token, start, end) in `text`; folding a token never merges two."""
     found = []
     for match in TOKEN_RE.finditer(text):
-        token = fold(match.group())
+        token = match.group()
+        token = token.lower() if token.isascii() else fold(token)
         if token:
             found.append((token, match.start(), match.end()))
     return found
