@@ -89,6 +89,12 @@ def test_bad_seeds_are_400s_naming_them(cv, like, message):
     assert response.status_code == 400 and message in response.json()["error"]
 
 
+def test_an_unknown_seed_is_not_asked_about_again_for_an_hour(cv):
+    for _ in range(3):
+        assert cv.get("/feed?cat=cs.CV&like=2604.99999").status_code == 400
+    assert api_ids(cv.fake) == [["2604.99999"]]
+
+
 def test_withdrawn_seed_is_a_400(cv):
     cv.fake.withdrawn.add(DEEPFAKE)
     response = cv.get(f"/feed?cat=cs.CV&like={DEEPFAKE}")

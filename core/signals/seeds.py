@@ -3,7 +3,7 @@
 All seeds missing from the store are fetched in ONE `id_list` request and stored per id and
 version (`seed:v1:{id}v{n}`, kept for good: a version's abstract never changes), so a seed is
 fetched once per deployment. A versionless id is also stored under `seed:v1:{id}` for a week
-(a newer version may appear). Unknown or withdrawn ids are the caller's mistake (400, naming
+(a newer version may appear); an unknown id is remembered for an hour. Unknown or withdrawn ids are the caller's mistake (400, naming
 them); arXiv unreachable with a seed not stored is a 503 with Retry-After.
 """
 
@@ -18,6 +18,7 @@ from core.papers import Paper
 
 MAX_SEEDS = 20
 LATEST_TTL = 7 * 86400
+UNKNOWN_TTL = 3600  # an id arXiv did not know is not asked about again for an hour
 _ID_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v[1-9]\d*)?$")
 _PREFIX_RE = re.compile(r"^(?:https?://arxiv\.org/(?:abs|pdf)/|arxiv:)", re.IGNORECASE)
 
@@ -63,6 +64,9 @@ class SeedStore:
                 found[ref] = Paper.model_validate_json(raw)
             else:
                 missing.append(ref)
+        unknown = [ref for ref in missing if await self.kv.get(f"seed:v1:{ref}:unknown") is not None]
+        if unknown:
+            raise SeedError(f"like/unlike: arXiv does not know {', '.join(unknown)}; check the ids (and versions)")
         if missing:
             found.update(await self._fetch(missing))
         return [found[ref] for ref in refs]
@@ -77,6 +81,8 @@ class SeedStore:
             got[paper.id] = paper
             got[f"{paper.id}v{paper.version}"] = paper
         unknown = [ref for ref in refs if ref not in got]
+        for ref in unknown:  # a bad id must not cost arXiv a request every time it is asked for
+            await self.kv.set(f"seed:v1:{ref}:unknown", b"1", ttl=UNKNOWN_TTL)
         if unknown:
             raise SeedError(f"like/unlike: arXiv does not know {', '.join(unknown)}; check the ids (and versions)")
         withdrawn = [ref for ref in refs if _withdrawn(got[ref])]
