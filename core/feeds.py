@@ -23,6 +23,7 @@ from core.signals import make_pool, rank_pool
 from core.signals.seeds import check_ids
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
 from core.profiles import (
+    ADHOC_PROFILE,
     DEFAULT_TYPES,
     MAX_DAYS,
     MAX_ITEMS,
@@ -110,7 +111,7 @@ def _matcher(terms: list[Term]) -> Matcher:
 class FeedSpec:
     """Everything that decides a feed's items."""
 
-    name: str  # profile name, or "query"
+    name: str  # profile name, or ADHOC_PROFILE
     title: str
     description: str
     categories: list[str]
@@ -171,7 +172,7 @@ class FeedSpec:
         like = f"like {', '.join(query.like)}" if query.like else ""
         label = " + ".join(x for x in (words, like) if x) or "all papers"
         return cls._make(
-            name="query",
+            name=ADHOC_PROFILE,
             title=f"arXiv {'+'.join(query.cat)}: {label}"[:200],
             description=f"arXiv papers in {', '.join(query.cat)} matching {label}"[:500],
             categories=query.cat,
@@ -184,7 +185,7 @@ class FeedSpec:
             summary_top_n=MAX_QUERY_SUMMARIES if query.summaries else 0,
             like=tuple(query.like),
             unlike=tuple(query.unlike),
-            raw=("query", query.model_dump_json(exclude={"format"})),
+            raw=(ADHOC_PROFILE, query.model_dump_json(exclude={"format"})),
         )
 
     @classmethod
