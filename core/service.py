@@ -153,13 +153,14 @@ class FeedService:
 
     async def backfill(
         self, days: int | None = None, profiles: list[str] | None = None,
-        progress: Callable[[int, int, str], None] | None = None,
+        progress: Callable[[int, int, str], None] | None = None, budget_s: float | None = None,
     ) -> dict:
         """Fill the weekdays missing in the last `days` days (default: the longest profile
-        window) for the categories of `profiles` (default: all) from arXiv's query API."""
+        window) for the categories of `profiles` (default: all) from arXiv's query API,
+        starting no request after `budget_s`."""
         chosen = [self.config.profiles[name] for name in (profiles or list(self.config.profiles))]
         categories = sorted({c for p in chosen for c in p.categories})
-        report = await self.listings.backfill(categories, days or self.window_days, progress)
+        report = await self.listings.backfill(categories, days or self.window_days, progress, budget_s)
         return dataclasses.asdict(report)
 
     async def refresh_all(self, budget_s: float, progress: Callable[[int, int, str], None] | None = None) -> dict:
@@ -177,7 +178,7 @@ class FeedService:
         await self.listings.refresh(categories)
         say(1, total, "listings refreshed; backfilling missing weekdays")
         report: dict[str, Any] = {"categories": {}, "summaries": {}}
-        report["backfill"] = await self.backfill()
+        report["backfill"] = await self.backfill(budget_s=budget_s - (time.monotonic() - started))
         for category in categories:
             meta = await self.listings.meta(category)
             report["categories"][category] = {
