@@ -28,6 +28,7 @@ from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
 from core.clock import SYSTEM_CLOCK, Clock
 from core.listings import CategoryMeta, Listings, UpstreamUnavailable
+from core.listings.freshness import newest_day
 from core.profiles import Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
 from core.schedule import next_rebuild
@@ -182,7 +183,7 @@ class FeedService:
         for category in categories:
             meta = await self.listings.meta(category)
             report["categories"][category] = {
-                "latest_day": meta.days[0].isoformat() if meta.days else None,
+                "latest_day": newest.isoformat() if (newest := newest_day(meta, self.clock.now())) else None,
                 "last_error": meta.last_error,
                 "missing_weekdays": [d.isoformat() for d in self.listings.missing(meta, self.window_days)],
             }
@@ -281,7 +282,7 @@ def _llm_client(settings: Settings, config: Config, transport: httpx.AsyncBaseTr
 
 
 def _data_version(metas: list[CategoryMeta]) -> tuple:
-    return tuple((m.category, tuple(m.days), m.fetched_at) for m in metas)
+    return tuple((m.category, tuple(m.days), tuple(sorted(m.day_hashes.items())), m.fetched_at) for m in metas)
 
 
 def _feed_id(spec: FeedSpec, base_url: str) -> str:
@@ -296,7 +297,7 @@ def _category_health(meta: CategoryMeta, now: dt.datetime, missing: list[dt.date
         return value.isoformat() if value else None
 
     return {
-        "latest_day": meta.days[0].isoformat() if meta.days else None,
+        "latest_day": newest.isoformat() if (newest := newest_day(meta, now)) else None,
         "days_held": [d.isoformat() for d in meta.days],
         "sources": dict(meta.sources),  # day -> listing | backfill | mixed
         "missing_weekdays": [d.isoformat() for d in missing],
