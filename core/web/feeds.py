@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from core.errors import NotFound  # noqa: F401 (re-exported)
-from core.feeds import FORMATS, FeedSpec
+from core.feeds import FeedSpec
 from core.profiles import Profile
+from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
 from core.schedule import utcnow
 from core.service import FeedService, RenderedFeed
 from core.taxonomy import normalize_category
@@ -33,9 +34,25 @@ def served_url(request: Request) -> str:
     return url + (f"?{request.url.query}" if request.url.query else "")
 
 
+def alternate_urls(request: Request) -> dict[str, str]:
+    """The served feed in every format: `/feeds/NAME.<ext>` swaps the extension, the other
+    routes set `format=`; the rest of the query string is kept as it came."""
+    base, path = base_url(request), request.url.path
+    query = [p for p in request.url.query.split("&") if p and not p.startswith("format=")]
+    found = by_extension(path.rpartition("/")[2]) if path.startswith("/feeds/") else None
+    urls = {}
+    for fmt, output in REGISTRY.items():
+        if found is not None:
+            url, pairs = f"{base}{path.rpartition('/')[0]}/{found[0]}.{output.extension}", query
+        else:
+            url, pairs = base + path, query + ([f"format={fmt}"] if fmt != DEFAULT_FORMAT else [])
+        urls[fmt] = url + ("?" + "&".join(pairs) if pairs else "")
+    return urls
+
+
 async def _respond(request: Request, spec: FeedSpec, fmt: str) -> Response:
     service = _service(request)
-    feed = await service.rendered(spec, fmt, served_url(request), base_url(request))
+    feed = await service.rendered(spec, fmt, served_url(request), base_url(request), alternate_urls(request))
     return feed_response(request, feed)
 
 
@@ -104,21 +121,26 @@ def _profile(request: Request, name: str) -> Profile:
     return profiles[name]
 
 
-@router.get("/feeds/{filename}", summary="A profile's feed: /feeds/NAME.rss|.atom|.json|.md", openapi_extra={"parameters": QUERY_PARAMETERS})
+_SUFFIXES = [f".{f.extension}" for f in REGISTRY.values()]
+_EXTENSIONS = ", ".join(_SUFFIXES[:-1]) + " or " + _SUFFIXES[-1]  # ".rss, .atom, ... or .csl.json"
+
+
+@router.get("/feeds/{filename}", summary=f"A profile's feed: /feeds/NAME{'|'.join(_SUFFIXES)}", openapi_extra={"parameters": QUERY_PARAMETERS})
 async def profile_feed(request: Request, filename: str) -> Response:
-    name, dot, fmt = filename.rpartition(".")
-    if not dot or fmt not in FORMATS:
-        raise NotFound(f"use /feeds/NAME.rss, .atom, .json or .md (got {filename!r})")
+    found = by_extension(filename)
+    if found is None:
+        raise NotFound(f"use /feeds/NAME{_EXTENSIONS} (got {filename!r})")
+    name, output = found
     query = feed_query(request)
     spec = FeedSpec.from_profile(name, _profile(request, name), query)
-    return await _respond(request, spec, fmt)
+    return await _respond(request, spec, output.name)
 
 
 @router.get("/feed", summary="An ad-hoc feed from the query string alone", openapi_extra={"parameters": QUERY_PARAMETERS})
 async def query_feed(request: Request) -> Response:
     query = feed_query(request)
     spec = FeedSpec.from_query(query)
-    return await _respond(request, spec, query.format or "rss")
+    return await _respond(request, spec, query.format or DEFAULT_FORMAT)
 
 
 @router.get("/rss", summary="The default profile as RSS (the old bot's URL)", openapi_extra={"parameters": QUERY_PARAMETERS})
@@ -126,7 +148,7 @@ async def default_rss(request: Request) -> Response:
     config = _service(request).config
     query = feed_query(request)
     spec = FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query)
-    return await _respond(request, spec, query.format or "rss")
+    return await _respond(request, spec, query.format or DEFAULT_FORMAT)
 
 
 @router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)", openapi_extra={"parameters": QUERY_PARAMETERS})
@@ -139,4 +161,4 @@ async def category_rss(request: Request, category: str) -> Response:
     narrowed = profile.model_copy(update={"categories": [canonical], "title": f"{profile.title or config.default_name} — {canonical}"})
     query = feed_query(request)
     spec = FeedSpec.from_profile(config.default_name, narrowed, query)
-    return await _respond(request, spec, query.format or "rss")
+    return await _respond(request, spec, query.format or DEFAULT_FORMAT)
