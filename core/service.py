@@ -9,12 +9,12 @@ summaries exist.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import hashlib
 import logging
 import os
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,13 +77,20 @@ class FeedService:
     ):
         self.settings = settings
         self.config = config if config is not None else load_config(settings.config_path)
-        self.kv = ResilientKV(kv if kv is not None else open_store(settings))
-        self.client = ArxivClient(settings, transport=transport)
+        self.kv = ResilientKV(kv if kv is not None else open_store(settings), clock=clock)
+        self.client = ArxivClient(settings, transport=transport, clock=clock)
         self.listings = Listings(self.kv, self.client, settings, clock)
-        self.summarizer = Summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport))
+        self.summarizer = Summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
         self._ranked: _LRU = _LRU()
         self._rendered: _LRU = _LRU()
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
+        self._background: set[asyncio.Future] = set()  # work no request waits for any more
+
+    def keep_running(self, task: asyncio.Future) -> None:
+        """Hold `task` until it ends: a request stopped waiting, the work (a fetch that will be
+        stored for the next visitor) goes on, and asyncio itself keeps only a weak reference."""
+        self._background.add(task)
+        task.add_done_callback(lambda t: (self._background.discard(t), t.cancelled() or t.exception()))
 
     @property
     def clock(self) -> Clock:
@@ -173,7 +180,7 @@ class FeedService:
         the weekdays missing in the window from the query API, then make missing summaries
         for the top items of profiles that want them, within `budget_s` for the whole run.
         `progress(done, total, message)` follows the steps."""
-        started = time.monotonic()
+        started = self.clock.monotonic()
         say = progress or (lambda done, total, message: None)
         categories = sorted({c for p in self.config.profiles.values() for c in p.categories})
         specs = [FeedSpec.from_profile(name, profile) for name, profile in self.config.profiles.items()]
@@ -193,7 +200,7 @@ class FeedService:
             }
         say(2, total, "listings refreshed and backfilled")
         for done, spec in enumerate(specs, 3):
-            remaining = budget_s - (time.monotonic() - started)
+            remaining = budget_s - (self.clock.monotonic() - started)
             try:
                 result = await self.result(spec)
             except UpstreamUnavailable as exc:  # one profile's trouble does not stop the others
@@ -206,7 +213,7 @@ class FeedService:
             top = [item.paper for item in result.items[: spec.summary_top_n]]
             report["summaries"][spec.name] = dataclasses.asdict(await self.summarizer.counts(top, spec.summary_language))
             say(done, total, f"summaries: {spec.name}: {report['summaries'][spec.name]}")
-        report["elapsed_s"] = round(time.monotonic() - started, 2)
+        report["elapsed_s"] = round(self.clock.monotonic() - started, 2)
         return report
 
     # --- health -----------------------------------------------------------------
@@ -261,10 +268,16 @@ class FeedService:
         return report
 
     async def close(self) -> None:
+        """Close the upstream clients and the store (on shutdown)."""
+        await self.client.close()
+        if self.summarizer.client is not None:
+            await self.summarizer.client.close()
         await self.kv.close()
 
 
-def _llm_client(settings: Settings, config: Config, transport: httpx.AsyncBaseTransport | None) -> LLMClient | None:
+def _llm_client(
+    settings: Settings, config: Config, transport: httpx.AsyncBaseTransport | None, clock: Clock
+) -> LLMClient | None:
     """The LLM client when a key is configured: LLM_API_KEY, or the variable a profile names
     (`summaries.api_key_env`, as the old bot's `ai_summary.api_key_env`). Model and base URL
     may also come from the profile (`model`, `base_url`) when the environment does not set them."""
@@ -281,7 +294,7 @@ def _llm_client(settings: Settings, config: Config, transport: httpx.AsyncBaseTr
     base_url = settings.llm_base_url if "llm_base_url" in explicit or "base_url" not in extras else extras["base_url"]
     return LLMClient(
         base_url, model, key,
-        timeout=settings.llm_timeout, max_concurrency=settings.llm_concurrency, transport=transport,
+        timeout=settings.llm_timeout, max_concurrency=settings.llm_concurrency, transport=transport, clock=clock,
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI, Request
@@ -11,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core import __version__
+from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import ArxivFeedsError
 from core.kv import KV
 from core.profiles import Config
@@ -29,12 +32,20 @@ def create_app(
     kv: KV | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     llm_transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> FastAPI:
     """The app with its service built now, so a bad config.json fails at start-up."""
     settings = settings or Settings.from_env()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per upstream request is noise
-    service = FeedService(settings, config=config, kv=kv, transport=transport, llm_transport=llm_transport)
+    service = FeedService(settings, config=config, kv=kv, transport=transport, llm_transport=llm_transport, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await service.close()  # the upstream clients' and the store's connections
+
     app = FastAPI(
+        lifespan=lifespan,
         title="arxiv-feeds",
         version=__version__,
         description="Personal, filtered, ranked RSS/Atom/JSON feeds of arXiv.",

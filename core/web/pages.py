@@ -32,9 +32,6 @@ router = APIRouter(tags=["pages"])
 INDEX_WAIT_S = 6.0  # the index shows stored counts rather than wait longer for arXiv
 PREVIEW_API_MAX_ITEMS = 50  # items in one live-preview answer (its count is the whole feed's)
 
-_background: set[asyncio.Future] = set()  # fetches the index stopped waiting for, kept alive
-
-
 def _service(request: Request) -> FeedService:
     return request.app.state.service
 
@@ -92,15 +89,14 @@ def profile_urls(base: str, name: str, query: FeedQuery | None = None) -> dict[s
 # --- the index ----------------------------------------------------------------------
 
 
-async def _bounded(awaitable, timeout: float):
+async def _bounded(service: FeedService, awaitable, timeout: float):
     """Wait at most `timeout` seconds; the work goes on in the background after that
     (a fetch under way finishes and is stored for the next visitor)."""
     task = asyncio.ensure_future(awaitable)
     try:
         return await asyncio.wait_for(asyncio.shield(task), timeout)
     except TimeoutError:
-        _background.add(task)
-        task.add_done_callback(lambda t: (_background.discard(t), t.cancelled() or t.exception()))
+        service.keep_running(task)
         raise
 
 
@@ -109,7 +105,7 @@ async def _profile_metas(service: FeedService, categories: list[str]) -> tuple[d
     when arXiv is slow or down."""
     note = ""
     try:
-        metas = await _bounded(service.listings.ensure(categories, service.window_days), INDEX_WAIT_S)
+        metas = await _bounded(service, service.listings.ensure(categories, service.window_days), INDEX_WAIT_S)
     except TimeoutError:
         metas, note = None, "arXiv is slow: showing what is stored; reload in a minute"
     except UpstreamUnavailable:
