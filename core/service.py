@@ -190,7 +190,7 @@ class FeedService:
         await self.listings.refresh(categories)
         say(1, total, "listings refreshed; backfilling missing weekdays")
         report: dict[str, Any] = {"categories": {}, "summaries": {}}
-        report["backfill"] = await self.backfill(budget_s=budget_s - (time.monotonic() - started))
+        report["backfill"] = await self.backfill(budget_s=budget_s - (self.clock.monotonic() - started))
         for category in categories:
             meta = await self.listings.meta(category)
             report["categories"][category] = {
