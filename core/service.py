@@ -142,7 +142,7 @@ class FeedService:
             description=spec.description,
             self_url=self_url,
             home_url=base_url.rstrip("/") + "/",
-            feed_id=_feed_id(spec, base_url),
+            feed_id=_feed_id(spec, self.settings),
             updated=result.updated,
             items=result.items,
             summaries=summaries,
@@ -302,11 +302,23 @@ def _data_version(metas: list[CategoryMeta]) -> tuple:
     return tuple((m.category, tuple(m.days), tuple(sorted(m.day_hashes.items())), m.fetched_at) for m in metas)
 
 
-def _feed_id(spec: FeedSpec, base_url: str) -> str:
-    base = base_url.rstrip("/")
-    if spec.name == "query":
-        return f"{base}/feed#{spec.key}"
-    return f"{base}/feeds/{spec.name}"
+def configured_base_url(settings: Settings) -> str | None:
+    """The site's base URL when the deployment names it: PUBLIC_BASE_URL, else Vercel's stable
+    production domain. Only without either do self links follow the request (its Host)."""
+    if settings.public_base_url:
+        return settings.public_base_url.rstrip("/")
+    host = (settings.vercel_production_url or "").strip().strip("/")
+    if host:
+        return host if "://" in host else f"https://{host}"
+    return None
+
+
+def _feed_id(spec: FeedSpec, settings: Settings) -> str:
+    """The feed's identity: never from the Host header (a feed's id must not change with the
+    name it was reached by, and a CDN that does not key by host would spread a forged one)."""
+    base = configured_base_url(settings)
+    path = f"feed#{spec.key}" if spec.name == "query" else f"feeds/{spec.name}"
+    return f"{base}/{path}" if base else f"urn:arxiv-feeds:{path.replace('#', ':')}"
 
 
 def _category_health(meta: CategoryMeta, now: dt.datetime, missing: list[dt.date]) -> dict:

@@ -20,6 +20,8 @@ from core.profiles import Config
 from core.service import FeedService
 from core.settings import Settings
 from core.web import admin, feeds, pages
+from core.web.compression import Compression
+from core.web.head import HeadAsGet
 from core.web.params import describe
 from core.web.security import SecurityHeaders
 
@@ -52,6 +54,8 @@ def create_app(
     )
     app.state.service = service
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(Compression)
+    app.add_middleware(HeadAsGet)  # outermost: a HEAD gets the headers a GET gets
     app.include_router(pages.router)
     app.include_router(feeds.router)
     app.include_router(admin.router)

@@ -12,7 +12,7 @@ from core.feeds import FeedSpec
 from core.profiles import Profile
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
 from core.schedule import utcnow
-from core.service import FeedService, RenderedFeed
+from core.service import FeedService, RenderedFeed, configured_base_url
 from core.taxonomy import normalize_category
 from core.web.params import QUERY_PARAMETERS, feed_query
 
@@ -24,8 +24,8 @@ def _service(request: Request) -> FeedService:
 
 
 def base_url(request: Request) -> str:
-    configured = _service(request).settings.public_base_url
-    return (configured or str(request.base_url)).rstrip("/")
+    """PUBLIC_BASE_URL, else Vercel's production domain, else the request's own base."""
+    return configured_base_url(_service(request).settings) or str(request.base_url).rstrip("/")
 
 
 def served_url(request: Request) -> str:
