@@ -29,7 +29,7 @@ from core.kv.resilient import ResilientKV
 from core.clock import SYSTEM_CLOCK, Clock
 from core.listings import CategoryMeta, Listings, UpstreamUnavailable
 from core.listings.freshness import newest_day
-from core.profiles import Config, load_config
+from core.profiles import ADHOC_PROFILE, Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
 from core.schedule import next_rebuild
 from core.settings import Settings
@@ -317,7 +317,7 @@ def _feed_id(spec: FeedSpec, settings: Settings) -> str:
     """The feed's identity: never from the Host header (a feed's id must not change with the
     name it was reached by, and a CDN that does not key by host would spread a forged one)."""
     base = configured_base_url(settings)
-    path = f"feed#{spec.key}" if spec.name == "query" else f"feeds/{spec.name}"
+    path = f"feed#{spec.key}" if spec.name == ADHOC_PROFILE else f"feeds/{spec.name}"
     return f"{base}/{path}" if base else f"urn:arxiv-feeds:{path.replace('#', ':')}"
 
 

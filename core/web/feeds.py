@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 
 from fastapi import APIRouter, Request
@@ -11,7 +12,6 @@ from core.errors import NotFound  # noqa: F401 (re-exported)
 from core.feeds import FeedSpec
 from core.profiles import Profile
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
-from core.schedule import utcnow
 from core.service import FeedService, RenderedFeed, configured_base_url
 from core.taxonomy import normalize_category
 from core.web.params import QUERY_PARAMETERS, feed_query
@@ -64,7 +64,7 @@ def feed_response(request: Request, feed: RenderedFeed) -> Response:
     }
     if feed.stale:
         headers["Warning"] = '110 - "Response is Stale"'
-    headers["Cache-Control"] = cache_control(feed)
+    headers["Cache-Control"] = cache_control(feed, _service(request).clock.now())
     headers["Vary"] = "Sec-Fetch-Dest"
     if _not_modified(request, feed):
         return Response(status_code=304, headers=headers)
@@ -86,13 +86,13 @@ BROWSER_MAX_AGE = 600  # readers and browsers re-ask every 10 minutes at most; m
 STALE_S_MAXAGE = 300  # served from stored data after an upstream failure: let the CDN re-ask soon
 
 
-def cache_control(feed: RenderedFeed) -> str:
+def cache_control(feed: RenderedFeed, now: dt.datetime) -> str:
     """Let the CDN hold a feed until arXiv's next rebuild, then serve it stale while one
     request refreshes it; browsers and readers get a modest max-age."""
     if feed.stale:
         s_maxage = STALE_S_MAXAGE
     else:
-        s_maxage = int((feed.fresh_until - utcnow()).total_seconds())
+        s_maxage = int((feed.fresh_until - now).total_seconds())
         s_maxage = max(60, min(s_maxage, 86400))
     max_age = min(BROWSER_MAX_AGE, s_maxage)
     return f"public, max-age={max_age}, s-maxage={s_maxage}, stale-while-revalidate=3600, stale-if-error=86400"

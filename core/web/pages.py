@@ -19,7 +19,6 @@ from core.feeds import FeedQuery, FeedResult, FeedSpec, SpecError
 from core.listings import CategoryMeta, UpstreamUnavailable
 from core.profiles import DEFAULT_TYPES, Profile
 from core.render.formats import DEFAULT_FORMAT, FORMATS, READER_FORMATS, REGISTRY
-from core.schedule import utcnow
 from core.service import FeedService
 from core.taxonomy import category_name
 from core.web import layout
@@ -345,7 +344,7 @@ async def opml(request: Request) -> Response:
         if profile.description:
             attributes["description"] = profile.description
         outlines.append(attributes)
-    body = layout.opml(title="arxiv-feeds", outlines=outlines, created=email.utils.format_datetime(utcnow(), usegmt=True))
+    body = layout.opml(title="arxiv-feeds", outlines=outlines, created=email.utils.format_datetime(service.clock.now(), usegmt=True))
     headers = {
         "Content-Disposition": 'attachment; filename="arxiv-feeds.opml"',
         "Cache-Control": "public, max-age=3600",
