@@ -24,6 +24,7 @@ from core.web.compression import Compression
 from core.web.head import HeadAsGet
 from core.web.params import describe
 from core.web.security import SecurityHeaders
+from core.web.templating import STATIC_DIR, Static
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(feeds.router)
     app.include_router(admin.router)
+    app.mount("/static", Static(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     return app
 

@@ -17,10 +17,11 @@ KNOWN = set(FeedQuery.model_fields)
 IGNORED_PREFIXES = ("utm_",)  # added by link trackers; harmless
 
 
-def feed_query(request: Request) -> FeedQuery:
+def feed_query(request: Request, drop_empty: bool = False) -> FeedQuery:
+    """`drop_empty`: ignore blank values, as a form sends them (`min_score=`)."""
     values: dict[str, object] = {}
     for name, value in request.query_params.multi_items():
-        if name.startswith(IGNORED_PREFIXES) or name == "_":
+        if name.startswith(IGNORED_PREFIXES) or name == "_" or (drop_empty and not value.strip()):
             continue
         if name not in KNOWN:
             raise BadRequest(f"unknown parameter {name!r}; known parameters: {', '.join(sorted(KNOWN))}")
