@@ -14,7 +14,7 @@ from core.profiles import Profile
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
 from core.service import FeedService, RenderedFeed, configured_base_url
 from core.taxonomy import normalize_category
-from core.web.params import QUERY_PARAMETERS, feed_query
+from core.web.params import FeedQueryParam
 
 router = APIRouter(tags=["feeds"])
 
@@ -125,40 +125,36 @@ _SUFFIXES = [f".{f.extension}" for f in REGISTRY.values()]
 _EXTENSIONS = ", ".join(_SUFFIXES[:-1]) + " or " + _SUFFIXES[-1]  # ".rss, .atom, ... or .csl.json"
 
 
-@router.get("/feeds/{filename}", summary=f"A profile's feed: /feeds/NAME{'|'.join(_SUFFIXES)}", openapi_extra={"parameters": QUERY_PARAMETERS})
-async def profile_feed(request: Request, filename: str) -> Response:
+@router.get("/feeds/{filename}", summary=f"A profile's feed: /feeds/NAME{'|'.join(_SUFFIXES)}")
+async def profile_feed(request: Request, filename: str, query: FeedQueryParam) -> Response:
     found = by_extension(filename)
     if found is None:
         raise NotFound(f"use /feeds/NAME{_EXTENSIONS} (got {filename!r})")
     name, output = found
-    query = feed_query(request)
     spec = FeedSpec.from_profile(name, _profile(request, name), query)
     return await _respond(request, spec, output.name)
 
 
-@router.get("/feed", summary="An ad-hoc feed from the query string alone", openapi_extra={"parameters": QUERY_PARAMETERS})
-async def query_feed(request: Request) -> Response:
-    query = feed_query(request)
+@router.get("/feed", summary="An ad-hoc feed from the query string alone")
+async def query_feed(request: Request, query: FeedQueryParam) -> Response:
     spec = FeedSpec.from_query(query)
     return await _respond(request, spec, query.format or DEFAULT_FORMAT)
 
 
-@router.get("/rss", summary="The default profile as RSS (the old bot's URL)", openapi_extra={"parameters": QUERY_PARAMETERS})
-async def default_rss(request: Request) -> Response:
+@router.get("/rss", summary="The default profile as RSS (the old bot's URL)")
+async def default_rss(request: Request, query: FeedQueryParam) -> Response:
     config = _service(request).config
-    query = feed_query(request)
     spec = FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query)
     return await _respond(request, spec, query.format or DEFAULT_FORMAT)
 
 
-@router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)", openapi_extra={"parameters": QUERY_PARAMETERS})
-async def category_rss(request: Request, category: str) -> Response:
+@router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)")
+async def category_rss(request: Request, category: str, query: FeedQueryParam) -> Response:
     canonical = normalize_category(category)
     if canonical is None:
         raise NotFound(f"unknown arXiv category {category!r} (examples: cs.LG, math.AG, hep-th)")
     config = _service(request).config
     profile = config.profiles[config.default_name]
     narrowed = profile.model_copy(update={"categories": [canonical], "title": f"{profile.title or config.default_name} — {canonical}"})
-    query = feed_query(request)
     spec = FeedSpec.from_profile(config.default_name, narrowed, query)
     return await _respond(request, spec, query.format or DEFAULT_FORMAT)
