@@ -21,6 +21,7 @@ from starlette.types import Scope
 
 from core.profiles import DEFAULT_TYPES
 from core.render.formats import DEFAULT_FORMAT, REGISTRY
+from core.signals import describe
 from core.taxonomy import category_name
 
 HERE = Path(__file__).resolve().parent
@@ -92,6 +93,7 @@ _env.globals.update(
     default_format=DEFAULT_FORMAT,
     default_types=DEFAULT_TYPES,
     type_labels=TYPE_LABELS,
+    signals=describe(),  # "How papers are scored": one line per ranking signal
 )
 templates = Jinja2Templates(env=_env)
 
