@@ -1,10 +1,10 @@
 """The service object shared by the web app and the CLI: profiles, store, upstream,
 summaries, renders.
 
-Two in-process caches make repeated polls cheap: ranked results keyed by the
+One in-process cache makes repeated polls cheap: ranked results keyed by the
 feed spec and the data version (what was fetched for its categories), and
 rendered bodies keyed by those plus the format, the served URL and which
-summaries exist.
+summaries exist. It is bounded in bytes (CACHE_MAX_BYTES), not entries.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import hashlib
 import logging
 import os
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import httpx
 
 from core.arxiv.client import ArxivClient, strip_credentials
+from core.cache import ByteLRU
 from core.feeds import FeedResult, FeedSpec, rank
 from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
@@ -36,8 +36,6 @@ from core.summaries.service import Summarizer, Summary
 
 log = logging.getLogger(__name__)
 
-CACHE_SIZE = 128
-
 
 @dataclass
 class RenderedFeed:
@@ -48,19 +46,6 @@ class RenderedFeed:
     fresh_until: dt.datetime  # when the data may next change upstream
     stale: bool  # served from stored data because arXiv failed
     item_count: int
-
-
-class _LRU(OrderedDict):
-    def get_fresh(self, key: Any) -> Any:
-        value = self.get(key)
-        if value is not None:
-            self.move_to_end(key)
-        return value
-
-    def put(self, key: Any, value: Any) -> None:
-        self[key] = value
-        while len(self) > CACHE_SIZE:
-            self.popitem(last=False)
 
 
 class FeedService:
@@ -78,8 +63,7 @@ class FeedService:
         self.client = ArxivClient(settings, transport=transport)
         self.listings = Listings(self.kv, self.client, settings)
         self.summarizer = Summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport))
-        self._ranked: _LRU = _LRU()
-        self._rendered: _LRU = _LRU()
+        self.cache = ByteLRU(settings.cache_max_bytes)  # ranked results and rendered bodies
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
 
     # --- feeds ------------------------------------------------------------------
@@ -88,12 +72,12 @@ class FeedService:
         """Ranked items for `spec`, without rendering (from the rank cache when unchanged)."""
         if metas is None:
             metas = await self.listings.ensure(spec.categories)
-        key = (spec.key, _data_version(metas))
-        cached = self._ranked.get_fresh(key)
+        key = ("ranked", spec.key, _data_version(metas))
+        cached = self.cache.get(key)
         if cached is None:
             items, considered = rank(await self.listings.papers(metas, spec.days), spec)
             cached = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
-            self._ranked.put(key, cached)
+            self.cache.put(key, cached, _ranked_size(items))
         return dataclasses.replace(cached, metas=metas)
 
     async def summaries_for(self, result: FeedResult, budget_s: float, *, public: bool = True) -> dict[str, Summary]:
@@ -111,8 +95,8 @@ class FeedService:
         fresh_until = min((m.fresh_until for m in metas if m.fresh_until), default=next_rebuild(utcnow()))
         result = await self.result(spec, metas)
         summaries = await self.summaries_for(result, self.settings.summary_budget_s)
-        key = (spec.key, fmt, self_url, _data_version(metas), tuple(sorted(summaries)))
-        cached = self._rendered.get_fresh(key)
+        key = ("rendered", spec.key, fmt, self_url, _data_version(metas), tuple(sorted(summaries)))
+        cached = self.cache.get(key)
         if cached is not None:
             return dataclasses.replace(cached, stale=stale, fresh_until=fresh_until)
         doc = FeedDocument(
@@ -135,7 +119,7 @@ class FeedService:
             stale=stale,
             item_count=len(result.items),
         )
-        self._rendered.put(key, feed)
+        self.cache.put(key, feed, len(body))
         return feed
 
     # --- cron -------------------------------------------------------------------
@@ -247,6 +231,17 @@ def _llm_client(settings: Settings, config: Config, transport: httpx.AsyncBaseTr
         base_url, model, key,
         timeout=settings.llm_timeout, max_concurrency=settings.llm_concurrency, transport=transport,
     )
+
+
+def _ranked_size(items: list) -> int:
+    """What a ranked list holds beyond the stored papers it points to, erring high: the
+    papers themselves (copies when their announce type is relative) and the hits."""
+    size = 0
+    for item in items:
+        paper = item.paper
+        size += 900 + 2 * (len(paper.title) + len(paper.abstract)) + sum(60 + len(a) for a in paper.authors)
+        size += 250 * len(item.hits)
+    return size
 
 
 def _data_version(metas: list[CategoryMeta]) -> tuple:

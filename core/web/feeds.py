@@ -13,7 +13,7 @@ from core.profiles import Profile
 from core.schedule import utcnow
 from core.service import FeedService, RenderedFeed
 from core.taxonomy import normalize_category
-from core.web.params import QUERY_PARAMETERS, feed_query
+from core.web.params import QUERY_PARAMETERS, feed_query, kept_query
 
 router = APIRouter(tags=["feeds"])
 
@@ -30,7 +30,8 @@ def base_url(request: Request) -> str:
 def served_url(request: Request) -> str:
     """The absolute URL being served, as a reader subscribed to it (rel="self")."""
     url = base_url(request) + request.url.path
-    return url + (f"?{request.url.query}" if request.url.query else "")
+    query = kept_query(request.url.query)
+    return url + (f"?{query}" if query else "")
 
 
 async def _respond(request: Request, spec: FeedSpec, fmt: str) -> Response:

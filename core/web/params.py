@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote_plus
 
 from fastapi import Request
 from pydantic import ValidationError
@@ -16,10 +17,22 @@ KNOWN = set(FeedQuery.model_fields)
 IGNORED_PREFIXES = ("utm_",)  # added by link trackers; harmless
 
 
+def _ignored(name: str) -> bool:
+    return name.startswith(IGNORED_PREFIXES) or name == "_"
+
+
+def kept_query(raw: str) -> str:
+    """The query string without the parameters that never change a feed (utm_*, a
+    cache-busting `_`), as given otherwise: the self link and cache key of
+    `?q=x&utm_source=y` are those of `?q=x`."""
+    kept = [part for part in raw.split("&") if part and not _ignored(unquote_plus(part.partition("=")[0]))]
+    return "&".join(kept)
+
+
 def feed_query(request: Request) -> FeedQuery:
     values: dict[str, object] = {}
     for name, value in request.query_params.multi_items():
-        if name.startswith(IGNORED_PREFIXES) or name == "_":
+        if _ignored(name):
             continue
         if name not in KNOWN:
             raise BadRequest(f"unknown parameter {name!r}; known parameters: {', '.join(sorted(KNOWN))}")
