@@ -9,6 +9,7 @@ summaries exist. It is bounded in bytes (CACHE_MAX_BYTES), not entries.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import hashlib
@@ -16,6 +17,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +37,15 @@ from core.summaries.client import LLMClient
 from core.summaries.service import Summarizer, Summary
 
 log = logging.getLogger(__name__)
+
+# Ranking and rendering a large pool takes up to a second or two of CPU: it runs here, off the
+# event loop. One thread: CPU-bound threads share the GIL with the loop, and each more of them
+# lengthens how long the loop waits for it; heavy requests queue behind each other instead.
+_CPU = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arxiv-feeds-cpu")
+
+
+async def off_loop(fn: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(_CPU, fn, *args)
 
 
 @dataclass
@@ -75,7 +86,9 @@ class FeedService:
         key = ("ranked", spec.key, _data_version(metas))
         cached = self.cache.get(key)
         if cached is None:
-            items, considered = rank(await self.listings.papers(metas, spec.days), spec)
+            pool = await self.listings.papers(metas, spec.days)
+            spec.check_cost(len(pool))
+            items, considered = await off_loop(rank, pool, spec)
             cached = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
             self.cache.put(key, cached, _ranked_size(items))
         return dataclasses.replace(cached, metas=metas)
@@ -109,11 +122,11 @@ class FeedService:
             items=result.items,
             summaries=summaries,
         )
-        body = render(doc, fmt)
+        body, etag = await off_loop(_render, doc, fmt)
         feed = RenderedFeed(
             body=body,
             media_type=MEDIA_TYPES[fmt],
-            etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+            etag=etag,
             last_modified=result.updated,
             fresh_until=fresh_until,
             stale=stale,
@@ -231,6 +244,11 @@ def _llm_client(settings: Settings, config: Config, transport: httpx.AsyncBaseTr
         base_url, model, key,
         timeout=settings.llm_timeout, max_concurrency=settings.llm_concurrency, transport=transport,
     )
+
+
+def _render(doc: FeedDocument, fmt: str) -> tuple[bytes, str]:
+    body = render(doc, fmt)
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 def _ranked_size(items: list) -> int:
