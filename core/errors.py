@@ -59,6 +59,17 @@ class UpstreamError(ArxivFeedsError):
         self.status = status
 
 
+class Retryable(ArxivFeedsError):
+    """One attempt at an upstream call failed in a way worth trying again (429, 5xx, arXiv's
+    `Rate exceeded.`, a network error); `retry_after` is the server's wish in seconds.
+    `core/retry.py` retries it; when retries run out the caller raises its own error."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
 class UpstreamBusy(UpstreamError):
     """Too many upstream requests are already queued in this process: a public request
     for uncached categories must not pile up unbounded traffic for arXiv."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -167,7 +168,8 @@ class FeedSpec:
     def from_query(cls, query: FeedQuery) -> FeedSpec:
         if not query.cat:
             raise SpecError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
-        label = query.q.strip() or ", ".join(query.author) or "all papers"
+        # Plain words: readers that treat a channel title as HTML must not meet a tag in it.
+        label = " ".join(re.sub(r"[<>&]", " ", query.q.strip() or ", ".join(query.author)).split()) or "all papers"
         return cls._make(
             name="query",
             title=f"arXiv {'+'.join(query.cat)}: {label}"[:200],

@@ -138,12 +138,16 @@ _COMBINING = {
 }
 _LETTERS = {
     "ss": "ß", "o": "ø", "O": "Ø", "l": "ł", "L": "Ł", "aa": "å", "AA": "Å",
-    "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "i": "ı", "j": "ȷ",
+    "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
 }
+# A closing brace is taken only when the match opened one (`{\'e}`), so `Jos\'e Garc\'ia` keeps
+# its space; after a control word (`\c c`, `\i`, `\ss`) TeX itself drops the spaces.
+_BASE = r"(?:\\[ij](?![A-Za-z])\s*(?:\{\})?|[A-Za-z])"
 _ACCENT_RE = re.compile(
-    r"\{?\\(?P<cmd>['`^\"~=.]|[uvHckr](?=[\s{]))\s*\{?\s*(?P<base>\\[ij]\b|[A-Za-z])\s*\}?\}?"
+    r"(?P<open>\{)?\\(?P<cmd>['`^\"~=.]|[uvHckr](?![A-Za-z]))\s*"
+    rf"(?:\{{\s*(?P<braced>{_BASE})\s*\}}|(?P<base>{_BASE}))(?(open)\}})"
 )
-_LETTER_RE = re.compile(r"\{?\\(?P<cmd>ss|aa|AA|ae|AE|oe|OE|o|O|l|L)(?![A-Za-z])\s*\}?(?:\{\})?")
+_LETTER_RE = re.compile(r"(?P<open>\{)?\\(?P<cmd>ss|aa|AA|ae|AE|oe|OE|o|O|l|L)(?![A-Za-z])(?(open)\s*\}|\s*(?:\{\})?)")
 
 
 def detex(text: str) -> str:
@@ -152,9 +156,9 @@ def detex(text: str) -> str:
         return text
 
     def accent(match: re.Match[str]) -> str:
-        base = match.group("base")
+        base = (match.group("braced") or match.group("base")).strip().removesuffix("{}")
         if base.startswith("\\"):
-            base = _LETTERS[base[1:]]
+            base = base[1:]  # an accent on a dotless \i or \j is the accented i or j
         return unicodedata.normalize("NFC", base + _COMBINING[match.group("cmd")])
 
     text = _ACCENT_RE.sub(accent, text)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from core.errors import ConfigError  # noqa: F401 (re-exported)
 from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Term, fold
 from core.papers import AnnounceType
+from core.redact import redact
 from core.taxonomy import normalize_category
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -25,7 +26,6 @@ MAX_CATEGORIES = 20
 MAX_ITEMS = 500
 MAX_DAYS = 14
 DEFAULT_TYPES: list[AnnounceType] = ["new", "cross"]
-_SECRET_KEY_RE = re.compile(r"(^|_)(api_?key|key|token|secret|password)$", re.IGNORECASE)
 
 
 def validate_categories(values: list[str]) -> list[str]:
@@ -135,19 +135,7 @@ class Config(BaseModel):
 
     def public(self) -> dict[str, Any]:
         """What `/config` shows: the profiles, with anything that looks like a secret removed."""
-        return {"profiles": {name: _scrub(p.model_dump(mode="json")) for name, p in self.profiles.items()}}
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: _scrub(v)
-            for k, v in value.items()
-            if not _SECRET_KEY_RE.search(k)
-        }
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    return value
+        return {"profiles": {name: redact(p.model_dump(mode="json")) for name, p in self.profiles.items()}}
 
 
 LEGACY_KEYS = {"categories", "keywords", "exclude_keywords", "max_papers", "days_back", "min_score", "ai_summary"}

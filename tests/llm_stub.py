@@ -20,6 +20,7 @@ class LLMStub:
         self.mode = "ok"  # ok | slow | 429 | 500 | garbage | hostile | empty | filtered
         self.delay = 0.0
         self.fail_titles: set[str] = set()
+        self.answer: str | None = None  # a fixed answer ("{title}" is replaced by the paper's)
         self.fail_once: list[int] = []  # statuses to answer before behaving normally
         self.prompts: list[str] = []
         self.models: list[str] = []
@@ -44,6 +45,8 @@ class LLMStub:
     def answer_for(self, prompt: str) -> str:
         title = re.search(r"^Title: (.*)$", prompt, re.M)
         name = title.group(1) if title else "?"
+        if self.answer is not None:
+            return self.answer.replace("{title}", name)
         if self.mode == "hostile":
             return (f"**{name}** <script>alert('x')</script> <img src=x onerror=alert(1)> "
                     "[click](javascript:alert(1)) <a href=\"javascript:alert(2)\">a</a>\n\n- point")

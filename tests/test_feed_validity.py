@@ -283,7 +283,9 @@ def test_atom_entries_have_one_alternate_a_related_pdf_and_unique_ids_and_self_i
 # --- 3. RSS --------------------------------------------------------------------------
 
 
-def test_rss_items_have_no_author_element_and_one_dc_creator_per_arxiv_author(served: Served):
+def test_rss_items_have_no_author_element_and_one_dc_creator_with_every_author(served: Served):
+    # Readers keep one dc:creator (newsboat the last, gofeed/ROME/rss-parser the first), so
+    # every name goes into one, comma-joined, as arXiv writes it.
     root = xml(served.body("rss"))
     items = root.findall("channel/item")
     assert len(items) == served.count("rss") > 0
@@ -293,14 +295,38 @@ def test_rss_items_have_no_author_element_and_one_dc_creator_per_arxiv_author(se
         link = item.findtext("link")
         assert item.findall("author") + item.findall("{*}author") == [], f"{link}: <author> in an RSS item"
         creators = [c.text for c in item.findall(f"{DC}creator")]
-        assert creators == known[link], link
-        most = max(most, len(creators))
+        assert creators == [", ".join(known[link])], link
+        most = max(most, len(known[link]))
         if link == RIPDETSEG:
-            assert len(creators) == 35
-            assert creators[0] == "Andrei Dumitriu" and creators[-1] == "Subrahmanyam Murala"
+            assert len(known[link]) == 35
+            assert creators[0].startswith("Andrei Dumitriu, ") and creators[0].endswith(", Subrahmanyam Murala")
     assert most >= 2, "no multi-author paper in this feed: the check proves nothing"
     if served.case == "vision":
         assert RIPDETSEG in [item.findtext("link") for item in items]
+    # what a reader shows: feedparser's entry.author is every author, not the last one
+    parsed = feedparser.parse(served.body("rss"))
+    assert [e.author for e in parsed.entries] == [", ".join(known[e.link]) for e in parsed.entries]
+
+
+def test_items_of_one_announcement_have_distinct_times_in_rank_order(served: Served):
+    """Readers sort by date: each item is its announcement (midnight US Eastern) plus
+    500 seconds minus its rank in that announcement, so it keeps its day."""
+    items = served.items
+    times = [dt.datetime.fromisoformat(item["date_published"]) for item in items]
+    by_day: dict[dt.date, list[dt.datetime]] = {}
+    for when in times:
+        by_day.setdefault(when.date(), []).append(when)
+    for day, stamps in by_day.items():
+        top = dt.datetime.combine(day, dt.time(0), stamps[0].tzinfo) + dt.timedelta(seconds=500)
+        assert stamps == [top - dt.timedelta(seconds=n) for n in range(len(stamps))], day
+    assert len(set(times)) == len(times), "two items share a timestamp"
+    if served.case in CV_CASES:  # one announcement day
+        assert list(by_day) == [dt.date(2026, 4, 21)] and len(times) > 1
+    # feedparser, sorting by date as readers do, keeps the ranking in RSS and Atom
+    for fmt in ("rss", "atom"):
+        entries = feedparser.parse(served.body(fmt)).entries
+        newest_first = sorted(entries, key=lambda e: e.published_parsed, reverse=True)
+        assert [e.link for e in newest_first] == [item["url"] for item in items], fmt
 
 
 def test_rss_has_its_media_type_self_link_home_link_and_rfc822_dates(served: Served):
@@ -416,7 +442,7 @@ def test_json_feed_validates_against_the_json_feed_1_1_schema_with_formats_check
 
 @needs_newsboat
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
-def test_newsboat_reads_titles_links_authors_dates_and_every_item(served: Served, fmt: str, tmp_path: Path):
+def test_newsboat_reads_titles_links_every_author_dates_and_every_item_in_rank_order(served: Served, fmt: str, tmp_path: Path):
     url = served.url(fmt)
     (tmp_path / "urls").write_text(url + "\n")
     (tmp_path / "config").write_text("")
@@ -437,17 +463,16 @@ def test_newsboat_reads_titles_links_authors_dates_and_every_item(served: Served
         title, link, author, published, content = by_guid[item["id"]]
         names = author_names(item)
         assert (title, link, published) == (item["title"], item["url"], timestamp(item["date_published"]))
-        if fmt == "atom":
-            assert author == ", ".join(names)  # newsboat joins every <author>
-        else:
-            assert author in names  # newsboat keeps a single dc:creator...
-        # ...so the full list must be in the body it shows
+        # newsboat joins every Atom <author>, and keeps one RSS dc:creator (which holds all)
+        assert author == ", ".join(names)
         assert body_paragraphs(content).find("p").text_content() == "Authors: " + ", ".join(names)
+    # newsboat lists by date, newest first: the feed's ranking, not an arbitrary order of ties
+    assert [row[0] for row in sorted(rows, key=lambda row: row[4], reverse=True)] == [i["id"] for i in served.items]
 
 
 @needs_sfeed
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
-def test_sfeed_reads_titles_links_ids_first_author_dates_and_every_item(served: Served, fmt: str):
+def test_sfeed_reads_titles_links_ids_authors_dates_and_every_item_in_rank_order(served: Served, fmt: str):
     proc = subprocess.run(["sfeed"], input=served.body(fmt), capture_output=True, timeout=30)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.decode("utf-8").split("\n")
@@ -459,8 +484,12 @@ def test_sfeed_reads_titles_links_ids_first_author_dates_and_every_item(served: 
         assert (title, link, guid) == (item["title"], item["url"], item["id"])
         assert ts == str(timestamp(item["date_published"])), f"{item['id']}: date not understood"
         assert content_type == "html"
-        assert author == author_names(item)[0]  # sfeed keeps the first author only
+        # sfeed keeps the first Atom author only; the one RSS dc:creator holds them all
+        assert author == (author_names(item)[0] if fmt == "atom" else ", ".join(author_names(item)))
         assert categories.split("|") == item["tags"]
+    # sorted by date as sfeed_plain shows it (ties alphabetically): the feed's ranking
+    by_date = sorted(rows, key=lambda row: (-int(row[0]), row[1]))
+    assert [row[2] for row in by_date] == [item["url"] for item in served.items]
 
 
 # --- 6. Markdown digest --------------------------------------------------------------------

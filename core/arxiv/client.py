@@ -9,17 +9,17 @@ coalescing of identical concurrent fetches lives in `core.listings`.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
-from core.errors import UpstreamError, UpstreamBusy, TooLarge  # noqa: F401 (re-exported)
 from core import __version__
+from core.clock import SYSTEM_CLOCK, Clock
+from core.errors import Retryable, TooLarge, UpstreamBusy, UpstreamError  # noqa: F401 (re-exported)
+from core.retry import RetryPolicy, parse_retry_after, retrying
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,17 @@ class Fetched:
 class ArxivClient:
     """Fetches listing feeds, one request at a time, spaced `min_interval` apart."""
 
-    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None, clock: Clock = SYSTEM_CLOCK
+    ):
         self.settings = settings
+        self.clock = clock
+        # Spaced at least ARXIV_MIN_INTERVAL apart anyway; the backoff doubles from there, a
+        # Retry-After (at most two minutes) may ask for longer, ARXIV_RETRY_BUDGET bounds it all.
+        self.policy = RetryPolicy(
+            retries=settings.arxiv_retries, first=max(settings.arxiv_min_interval, 0.05), cap=120.0,
+            budget=settings.arxiv_retry_budget,
+        )
         self._transport = transport
         self._lock = asyncio.Lock()
         self._last_request = 0.0
@@ -87,59 +96,52 @@ class ArxivClient:
     ) -> Fetched:
         s = self.settings
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **headers}
-        deadline = time.monotonic() + s.arxiv_retry_budget
-        delay = max(s.arxiv_min_interval, 0.05)
+        started = self.clock.monotonic()  # the retry budget counts the wait for our turn too
         if self._queued >= s.arxiv_max_queue:
             raise UpstreamBusy(f"{self._queued} upstream requests are already waiting; try again shortly")
         self._queued += 1
         try:
-            return await self._get_in_turn(url, headers, params, deadline, delay)
+            async with self._lock:  # one connection at a time from this process
+                async with httpx.AsyncClient(
+                    transport=self._transport, timeout=s.arxiv_timeout, follow_redirects=True, auth=self._auth
+                ) as http:
+
+                    async def attempt() -> Fetched:
+                        return await self._attempt(http, url, headers, params)
+
+                    return await retrying(attempt, self.policy, what=f"arXiv fetch {url}", clock=self.clock, started=started)
+        except Retryable as exc:
+            raise UpstreamError(f"arXiv unavailable for {url}: {exc}", exc.status) from None
         finally:
             self._queued -= 1
 
-    async def _get_in_turn(
-        self, url: str, headers: dict[str, str], params: dict[str, str | int] | None, deadline: float, delay: float
+    async def _attempt(
+        self, http: httpx.AsyncClient, url: str, headers: dict[str, str], params: dict[str, str | int] | None
     ) -> Fetched:
-        s = self.settings
-        last_error = "no attempt made"
-        last_status: int | None = None
-        async with self._lock:  # one connection at a time from this process
-            async with httpx.AsyncClient(
-                transport=self._transport, timeout=s.arxiv_timeout, follow_redirects=True, auth=self._auth
-            ) as http:
-                for attempt in range(1, s.arxiv_retries + 2):
-                    await self._wait_turn()
-                    try:
-                        self.requests_made += 1
-                        async with http.stream("GET", url, headers=headers, params=params) as response:
-                            body = b"" if response.status_code == 304 else await _read_capped(response, s.arxiv_max_bytes, url)
-                    except httpx.HTTPError as exc:
-                        last_error, last_status = f"{type(exc).__name__}: {exc}", None
-                        wait = delay
-                    else:
-                        if response.status_code == 304:
-                            return Fetched(b"", response.headers.get("etag"), not_modified=True)
-                        if response.status_code == 200 and body.strip() != b"Rate exceeded.":
-                            return Fetched(body, response.headers.get("etag"))
-                        last_status = response.status_code
-                        last_error = f"HTTP {response.status_code}" + (
-                            " 'Rate exceeded.'" if body.strip() == b"Rate exceeded." else ""
-                        )
-                        if response.status_code not in RETRY_STATUSES and response.status_code != 200:
-                            raise UpstreamError(f"arXiv answered {last_error} for {url}", last_status)
-                        wait = max(delay, _retry_after(response) or 0.0)
-                    log.warning("arXiv fetch %s failed (%s), attempt %d", url, last_error, attempt)
-                    if attempt > s.arxiv_retries or time.monotonic() + wait > deadline:
-                        break
-                    await asyncio.sleep(wait)
-                    delay *= 2
-        raise UpstreamError(f"arXiv unavailable for {url}: {last_error}", last_status)
+        """One request in our turn: the answer, or `Retryable` for what is worth trying again."""
+        await self._wait_turn()
+        self.requests_made += 1
+        try:
+            async with http.stream("GET", url, headers=headers, params=params) as response:
+                body = b"" if response.status_code == 304 else await _read_capped(response, self.settings.arxiv_max_bytes, url)
+        except httpx.HTTPError as exc:
+            raise Retryable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code == 304:
+            return Fetched(b"", response.headers.get("etag"), not_modified=True)
+        rate_exceeded = body.strip() == b"Rate exceeded."
+        if response.status_code == 200 and not rate_exceeded:
+            return Fetched(body, response.headers.get("etag"))
+        error = f"HTTP {response.status_code}" + (" 'Rate exceeded.'" if rate_exceeded else "")
+        if response.status_code not in RETRY_STATUSES and response.status_code != 200:
+            raise UpstreamError(f"arXiv answered {error} for {url}", response.status_code)
+        retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.time())
+        raise Retryable(error, response.status_code, retry_after)
 
     async def _wait_turn(self) -> None:
-        gap = self.settings.arxiv_min_interval - (time.monotonic() - self._last_request)
+        gap = self.settings.arxiv_min_interval - (self.clock.monotonic() - self._last_request)
         if gap > 0:
-            await asyncio.sleep(gap)
-        self._last_request = time.monotonic()
+            await self.clock.sleep(gap)
+        self._last_request = self.clock.monotonic()
 
 
 def strip_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
@@ -151,14 +153,3 @@ def strip_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     netloc = f"{host}:{parts.port}" if parts.port else host
     bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
     return bare, (unquote(parts.username or ""), unquote(parts.password or ""))
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return min(float(value), 120.0)
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return None if parsed is None else min(max(parsed.timestamp() - time.time(), 0.0), 120.0)

@@ -14,7 +14,6 @@ from lxml import etree
 from core.render.document import (
     GENERATOR,
     FeedDocument,
-    announced_at,
     category_label,
     item_html,
     xml_safe,
@@ -54,15 +53,15 @@ def render_atom(doc: FeedDocument) -> bytes:
     fg.author({"name": "arXiv authors (see each entry)"})
     fg.generator(GENERATOR)
     fg.language("en")
-    for item in doc.items:
+    for item, when in doc.dated():
         paper = item.paper
         entry = fg.add_entry(order="append")
         entry.id(paper.abs_url)
         entry.title(xml_safe(paper.title))
         entry.link(href=paper.abs_url, rel="alternate", type="text/html")
         entry.pdflink.href = paper.pdf_url
-        entry.published(announced_at(paper))
-        entry.updated(announced_at(paper))
+        entry.published(when)
+        entry.updated(when)
         for author in paper.authors:
             entry.author({"name": xml_safe(author)})
         for category in paper.categories:

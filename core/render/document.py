@@ -10,6 +10,7 @@ from html import escape
 from core import __version__
 from core.matching import Scored
 from core.papers import Paper
+from core.profiles import MAX_ITEMS
 from core.schedule import EASTERN
 from core.summaries.service import Summary
 from core.taxonomy import category_name
@@ -39,6 +40,23 @@ class FeedDocument:
 
     def summary_for(self, item: Scored) -> Summary | None:
         return self.summaries.get(item.paper.id)
+
+    def dated(self) -> list[tuple[Scored, dt.datetime]]:
+        """Each item with its timestamp: its announcement plus `RANK_SLOTS - rank` seconds,
+        its rank counted among the items of that announcement. Most readers sort by date:
+        equal times (one per announcement) lost the ranking, and validators warn about them.
+        The top item keeps its time whatever the feed's length, and every item its day."""
+        rank: dict[dt.date, int] = {}
+        dated = []
+        for item in self.items:
+            day = item.paper.announced
+            n = rank.get(day, 0)
+            dated.append((item, announced_at(item.paper) + dt.timedelta(seconds=RANK_SLOTS - n)))
+            rank[day] = n + 1
+        return dated
+
+
+RANK_SLOTS = MAX_ITEMS  # a feed holds at most this many items, so one day's times stay distinct
 
 
 def announced_at(paper: Paper) -> dt.datetime:

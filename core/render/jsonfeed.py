@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from core.render.document import FeedDocument, announced_at, item_html
+from core.render.document import FeedDocument, item_html
 
 
 def render_jsonfeed(doc: FeedDocument) -> bytes:
     items = []
-    for item in doc.items:
+    for item, when in doc.dated():
         paper = item.paper
         summary = doc.summary_for(item)
         items.append(
@@ -20,7 +20,7 @@ def render_jsonfeed(doc: FeedDocument) -> bytes:
                 "title": paper.title,
                 "content_html": item_html(item, doc.summary_for(item)),
                 "summary": paper.abstract,
-                "date_published": announced_at(paper).isoformat(),
+                "date_published": when.isoformat(),
                 "authors": [{"name": name} for name in paper.authors],
                 "tags": paper.categories,
                 "language": "en",

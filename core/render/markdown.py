@@ -1,18 +1,35 @@
-"""The Markdown digest: what the old bot committed to its README every day."""
+"""The Markdown digest: what the old bot committed to its README every day.
+
+It is read where Markdown renders with raw HTML allowed (GitHub-like viewers), so every
+text that is not ours (arXiv's, the query string's, the model's) is escaped and every
+link target is http(s) and percent-encoded.
+"""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from core.render.document import FeedDocument
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
-_UNSAFE_LINK = re.compile(r"\]\(\s*(?!https?://|mailto:)[^)]*\)", re.IGNORECASE)
+_UNSAFE_LINK = re.compile(r"\]\(\s*(?!https?://)[^)]*\)", re.IGNORECASE)
+# A reference definition (`[1]: javascript:...`, the target maybe on the next line, maybe in a
+# list or quote) whose target is not http(s): its `[` is escaped so it is text, not a definition.
+_UNSAFE_REFERENCE = re.compile(r"\[((?:[^\]\\\n]|\\.)+)\]:(?![ \t]*\n?[ \t]*https?://)", re.IGNORECASE)
+_URL_SAFE = "/:?#&=%+,;@!$*~-._'"  # everything else (()<>[] space " ` \) is percent-encoded
 
 
 def _md(text: str) -> str:
     """Escape Markdown (and raw-HTML) syntax so arXiv text stays text."""
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _url(url: str) -> str:
+    """A link target: http(s) only, percent-encoded so nothing in it ends the link early."""
+    if not re.match(r"https?://", url, re.IGNORECASE):
+        return "#"
+    return quote(url, safe=_URL_SAFE)
 
 
 def render_markdown(doc: FeedDocument) -> bytes:
@@ -21,19 +38,19 @@ def render_markdown(doc: FeedDocument) -> bytes:
         "",
         f"_{_md(doc.description)}_",
         "",
-        f"Updated {doc.updated:%Y-%m-%d %H:%M} UTC · {len(doc.items)} papers · [feed]({doc.self_url})",
+        f"Updated {doc.updated:%Y-%m-%d %H:%M} UTC · {len(doc.items)} papers · [feed]({_url(doc.self_url)})",
         "",
     ]
     if not doc.items:
         lines += ["No matching papers in this window.", ""]
     for rank, item in enumerate(doc.items, 1):
         paper = item.paper
-        cats = ", ".join(paper.categories)
+        cats = _md(", ".join(paper.categories))
         lines += [
-            f"## {rank}. [{_md(paper.title)}]({paper.abs_url})",
+            f"## {rank}. [{_md(paper.title)}]({_url(paper.abs_url)})",
             "",
             f"**Authors:** {_md(', '.join(paper.authors))}  ",
-            f"**Categories:** {cats} · **Type:** {paper.announce_type} · **Announced:** {paper.announced} · [PDF]({paper.pdf_url})  ",
+            f"**Categories:** {cats} · **Type:** {_md(paper.announce_type)} · **Announced:** {paper.announced} · [PDF]({_url(paper.pdf_url)})  ",
             f"**Score {item.score:g}:** {_md(item.explanation)}",
             "",
         ]
@@ -42,6 +59,7 @@ def render_markdown(doc: FeedDocument) -> bytes:
             # The model's Markdown is kept, with raw HTML defused: GitHub renders the digest.
             text = summary.markdown.replace("<", "&lt;").replace(">", "&gt;")
             text = _UNSAFE_LINK.sub("]", text)  # [x](javascript:...) -> [x]
+            text = _UNSAFE_REFERENCE.sub(r"\\[\1]:", text)  # [1]: javascript:... -> text
             lines += [f"**AI summary** ({_md(summary.model)}):", "", text, ""]
         lines += [
             "> " + _md(paper.abstract),

@@ -1,7 +1,8 @@
 """RSS 2.0 through feedgen, shaped for what real readers accept.
 
-One `dc:creator` per author (several `<author>` per item is an error, and RSS
-`<author>` wants an e-mail); the PDF link goes in the body, never as a second
+One `dc:creator` with every author comma-joined, as arXiv writes it: readers keep only
+one creator (newsboat the last, gofeed, ROME and rss-parser the first), and several
+`<author>` per item is an error (RSS `<author>` wants an e-mail anyway); the PDF link goes in the body, never as a second
 link; GUID is the unversioned abs URL so a paper keeps it across versions.
 """
 
@@ -12,7 +13,6 @@ from feedgen.feed import FeedGenerator
 from core.render.document import (
     GENERATOR,
     FeedDocument,
-    announced_at,
     item_html,
     xml_safe,
 )
@@ -35,16 +35,16 @@ def render_rss(doc: FeedDocument) -> bytes:
     fg.ttl(doc.ttl_minutes)
     # arXiv announces nothing new for Saturday and Sunday (UTC): the feed cannot change then.
     fg.skipDays(["Saturday", "Sunday"])
-    for item in doc.items:
+    for item, when in doc.dated():
         paper = item.paper
         entry = fg.add_entry(order="append")
         entry.title(xml_safe(paper.title))
         entry.link(href=paper.abs_url)
         entry.guid(paper.abs_url, permalink=True)
         entry.description(item_html(item, doc.summary_for(item)))
-        entry.pubDate(announced_at(paper))
+        entry.pubDate(when)
         for category in paper.categories:
             entry.category(term=category)
-        for author in paper.authors:
-            entry.dc.dc_creator(xml_safe(author), replace=False)
+        if paper.authors:
+            entry.dc.dc_creator(xml_safe(", ".join(paper.authors)))
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)

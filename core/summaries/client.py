@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 
 import httpx
-from core.errors import LLMError  # noqa: F401 (re-exported)
+
+from core.clock import SYSTEM_CLOCK, Clock
+from core.errors import LLMError, Retryable  # noqa: F401 (re-exported)
+from core.retry import RetryPolicy, parse_retry_after, retrying
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +18,8 @@ RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504}
 
 
 class LLMClient:
+    """Chat completions, at most `max_concurrency` at once, 408/409/429/5xx retried."""
+
     def __init__(
         self,
         base_url: str,
@@ -26,12 +30,15 @@ class LLMClient:
         retries: int = 2,
         max_concurrency: int = 4,
         transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ):
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model = model
         self._headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
         self.timeout = timeout
-        self.retries = retries
+        self.clock = clock
+        # Half a second (jittered), doubling; a server's Retry-After may ask for longer, up to 30 s.
+        self.policy = RetryPolicy(retries=retries, first=0.5, cap=30.0, jitter=True)
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._transport = transport
         self.calls = 0  # requests sent: for /health and the tests
@@ -44,34 +51,25 @@ class LLMClient:
             "max_tokens": max_tokens,
             "temperature": 0.2,
         }
-        delay = 1.0
         async with self._semaphore, httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as http:
-            for attempt in range(self.retries + 1):
+
+            async def attempt() -> str:
+                self.calls += 1
                 try:
-                    self.calls += 1
                     response = await http.post(self.url, json=payload, headers=self._headers)
                 except httpx.HTTPError as exc:
-                    error = f"{type(exc).__name__}"
-                    retry_after = None
-                else:
-                    if response.status_code == 200:
-                        return _text_of(response)
-                    error = f"HTTP {response.status_code}"
-                    if response.status_code not in RETRY_STATUSES:
-                        raise LLMError(error)
-                    retry_after = _seconds(response.headers.get("retry-after"))
-                if attempt == self.retries:
+                    raise Retryable(type(exc).__name__) from exc
+                if response.status_code == 200:
+                    return _text_of(response)
+                error = f"HTTP {response.status_code}"
+                if response.status_code not in RETRY_STATUSES:
                     raise LLMError(error)
-                await asyncio.sleep(min(retry_after if retry_after is not None else delay * (1 + random.random()), 30))
-                delay *= 2
-        raise LLMError("no attempt made")
+                raise Retryable(error, response.status_code, parse_retry_after(response.headers.get("retry-after"), self.clock.time()))
 
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
+            try:
+                return await retrying(attempt, self.policy, what=f"LLM call to {self.url}", clock=self.clock)
+            except Retryable as exc:
+                raise LLMError(str(exc)) from None
 
 
 def _text_of(response: httpx.Response) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from core.arxiv.client import ArxivClient, UpstreamError
 from core.kv import KV, KVError
 from core.papers import Paper
+from core.retry import backoff
 from core.settings import Settings
 from core.summaries.client import LLMClient, LLMError
 from core.summaries.fulltext import cut_to_tokens, html_to_text
@@ -228,7 +229,7 @@ class Summarizer:
             except (ValueError, KeyError, TypeError):
                 failures = 0
         failures += 1
-        wait = min(BACKOFF[0] * 2 ** (failures - 1), BACKOFF[1])
+        wait = backoff(failures, *BACKOFF)
         log.warning("summary for %s failed (%s); retry in %d s", paper.id, error, wait)
         record = {"failures": failures, "retry_at": time.time() + wait, "error": error}
         await self._set(key, json.dumps(record).encode(), FAILURE_TTL)

@@ -1,0 +1,168 @@
+"""Text that is not ours (the query string, arXiv's data, the model's answer, config.json's
+extras) never becomes markup, a script link or a leaked secret, through the real app over HTTP.
+
+The Markdown digest is rendered here as a permissive viewer would (raw HTML on, every link
+scheme accepted), so only the digest's own escaping protects it."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from urllib.parse import urlsplit
+
+import feedparser
+import lxml.html
+import pytest
+from lxml import etree
+from markdown_it import MarkdownIt
+
+from tests.conftest import TEST_CONFIG, running_app
+from tests.fakearxiv import Failure
+from tests.llm_stub import LLMStub
+from tests.test_hostile_upstream import day
+from tests.test_summaries import with_llm
+
+HOSTILE_UTM = ")[x](javascript:alert(1))<img/src=x/onerror=alert(1)>"
+
+
+def permissive_html(markdown: str) -> lxml.html.HtmlElement:
+    renderer = MarkdownIt("commonmark", {"html": True})
+    renderer.validateLink = lambda url: True  # as a viewer that trusts the author would
+    return lxml.html.fragment_fromstring(renderer.render(markdown), create_parent="div")
+
+
+def assert_inert(markdown: str) -> list[str]:
+    """No element but formatting and links, no event handler, every target http(s); the links."""
+    html = permissive_html(markdown)
+    tags = {el.tag for el in html.iter() if isinstance(el.tag, str)}
+    assert tags <= {"div", "h1", "h2", "p", "em", "strong", "a", "blockquote", "br", "ul", "li", "code"}, tags
+    for el in html.iter():
+        if isinstance(el.tag, str):
+            assert not [a for a in el.attrib if a.lower().startswith("on")], lxml.html.tostring(el)
+    links = [el.get("href") or "" for el in html.iter("a")]
+    assert all(urlsplit(link).scheme in ("http", "https") for link in links), links
+    return links
+
+
+def raw_get(base: str, target: str) -> tuple[int, str]:
+    """A request line sent as written (httpx would percent-encode `<` and `>`)."""
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.putrequest("GET", target, skip_accept_encoding=True)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read().decode("utf-8")
+    finally:
+        conn.close()
+
+
+# --- item 4: the Markdown digest ---------------------------------------------------------
+
+
+def test_markdown_digest_link_cannot_be_broken_out_of_by_the_query_string(app):
+    target = "/feed?cat=cs.AI&q=agent&format=md&utm_x=" + HOSTILE_UTM
+    status, raw_text = raw_get(app.url, target)
+    assert status == 200, raw_text
+    encoded = app.get("/feed", params={"cat": "cs.AI", "q": "agent", "format": "md", "utm_x": HOSTILE_UTM}).text
+    for text in (raw_text, encoded):
+        links = assert_inert(text)
+        feed_links = [link for link in links if "/feed?" in link]
+        assert len(feed_links) == 1 and feed_links[0].startswith(app.url + "/feed?cat=cs.AI"), links
+        assert "javascript" in feed_links[0] and not set("()[]<> ") & set(feed_links[0])  # inside the link, inert
+
+
+def test_markdown_digest_escapes_upstream_categories(fake_arxiv):
+    hostile = "x](javascript:alert(2))&lt;img src=x onerror=alert(3)&gt;"
+    listing = day("cs.AI", [{"title": "Diffusion", "abstract": "diffusion", "categories": ["cs.AI", hostile]}])
+    with running_app(fake_arxiv) as app:
+        fake_arxiv.fail_next(Failure(200, listing))
+        md = app.get("/feed?cat=cs.AI&q=diffusion&format=md")
+    assert md.status_code == 200, md.text
+    assert "onerror" in md.text  # the hostile category is there, as text
+    links = assert_inert(md.text)
+    assert "javascript" not in " ".join(links)
+
+
+LLM_ANSWER = (
+    "**{title}** uses [a reference][1], [inline](javascript:alert(3)) and <img src=x onerror=alert(4)>.\n\n"
+    "[1]: javascript:alert(5)\n\n"
+    "- [c][2]\n\n"
+    "> [2]:\n"
+    ">   javascript:alert(6)\n\n"
+    "[kept](https://example.org/ok)"
+)
+
+
+def test_markdown_digest_keeps_only_http_links_of_the_model(fake_arxiv):
+    llm = LLMStub()
+    llm.answer = LLM_ANSWER
+    try:
+        with running_app(fake_arxiv, **with_llm(llm)) as app:
+            md = app.get("/feed?cat=cs.AI&q=agent&format=md&summaries=1")
+    finally:
+        llm.stop()
+    assert md.status_code == 200 and "**AI summary**" in md.text, md.text[:500]
+    links = assert_inert(md.text)
+    assert "https://example.org/ok" in links
+    assert "javascript" not in " ".join(links)
+
+
+# --- item 5: RSS channel text built from the query --------------------------------------------
+
+
+def test_channel_title_and_description_built_from_the_query_hold_no_markup(app):
+    query = {"cat": "cs.AI", "q": "<img src=x onerror=alert(1)> agent &amp;lt;b&amp;gt;"}
+    rss = app.get("/feed", params=query)
+    atom = app.get("/feed", params={**query, "format": "atom"})
+    feed = app.get("/feed", params={**query, "format": "json"}).json()
+    assert rss.status_code == atom.status_code == 200
+    channel = etree.fromstring(rss.content).find("channel")
+    texts = [channel.findtext("title"), channel.findtext("description"), feed["title"], feed["description"],
+             feedparser.parse(atom.content).feed.title]
+    for text in texts:
+        assert "agent" in text
+        # a reader that takes the text as HTML finds no element in it
+        html = lxml.html.fragment_fromstring(text, create_parent="div")
+        assert [el.tag for el in html.iterdescendants()] == [], text
+        assert "<" not in text and ">" not in text and "&" not in text, text
+
+
+# --- item 6: /config never shows a secret ---------------------------------------------------------
+
+SECRETS = ("pw-in-url", "sk-live-0123456789abcdef", "k-hyphen-secret", "bearer-token-xyz", "cookie-value", "tok-nested")
+
+
+def test_config_strips_userinfo_and_redacts_secrets_by_pattern_at_any_depth(fake_arxiv):
+    profile = {
+        **TEST_CONFIG["profiles"]["llm"],
+        "summaries": {
+            "enabled": False,
+            "base_url": "https://user:pw-in-url@llm.example/v1?api_key=sk-live-0123456789abcdef&region=eu",
+            "api-key": "k-hyphen-secret",
+            "headers": {"Authorization": "Bearer bearer-token-xyz"},
+            "options": {"Cookie": "cookie-value", "extra": [{"x-auth-token": "tok-nested"}], "note": "Bearer sk-live-0123456789abcdef"},
+            "api_key_env": "MY_LLM_KEY",
+            "model": "qwen-long",
+        },
+    }
+    with running_app(fake_arxiv, config={"profiles": {"llm": profile}}) as app:
+        response = app.get("/config")
+    assert response.status_code == 200
+    text = response.text
+    leaked = [s for s in SECRETS if s in text]
+    assert leaked == [], text
+    shown = response.json()["profiles"]["llm"]["summaries"]
+    assert shown["base_url"].startswith("https://llm.example/v1?") and "region=eu" in shown["base_url"]
+    assert shown["api_key_env"] == "MY_LLM_KEY" and shown["model"] == "qwen-long"  # names and models are not secrets
+    assert "keywords" in response.json()["profiles"]["llm"]
+    assert json.loads(text)["profiles"]["llm"]["categories"] == ["cs.AI", "cs.CL", "cs.LG"]
+
+
+@pytest.mark.parametrize("name", ["api-key", "apiKey", "X-Api-Key", "client_secret", "Authorization", "set-cookie",
+                                  "headers", "db_password", "access_token"])
+def test_secret_names_in_any_spelling_are_recognised(name):
+    from core.redact import secret_name
+
+    assert secret_name(name)
+    assert not secret_name("keywords") and not secret_name("api_key_env") and not secret_name("monkey")
