@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 
 import httpx
 from fastapi import FastAPI, Request
@@ -40,9 +41,10 @@ def create_app(
         description="Personal, filtered, ranked RSS/Atom/JSON feeds of arXiv.",
     )
     app.state.service = service
+    app.state.feed_specs = OrderedDict()  # see core.web.feeds._memo
     app.add_middleware(SecurityHeaders)
+    app.include_router(feeds.router)  # first: the feeds are what is polled (no path overlaps the pages)
     app.include_router(pages.router)
-    app.include_router(feeds.router)
     app.include_router(admin.router)
     _install_error_handlers(app)
     return app

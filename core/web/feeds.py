@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
+import functools
+from collections import OrderedDict
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -34,16 +38,38 @@ def served_url(request: Request) -> str:
     return url + (f"?{query}" if query else "")
 
 
-async def _respond(request: Request, spec: FeedSpec, fmt: str) -> Response:
-    service = _service(request)
-    feed = await service.rendered(spec, fmt, served_url(request), base_url(request))
+SPEC_MEMO_SIZE = 512  # distinct feed URLs whose spec is kept
+
+
+def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple[FeedSpec, str, str, str]:
+    """(spec, format, self link, base URL) of this request, built once per distinct URL: polls
+    of a warm feed then skip validating the query, hashing the spec and building URLs, which
+    were most of our own time on the warm path. Bad requests raise and are not kept."""
+    scope = request.scope
+    key = (scope["path"], kept_query(scope["query_string"].decode("latin-1")), request.headers.get("host"),
+           scope.get("scheme"), scope.get("root_path"))
+    memo: OrderedDict = request.app.state.feed_specs
+    hit = memo.get(key)
+    if hit is not None:
+        memo.move_to_end(key)
+        return hit
+    spec, fmt = make()
+    hit = memo[key] = (spec, fmt, served_url(request), base_url(request))
+    while len(memo) > SPEC_MEMO_SIZE:
+        memo.popitem(last=False)
+    return hit
+
+
+async def _respond(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> Response:
+    spec, fmt, self_url, base = _memo(request, make)
+    feed = await _service(request).rendered(spec, fmt, self_url, base)
     return feed_response(request, feed)
 
 
 def feed_response(request: Request, feed: RenderedFeed) -> Response:
     headers = {
         "ETag": feed.etag,
-        "Last-Modified": email.utils.format_datetime(feed.last_modified, usegmt=True),
+        "Last-Modified": _http_date(feed.last_modified),
         "X-Items": str(feed.item_count),
     }
     if feed.stale:
@@ -53,6 +79,11 @@ def feed_response(request: Request, feed: RenderedFeed) -> Response:
     if _not_modified(request, feed):
         return Response(status_code=304, headers=headers)
     return Response(content=feed.body, media_type=_browser_media_type(request, feed.media_type), headers=headers)
+
+
+@functools.lru_cache(maxsize=256)
+def _http_date(when: dt.datetime) -> str:
+    return email.utils.format_datetime(when, usegmt=True)
 
 
 def _browser_media_type(request: Request, media_type: str) -> str:
@@ -110,24 +141,26 @@ async def profile_feed(request: Request, filename: str) -> Response:
     name, dot, fmt = filename.rpartition(".")
     if not dot or fmt not in FORMATS:
         raise NotFound(f"use /feeds/NAME.rss, .atom, .json or .md (got {filename!r})")
-    query = feed_query(request)
-    spec = FeedSpec.from_profile(name, _profile(request, name), query)
-    return await _respond(request, spec, fmt)
+    return await _respond(request, lambda: (FeedSpec.from_profile(name, _profile(request, name), feed_query(request)), fmt))
 
 
 @router.get("/feed", summary="An ad-hoc feed from the query string alone", openapi_extra={"parameters": QUERY_PARAMETERS})
 async def query_feed(request: Request) -> Response:
-    query = feed_query(request)
-    spec = FeedSpec.from_query(query)
-    return await _respond(request, spec, query.format or "rss")
+    def make() -> tuple[FeedSpec, str]:
+        query = feed_query(request)
+        return FeedSpec.from_query(query), query.format or "rss"
+
+    return await _respond(request, make)
 
 
 @router.get("/rss", summary="The default profile as RSS (the old bot's URL)", openapi_extra={"parameters": QUERY_PARAMETERS})
 async def default_rss(request: Request) -> Response:
-    config = _service(request).config
-    query = feed_query(request)
-    spec = FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query)
-    return await _respond(request, spec, query.format or "rss")
+    def make() -> tuple[FeedSpec, str]:
+        config = _service(request).config
+        query = feed_query(request)
+        return FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query), query.format or "rss"
+
+    return await _respond(request, make)
 
 
 @router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)", openapi_extra={"parameters": QUERY_PARAMETERS})
@@ -135,9 +168,12 @@ async def category_rss(request: Request, category: str) -> Response:
     canonical = normalize_category(category)
     if canonical is None:
         raise NotFound(f"unknown arXiv category {category!r} (examples: cs.LG, math.AG, hep-th)")
-    config = _service(request).config
-    profile = config.profiles[config.default_name]
-    narrowed = profile.model_copy(update={"categories": [canonical], "title": f"{profile.title or config.default_name} — {canonical}"})
-    query = feed_query(request)
-    spec = FeedSpec.from_profile(config.default_name, narrowed, query)
-    return await _respond(request, spec, query.format or "rss")
+
+    def make() -> tuple[FeedSpec, str]:
+        config = _service(request).config
+        profile = config.profiles[config.default_name]
+        narrowed = profile.model_copy(update={"categories": [canonical], "title": f"{profile.title or config.default_name} — {canonical}"})
+        query = feed_query(request)
+        return FeedSpec.from_profile(config.default_name, narrowed, query), query.format or "rss"
+
+    return await _respond(request, make)
