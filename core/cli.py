@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     feed.add_argument("--base-url", default=None, help="absolute URL the feed's links use (default PUBLIC_BASE_URL or http://127.0.0.1:8000)")
 
     commands.add_parser("refresh", help="fetch every profile's categories that are due, then make missing AI summaries")
+    backfill = commands.add_parser(
+        "backfill", help="fill weekdays missing from the stored history from arXiv's query API (polite, bounded)"
+    )
+    backfill.add_argument("--days", type=int, help="days to look back (default: the longest profile's days)")
+    backfill.add_argument("--profile", action="append", help="only this profile's categories (repeatable)")
     commands.add_parser("profiles", help="list the configured profiles")
     return parser
 
@@ -66,6 +71,23 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(service.close())
 
 
+async def _backfill(args: argparse.Namespace, service: FeedService) -> int:
+    unknown = [p for p in args.profile or [] if p not in service.config.profiles]
+    if unknown or (args.days is not None and not 1 <= args.days <= service.settings.history_days):
+        print(f"error: unknown profile {unknown[0]!r}; profiles: {', '.join(service.config.profiles)}" if unknown
+              else f"error: --days must be 1 to HISTORY_DAYS ({service.settings.history_days})", file=sys.stderr)
+        return 2
+    report = await service.backfill(args.days, args.profile, progress=_progress_bar())
+    for category, days in sorted(report["missing"].items()):
+        filled, empty = report["filled"].get(category, []), report["empty"].get(category, [])
+        print(f"{category}\tmissing {len(days)}\tfilled {len(filled)}\tno papers {len(empty)}")
+    print(f"{report['requests']} requests to arXiv's query API, {report['papers']} papers stored", file=sys.stderr)
+    if report["error"]:
+        print(f"error: {report['error']}", file=sys.stderr)
+        return 1
+    return 0
+
+
 async def _run(args: argparse.Namespace, service: FeedService) -> int:
     config = service.config
     if args.command == "profiles":
@@ -78,6 +100,8 @@ async def _run(args: argparse.Namespace, service: FeedService) -> int:
         for category in failed:
             print(f"error: {category}: {report['categories'][category]['last_error']}", file=sys.stderr)
         return 1 if failed else 0
+    if args.command == "backfill":
+        return await _backfill(args, service)
     if args.profile not in config.profiles:
         print(f"error: no profile {args.profile!r}; profiles: {', '.join(config.profiles)}", file=sys.stderr)
         return 2

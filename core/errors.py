@@ -87,7 +87,10 @@ class UpstreamUnavailable(ArxivFeedsError):
     """Nothing is stored for these categories and arXiv could not be reached (HTTP 503)."""
 
     http_status = 503
-    retry_after = 300
+
+    def __init__(self, message: str, retry_after: int = 300):
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds: a fetch under way needs less than a failure
 
     def public_message(self) -> str:
         return f"{self}; try again in a few minutes"

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 AnnounceType = Literal["new", "cross", "replace", "replace-cross"]
+Source = Literal["listing", "backfill"]  # the daily listing, or derived from the query API
 ANNOUNCE_TYPES: tuple[AnnounceType, ...] = ("new", "cross", "replace", "replace-cross")
 
 _ID_RE = re.compile(
@@ -36,6 +37,7 @@ class Paper(BaseModel):
     comment: str | None = None
     journal_ref: str | None = None
     doi: str | None = None
+    source: Source = Field("listing", description="where its day and announce type came from")
 
     @property
     def primary_category(self) -> str:

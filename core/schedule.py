@@ -40,3 +40,65 @@ def listing_day(at: dt.datetime) -> dt.date:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+# --- the announcement schedule (for papers known only from the query API) -----------------
+
+SUBMISSION_CUTOFF = dt.time(14, 0)  # received by 14:00 Eastern: announced that weekday at 20:00
+
+
+def next_weekday(day: dt.date) -> dt.date:
+    """The first Monday-to-Friday date after `day`."""
+    day += dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def listing_day_of_submission(submitted: dt.datetime) -> dt.date:
+    """The day rss.arxiv.org dates the listing that announces a submission (or replacement)
+    made at `submitted`, by arXiv's regular schedule.
+
+    Submissions received by 14:00 Eastern on a weekday are announced at 20:00 that evening,
+    except Friday's (Thursday 14:00 to Friday 14:00), which go out on Sunday evening; the
+    feed built at the next midnight Eastern, and dated that day, lists the announcement.
+    So the listing day is the weekday after the submission's cutoff: Monday's cutoff gives
+    Tuesday's listing, ..., Thursday's gives Friday's, Friday's gives Monday's. Holidays and
+    moderation holds are not modelled: the listing, once seen, corrects such papers.
+    """
+    local = submitted.astimezone(EASTERN)
+    cutoff_day = local.date()
+    if cutoff_day.weekday() >= 5 or local.time() > SUBMISSION_CUTOFF:
+        cutoff_day = next_weekday(cutoff_day)
+    return next_weekday(cutoff_day)
+
+
+def eastern_today(at: dt.datetime) -> dt.date:
+    return at.astimezone(EASTERN).date()
+
+
+def weekdays_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Monday-to-Friday dates from `first` to `last` inclusive, newest first."""
+    days = []
+    day = last
+    while day >= first:
+        if day.weekday() < 5:
+            days.append(day)
+        day -= dt.timedelta(days=1)
+    return days
+
+
+def previous_weekday(day: dt.date) -> dt.date:
+    day -= dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def submission_window(listing: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The submission times (after start, up to end; UTC) that `listing_day_of_submission`
+    puts on the listing of `listing`: from one weekday cutoff to the next."""
+    cutoff = previous_weekday(listing)
+    end = dt.datetime.combine(cutoff, SUBMISSION_CUTOFF, EASTERN)
+    start = dt.datetime.combine(previous_weekday(cutoff), SUBMISSION_CUTOFF, EASTERN)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)

@@ -29,10 +29,11 @@ from core.cache import ByteLRU
 from core.feeds import FeedResult, FeedSpec, rank
 from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
+from core.clock import SYSTEM_CLOCK, Clock
 from core.listings import CategoryMeta, Listings, UpstreamUnavailable
 from core.profiles import Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
-from core.schedule import next_rebuild, utcnow
+from core.schedule import next_rebuild
 from core.settings import Settings
 from core.summaries.client import LLMClient
 from core.summaries.service import Summarizer, Summary
@@ -71,22 +72,32 @@ class FeedService:
         kv: KV | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         llm_transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ):
         self.settings = settings
         self.config = config if config is not None else load_config(settings.config_path)
         self.kv = ResilientKV(kv if kv is not None else open_store(settings))
         self.client = ArxivClient(settings, transport=transport)
-        self.listings = Listings(self.kv, self.client, settings)
+        self.listings = Listings(self.kv, self.client, settings, clock)
         self.summarizer = Summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport))
         self.cache = ByteLRU(settings.cache_max_bytes)  # ranked results and rendered bodies
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
+
+    @property
+    def clock(self) -> Clock:
+        return self.listings.clock
+
+    @property
+    def window_days(self) -> int:
+        """The longest `days` of any profile: the window backfill and /health look at."""
+        return max((p.days for p in self.config.profiles.values()), default=7)
 
     # --- feeds ------------------------------------------------------------------
 
     async def result(self, spec: FeedSpec, metas: list[CategoryMeta] | None = None) -> FeedResult:
         """Ranked items for `spec`, without rendering (from the rank cache when unchanged)."""
         if metas is None:
-            metas = await self.listings.ensure(spec.categories)
+            metas = await self.listings.ensure(spec.categories, spec.days)
         key = ("ranked", spec.key, _data_version(metas))
         cached = self.cache.get(key)
         if cached is None:
@@ -107,12 +118,18 @@ class FeedService:
     async def rendered(self, spec: FeedSpec, fmt: str, self_url: str, base_url: str) -> RenderedFeed:
         """The feed body for `spec` in `fmt`, from the render cache when nothing changed."""
         self.seen_categories.update(spec.categories)
-        metas = await self.listings.ensure(spec.categories)
-        stale = any(m.last_error for m in metas)
-        fresh_until = min((m.fresh_until for m in metas if m.fresh_until), default=next_rebuild(utcnow()))
+        metas, late = await self.listings.ensure_within(spec.categories, spec.days)
+        stale = late or any(m.last_error for m in metas)
+        fresh_until = min((m.fresh_until for m in metas if m.fresh_until), default=next_rebuild(self.clock.now()))
+        version = _data_version(metas)
+        wants_summaries = bool(spec.summary_top_n and self.summarizer.enabled)
+        if not wants_summaries:  # the warm path: straight to the body, no ranked result needed
+            cached = self.cache.get(("rendered", spec.key, fmt, self_url, version, ()))
+            if cached is not None:
+                return dataclasses.replace(cached, stale=stale, fresh_until=fresh_until)
         result = await self.result(spec, metas)
         summaries = await self.summaries_for(result, self.settings.summary_budget_s)
-        key = ("rendered", spec.key, fmt, self_url, _data_version(metas), tuple(sorted(summaries)))
+        key = ("rendered", spec.key, fmt, self_url, version, tuple(sorted(summaries)))
         cached = self.cache.get(key)
         if cached is not None:
             return dataclasses.replace(cached, stale=stale, fresh_until=fresh_until)
@@ -141,27 +158,42 @@ class FeedService:
 
     # --- cron -------------------------------------------------------------------
 
+    async def backfill(
+        self, days: int | None = None, profiles: list[str] | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> dict:
+        """Fill the weekdays missing in the last `days` days (default: the longest profile
+        window) for the categories of `profiles` (default: all) from arXiv's query API."""
+        chosen = [self.config.profiles[name] for name in (profiles or list(self.config.profiles))]
+        categories = sorted({c for p in chosen for c in p.categories})
+        report = await self.listings.backfill(categories, days or self.window_days, progress)
+        return dataclasses.asdict(report)
+
     async def refresh_all(self, budget_s: float, progress: Callable[[int, int, str], None] | None = None) -> dict:
-        """Refresh every profile's listings (one combined request for all that are due),
-        then make missing summaries for the top items of profiles that want them, within
-        `budget_s` for the whole run. `progress(done, total, message)` follows the steps."""
+        """Refresh every profile's listings (one combined request for all that are due), fill
+        the weekdays missing in the window from the query API, then make missing summaries
+        for the top items of profiles that want them, within `budget_s` for the whole run.
+        `progress(done, total, message)` follows the steps."""
         started = time.monotonic()
         say = progress or (lambda done, total, message: None)
         categories = sorted({c for p in self.config.profiles.values() for c in p.categories})
         specs = [FeedSpec.from_profile(name, profile) for name, profile in self.config.profiles.items()]
         specs = [spec for spec in specs if spec.summary_top_n and self.summarizer.enabled]
-        total = 1 + len(specs)
+        total = 2 + len(specs)
         say(0, total, f"listings: {len(categories)} categories")
         await self.listings.refresh(categories)
+        say(1, total, "listings refreshed; backfilling missing weekdays")
         report: dict[str, Any] = {"categories": {}, "summaries": {}}
+        report["backfill"] = await self.backfill()
         for category in categories:
             meta = await self.listings.meta(category)
             report["categories"][category] = {
                 "latest_day": meta.days[0].isoformat() if meta.days else None,
                 "last_error": meta.last_error,
+                "missing_weekdays": [d.isoformat() for d in self.listings.missing(meta, self.window_days)],
             }
-        say(1, total, "listings refreshed")
-        for done, spec in enumerate(specs, 2):
+        say(2, total, "listings refreshed and backfilled")
+        for done, spec in enumerate(specs, 3):
             remaining = budget_s - (time.monotonic() - started)
             try:
                 result = await self.result(spec)
@@ -183,7 +215,7 @@ class FeedService:
     async def health(self) -> dict:
         """What `/health` shows: the store, upstream, every known category, summaries.
         It reads what is stored and never fetches."""
-        now = utcnow()
+        now = self.clock.now()
         store: dict = {"backend": self.kv.name, "ok": True}
         try:
             await self.kv.ping()
@@ -192,17 +224,21 @@ class FeedService:
         if self.kv.last_error_at is not None:
             store["last_error_at"] = dt.datetime.fromtimestamp(self.kv.last_error_at, dt.UTC).isoformat()
         categories = {}
+        anomalous = False  # a shrunken listing in the last day: someone should look
         for category in sorted(self.seen_categories):
             meta = await self.listings.meta(category)
-            categories[category] = _category_health(meta, now)
-        degraded = not store["ok"] or any(c["last_error"] for c in categories.values())
+            anomalous |= any(now - e.at < dt.timedelta(days=1) for e in meta.anomalies)
+            categories[category] = _category_health(meta, now, self.listings.missing(meta, self.window_days))
+        degraded = not store["ok"] or anomalous or any(c["last_error"] for c in categories.values())
         return {
             "status": "degraded" if degraded else "ok",
             "time": now.isoformat(),
             "kv": store,
             "upstream": {
                 "rss_url": strip_credentials(self.settings.arxiv_rss_url)[0],
+                "api_url": strip_credentials(self.settings.arxiv_api_url)[0],
                 "requests_made": self.client.requests_made,
+                "request_budget_s": self.settings.request_budget_s,
                 "user_agent": self.client.user_agent,
             },
             "profiles": sorted(self.config.profiles),
@@ -277,13 +313,20 @@ def _feed_id(spec: FeedSpec, base_url: str) -> str:
     return f"{base}/feeds/{spec.name}"
 
 
-def _category_health(meta: CategoryMeta, now: dt.datetime) -> dict:
+def _category_health(meta: CategoryMeta, now: dt.datetime, missing: list[dt.date]) -> dict:
     def iso(value: dt.datetime | None) -> str | None:
         return value.isoformat() if value else None
 
     return {
         "latest_day": meta.days[0].isoformat() if meta.days else None,
         "days_held": [d.isoformat() for d in meta.days],
+        "sources": dict(meta.sources),  # day -> listing | backfill | mixed
+        "missing_weekdays": [d.isoformat() for d in missing],
+        "empty_weekdays": [d.isoformat() for d in meta.empty_days],  # a backfill found none: holidays
+        "last_backfill": iso(meta.backfilled_at),
+        "backfill_error": meta.backfill_error,
+        "anomalies": [e.model_dump(mode="json") for e in meta.anomalies],
+        "rejections": [e.model_dump(mode="json") for e in meta.rejections],
         "last_fetched": iso(meta.fetched_at),
         "last_checked": iso(meta.checked_at),
         "age_hours": round((now - meta.fetched_at).total_seconds() / 3600, 2) if meta.fetched_at else None,

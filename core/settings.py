@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     arxiv_retry_budget: float = env(30.0, "ARXIV_RETRY_BUDGET", ge=0)  # give up retrying after this many seconds
     arxiv_max_bytes: int = env(20_000_000, "ARXIV_MAX_BYTES", ge=10_000)  # a 2000-item listing is about 4 MB
     arxiv_max_queue: int = env(8, "ARXIV_MAX_QUEUE", ge=1, le=1000)  # upstream requests waiting in one process
+    request_budget_s: float = env(25.0, "REQUEST_BUDGET_S", gt=0, le=55)  # the most a reader waits for arXiv, queued or not
+    arxiv_backfill_max_requests: int = env(10, "ARXIV_BACKFILL_MAX_REQUESTS", ge=0, le=100)  # query-API pages per backfill run; 0: off
     kv_backend: str = env("auto", "KV_BACKEND")
     kv_path: Path | None = env(None, "KV_PATH")  # SQLite file; default beside the code, or /tmp when read-only
     history_days: int = env(14, "HISTORY_DAYS", ge=1, le=60)  # announcement days kept per category

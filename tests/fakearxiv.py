@@ -1,28 +1,45 @@
-"""A fake rss.arxiv.org on 127.0.0.1, serving recorded listings like the real one.
+"""A fake rss.arxiv.org and export.arxiv.org/api/query on 127.0.0.1, serving recorded data
+like the real ones.
 
-It holds a pool of items (the union of the recorded files for "today") and
-answers `/rss/a+b+c` with the items in any of those categories, announce types
-relative to the requested set, as arXiv does. Tests script failures with
-`fail_next` and read `requests` to count what reached "arXiv".
+RSS: it holds a pool of items (the union of the recorded files for "today") and answers
+`/rss/a+b+c` with the items in any of those categories, announce types relative to the
+requested set, as arXiv does. Query API: `serve_api(entries)` holds Atom entries (`history()`
+renders them from the recorded API answer with dates relative to "today"); `/api/query`
+answers `search_query=cat:a OR cat:b` sorted and paged like arXiv (`sortBy`, `start`,
+`max_results`, `opensearch:totalResults`), and `id_list`. `rss_for_day()` renders the listing
+arXiv would publish for one day from the same entries. Tests script failures with `fail_next`
+and read `requests` to count what reached "arXiv".
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import email.utils
 import hashlib
+import re
 import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
+from zoneinfo import ZoneInfo
+
+from core.schedule import listing_day_of_submission, weekdays_between
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MAX_ITEMS = 2000
 ARXIV_NS = "http://arxiv.org/schemas/atom"
-for prefix, uri in {"arxiv": ARXIV_NS, "dc": "http://purl.org/dc/elements/1.1/", "atom": "http://www.w3.org/2005/Atom"}.items():
+ATOM_NS = "http://www.w3.org/2005/Atom"
+OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
+for prefix, uri in {"arxiv": ARXIV_NS, "dc": "http://purl.org/dc/elements/1.1/", "atom": ATOM_NS,
+                    "opensearch": OPENSEARCH_NS}.items():
     ET.register_namespace(prefix, uri)
+API_FIXTURE = "api_query_cat-csLG-OR-csAI_max20_2026-04-30.xml"
+EASTERN = ZoneInfo("America/New_York")
+A = f"{{{ATOM_NS}}}"
 
 
 @dataclass
@@ -32,6 +49,7 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     reset: bool = False  # close the connection without answering
+    api: bool = False  # for a query-API request (else for the next listing or HTML request)
 
 
 @dataclass
@@ -49,6 +67,7 @@ class FakeArxiv:
         self.requests: list[Seen] = []
         self.delay = 0.0
         self.html_pages: dict[str, bytes] = {}  # "2604.21935v1" -> arxiv.org/html page
+        self.api_entries: list[ET.Element] = []  # the query API's papers, newest change first
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -99,6 +118,43 @@ class FakeArxiv:
     def listing_requests(self) -> list[Seen]:
         return [r for r in self.requests if r.path.startswith("/rss/")]
 
+    def api_requests(self) -> list[Seen]:
+        return [r for r in self.requests if r.path.startswith("/api/")]
+
+    def serve_api(self, entries: list[ET.Element]) -> None:
+        """What the query API knows (only announced papers, as on arXiv)."""
+        with self._lock:
+            self.api_entries = sorted(entries, key=lambda e: e.findtext(f"{A}updated") or "", reverse=True)
+
+    # --- the query API -----------------------------------------------------------
+
+    def api_answer(self, query: dict[str, list[str]]) -> bytes:
+        search = (query.get("search_query") or [""])[0]
+        ids = [i for i in (query.get("id_list") or [""])[0].split(",") if i]
+        start = int((query.get("start") or ["0"])[0])
+        size = min(int((query.get("max_results") or ["10"])[0]), 2000)
+        sort_key = {"submittedDate": f"{A}published"}.get((query.get("sortBy") or [""])[0], f"{A}updated")
+        wanted = set(re.findall(r"cat:([\w.-]+)", search))
+        with self._lock:
+            entries = list(self.api_entries)
+        span = re.search(r"lastUpdatedDate:\[(\d{12}) TO (\d{12})\]", search)
+        if span:  # GMT, to the minute, inclusive
+            low, high = (dt.datetime.strptime(v, "%Y%m%d%H%M").strftime("%Y-%m-%dT%H:%M") for v in span.groups())
+            entries = [e for e in entries if low <= (e.findtext(f"{A}updated") or "")[:16] <= high]
+        if wanted:
+            entries = [e for e in entries if any(c in wanted or c.split(".")[0] in wanted for c in _entry_categories(e))]
+        if ids:
+            entries = [e for e in entries if (e.findtext(f"{A}id") or "").rsplit("/", 1)[-1].split("v")[0] in ids]
+        entries.sort(key=lambda e: e.findtext(sort_key) or "", reverse=(query.get("sortOrder") or ["descending"])[0] == "descending")
+        root = ET.Element(f"{A}feed")
+        ET.SubElement(root, f"{A}title").text = f"arXiv Query: search_query={search}"
+        ET.SubElement(root, f"{A}updated").text = "2026-04-30T17:33:16Z"
+        ET.SubElement(root, f"{{{OPENSEARCH_NS}}}totalResults").text = str(len(entries))
+        ET.SubElement(root, f"{{{OPENSEARCH_NS}}}startIndex").text = str(start)
+        ET.SubElement(root, f"{{{OPENSEARCH_NS}}}itemsPerPage").text = str(size)
+        root.extend(copy.deepcopy(e) for e in entries[start : start + size])
+        return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
     # --- the listing -----------------------------------------------------------
 
     def listing(self, categories: list[str]) -> bytes:
@@ -144,7 +200,10 @@ class FakeArxiv:
             def do_GET(self) -> None:  # noqa: N802
                 with fake._lock:
                     fake.requests.append(Seen(self.path, dict(self.headers), time.monotonic()))
-                    failure = fake.failures.pop(0) if fake.failures else None
+                    is_api = self.path.startswith("/api/")
+                    failure = next((f for f in fake.failures if f.api == is_api), None)
+                    if failure is not None:
+                        fake.failures.remove(failure)
                 if fake.delay:
                     time.sleep(fake.delay)
                 if failure is not None:
@@ -163,6 +222,10 @@ class FakeArxiv:
                         self._send(404, b"No HTML for this paper", {})
                     else:
                         self._send(200, page, {"Content-Type": "text/html; charset=utf-8"})
+                    return
+                if path == "/api/query":
+                    query = parse_qs(self.path.split("?", 1)[1] if "?" in self.path else "")
+                    self._send(200, fake.api_answer(query), {"Content-Type": "application/atom+xml"})
                     return
                 if not path.startswith("/rss/"):
                     self._send(404, b"not found", {})
@@ -185,3 +248,95 @@ class FakeArxiv:
                     self.wfile.write(body)
 
         return Handler
+
+
+# --- history relative to "today", rendered from the recorded query-API answer ----------------
+
+
+def _entry_categories(entry: ET.Element) -> list[str]:
+    """Primary first, as arXiv lists them."""
+    primary = entry.find(f"{{{ARXIV_NS}}}primary_category")
+    cats = [c.get("term") or "" for c in entry.findall(f"{A}category")]
+    if primary is not None and primary.get("term") in cats:
+        cats.remove(primary.get("term") or "")
+        cats.insert(0, primary.get("term") or "")
+    return cats
+
+
+def _stamp(when: dt.datetime) -> str:
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def api_entry(template: ET.Element, arxiv_id: str, version: int, published: dt.datetime,
+              updated: dt.datetime, categories: list[str]) -> ET.Element:
+    """A query-API entry: the recorded entry's text under a new id, dates and categories."""
+    entry = copy.deepcopy(template)
+    entry.find(f"{A}id").text = f"http://arxiv.org/abs/{arxiv_id}v{version}"  # type: ignore[union-attr]
+    entry.find(f"{A}published").text = _stamp(published)  # type: ignore[union-attr]
+    entry.find(f"{A}updated").text = _stamp(updated)  # type: ignore[union-attr]
+    entry.find(f"{A}title").text = f"{entry.findtext(f'{A}title')} [{arxiv_id}]"  # type: ignore[union-attr]
+    for element in entry.findall(f"{A}category"):
+        entry.remove(element)
+    for category in categories:
+        ET.SubElement(entry, f"{A}category", {"term": category, "scheme": "http://arxiv.org/schemas/atom"})
+    entry.find(f"{{{ARXIV_NS}}}primary_category").set("term", categories[0])  # type: ignore[union-attr]
+    return entry
+
+
+def history(today: dt.date, categories: list[str], per_day: int = 3, days: int = 14) -> list[ET.Element]:
+    """The papers arXiv announced for the listing days of the last `days` days up to `today`:
+    per listing day and category, `per_day` new papers submitted at 10:00 Eastern on the
+    weekday before, one cross-list (primary cs.RO) and one replacement (v2 of an older paper)."""
+    templates = ET.parse(FIXTURES / API_FIXTURE).getroot().findall(f"{A}entry")
+    entries: list[ET.Element] = []
+    serial = 0
+    for day in sorted(weekdays_between(today - dt.timedelta(days=days - 1), today)):
+        cutoff = day - dt.timedelta(days=1)
+        while cutoff.weekday() >= 5:
+            cutoff -= dt.timedelta(days=1)
+        submitted = dt.datetime.combine(cutoff, dt.time(10, 0), EASTERN)
+        assert listing_day_of_submission(submitted) == day
+        for category in categories:
+            kinds = [("new", [category, "cs.AI" if category != "cs.AI" else "cs.LG"])] * per_day
+            kinds += [("cross", ["cs.RO", category]), ("replace", [category])]
+            for kind, cats in kinds:
+                serial += 1
+                arxiv_id = f"{day:%y%m}.{serial:05d}"
+                template = templates[serial % len(templates)]
+                when = submitted + dt.timedelta(seconds=serial)
+                if kind == "replace":
+                    entries.append(api_entry(template, arxiv_id, 2, when - dt.timedelta(days=30), when, cats))
+                else:
+                    entries.append(api_entry(template, arxiv_id, 1, when, when, cats))
+    return entries
+
+
+def rss_for_day(entries: list[ET.Element], day: dt.date) -> bytes:
+    """The RSS listing arXiv publishes for `day`: the entries its schedule puts there."""
+    midnight = dt.datetime.combine(day, dt.time(0), EASTERN)
+    root = ET.parse(FIXTURES / "rss_cs_empty_weekend_2026-03-29.xml").getroot()
+    channel = root.find("channel")
+    assert channel is not None
+    channel.find("pubDate").text = email.utils.format_datetime(midnight)  # type: ignore[union-attr]
+    channel.find("lastBuildDate").text = email.utils.format_datetime(midnight.astimezone(dt.timezone.utc))  # type: ignore[union-attr]
+    for entry in entries:
+        updated = dt.datetime.fromisoformat((entry.findtext(f"{A}updated") or "").replace("Z", "+00:00"))
+        if listing_day_of_submission(updated) != day:
+            continue
+        ref = (entry.findtext(f"{A}id") or "").rsplit("/", 1)[-1]
+        arxiv_id, version = ref.split("v")
+        kind = "new" if version == "1" else "replace"
+        item = ET.SubElement(channel, "item")
+        ET.SubElement(item, "title").text = entry.findtext(f"{A}title")
+        ET.SubElement(item, "link").text = f"https://arxiv.org/abs/{arxiv_id}"
+        ET.SubElement(item, "description").text = (
+            f"arXiv:{ref} Announce Type: {kind} \nAbstract: {' '.join((entry.findtext(f'{A}summary') or '').split())}"
+        )
+        ET.SubElement(item, "guid", {"isPermaLink": "false"}).text = f"oai:arXiv.org:{ref}"
+        for category in _entry_categories(entry):
+            ET.SubElement(item, "category").text = category
+        ET.SubElement(item, "pubDate").text = email.utils.format_datetime(midnight)
+        ET.SubElement(item, f"{{{ARXIV_NS}}}announce_type").text = kind
+        names = [a.findtext(f"{A}name") or "" for a in entry.findall(f"{A}author")]
+        ET.SubElement(item, "{http://purl.org/dc/elements/1.1/}creator").text = ", ".join(names)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -156,7 +156,10 @@ def test_health_reports_categories_and_store(app):
     cs_ai = health["categories"]["cs.AI"]
     assert cs_ai["latest_day"] == "2026-04-27"
     assert cs_ai["last_fetched"] and cs_ai["age_hours"] is not None
-    assert health["upstream"]["requests_made"] == 1
+    # the listing, and (these categories never fetched before) one backfill query for the
+    # weekdays of this week the recorded April listing cannot hold
+    assert health["upstream"]["requests_made"] == 2 == len(app.fake.requests)
+    assert len(app.fake.api_requests()) == 1
 
 
 def test_config_lists_profiles(app):

@@ -27,6 +27,8 @@ import feedparser
 import httpx
 import lxml.html
 import pytest
+
+from core.clock import ManualClock
 from jsonschema import Draft7Validator
 from lxml import etree
 
@@ -374,8 +376,8 @@ def test_rss_guids_are_unique_and_stable_across_fetches_new_versions_and_a_refre
 
         requests_before = len(fake_arxiv.listing_requests())
         fake_arxiv.serve_day(CV_DAY)
-        real_now = app.service.listings.now
-        app.service.listings.now = lambda: real_now() + dt.timedelta(days=2)  # past arXiv's next rebuild
+        later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)  # past arXiv's next rebuild
+        app.service.listings.clock = ManualClock(later)
         refreshed_response = app.get(path)
         refreshed = _guids(refreshed_response)
         assert len(fake_arxiv.listing_requests()) > requests_before, "no refresh reached the fake arXiv"

@@ -6,26 +6,24 @@ import threading
 
 import pytest
 
+from core.clock import ManualClock
 from tests.conftest import running_app
 from tests.fakearxiv import Failure
 
 UTC = dt.timezone.utc
 
 
-class Clock:
+class Clock(ManualClock):
     def __init__(self, iso: str):
-        self.now = dt.datetime.fromisoformat(iso).replace(tzinfo=UTC)
+        super().__init__(dt.datetime.fromisoformat(iso).replace(tzinfo=UTC))
 
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += dt.timedelta(**delta)
+    def advance(self, seconds: float = 0.0, **delta) -> None:
+        super().advance(seconds + dt.timedelta(**delta).total_seconds())
 
 
 def use_clock(app, iso: str) -> Clock:
     clock = Clock(iso)
-    app.service.listings.now = clock
+    app.service.listings.clock = clock
     return clock
 
 

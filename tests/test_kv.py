@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from core.errors import ConfigError
 from core.kv import KV, KVError, open_store
 from core.kv.factory import choose_backend
 from core.kv.memory import MemoryKV
@@ -612,3 +613,20 @@ def test_choosing_does_not_connect(store_env: pytest.MonkeyPatch) -> None:
     store = open_store(settings)
     with pytest.raises(KVError):
         run(store.ping())
+
+
+def test_the_backend_table_is_the_only_list(store_env: pytest.MonkeyPatch) -> None:
+    """A store is one entry in BACKENDS: KV_BACKEND names it and the error lists it; the README
+    documents every entry."""
+    from core.kv.factory import BACKENDS, Backend
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `KV_BACKEND` |"))
+    assert all(f"`{name}`" in row for name in ["auto", *BACKENDS]), row
+    opened_with: list[Settings] = []
+    store_env.setitem(BACKENDS, "custom", Backend("custom", lambda s: False, lambda s: opened_with.append(s) or MemoryKV()))
+    store_env.setenv("KV_BACKEND", "Custom")
+    assert isinstance(open_store(Settings.from_env()), MemoryKV) and len(opened_with) == 1
+    store_env.setenv("KV_BACKEND", "dynamo")
+    with pytest.raises(ConfigError, match="custom"):
+        open_store(Settings.from_env())

@@ -218,13 +218,14 @@ def test_cli_refresh_shows_progress_and_makes_summaries(fake_arxiv, llm, tmp_pat
     config = tmp_path / "config.json"
     config.write_text(json.dumps(CONFIG))
     env = {**os.environ, "ARXIV_FEEDS_CONFIG": str(config), "ARXIV_RSS_URL": f"{fake_arxiv.url}/rss",
+           "ARXIV_API_URL": f"{fake_arxiv.url}/api/query",
            "ARXIV_MIN_INTERVAL": "0.05", "KV_BACKEND": "sqlite", "KV_PATH": str(tmp_path / "kv.sqlite3"),
            "LLM_BASE_URL": llm.url, "LLM_API_KEY": llm.token, "LLM_MODEL": "stub-1"}
     result = subprocess.run([sys.executable, "-m", "core", "refresh"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "summaries: llm" in result.stderr and "'cached': 2" in result.stderr
-    assert "[" + "#" * 20 + "] 2/2" in result.stderr  # the bar reaches its end
+    assert "[" + "#" * 20 + "] 3/3" in result.stderr  # the bar reaches its end
     assert llm.calls == 2
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
 from core import __version__
+from core.arxiv.parse import Listing, parse_listing
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import Retryable, TooLarge, UpstreamBusy, UpstreamError  # noqa: F401 (re-exported)
 from core.retry import RetryPolicy, parse_retry_after, retrying
@@ -90,6 +91,21 @@ class ArxivClient:
     async def query_api(self, params: dict[str, str | int]) -> bytes:
         """GET export.arxiv.org/api/query with `params` (search_query, id_list, start, max_results)."""
         return (await self._get(strip_credentials(self.settings.arxiv_api_url)[0], {}, params)).body
+
+    async def query_pages(
+        self, params: dict[str, str | int], page_size: int, max_pages: int
+    ) -> AsyncIterator[Listing]:
+        """Page through one query-API search (`search_query` and/or `id_list`, sort order...),
+        yielding each parsed page; stops after a short page, at `totalResults`, or after
+        `max_pages` requests. Each page is one polite request like any other."""
+        start = 0
+        for _ in range(max_pages):
+            body = await self.query_api({**params, "start": start, "max_results": page_size})
+            page = await asyncio.to_thread(parse_listing, body)  # a 1000-entry page takes a while
+            yield page
+            start += page_size
+            if len(page.papers) < page_size or (page.total_results is not None and start >= page.total_results):
+                return
 
     async def _get(
         self, url: str, headers: dict[str, str], params: dict[str, str | int] | None = None

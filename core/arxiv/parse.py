@@ -18,6 +18,7 @@ from typing import Any
 from core.arxiv import fastparse
 from core.errors import ParseError  # noqa: F401 (re-exported)
 from core.papers import ANNOUNCE_TYPES, Paper, detex, split_authors, split_id
+from core.schedule import listing_day_of_submission
 
 _DESCRIPTION_RE = re.compile(
     r"^\s*arXiv:(?P<ref>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)\Z",
@@ -77,13 +78,17 @@ def _feedparser(body: bytes) -> tuple[str, Any, list[Any], str | None]:
     import feedparser  # only for the unusual: the app starts without it
 
     parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    if _flaw(parsed) and _CONTROL_CHARS.search(body):
+        # Control characters are invalid XML but harmless in a title: drop them, parse again.
+        parsed = feedparser.parse(_CONTROL_CHARS.sub(b"", body), sanitize_html=False, resolve_relative_uris=False)
     version = parsed.get("version") or ""
     if not version:
         raise ParseError(f"not an RSS or Atom feed ({_describe_bozo(parsed)})")
-    if parsed.get("bozo") and not _looks_complete(body):
+    flaw = _flaw(parsed)
+    if flaw and not _looks_complete(body):
         # A cut-off body parses into a partial list; storing it would replace a good day.
-        raise ParseError(f"truncated or malformed feed: {_describe_bozo(parsed)}")
-    return version, parsed.feed, parsed.entries, _describe_bozo(parsed) if parsed.get("bozo") else None
+        raise ParseError(f"truncated or malformed feed: {flaw}")
+    return version, parsed.feed, parsed.entries, flaw  # the listings refuse a flawed one too
 
 
 def _describe_bozo(parsed: Any) -> str:
@@ -94,6 +99,20 @@ def _describe_bozo(parsed: Any) -> str:
 def _looks_complete(body: bytes) -> bool:
     tail = body.rstrip()[-20:]
     return tail.endswith(b"</rss>") or tail.endswith(b"</feed>")
+
+
+_CONTROL_CHARS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _flaw(parsed: Any) -> str | None:
+    """What feedparser had to recover from, or None. Bytes in another encoding than declared
+    say nothing about completeness and are no flaw."""
+    import feedparser
+
+    harmless = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+    if not parsed.get("bozo") or isinstance(parsed.get("bozo_exception"), harmless):
+        return None
+    return _describe_bozo(parsed)
 
 
 def _date_of(obj: Any, *keys: str) -> dt.date | None:
@@ -158,9 +177,11 @@ def _paper_from_api(entry: Any) -> Paper | None:
     primary = (entry.get("arxiv_primary_category") or {}).get("term")
     if primary:
         categories = [primary] + [c for c in categories if c != primary]
-    announced = _date_of(entry, "published_parsed", "updated_parsed")
-    if announced is None:
+    # `updated` is when the latest version was submitted: its listing day follows arXiv's schedule.
+    stamp = entry.get("updated_parsed") or entry.get("published_parsed")
+    if not stamp:
         return None
+    announced = listing_day_of_submission(dt.datetime.fromtimestamp(calendar.timegm(stamp), dt.UTC))
     return Paper(
         id=arxiv_id,
         version=version,

@@ -30,6 +30,7 @@ def render_jsonfeed(doc: FeedDocument) -> bytes:
                     "announce_type": paper.announce_type,
                     "primary_category": paper.primary_category,
                     "pdf_url": paper.pdf_url,
+                    "source": paper.source,
                     "score": item.score,
                     "explanation": item.explanation,
                     "hits": [hit.model_dump() for hit in item.hits],

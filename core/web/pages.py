@@ -109,7 +109,7 @@ async def _profile_metas(service: FeedService, categories: list[str]) -> tuple[d
     when arXiv is slow or down."""
     note = ""
     try:
-        metas = await _bounded(service.listings.ensure(categories), INDEX_WAIT_S)
+        metas = await _bounded(service.listings.ensure(categories, service.window_days), INDEX_WAIT_S)
     except TimeoutError:
         metas, note = None, "arXiv is slow: showing what is stored; reload in a minute"
     except UpstreamUnavailable:

@@ -1,0 +1,184 @@
+"""Backfill: fill the weekdays nobody fetched from arXiv's query API, each paper on the listing
+day arXiv's schedule gives it (`core.schedule.listing_day_of_submission`).
+
+One search for the whole category set (`cat:a OR cat:b ...`, which matches cross-lists too)
+over the submission times of the missing days (`lastUpdatedDate:[from TO until]`), newest change
+first (`sortBy=lastUpdatedDate`), paged with `start` until the oldest missing day is passed; at most `ARXIV_BACKFILL_MAX_REQUESTS` polite requests per run. Why the query API and
+not OAI-PMH: docs/architecture.md. A version replaced during the window is a `replace`, a paper
+whose primary is outside the category a `cross`; the listing, once seen, overrides both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from core.arxiv.client import ArxivClient
+from core.clock import Clock
+from core.errors import ParseError, UpstreamError
+from core.listings import freshness
+from core.listings.store import DayStore
+from core.papers import Paper
+from core.schedule import listing_day, submission_window
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 1000  # entries per request: arXiv serves slices of up to 2000; 1000 keeps a page ~2.5 MB
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class BackfillReport:
+    missing: dict[str, list[str]] = field(default_factory=dict)  # category -> weekdays missing before
+    filled: dict[str, list[str]] = field(default_factory=dict)  # category -> days stored
+    empty: dict[str, list[str]] = field(default_factory=dict)  # category -> weekdays with no papers
+    requests: int = 0
+    papers: int = 0
+    complete: bool = False  # every missing day was covered
+    error: str | None = None
+
+
+class Backfiller:
+    page_size = PAGE_SIZE
+
+    def __init__(self, store: DayStore, client: ArxivClient, settings: Settings, clock: Clock):
+        self.store = store
+        self.client = client
+        self.settings = settings
+        self.clock = clock
+        self._running: asyncio.Task[BackfillReport] | None = None
+        self._one_at_a_time = asyncio.Lock()  # per process; the store's lock is across instances
+
+    async def due(self, categories: Sequence[str], days: int) -> list[str]:
+        """Categories with weekdays missing in the window, not asked about in the last hour."""
+        now = self.clock.now()
+        return [c for c in categories if freshness.backfill_due(await self.store.meta(c), now, days)]
+
+    def start(self, categories: Sequence[str], days: int) -> asyncio.Task[BackfillReport]:
+        """The backfill under way in this process, or a new one for `categories`."""
+        if self._running is None or self._running.done():
+            self._running = asyncio.get_running_loop().create_task(self.run(categories, days))
+        return self._running
+
+    async def run(self, categories: Sequence[str], days: int, progress: Progress | None = None) -> BackfillReport:
+        """Fill every missing weekday of the last `days` days for `categories` (after any
+        backfill already under way in this process)."""
+        async with self._one_at_a_time:
+            return await self._run_alone(categories, days, progress)
+
+    async def _run_alone(self, categories: Sequence[str], days: int, progress: Progress | None) -> BackfillReport:
+        say = progress or (lambda done, total, message: None)
+        now = self.clock.now()
+        report = BackfillReport()
+        missing: dict[str, list[dt.date]] = {}
+        for category in sorted(set(categories)):
+            gaps = freshness.missing_days(await self.store.meta(category), now, days)
+            if gaps:
+                missing[category] = gaps
+                report.missing[category] = [d.isoformat() for d in gaps]
+        max_requests = self.settings.arxiv_backfill_max_requests
+        if not missing:
+            report.complete = True
+            return report
+        if not max_requests:
+            report.error = "backfill is off (ARXIV_BACKFILL_MAX_REQUESTS=0)"
+            return report
+        s = self.settings
+        lock_ttl = max_requests * (s.arxiv_min_interval + s.arxiv_timeout) + s.arxiv_retry_budget + 30
+        if not await self.store.lock("backfill", lock_ttl):
+            report.error = "another instance is backfilling"
+            return report
+        try:
+            await self._run(missing, now, max_requests, report, say)
+        finally:
+            await self.store.unlock("backfill")
+        return report
+
+    async def _run(
+        self, missing: dict[str, list[dt.date]], now: dt.datetime, max_requests: int,
+        report: BackfillReport, say: Progress,
+    ) -> None:
+        wanted = sorted({d for gaps in missing.values() for d in gaps})
+        oldest, newest_allowed = wanted[0], listing_day(now)
+        collected: dict[str, dict[dt.date, dict[str, Paper]]] = {c: {} for c in missing}
+        newest_seen: dt.date | None = None
+        oldest_seen: dt.date | None = None
+        done: set[tuple[str, dt.date]] = set()  # category-days stored (or found empty) in this run
+        say(0, len(wanted), f"backfill: {len(wanted)} weekdays missing in {', '.join(missing)}")
+        since, until = submission_window(oldest)[0], submission_window(wanted[-1])[1]
+        params: dict[str, str | int] = {
+            # arXiv reads the range in GMT, to the minute; entries at its edges are sorted out below
+            "search_query": f"({' OR '.join(f'cat:{c}' for c in missing)}) AND "
+            f"lastUpdatedDate:[{since:%Y%m%d%H%M} TO {until:%Y%m%d%H%M}]",
+            "sortBy": "lastUpdatedDate",
+            "sortOrder": "descending",
+        }
+        try:
+            async for page in self.client.query_pages(params, self.page_size, max_requests):
+                report.requests += 1
+                for paper in page.papers:
+                    day = paper.announced
+                    newest_seen = day if newest_seen is None else max(newest_seen, day)
+                    oldest_seen = day if oldest_seen is None else min(oldest_seen, day)
+                    if day > newest_allowed or day < oldest:
+                        continue  # not listed yet, or before the window
+                    for category, gaps in missing.items():
+                        if day in gaps and paper.in_any(frozenset([category])):
+                            copy = paper.relative_to(frozenset([category])).model_copy(update={"source": "backfill"})
+                            collected[category].setdefault(day, {}).setdefault(copy.id, copy)
+                exhausted = len(page.papers) < self.page_size or (
+                    page.total_results is not None and report.requests * self.page_size >= page.total_results
+                )
+                if exhausted or (oldest_seen is not None and oldest_seen < oldest):
+                    report.complete = True
+                    break
+                # Store each day as soon as it is complete: a run cut short keeps what it paid for.
+                await self._store(missing, collected, newest_seen, oldest_seen, now, report, done)
+                covered = sum(1 for d in wanted if oldest_seen and d > oldest_seen)
+                say(covered, len(wanted), f"backfill: request {report.requests}, back to {oldest_seen}")
+        except (UpstreamError, ParseError) as exc:
+            report.error = str(exc)
+            log.error("backfill of %s stopped: %s", "+".join(missing), exc)
+        await self._store(missing, collected, newest_seen, oldest_seen, now, report, done)
+        say(len(wanted), len(wanted), f"backfill: {report.papers} papers on {sum(map(len, report.filled.values()))} "
+            f"category-days from {report.requests} requests" + (f"; stopped: {report.error}" if report.error else ""))
+
+    async def _store(
+        self, missing: dict[str, list[dt.date]], collected: dict[str, dict[dt.date, dict[str, Paper]]],
+        newest_seen: dt.date | None, oldest_seen: dt.date | None, now: dt.datetime, report: BackfillReport,
+        done: set[tuple[str, dt.date]],
+    ) -> None:
+        """Store the days the pages covered completely; a day only partly paged is left for
+        the next run. A covered weekday with no papers, between days that had some, is a
+        holiday: remembered so it is not asked about again."""
+
+        def covered(day: dt.date) -> bool:
+            return (report.complete and report.error is None) or (oldest_seen is not None and day > oldest_seen)
+
+        for category, gaps in missing.items():
+            meta = await self.store.meta(category)
+            listed = {p.id for d in meta.days if meta.sources.get(d.isoformat()) != "backfill"
+                      for p in await self.store.load_day(meta, d) if p.source == "listing"}
+            changed = False
+            for day in gaps:
+                if (category, day) in done or not covered(day):
+                    continue
+                done.add((category, day))
+                papers = [p for p in collected[category].get(day, {}).values() if p.id not in listed]
+                if papers:
+                    changed |= await self.store.merge(meta, day, papers, now)
+                    report.papers += len(papers)
+                    report.filled.setdefault(category, []).append(day.isoformat())
+                elif newest_seen is not None and oldest_seen is not None and oldest_seen < day < newest_seen:
+                    meta.empty_days.append(day)
+                    report.empty.setdefault(category, []).append(day.isoformat())
+            self.store.trim(meta)
+            if changed:
+                meta.fetched_at = now
+            meta.backfilled_at = now
+            meta.backfill_error = report.error
+            await self.store.save_meta(meta)

@@ -1,0 +1,195 @@
+"""The day store: each category's days of papers in the KV store, and the rules that keep an
+upstream answer from shrinking or poisoning them.
+
+Keys (see docs/architecture.md): `listing:v1:{category}:meta` holds `CategoryMeta`;
+`listing:v1:{category}:{YYYY-MM-DD}` holds that day's papers (JSON), announce types relative to
+the category alone, each marked with its source (`listing` or `backfill`).
+
+Rules: a day is only ever merged into, never replaced. The listing is authoritative: its papers
+replace backfilled copies (day, type, version), and a paper the listing puts on one day leaves
+the days a backfill derived for it. A listing much smaller than what is stored for the same day
+keeps the stored papers and is recorded as an anomaly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+
+from pydantic import BaseModel
+
+from core.kv import KV
+from core.papers import Paper
+
+log = logging.getLogger(__name__)
+
+PREFIX = "listing:v1"
+EVENTS_KEPT = 10  # anomalies and rejections kept per category for /health
+SHRUNK_RATIO = 0.5  # a re-fetched day under half its stored size is an anomaly
+DECODED_KEPT = 256
+
+
+class Event(BaseModel):
+    """Something /health should show: an anomaly kept or an answer rejected."""
+
+    at: dt.datetime
+    reason: str
+    day: dt.date | None = None
+
+
+class CategoryMeta(BaseModel):
+    """What the store knows about one category."""
+
+    category: str
+    days: list[dt.date] = []  # days held, newest first
+    checked_at: dt.datetime | None = None  # last time arXiv's listing answered (even with no items)
+    fresh_until: dt.datetime | None = None
+    fetched_at: dt.datetime | None = None  # last time a stored day changed
+    etag: str | None = None
+    day_hashes: dict[str, str] = {}  # day -> hash of its content: "changed" means this changed
+    sources: dict[str, str] = {}  # day -> listing | backfill | mixed
+    empty_days: list[dt.date] = []  # weekdays a backfill found nothing for (holidays)
+    backfilled_at: dt.datetime | None = None  # last backfill attempt covering this category
+    backfill_error: str | None = None
+    last_error: str | None = None
+    last_error_at: dt.datetime | None = None
+    failures: int = 0
+    anomalies: list[Event] = []
+    rejections: list[Event] = []
+
+    def note(self, kind: str, event: Event) -> None:
+        events = self.anomalies if kind == "anomaly" else self.rejections
+        events.append(event)
+        del events[:-EVENTS_KEPT]
+
+
+def content_hash(papers: list[Paper]) -> str:
+    keys = sorted(f"{p.id}v{p.version}:{p.announce_type}:{p.source}" for p in papers)
+    return hashlib.sha256(" ".join(keys).encode()).hexdigest()[:16]
+
+
+def day_source(papers: list[Paper]) -> str:
+    sources = {p.source for p in papers}
+    return sources.pop() if len(sources) == 1 else "mixed"
+
+
+class DayStore:
+    """Reads and writes categories' metadata and days; decodes each stored day once."""
+
+    def __init__(self, kv: KV, history_days: int):
+        self.kv = kv
+        self.history_days = history_days
+        self._decoded: dict[tuple[str, dt.date, str | None], list[Paper]] = {}
+
+    @property
+    def ttl(self) -> float:
+        return (self.history_days + 2) * 86400
+
+    async def meta(self, category: str) -> CategoryMeta:
+        raw = await self.kv.get(f"{PREFIX}:{category}:meta")
+        if raw:
+            try:
+                return CategoryMeta.model_validate_json(raw)
+            except ValueError:
+                log.error("corrupt listing meta for %s; treating as empty", category)
+        return CategoryMeta(category=category)
+
+    async def save_meta(self, meta: CategoryMeta, ttl: float | None = -1) -> None:
+        await self.kv.set(f"{PREFIX}:{meta.category}:meta", meta.model_dump_json().encode(),
+                          self.ttl if ttl == -1 else ttl)
+
+    async def load_day(self, meta: CategoryMeta, day: dt.date) -> list[Paper]:
+        """A stored day's papers, decoded once per content: a day already decoded in this
+        process is not even read from the store again."""
+        digest = meta.day_hashes.get(day.isoformat())
+        cache_key = (meta.category, day, digest)
+        if digest is not None and cache_key in self._decoded:
+            return self._decoded[cache_key]
+        key = f"{PREFIX}:{meta.category}:{day.isoformat()}"
+        raw = await self.kv.get(key)
+        if not raw:
+            return []
+        try:
+            papers = [Paper.model_validate(p) for p in json.loads(raw)]
+        except ValueError:
+            log.error("corrupt listing batch %s; ignoring it", key)
+            return []
+        if digest is not None:
+            if len(self._decoded) > DECODED_KEPT:
+                self._decoded.clear()
+            self._decoded[cache_key] = papers
+        return papers
+
+    async def _write_day(self, meta: CategoryMeta, day: dt.date, papers: list[Paper]) -> None:
+        body = json.dumps([p.model_dump(mode="json") for p in papers]).encode()
+        await self.kv.set(f"{PREFIX}:{meta.category}:{day.isoformat()}", body, self.ttl)
+        meta.day_hashes[day.isoformat()] = content_hash(papers)
+        meta.sources[day.isoformat()] = day_source(papers)
+        if day not in meta.days:
+            meta.days = sorted([*meta.days, day], reverse=True)
+
+    async def merge(self, meta: CategoryMeta, day: dt.date, incoming: list[Paper], now: dt.datetime) -> bool:
+        """Merge `incoming` (all from one source) into the stored `day`. True if it changed.
+
+        A listing replaces backfilled copies and older versions; a backfill never touches a
+        paper the listing gave. Nothing stored is dropped."""
+        if not incoming:
+            return False
+        stored = await self.load_day(meta, day) if day in meta.days else []
+        merged = {p.id: p for p in stored}
+        from_listing = incoming[0].source == "listing"
+        for paper in incoming:
+            old = merged.get(paper.id)
+            if old is None or (from_listing and old.source == "backfill") or (
+                old.source == paper.source and paper.version > old.version
+            ):
+                merged[paper.id] = paper
+        if from_listing:
+            stored_listed = sum(1 for p in stored if p.source == "listing")
+            if stored_listed >= 10 and len(incoming) < SHRUNK_RATIO * stored_listed:
+                reason = (f"arXiv listed {len(incoming)} papers for a day stored with {stored_listed}; "
+                          "kept the stored papers")
+                log.warning("%s %s: %s", meta.category, day, reason)
+                meta.note("anomaly", Event(at=now, day=day, reason=reason))
+        papers = sorted(merged.values(), key=lambda p: p.id)
+        if day in meta.days and content_hash(papers) == meta.day_hashes.get(day.isoformat()):
+            return False  # the same papers again (arXiv's ETag changes on every rebuild)
+        await self._write_day(meta, day, papers)
+        return True
+
+    async def drop_backfilled(self, meta: CategoryMeta, ids: set[str], except_days: set[dt.date]) -> bool:
+        """Remove backfilled copies of papers the listing put on another day."""
+        changed = False
+        for day in list(meta.days):
+            if day in except_days or meta.sources.get(day.isoformat()) == "listing":
+                continue
+            papers = await self.load_day(meta, day)
+            kept = [p for p in papers if not (p.source == "backfill" and p.id in ids)]
+            if len(kept) == len(papers):
+                continue
+            changed = True
+            if kept:
+                await self._write_day(meta, day, kept)
+            else:
+                await self.kv.delete(f"{PREFIX}:{meta.category}:{day.isoformat()}")
+                meta.days.remove(day)
+                meta.day_hashes.pop(day.isoformat(), None)
+                meta.sources.pop(day.isoformat(), None)
+        return changed
+
+    def trim(self, meta: CategoryMeta) -> None:
+        """Keep the newest `history_days` days."""
+        meta.days = sorted(set(meta.days), reverse=True)[: self.history_days]
+        kept = {d.isoformat() for d in meta.days}
+        meta.day_hashes = {d: h for d, h in meta.day_hashes.items() if d in kept}
+        meta.sources = {d: s for d, s in meta.sources.items() if d in kept}
+        if meta.days:
+            meta.empty_days = [d for d in meta.empty_days if d >= meta.days[-1] - dt.timedelta(days=7)]
+
+    async def lock(self, name: str, ttl: float) -> bool:
+        return await self.kv.add(f"{PREFIX}:{name}:lock", b"1", ttl)
+
+    async def unlock(self, name: str) -> None:
+        await self.kv.delete(f"{PREFIX}:{name}:lock")
