@@ -17,7 +17,7 @@ from core.profiles import Profile
 from core.schedule import utcnow
 from core.service import FeedService, RenderedFeed
 from core.taxonomy import normalize_category
-from core.web.params import QUERY_PARAMETERS, feed_query, kept_query
+from core.web.params import QUERY_PARAMETERS, feed_query, kept_query, path_parameters
 
 router = APIRouter(tags=["feeds"])
 
@@ -136,8 +136,10 @@ def _profile(request: Request, name: str) -> Profile:
     return profiles[name]
 
 
-@router.get("/feeds/{filename}", summary="A profile's feed: /feeds/NAME.rss|.atom|.json|.md", openapi_extra={"parameters": QUERY_PARAMETERS})
-async def profile_feed(request: Request, filename: str) -> Response:
+@router.get("/feeds/{filename}", summary="A profile's feed: /feeds/NAME.rss|.atom|.json|.md",
+            openapi_extra={"parameters": path_parameters("filename", "NAME.rss, NAME.atom, NAME.json or NAME.md")})
+async def profile_feed(request: Request) -> Response:
+    filename: str = request.path_params["filename"]
     name, dot, fmt = filename.rpartition(".")
     if not dot or fmt not in FORMATS:
         raise NotFound(f"use /feeds/NAME.rss, .atom, .json or .md (got {filename!r})")
@@ -163,8 +165,10 @@ async def default_rss(request: Request) -> Response:
     return await _respond(request, make)
 
 
-@router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)", openapi_extra={"parameters": QUERY_PARAMETERS})
-async def category_rss(request: Request, category: str) -> Response:
+@router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)",
+            openapi_extra={"parameters": path_parameters("category", "an arXiv category, e.g. cs.LG")})
+async def category_rss(request: Request) -> Response:
+    category: str = request.path_params["category"]
     canonical = normalize_category(category)
     if canonical is None:
         raise NotFound(f"unknown arXiv category {category!r} (examples: cs.LG, math.AG, hep-th)")

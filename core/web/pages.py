@@ -24,7 +24,7 @@ from core.taxonomy import category_name
 from core.web import layout
 from core.web.feeds import NotFound, base_url
 from core.web.highlight import highlight
-from core.web.params import QUERY_PARAMETERS, BadRequest, feed_query
+from core.web.params import QUERY_PARAMETERS, BadRequest, feed_query, path_parameters
 
 router = APIRouter(tags=["pages"])
 
@@ -242,8 +242,11 @@ async def _guarded(request: Request, make) -> Response:
         return layout.error_page(root, 503, "arXiv is not answering", f"{exc}; try again in a few minutes")
 
 
-@router.get("/preview/{profile}", response_class=HTMLResponse, summary="A profile's feed as a readable page", openapi_extra={"parameters": QUERY_PARAMETERS})
-async def preview_profile(request: Request, profile: str) -> Response:
+@router.get("/preview/{profile}", response_class=HTMLResponse, summary="A profile's feed as a readable page",
+            openapi_extra={"parameters": path_parameters("profile", "a profile name")})
+async def preview_profile(request: Request) -> Response:
+    profile: str = request.path_params["profile"]
+
     async def make() -> Response:
         redirect = _drop_empty(request)
         if redirect is not None:
@@ -357,7 +360,8 @@ async def opml(request: Request) -> Response:
 
 
 @router.get("/static/{name}", summary="The pages' script and stylesheet, and the feeds' XSL", include_in_schema=False)
-async def static(request: Request, name: str) -> Response:
+async def static(request: Request) -> Response:
+    name: str = request.path_params["name"]
     found = layout.asset(name)
     if found is None:
         raise NotFound(f"no static file {name!r}")

@@ -101,3 +101,11 @@ def openapi_parameters() -> list[dict[str, Any]]:
 
 
 QUERY_PARAMETERS = openapi_parameters()
+
+
+def path_parameters(name: str, description: str) -> list[dict[str, Any]]:
+    """A path parameter for OpenAPI, plus the query parameters. The routes read path parameters
+    from `request.path_params` rather than their signature: FastAPI then builds no pydantic field
+    for them, which spares importing pydantic.v1 (15-30 ms) on every cold start."""
+    return [{"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}},
+            *QUERY_PARAMETERS]
