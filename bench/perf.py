@@ -451,7 +451,7 @@ async def main(args: argparse.Namespace) -> int:
         run = Run(args, fake, work, config_path)
         samples = 2 if args.quick else 3
         try:
-            imports = [import_time(run) for _ in range(samples)]
+            imports = [import_time(run) for _ in range(samples + 2)]
             empty, filled, upstream_empty, upstream_filled = [], [], [], []
             for i in range(samples):
                 kv = work / f"cold{i}.sqlite3"
@@ -480,7 +480,7 @@ async def main(args: argparse.Namespace) -> int:
         if re.search(r"Traceback|ERROR", log):
             run.problems.append("errors in the server log:\n" + log[-2000:])
         run.figures = {
-            "import_s": statistics.median(imports), "cold_empty_s": statistics.median(empty),
+            "import_s": statistics.median(imports), "import_min_s": min(imports), "cold_empty_s": statistics.median(empty),
             "cold_filled_s": statistics.median(filled), "burst": burst, "warm": warm, "health": health, "memory": memory,
         }
         print_table(run)
@@ -514,7 +514,7 @@ def print_table(run: Run) -> None:
     rows = [
         ("first feed, cold process, empty store", f"{o['cold_empty_s']:.2f} s (recorded)", f"{f['cold_empty_s']:.2f} s ({f['cold_empty_s'] / o['cold_empty_s']:.2f}x)", "", "<= 0.5x original"),
         ("first feed, cold process, filled store", "", f"{f['cold_filled_s']:.2f} s", "", ""),
-        ("importing the app (python -X importtime)", "", f"{f['import_s']:.3f} s", "", "<= 0.3 s"),
+        ("importing the app (python -X importtime)", "", f"{f['import_s']:.3f} s (min {f['import_min_s']:.3f})", "", "<= 0.3 s"),
         ("warm /rss p50, 8 readers", f"{o['warm_p50_ms']:.2f} ms (recorded)", f"{w['ours_p50_ms']:.2f} ms (+{w['ours_p50_ms'] - w['bare_p50_ms']:.2f})", f"{w['bare_p50_ms']:.2f} ms", "within 0.3 ms of bare"),
         ("warm /rss throughput, 8 readers", f"{o['throughput']:.0f} req/s (recorded)", f"{w['ours_rps']:.0f} req/s ({w['ours_rps'] / w['bare_rps']:.0%} of bare)", f"{w['bare_rps']:.0f} req/s", ">= 90 % of bare"),
         ("304 p50 / throughput, 8 readers", "", f"{w['ours_304_p50_ms']:.2f} ms / {w['ours_304_rps']:.0f} req/s", f"{w['bare_304_p50_ms']:.2f} ms", "all 304"),
