@@ -7,9 +7,10 @@ import asyncio
 import logging
 import sys
 
-from core.feeds import FORMATS, FeedQuery, FeedSpec
+from core.feeds import FeedQuery, FeedSpec
 from core.listings import UpstreamUnavailable
 from core.profiles import ConfigError
+from core.render.formats import FORMATS, REGISTRY
 from core.service import FeedService
 from core.settings import Settings
 
@@ -113,7 +114,7 @@ async def _run(args: argparse.Namespace, service: FeedService) -> int:
     spec = FeedSpec.from_profile(args.profile, config.profiles[args.profile], query)
     base = (args.base_url or service.settings.public_base_url or "http://127.0.0.1:8000").rstrip("/")
     try:
-        feed = await service.rendered(spec, args.format, f"{base}/feeds/{args.profile}.{args.format}", base)
+        feed = await service.rendered(spec, args.format, f"{base}/feeds/{args.profile}.{REGISTRY[args.format].extension}", base)
     except UpstreamUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -28,9 +28,9 @@ from core.profiles import (
     check_term,
     validate_categories,
 )
+from core.render.formats import FORMATS
 
-Format = Literal["rss", "atom", "json", "md"]
-FORMATS: tuple[str, ...] = ("rss", "atom", "json", "md")
+Format = Literal[FORMATS]  # type: ignore[valid-type]  # the registry's names, as an enum in OpenAPI
 MAX_QUERY_LENGTH = 1000
 MAX_QUERY_SUMMARIES = 5  # `summaries=1` on an ad-hoc feed: its top items only
 # Terms x papers a request's own terms may cost to score: about 1-2 s of CPU on one small core.

@@ -115,8 +115,11 @@ class FeedService:
         top = [item.paper for item in result.items[: spec.summary_top_n]]
         return await self.summarizer.ensure(top, spec.summary_language, budget_s, public=public)
 
-    async def rendered(self, spec: FeedSpec, fmt: str, self_url: str, base_url: str) -> RenderedFeed:
-        """The feed body for `spec` in `fmt`, from the render cache when nothing changed."""
+    async def rendered(
+        self, spec: FeedSpec, fmt: str, self_url: str, base_url: str, alternates: dict[str, str] | None = None
+    ) -> RenderedFeed:
+        """The feed body for `spec` in `fmt`, from the render cache when nothing changed.
+        `alternates` (format -> URL of this feed in it) follows from `self_url`."""
         self.seen_categories.update(spec.categories)
         metas, late = await self.listings.ensure_within(spec.categories, spec.days)
         stale = late or any(m.last_error for m in metas)
@@ -142,6 +145,7 @@ class FeedService:
             updated=result.updated,
             items=result.items,
             summaries=summaries,
+            alternates=alternates or {},
         )
         body, etag = await off_loop(_render, doc, fmt)
         feed = RenderedFeed(

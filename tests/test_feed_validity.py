@@ -32,6 +32,7 @@ from core.clock import ManualClock
 from jsonschema import Draft7Validator
 from lxml import etree
 
+from core.render.formats import REGISTRY
 from tests.conftest import App, running_app
 from tests.fakearxiv import FIXTURES, FakeArxiv
 
@@ -61,7 +62,7 @@ needs_sfeed = pytest.mark.skipif(shutil.which("sfeed") is None, reason="sfeed no
 def path_for(case: str, fmt: str) -> str:
     template = CASES[case]
     if "{fmt}" in template:
-        return template.format(fmt=fmt)
+        return template.format(fmt=REGISTRY[fmt].extension)
     return template if fmt == "rss" else f"{template}&format={fmt}"
 
 
@@ -258,6 +259,8 @@ def test_atom_entries_have_one_alternate_a_related_pdf_and_unique_ids_and_self_i
     feed_links = root.findall(f"{ATOM}link")
     assert [l.get("href") for l in feed_links if l.get("rel") == "self"] == [served.url("atom")]
     assert [l.get("href") for l in feed_links if l.get("rel", "alternate") == "alternate"] == [served.home]
+    related = [(l.get("type"), l.get("href")) for l in feed_links if l.get("rel") == "related"]
+    assert related == [("application/x-bibtex", served.url("bib")), ("application/vnd.citationstyles.csl+json", served.url("csl"))]
     assert _RFC3339.match(root.findtext(f"{ATOM}updated"))
 
     entries = root.findall(f"{ATOM}entry")

@@ -1,7 +1,7 @@
 """Feed renderers, one module per format, all taking a `FeedDocument`.
 
-`render(doc, fmt)` returns the body bytes; `MEDIA_TYPES` the Content-Type each
-format must be served with (readers refuse or mis-decode `text/plain`).
+`render(doc, fmt)` returns the body bytes; the formats, their extensions and media types
+are the table in `core.render.formats`.
 """
 
 from __future__ import annotations
@@ -9,21 +9,15 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 from core.render.document import FeedDocument
+from core.render.formats import FORMATS, MEDIA_TYPES, REGISTRY, OutputFormat
 
 
 def render(doc: FeedDocument, fmt: str) -> bytes:
-    if fmt == "rss":
-        from core.render.rss import render_rss as renderer
-    elif fmt == "atom":
-        from core.render.atom import render_atom as renderer
-    elif fmt == "json":
-        from core.render.jsonfeed import render_jsonfeed as renderer
-    elif fmt == "md":
-        from core.render.markdown import render_markdown as renderer
-    else:
+    if fmt not in REGISTRY:
         raise ValueError(f"unknown format {fmt!r}")
-    body = renderer(doc)
-    if fmt in ("rss", "atom"):
+    output = REGISTRY[fmt]
+    body = output.render(doc)
+    if output.stylesheet:
         body = with_stylesheet(body, doc.home_url)
     return body
 
@@ -41,11 +35,5 @@ def with_stylesheet(body: bytes, home_url: str) -> bytes:
     return instruction + b"\n" + body
 
 
-MEDIA_TYPES = {
-    "rss": "application/rss+xml; charset=utf-8",
-    "atom": "application/atom+xml; charset=utf-8",
-    "json": "application/feed+json; charset=utf-8",
-    "md": "text/markdown; charset=utf-8",
-}
 
-__all__ = ["MEDIA_TYPES", "FeedDocument", "render"]
+__all__ = ["FORMATS", "MEDIA_TYPES", "REGISTRY", "FeedDocument", "OutputFormat", "render"]

@@ -18,6 +18,7 @@ from core.render.document import (
     item_html,
     xml_safe,
 )
+from core.render.formats import REGISTRY
 
 ARXIV_SCHEME = "http://arxiv.org/schemas/atom"
 
@@ -49,6 +50,12 @@ def render_atom(doc: FeedDocument) -> bytes:
     fg.subtitle(xml_safe(doc.description) or doc.title)
     fg.link(href=doc.self_url, rel="self", type="application/atom+xml")
     fg.link(href=doc.home_url, rel="alternate", type="text/html")
+    for fmt, url in doc.alternates.items():
+        # The same papers for reference managers. As "related", not "alternate": readers such
+        # as newsboat take the last alternate link as the site's address.
+        output = REGISTRY[fmt]
+        if output.kind == "citations":
+            fg.link(href=url, rel="related", type=output.media_type.split(";")[0], title=output.label)
     fg.updated(doc.updated)
     fg.author({"name": "arXiv authors (see each entry)"})
     fg.generator(GENERATOR)

@@ -37,6 +37,7 @@ class FeedDocument:
     # data; Cache-Control carries the precise lifetime.
     ttl_minutes: int = 60
     summaries: dict[str, Summary] = field(default_factory=dict)  # by arXiv id
+    alternates: dict[str, str] = field(default_factory=dict)  # format name -> this feed in that format
 
     def summary_for(self, item: Scored) -> Summary | None:
         return self.summaries.get(item.paper.id)

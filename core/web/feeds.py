@@ -12,8 +12,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from core.errors import NotFound  # noqa: F401 (re-exported)
-from core.feeds import FORMATS, FeedSpec
+from core.feeds import FeedSpec
 from core.profiles import Profile
+from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
 from core.schedule import utcnow
 from core.service import FeedService, RenderedFeed
 from core.taxonomy import normalize_category
@@ -38,13 +39,29 @@ def served_url(request: Request) -> str:
     return url + (f"?{query}" if query else "")
 
 
+def alternate_urls(request: Request) -> dict[str, str]:
+    """The served feed in every format: `/feeds/NAME.<ext>` swaps the extension, the other
+    routes set `format=`; the rest of the query string is kept as it came."""
+    base, path = base_url(request), request.url.path
+    query = [p for p in kept_query(request.url.query).split("&") if p and not p.startswith("format=")]
+    found = by_extension(path.rpartition("/")[2]) if path.startswith("/feeds/") else None
+    urls = {}
+    for fmt, output in REGISTRY.items():
+        if found is not None:
+            url, pairs = f"{base}{path.rpartition('/')[0]}/{found[0]}.{output.extension}", query
+        else:
+            url, pairs = base + path, query + ([f"format={fmt}"] if fmt != DEFAULT_FORMAT else [])
+        urls[fmt] = url + ("?" + "&".join(pairs) if pairs else "")
+    return urls
+
+
 SPEC_MEMO_SIZE = 512  # distinct feed URLs whose spec is kept
 
 
-def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple[FeedSpec, str, str, str]:
-    """(spec, format, self link, base URL) of this request, built once per distinct URL: polls
-    of a warm feed then skip validating the query, hashing the spec and building URLs, which
-    were most of our own time on the warm path. Bad requests raise and are not kept."""
+def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple:
+    """(spec, format, self link, base URL, alternates) of this request, built once per distinct
+    URL: polls of a warm feed then skip validating the query, hashing the spec and building
+    URLs, which were most of our own time on the warm path. Bad requests raise, are not kept."""
     scope = request.scope
     key = (scope["path"], kept_query(scope["query_string"].decode("latin-1")), request.headers.get("host"),
            scope.get("scheme"), scope.get("root_path"))
@@ -54,15 +71,15 @@ def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple[F
         memo.move_to_end(key)
         return hit
     spec, fmt = make()
-    hit = memo[key] = (spec, fmt, served_url(request), base_url(request))
+    hit = memo[key] = (spec, fmt, served_url(request), base_url(request), alternate_urls(request))
     while len(memo) > SPEC_MEMO_SIZE:
         memo.popitem(last=False)
     return hit
 
 
 async def _respond(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> Response:
-    spec, fmt, self_url, base = _memo(request, make)
-    feed = await _service(request).rendered(spec, fmt, self_url, base)
+    spec, fmt, self_url, base, alternates = _memo(request, make)
+    feed = await _service(request).rendered(spec, fmt, self_url, base, alternates)
     return feed_response(request, feed)
 
 
@@ -136,21 +153,26 @@ def _profile(request: Request, name: str) -> Profile:
     return profiles[name]
 
 
-@router.get("/feeds/{filename}", summary="A profile's feed: /feeds/NAME.rss|.atom|.json|.md",
-            openapi_extra={"parameters": path_parameters("filename", "NAME.rss, NAME.atom, NAME.json or NAME.md")})
+_SUFFIXES = [f".{f.extension}" for f in REGISTRY.values()]
+_EXTENSIONS = ", ".join(_SUFFIXES[:-1]) + " or " + _SUFFIXES[-1]  # ".rss, .atom, ... or .csl.json"
+
+
+@router.get("/feeds/{filename}", summary=f"A profile's feed: /feeds/NAME{'|'.join(_SUFFIXES)}",
+            openapi_extra={"parameters": path_parameters("filename", f"NAME{_EXTENSIONS}")})
 async def profile_feed(request: Request) -> Response:
     filename: str = request.path_params["filename"]
-    name, dot, fmt = filename.rpartition(".")
-    if not dot or fmt not in FORMATS:
-        raise NotFound(f"use /feeds/NAME.rss, .atom, .json or .md (got {filename!r})")
-    return await _respond(request, lambda: (FeedSpec.from_profile(name, _profile(request, name), feed_query(request)), fmt))
+    found = by_extension(filename)
+    if found is None:
+        raise NotFound(f"use /feeds/NAME{_EXTENSIONS} (got {filename!r})")
+    name, output = found
+    return await _respond(request, lambda: (FeedSpec.from_profile(name, _profile(request, name), feed_query(request)), output.name))
 
 
 @router.get("/feed", summary="An ad-hoc feed from the query string alone", openapi_extra={"parameters": QUERY_PARAMETERS})
 async def query_feed(request: Request) -> Response:
     def make() -> tuple[FeedSpec, str]:
         query = feed_query(request)
-        return FeedSpec.from_query(query), query.format or "rss"
+        return FeedSpec.from_query(query), query.format or DEFAULT_FORMAT
 
     return await _respond(request, make)
 
@@ -160,7 +182,8 @@ async def default_rss(request: Request) -> Response:
     def make() -> tuple[FeedSpec, str]:
         config = _service(request).config
         query = feed_query(request)
-        return FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query), query.format or "rss"
+        spec = FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query)
+        return spec, query.format or DEFAULT_FORMAT
 
     return await _respond(request, make)
 
@@ -178,6 +201,6 @@ async def category_rss(request: Request) -> Response:
         profile = config.profiles[config.default_name]
         narrowed = profile.model_copy(update={"categories": [canonical], "title": f"{profile.title or config.default_name} — {canonical}"})
         query = feed_query(request)
-        return FeedSpec.from_profile(config.default_name, narrowed, query), query.format or "rss"
+        return FeedSpec.from_profile(config.default_name, narrowed, query), query.format or DEFAULT_FORMAT
 
     return await _respond(request, make)

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from core.matching import Scored
 from core.render.document import xml_safe
+from core.render.formats import REGISTRY
 from core.summaries.service import Summary
 from core.taxonomy import ARCHIVES, CATEGORIES, category_name
 from core.web.highlight import Highlighted, Span
@@ -34,7 +35,7 @@ STATIC_TYPES = {
 # Security headers (CSP, nosniff, referrer, framing) come from core.web.security for every page.
 PAGE_HEADERS = {"Cache-Control": "no-cache"}
 
-FORMAT_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed", "md": "Markdown"}
+FORMAT_NAMES = {name: f.label for name, f in REGISTRY.items()}
 TYPE_LABELS = {
     "new": "new: first announced, primary category among yours",
     "cross": "cross: cross-listed into your categories",
@@ -192,7 +193,11 @@ def subscribe_block(urls: dict[str, str], what: str, preferred: str = "atom") ->
     """Links to each format, a copy button for each, a `feed:` link readers register for,
     and the preferred URL in a read-only field."""
     rows = []
+    cite = [f'<a class="format" href="{e(url)}">{e(FORMAT_NAMES[fmt])}</a>' for fmt, url in urls.items()
+            if REGISTRY[fmt].kind == "citations"]
     for fmt, url in urls.items():
+        if REGISTRY[fmt].kind == "citations":
+            continue
         name = FORMAT_NAMES[fmt]
         rows.append(
             f'<li><a class="format" href="{e(url)}">{e(name)}</a>'
@@ -208,6 +213,7 @@ def subscribe_block(urls: dict[str, str], what: str, preferred: str = "atom") ->
 <input id="{field_id}" class="copy-field" type="text" readonly value="{e(main_url)}">
 <a class="button small" href="{e(reader)}">Open in feed reader</a>
 </div>
+<p class="cite">Cite these papers: {' · '.join(cite)}</p>
 </div>"""
 
 

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from core.feeds import FeedQuery, FeedResult, FeedSpec, SpecError
 from core.listings import CategoryMeta, UpstreamUnavailable
 from core.profiles import DEFAULT_TYPES, Profile
+from core.render.formats import DEFAULT_FORMAT, FORMATS, READER_FORMATS, REGISTRY
 from core.schedule import utcnow
 from core.service import FeedService
 from core.taxonomy import category_name
@@ -30,7 +31,6 @@ router = APIRouter(tags=["pages"])
 
 INDEX_WAIT_S = 6.0  # the index shows stored counts rather than wait longer for arXiv
 PREVIEW_API_MAX_ITEMS = 50  # items in one live-preview answer (its count is the whole feed's)
-FEED_FORMATS = ("rss", "atom", "json", "md")
 
 _background: set[asyncio.Future] = set()  # fetches the index stopped waiting for, kept alive
 
@@ -81,12 +81,12 @@ def _with_query(url: str, pairs: list[tuple[str, str]]) -> str:
 
 def adhoc_urls(base: str, query: FeedQuery) -> dict[str, str]:
     pairs = canonical_pairs(query, adhoc=True)
-    return {fmt: _with_query(f"{base}/feed", pairs + ([("format", fmt)] if fmt != "rss" else [])) for fmt in FEED_FORMATS}
+    return {fmt: _with_query(f"{base}/feed", pairs + ([("format", fmt)] if fmt != DEFAULT_FORMAT else [])) for fmt in FORMATS}
 
 
 def profile_urls(base: str, name: str, query: FeedQuery | None = None) -> dict[str, str]:
     pairs = canonical_pairs(query, adhoc=False) if query else []
-    return {fmt: _with_query(f"{base}/feeds/{name}.{fmt}", pairs) for fmt in FEED_FORMATS}
+    return {fmt: _with_query(f"{base}/feeds/{name}.{REGISTRY[fmt].extension}", pairs) for fmt in FORMATS}
 
 
 # --- the index ----------------------------------------------------------------------
@@ -225,7 +225,12 @@ async def _preview_page(request: Request, spec: FeedSpec, kicker: str, urls: dic
         limit=spec.limit,
     )
     root = site_root(request)
-    page = layout.document(root=root, title=f"{spec.title} — preview — arxiv-feeds", main=layout.preview_main(root=root, data=data), page="preview")
+    alternates = "\n".join(
+        f'<link rel="alternate" type="{layout.e(REGISTRY[fmt].media_type.split(";")[0])}" title="{layout.e(REGISTRY[fmt].label)}" href="{layout.e(url)}">'
+        for fmt, url in urls.items()
+    )
+    page = layout.document(root=root, title=f"{spec.title} — preview — arxiv-feeds", main=layout.preview_main(root=root, data=data),
+                           head=alternates, page="preview")
     return layout.html_page(page)
 
 
@@ -306,10 +311,10 @@ async def api_preview(request: Request) -> JSONResponse:
     result: FeedResult = await service.result(spec)  # no summaries: the preview runs as people type
     base, root = base_url(request), site_root(request)
     pairs = canonical_pairs(query, adhoc=True)
-    fmt = query.format or "rss"
+    fmt = query.format or DEFAULT_FORMAT
     body = {
         "title": spec.title,
-        "feed_url": _with_query(f"{base}/feed", pairs + ([("format", fmt)] if fmt != "rss" else [])),
+        "feed_url": _with_query(f"{base}/feed", pairs + ([("format", fmt)] if fmt != DEFAULT_FORMAT else [])),
         "preview_url": _with_query(f"{root}/preview", pairs),
         "count": len(result.items),
         "considered": result.considered,
@@ -332,8 +337,8 @@ async def api_categories() -> JSONResponse:
 @router.get("/opml", summary="Every profile feed in one OPML file for feed readers to import")
 async def opml(request: Request) -> Response:
     fmt = request.query_params.get("format", "atom")
-    if fmt not in ("rss", "atom", "json"):
-        raise BadRequest(f"format: use rss, atom or json (got {fmt!r})")
+    if fmt not in READER_FORMATS:
+        raise BadRequest(f"format: use {', '.join(READER_FORMATS[:-1])} or {READER_FORMATS[-1]} (got {fmt!r})")
     unknown = set(request.query_params) - {"format"}
     if unknown:
         raise BadRequest(f"unknown parameter {min(unknown)!r}; known parameters: format")
@@ -342,7 +347,7 @@ async def opml(request: Request) -> Response:
     outlines = []
     for name, profile in service.config.profiles.items():
         title = profile.title or name
-        attributes = {"type": "rss", "text": title, "title": title, "xmlUrl": f"{base}/feeds/{name}.{fmt}",
+        attributes = {"type": "rss", "text": title, "title": title, "xmlUrl": f"{base}/feeds/{name}.{REGISTRY[fmt].extension}",
                       "htmlUrl": f"{base}/preview/{name}"}
         if profile.description:
             attributes["description"] = profile.description

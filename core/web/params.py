@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from core.errors import BadRequest  # noqa: F401 (re-exported)
 from core.feeds import FeedQuery
 from core.matching import QueryError
+from core.render.formats import FORMATS
 
 LIST_FIELDS = {"cat", "exclude", "author", "type"}
 KNOWN = set(FeedQuery.model_fields)
@@ -68,7 +69,7 @@ _DESCRIPTIONS = {  # for fields whose FeedQuery definition carries none
     "limit": "at most this many items",
     "days": "announcement days to include, counted back from the newest day held",
     "sort": "score (then newest) or date (then score)",
-    "format": "rss, atom, json or md (for /feed and /rss; profile feeds use the extension)",
+    "format": f"{', '.join(FORMATS)} (for /feed and /rss; profile feeds use the extension)",
 }
 
 

@@ -1,0 +1,65 @@
+"""BibTeX: one `@misc` entry per paper, as arXiv's own export shapes it (eprint, archivePrefix,
+primaryClass), with the DOI where arXiv knows it, for reference managers and `\\cite`.
+
+Everything from arXiv is TeX text, escaped so that it prints as it reads and can never end a
+field or an entry: braces become `\\textbraceleft{}` (BibTeX counts `\\{` as a brace), the other
+specials their text commands, whitespace one space. UTF-8 is kept (biber, Zotero, JabRef and
+BibTeX with inputenc read it). Titles with TeX math therefore print the `$` signs: safe beats
+clever with upstream text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.papers import Paper
+from core.render.document import FeedDocument, xml_safe
+
+_SPECIALS = {
+    "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}",
+    "$": r"\$", "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_",
+    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}  # `<`, `>` and `|` are not special to TeX; they print as themselves with T1 or Unicode fonts
+_SPECIAL_RE = re.compile("|".join(re.escape(c) for c in _SPECIALS))
+_AND_RE = re.compile(r"\band\b", re.IGNORECASE)
+_DOI_RE = re.compile(r"^10\.\d{4,9}/[^\s{}\\%#\"]+$")
+
+
+def tex(text: str) -> str:
+    """Literal text as TeX that prints the same and keeps every brace balanced."""
+    return _SPECIAL_RE.sub(lambda m: _SPECIALS[m.group()], " ".join(xml_safe(text).split()))
+
+
+def tex_name(name: str) -> str:
+    """One author for BibTeX's `and`-separated list: a literal `and` or comma inside a name is
+    braced so BibTeX neither splits the list there nor reads `Last, First`."""
+    return _AND_RE.sub(lambda m: "{" + m.group() + "}", tex(name)).replace(",", "{,}")
+
+
+def citation_key(paper: Paper) -> str:
+    """The versionless arXiv id: the same key in every feed, for every version."""
+    return f"arXiv:{paper.id}"
+
+
+def entry(paper: Paper) -> str:
+    fields = [("title", tex(paper.title))]
+    if paper.authors:
+        fields.append(("author", " and ".join(tex_name(a) for a in paper.authors)))
+    fields += [
+        ("year", str(paper.announced.year)),
+        ("eprint", paper.id),
+        ("archivePrefix", "arXiv"),
+        ("primaryClass", tex(paper.primary_category)),
+    ]
+    if paper.doi and _DOI_RE.match(paper.doi.strip()):
+        fields.append(("doi", paper.doi.strip()))  # verbatim in biblatex: never escaped, never braces
+    fields.append(("url", paper.abs_url))
+    if paper.journal_ref:
+        fields.append(("note", tex(paper.journal_ref)))
+    fields.append(("abstract", tex(paper.abstract)))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{citation_key(paper)},\n{body}\n}}\n"
+
+
+def render_bibtex(doc: FeedDocument) -> bytes:
+    return "\n".join(entry(item.paper) for item in doc.items).encode("utf-8")
