@@ -75,7 +75,10 @@ def test_feeds_are_cacheable_by_the_cdn_until_the_next_rebuild(app):
     assert 60 <= max_age(header, "s-maxage") <= 86400
     assert max_age(header, "max-age") <= 600
     not_modified = app.get("/feeds/llm.rss", headers={"If-None-Match": response.headers["etag"]})
-    assert not_modified.headers["cache-control"] == header
+    again = not_modified.headers["cache-control"]
+    # s-maxage counts down with the wall clock: the two answers may straddle a second
+    assert re.sub(r"s-maxage=\d+", "", again) == re.sub(r"s-maxage=\d+", "", header)
+    assert 0 <= max_age(header, "s-maxage") - max_age(again, "s-maxage") <= 1
 
 
 def test_admin_and_error_responses_are_not_stored(app):
