@@ -21,6 +21,7 @@ from core.listings import CategoryMeta
 from core.matching import Hit, Matcher, Scored, Term, parse_query
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
 from core.profiles import (
+    ADHOC_PROFILE,
     DEFAULT_TYPES,
     MAX_DAYS,
     MAX_ITEMS,
@@ -104,7 +105,7 @@ def _matcher(terms: list[Term]) -> Matcher:
 class FeedSpec:
     """Everything that decides a feed's items."""
 
-    name: str  # profile name, or "query"
+    name: str  # profile name, or ADHOC_PROFILE
     title: str
     description: str
     categories: list[str]
@@ -171,7 +172,7 @@ class FeedSpec:
         # Plain words: readers that treat a channel title as HTML must not meet a tag in it.
         label = " ".join(re.sub(r"[<>&]", " ", query.q.strip() or ", ".join(query.author)).split()) or "all papers"
         return cls._make(
-            name="query",
+            name=ADHOC_PROFILE,
             title=f"arXiv {'+'.join(query.cat)}: {label}"[:200],
             description=f"arXiv papers in {', '.join(query.cat)} matching {label}"[:500],
             categories=query.cat,
@@ -183,7 +184,7 @@ class FeedSpec:
             sort=query.sort,
             summary_top_n=MAX_QUERY_SUMMARIES if query.summaries else 0,
             requested_terms=True,
-            raw=("query", query.model_dump_json(exclude={"format"})),
+            raw=(ADHOC_PROFILE, query.model_dump_json(exclude={"format"})),
         )
 
     @classmethod

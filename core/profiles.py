@@ -22,6 +22,7 @@ from core.redact import redact
 from core.taxonomy import normalize_category
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+ADHOC_PROFILE = "query"  # the name of the ad-hoc feed (`/feed?cat=...`); no profile may take it
 MAX_CATEGORIES = 20
 MAX_ITEMS = 500
 MAX_DAYS = 14
@@ -126,6 +127,10 @@ class Config(BaseModel):
             if not NAME_RE.match(name):
                 raise ValueError(
                     f"profile name {name!r}: use lower-case letters, digits, '-' and '_' (it becomes the feed URL)"
+                )
+            if name == ADHOC_PROFILE:
+                raise ValueError(
+                    f"profile name {name!r} is reserved for the ad-hoc feed (/feed?cat=...); choose another name"
                 )
         return value
 

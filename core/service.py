@@ -16,7 +16,6 @@ import hashlib
 import logging
 import os
 import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
 from core.clock import SYSTEM_CLOCK, Clock
 from core.listings import CategoryMeta, Listings, UpstreamUnavailable
-from core.profiles import Config, load_config
+from core.profiles import ADHOC_PROFILE, Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
 from core.schedule import next_rebuild
 from core.settings import Settings
@@ -76,12 +75,19 @@ class FeedService:
     ):
         self.settings = settings
         self.config = config if config is not None else load_config(settings.config_path)
-        self.kv = ResilientKV(kv if kv is not None else open_store(settings))
-        self.client = ArxivClient(settings, transport=transport)
+        self.kv = ResilientKV(kv if kv is not None else open_store(settings), clock=clock)
+        self.client = ArxivClient(settings, transport=transport, clock=clock)
         self.listings = Listings(self.kv, self.client, settings, clock)
-        self.summarizer = Summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport))
+        self.summarizer = Summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
         self.cache = ByteLRU(settings.cache_max_bytes)  # ranked results and rendered bodies
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
+        self._background: set[asyncio.Future] = set()  # work no request waits for any more
+
+    def keep_running(self, task: asyncio.Future) -> None:
+        """Hold `task` until it ends: a request stopped waiting, the work (a fetch that will be
+        stored for the next visitor) goes on, and asyncio itself keeps only a weak reference."""
+        self._background.add(task)
+        task.add_done_callback(lambda t: (self._background.discard(t), t.cancelled() or t.exception()))
 
     @property
     def clock(self) -> Clock:
@@ -141,7 +147,7 @@ class FeedService:
             description=spec.description,
             self_url=self_url,
             home_url=base_url.rstrip("/") + "/",
-            feed_id=_feed_id(spec, base_url),
+            feed_id=_feed_id(spec, self.settings),
             updated=result.updated,
             items=result.items,
             summaries=summaries,
@@ -178,7 +184,7 @@ class FeedService:
         the weekdays missing in the window from the query API, then make missing summaries
         for the top items of profiles that want them, within `budget_s` for the whole run.
         `progress(done, total, message)` follows the steps."""
-        started = time.monotonic()
+        started = self.clock.monotonic()
         say = progress or (lambda done, total, message: None)
         categories = sorted({c for p in self.config.profiles.values() for c in p.categories})
         specs = [FeedSpec.from_profile(name, profile) for name, profile in self.config.profiles.items()]
@@ -198,7 +204,7 @@ class FeedService:
             }
         say(2, total, "listings refreshed and backfilled")
         for done, spec in enumerate(specs, 3):
-            remaining = budget_s - (time.monotonic() - started)
+            remaining = budget_s - (self.clock.monotonic() - started)
             try:
                 result = await self.result(spec)
             except UpstreamUnavailable as exc:  # one profile's trouble does not stop the others
@@ -211,7 +217,7 @@ class FeedService:
             top = [item.paper for item in result.items[: spec.summary_top_n]]
             report["summaries"][spec.name] = dataclasses.asdict(await self.summarizer.counts(top, spec.summary_language))
             say(done, total, f"summaries: {spec.name}: {report['summaries'][spec.name]}")
-        report["elapsed_s"] = round(time.monotonic() - started, 2)
+        report["elapsed_s"] = round(self.clock.monotonic() - started, 2)
         return report
 
     # --- health -----------------------------------------------------------------
@@ -266,10 +272,16 @@ class FeedService:
         return report
 
     async def close(self) -> None:
+        """Close the upstream clients and the store (on shutdown)."""
+        await self.client.close()
+        if self.summarizer.client is not None:
+            await self.summarizer.client.close()
         await self.kv.close()
 
 
-def _llm_client(settings: Settings, config: Config, transport: httpx.AsyncBaseTransport | None) -> LLMClient | None:
+def _llm_client(
+    settings: Settings, config: Config, transport: httpx.AsyncBaseTransport | None, clock: Clock
+) -> LLMClient | None:
     """The LLM client when a key is configured: LLM_API_KEY, or the variable a profile names
     (`summaries.api_key_env`, as the old bot's `ai_summary.api_key_env`). Model and base URL
     may also come from the profile (`model`, `base_url`) when the environment does not set them."""
@@ -286,7 +298,7 @@ def _llm_client(settings: Settings, config: Config, transport: httpx.AsyncBaseTr
     base_url = settings.llm_base_url if "llm_base_url" in explicit or "base_url" not in extras else extras["base_url"]
     return LLMClient(
         base_url, model, key,
-        timeout=settings.llm_timeout, max_concurrency=settings.llm_concurrency, transport=transport,
+        timeout=settings.llm_timeout, max_concurrency=settings.llm_concurrency, transport=transport, clock=clock,
     )
 
 
@@ -310,11 +322,23 @@ def _data_version(metas: list[CategoryMeta]) -> tuple:
     return tuple((m.category, tuple(m.days), m.fetched_at) for m in metas)
 
 
-def _feed_id(spec: FeedSpec, base_url: str) -> str:
-    base = base_url.rstrip("/")
-    if spec.name == "query":
-        return f"{base}/feed#{spec.key}"
-    return f"{base}/feeds/{spec.name}"
+def configured_base_url(settings: Settings) -> str | None:
+    """The site's base URL when the deployment names it: PUBLIC_BASE_URL, else Vercel's stable
+    production domain. Only without either do self links follow the request (its Host)."""
+    if settings.public_base_url:
+        return settings.public_base_url.rstrip("/")
+    host = (settings.vercel_production_url or "").strip().strip("/")
+    if host:
+        return host if "://" in host else f"https://{host}"
+    return None
+
+
+def _feed_id(spec: FeedSpec, settings: Settings) -> str:
+    """The feed's identity: never from the Host header (a feed's id must not change with the
+    name it was reached by, and a CDN that does not key by host would spread a forged one)."""
+    base = configured_base_url(settings)
+    path = f"feed#{spec.key}" if spec.name == ADHOC_PROFILE else f"feeds/{spec.name}"
+    return f"{base}/{path}" if base else f"urn:arxiv-feeds:{path.replace('#', ':')}"
 
 
 def _category_health(meta: CategoryMeta, now: dt.datetime, missing: list[dt.date]) -> dict:

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
 
     config_path: Path = env(PROJECT_DIR / "config.json", "ARXIV_FEEDS_CONFIG")
     public_base_url: str | None = env(None, "PUBLIC_BASE_URL")
+    vercel_production_url: str | None = env(None, "VERCEL_PROJECT_PRODUCTION_URL")  # a host name Vercel injects
     arxiv_rss_url: str = env("https://rss.arxiv.org/rss", "ARXIV_RSS_URL")
     arxiv_api_url: str = env("https://export.arxiv.org/api/query", "ARXIV_API_URL")
     arxiv_contact: str = env("arxiv-feeds@users.noreply.github.com", "ARXIV_CONTACT")

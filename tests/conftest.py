@@ -13,6 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
+from core.clock import SYSTEM_CLOCK, Clock
 from core.kv.memory import MemoryKV
 from core.profiles import Config, parse_config
 from core.settings import Settings
@@ -103,9 +104,11 @@ class App:
 
 
 @contextmanager
-def running_app(fake: FakeArxiv, config: dict | Config | None = None, kv=None, **overrides) -> Iterator[App]:
+def running_app(
+    fake: FakeArxiv, config: dict | Config | None = None, kv=None, clock: Clock = SYSTEM_CLOCK, **overrides
+) -> Iterator[App]:
     cfg = config if isinstance(config, Config) else parse_config(config or TEST_CONFIG)
-    app = create_app(make_settings(fake, **overrides), config=cfg, kv=kv or MemoryKV())
+    app = create_app(make_settings(fake, **overrides), config=cfg, kv=kv or MemoryKV(clock), clock=clock)
     with serve(app) as url:
         client = App(url, app, fake)
         try:

@@ -81,6 +81,12 @@ def test_feeds_are_cacheable_by_the_cdn_until_the_next_rebuild(app):
     assert 0 <= max_age(header, "s-maxage") - max_age(again, "s-maxage") <= 1
 
 
+def test_the_cdn_holds_a_feed_exactly_until_the_next_rebuild_on_the_service_clock(app):
+    use_clock(app, "2026-04-27T12:00:00")  # a Monday, 08:00 in New York
+    header = app.get("/feeds/llm.rss").headers["cache-control"]
+    assert max_age(header, "s-maxage") == (16 * 60 + 10) * 60  # to midnight US Eastern, plus 10 minutes
+
+
 def test_admin_and_error_responses_are_not_stored(app):
     for path in ("/health", "/config", "/feed?cat=cs.XX", "/feeds/missing.rss"):
         assert app.get(path).headers["cache-control"] == "no-store", path

@@ -65,7 +65,6 @@ def test_fault(fake_arxiv, scenario: Scenario):
             store.down = scenario.store_down
             if scenario.llm_down:
                 llm.mode = "500"
-                app.service.summarizer._background.clear()
 
             during = app.get("/feeds/llm.json")
             assert during.status_code == 200, during.text

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from core.clock import ManualClock
 from core.errors import ConfigError
 from core.kv import KV, KVError, open_store
 from core.kv.factory import choose_backend
@@ -100,9 +101,9 @@ def upstash(upstash_server: Any) -> Iterator[Any]:
 
 def make_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> KV:
     if backend == "memory":
-        return MemoryKV()
+        return MemoryKV(ManualClock())
     if backend == "sqlite":
-        return SQLiteKV(tmp_path / "kv.sqlite3")
+        return SQLiteKV(tmp_path / "kv.sqlite3", ManualClock())
     if backend == "redis":
         request.getfixturevalue("redis_sync")
         from core.kv.redis import RedisKV
@@ -132,6 +133,16 @@ def key(request: pytest.FixtureRequest) -> Any:
 
 
 # --- behaviour every backend shares ----------------------------------------------
+
+
+async def later(kv: KV, seconds: float) -> None:
+    """Let `seconds` pass for the store's TTLs: on its ManualClock (memory, SQLite), or for
+    real where the server keeps the time (Redis, Upstash)."""
+    clock = getattr(kv, "clock", None)
+    if isinstance(clock, ManualClock):
+        clock.advance(seconds)
+    else:
+        await asyncio.sleep(seconds)
 
 
 def test_get_missing_is_none(kv: KV, key) -> None:
@@ -165,7 +176,7 @@ def test_set_overwrites_and_drops_the_old_ttl(kv: KV, key) -> None:
     async def scenario() -> None:
         await kv.set(key(), b"one", ttl=0.3)
         await kv.set(key(), b"two")  # no ttl: kept until deleted
-        await asyncio.sleep(0.45)
+        await later(kv, 0.45)
         assert await kv.get(key()) == b"two"
 
     run(scenario())
@@ -177,7 +188,7 @@ def test_ttl_expires_and_no_ttl_persists(kv: KV, key) -> None:
         await kv.set(key("kept"), b"kept")
         await kv.set(key("long"), b"long", ttl=30)
         assert await kv.get(key("short")) == b"short"
-        await asyncio.sleep(0.45)
+        await later(kv, 0.45)
         assert await kv.get(key("short")) is None
         assert await kv.get(key("kept")) == b"kept"
         assert await kv.get(key("long")) == b"long"
@@ -191,7 +202,7 @@ def test_tiny_and_zero_ttl_are_accepted_and_expire(kv: KV, key) -> None:
     async def scenario() -> None:
         await kv.set(key("tiny"), b"x", ttl=0.0004)
         await kv.set(key("zero"), b"x", ttl=0)
-        await asyncio.sleep(0.05)
+        await later(kv, 0.05)
         assert await kv.get(key("tiny")) is None
         assert await kv.get(key("zero")) is None
 
@@ -214,7 +225,7 @@ def test_add_wins_again_after_expiry(kv: KV, key) -> None:
     async def scenario() -> None:
         assert await kv.add(key(), b"lock 1", ttl=0.3) is True
         assert await kv.add(key(), b"lock 2", ttl=0.3) is False
-        await asyncio.sleep(0.45)
+        await later(kv, 0.45)
         assert await kv.add(key(), b"lock 3", ttl=5) is True
         assert await kv.get(key()) == b"lock 3"
 
@@ -630,3 +641,39 @@ def test_the_backend_table_is_the_only_list(store_env: pytest.MonkeyPatch) -> No
     store_env.setenv("KV_BACKEND", "dynamo")
     with pytest.raises(ConfigError, match="custom"):
         open_store(Settings.from_env())
+
+
+class Flaky(MemoryKV):
+    """A store that raises while `down` and counts what reached it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+        self.calls = 0
+
+    async def get(self, key: str) -> bytes | None:
+        self.calls += 1
+        if self.down:
+            raise KVError("connection refused")
+        return await super().get(key)
+
+
+def test_a_failing_store_is_skipped_for_the_cool_down_on_the_clock() -> None:
+    from core.kv.resilient import ResilientKV
+
+    clock, inner = ManualClock(), Flaky()
+    store = ResilientKV(inner, cool_down=15, clock=clock)
+
+    async def scenario() -> None:
+        await store.set("k", b"v")
+        inner.down = True
+        assert await store.get("k") == b"v" and inner.calls == 1  # from the mirror
+        assert store.last_error_at == clock.time()
+        clock.advance(14)
+        assert await store.get("k") == b"v" and inner.calls == 1  # skipped: cooling down
+        inner.down = False
+        clock.advance(1)
+        assert await store.get("k") == b"v" and inner.calls == 2  # asked again, and it answers
+        assert store.last_error is None
+
+    run(scenario())

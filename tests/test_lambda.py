@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import json
 import os
 import subprocess
@@ -23,6 +24,7 @@ from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from core.kv.memory import MemoryKV
 from core.profiles import parse_config
 from core.web import create_app
+from core.web.aws_lambda import LambdaHandler
 from tests.conftest import TEST_CONFIG, make_settings
 from tests.fakearxiv import FakeArxiv
 
@@ -210,6 +212,8 @@ class Answer:
         self.headers = headers
         body = raw.get("body") or ""
         self.body = base64.b64decode(body) if raw.get("isBase64Encoded") else body.encode()
+        if headers.get("content-encoding") == "gzip":  # as the client's HTTP library would
+            self.body = gzip.decompress(self.body)
 
     def json(self):
         return json.loads(self.body)
@@ -244,7 +248,7 @@ def invoke(fake: FakeArxiv) -> Iterator[Callable[[str, dict], Answer]]:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     app = create_app(make_settings(fake), config=parse_config(TEST_CONFIG), kv=MemoryKV())
-    handler = Mangum(app, lifespan="off", text_mime_types=TEXT_MIME_TYPES)
+    handler = LambdaHandler(app)
 
     def call(kind: str, event: dict) -> Answer:
         raw = handler(event, lambda_context())
@@ -272,7 +276,8 @@ def test_health(invoke, kind):
 def test_profile_feed_and_conditional_request(invoke, fake, kind):
     make = EVENTS[kind]
     asked_before = len(fake.listing_requests())
-    answer = invoke(kind, make("/feeds/llm.atom"))
+    plain = {"accept-encoding": "identity"}  # gzip (and its weak ETag): test_gzip_where_...
+    answer = invoke(kind, make("/feeds/llm.atom", plain))
     assert answer.status == 200, answer.body[:300]
     assert answer.headers["content-type"] == ATOM
     etag = answer.headers["etag"]
@@ -289,13 +294,13 @@ def test_profile_feed_and_conditional_request(invoke, fake, kind):
     scheme = "http" if kind.startswith("alb") else "https"
     assert [l["href"] for l in parsed.feed.links if l.get("rel") == "self"] == [f"{scheme}://{host}/feeds/llm.atom"]
 
-    again = invoke(kind, make("/feeds/llm.atom", {"If-None-Match": etag}))
+    again = invoke(kind, make("/feeds/llm.atom", {**plain, "If-None-Match": etag}))
     assert again.status == 304
     assert again.body == b""
     assert again.headers["etag"] == etag
     assert len(fake.listing_requests()) == asked_before + 1  # one upstream fetch; the rest came from the store
 
-    changed = invoke(kind, make("/feeds/llm.atom", {"If-None-Match": '"something-else"'}))
+    changed = invoke(kind, make("/feeds/llm.atom", {**plain, "If-None-Match": '"something-else"'}))
     assert changed.status == 200 and changed.headers["etag"] == etag
 
 
@@ -329,7 +334,7 @@ def test_unknown_path_is_404(invoke, kind, target):
 
 
 def test_markdown_digest_is_text(invoke):
-    answer = invoke("http-api-v2", http_api_v2("/feeds/llm.md"))
+    answer = invoke("http-api-v2", http_api_v2("/feeds/llm.md", {"accept-encoding": "identity"}))
     assert answer.status == 200
     assert answer.headers["content-type"] == "text/markdown; charset=utf-8"
     assert answer.raw["isBase64Encoded"] is False
@@ -400,10 +405,21 @@ def test_api_aws_lambda_exports_a_working_handler(fake):
     health, llm, digest, missing = (Answer(raw) for raw in output["answers"])
     assert health.status == 200 and health.headers["content-type"] == "application/json"
     assert llm.status == 200 and llm.headers["content-type"] == ATOM and llm.headers["etag"]
-    assert llm.raw["isBase64Encoded"] is False
+    # the HTTP API asked for gzip: base64 (which it decodes) of the gzipped feed
+    assert llm.raw["isBase64Encoded"] is True and llm.headers["content-encoding"] == "gzip"
     config = json.loads((ROOT / "config.json").read_text())
     assert feedparser.parse(llm.body).feed.title == config["profiles"]["llm"]["title"]
     assert digest.status == 200 and digest.headers["content-type"] == "text/markdown; charset=utf-8"
     assert digest.body.decode().lstrip().startswith("#")
     assert missing.status == 404
     assert len(fake.listing_requests()) > asked_before, "the handler did not use ARXIV_RSS_URL"
+
+
+@pytest.mark.parametrize("kind", EVENTS)
+def test_gzip_where_the_integration_decodes_base64_and_text_for_a_rest_api(invoke, kind):
+    answer = invoke(kind, EVENTS[kind]("/feeds/llm.atom", {"Accept-Encoding": "gzip"}))
+    assert answer.status == 200 and feedparser.parse(answer.body).entries
+    if kind == "rest-api-v1":  # serves a base64 body as text unless binary media types are set
+        assert answer.raw["isBase64Encoded"] is False and "content-encoding" not in answer.headers
+    else:
+        assert answer.raw["isBase64Encoded"] is True and answer.headers["content-encoding"] == "gzip"

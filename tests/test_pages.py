@@ -4,6 +4,7 @@ same validation as /feed, security headers, and escaping of everything from arXi
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Iterator
@@ -16,7 +17,8 @@ import pytest
 from lxml import etree
 
 from core.taxonomy import ARCHIVES, CATEGORIES
-from core.web import layout, pages
+from core.web import pages
+from core.web.templating import STATIC_DIR
 from tests.conftest import TEST_CONFIG, App, running_app
 from tests.fakearxiv import Failure, FakeArxiv
 from tests.llm_stub import LLMStub
@@ -197,7 +199,7 @@ def test_builder_form_submits_to_the_preview_page_with_the_feed_parameters(app):
     names = {c.get("name") for c in form.xpath(".//*[@name]")}
     assert names == {"cat", "q", "exclude", "author", "type", "min_score", "limit", "format", "days", "sort"}
     assert names <= set(pages.FeedQuery.model_fields)
-    assert form.get("data-api") == "/api/preview" and form.get("data-base") == app.url
+    assert form.get("data-live") == "/api/preview.html"
 
 
 def test_api_categories_lists_the_taxonomy_grouped_by_archive(app):
@@ -290,15 +292,16 @@ def test_adhoc_preview_links_the_feed_in_every_format(app):
 
 @pytest.mark.parametrize(
     "path,status,needle",
-    [("/preview?cat=cs.XX", 400, "unknown arXiv category &#x27;cs.XX&#x27;"), ("/preview", 400, "give at least one arXiv category"),
-     ("/preview?cat=cs.AI&limit=ten", 400, "limit"), ("/preview/llm?cat=math.AG", 400, "not in profile &#x27;llm&#x27;"),
-     ("/preview/nope", 404, "no profile &#x27;nope&#x27;")],
+    [("/preview?cat=cs.XX", 400, "unknown arXiv category 'cs.XX'"), ("/preview", 400, "give at least one arXiv category"),
+     ("/preview?cat=cs.AI&limit=ten", 400, "limit"), ("/preview/llm?cat=math.AG", 400, "not in profile 'llm'"),
+     ("/preview/nope", 404, "no profile 'nope'")],
 )
 def test_preview_pages_show_errors_as_pages_with_the_feed_messages(app, path, status, needle):
     response = app.get(path)
     assert response.status_code == status
-    assert needle in response.text
-    assert html(response).xpath("//*[@role='alert']//a[@href='/']")
+    alert = html(response).xpath("//*[@role='alert']")[0]
+    assert needle in text(alert)  # the message as people read it (the markup escapes the quotes)
+    assert alert.xpath(".//a[@href='/']")
 
 
 def test_preview_drops_the_empty_fields_a_form_sends(app):
@@ -402,7 +405,6 @@ def test_opml_lists_every_profile_feed_for_readers_to_import(fake_arxiv):
 
 def test_static_files_are_found_next_to_the_code_and_served_with_their_types(fake_arxiv, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    layout.reload_assets()
     with running_app(fake_arxiv) as app:
         for name, media_type in (("app.js", "text/javascript"), ("style.css", "text/css"), ("feed.xsl", "text/xsl"),
                                  ("icon.svg", "image/svg+xml")):
@@ -481,5 +483,28 @@ def test_feed_stylesheet_outputs_text_only(fake_arxiv):
 def test_static_urls_are_versioned_by_content(app):
     page = html(app.get("/"))
     script = page.xpath("//script/@src")[0]
-    digest = layout.asset("app.js").etag.strip('"')[:10]
+    digest = hashlib.sha256((STATIC_DIR / "app.js").read_bytes()).hexdigest()[:10]
     assert script == f"/static/app.js?v={quote(digest)}"
+
+
+# --- the builder's live preview as HTML -------------------------------------------------------
+
+
+def test_live_preview_fragment_uses_the_preview_partial_and_gives_the_canonical_urls(app):
+    query = "cat=cs.AI&q=agent&exclude=&type=new&type=cross&min_score=&format=atom&sort=score"
+    response = app.get(f"/api/preview.html?{query}")
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-cache"
+    fragment = lxml.html.fromstring(f"<div>{response.text}</div>")
+    line = css(fragment, "p.preview-status")[0]
+    assert line.get("data-feed-url") == f"{app.url}/feed?cat=cs.AI&q=agent&format=atom"  # defaults and blanks dropped
+    assert line.get("data-preview-url") == "/preview?cat=cs.AI&q=agent"
+    live = css(fragment, "ol.papers > li.paper")
+    page = css(html(app.get("/preview?cat=cs.AI&q=agent")), "ol.papers > li.paper")
+    assert [li.get("id") for li in live] == [li.get("id") for li in page] and live
+    for a, b in zip(live, page):  # the same partial: title, authors, chips, links
+        for selector in (".paper-title", ".authors", ".paper-meta", ".paper-links"):
+            assert lxml.html.tostring(css(a, selector)[0]) == lxml.html.tostring(css(b, selector)[0])
+    assert text(css(live[0], ".explanation")[0]).startswith("score ")
+    bad = app.get("/api/preview.html?cat=cs.XX")
+    assert bad.status_code == 400
+    assert text(css(lxml.html.fromstring(f"<div>{bad.text}</div>"), "p.preview-status.error")[0]) == app.get("/feed?cat=cs.XX").json()["error"]

@@ -71,6 +71,7 @@ def test_old_bot_keywords_with_weights():
         ({"profiles": {"p": {"categories": ["cs.AI"], "keywords": [{"term": "x", "wieght": 2}]}}}, "wieght"),
         ({"profiles": {"p": {"categories": ["cs.AI"], "keywords": [""]}}}, "profiles.p.keywords"),
         ({"profiles": {"Bad Name": {"categories": ["cs.AI"]}}}, "profile name 'Bad Name'"),
+        ({"profiles": {"query": {"categories": ["cs.AI"]}}}, "profile name 'query' is reserved for the ad-hoc feed"),
         ({"profiles": {"p": {"categories": ["cs.AI"], "colour": "red"}}}, "profiles.p.colour"),
         ({"profiles": {}}, "profiles"),
     ],

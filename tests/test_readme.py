@@ -87,3 +87,17 @@ def test_from_env_reads_the_documented_names_only(monkeypatch):
     monkeypatch.setenv("ARXIV_RETRIES", "")  # empty means unset
     monkeypatch.setenv("KV_URL", "redis://second")
     assert Settings.from_env() == Settings(redis_url="redis://second")  # type: ignore[arg-type]
+
+
+def test_the_architecture_notes_cite_only_files_that_exist():
+    notes = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    cited = set(re.findall(r"`((?:core|tests|api|bench|docs)/[\w./-]+)`", notes))
+    cited |= set(re.findall(r"\b([A-Za-z][\w-]*\.md)\b", notes))  # DESIGN.md, README.md...
+
+    def exists(path: str) -> bool:  # a file or folder, `module.attribute`, or a document's name
+        module = path.rsplit(".", 1)[0] + ".py"
+        places = (ROOT, ROOT / "docs", ROOT / "bench", ROOT / "tests")
+        return (ROOT / module).exists() or any((place / path).exists() for place in places)
+
+    missing = sorted(c for c in cited if not exists(c))
+    assert not missing, f"docs/architecture.md cites what is not in the repository: {missing}"

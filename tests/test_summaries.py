@@ -16,6 +16,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from core.clock import ManualClock
 from core.kv.sqlite import SQLiteKV
 from tests.conftest import TEST_CONFIG, running_app
 from tests.llm_stub import LLMStub
@@ -103,7 +104,8 @@ def test_the_budget_holds_and_late_summaries_arrive_later(fake_arxiv, llm):
 def test_a_failure_affects_one_paper_and_is_backed_off(fake_arxiv, llm):
     with running_app(fake_arxiv, config=CONFIG) as app:  # no LLM key: just learn the top paper
         llm.fail_titles = {app.get("/feeds/llm.json").json()["items"][0]["title"]}
-    with running_app(fake_arxiv, config=CONFIG, **with_llm(llm)) as app:
+    clock = ManualClock()
+    with running_app(fake_arxiv, config=CONFIG, clock=clock, **with_llm(llm)) as app:
         app.service.summarizer.client.policy = replace(app.service.summarizer.client.policy, retries=0)
         got = summarised(app)
         ids = list(got)
@@ -114,6 +116,15 @@ def test_a_failure_affects_one_paper_and_is_backed_off(fake_arxiv, llm):
         assert llm.calls == calls  # backed off: not retried on every request
         counts = app.get("/health").json()["summaries"]["profiles"]["llm"]
         assert counts == {"cached": 1, "pending": 0, "failed": 1}
+        clock.advance(15 * 60 + 1)  # the first back-off is over: tried again (and failing again)
+        summarised(app)
+        assert llm.calls == calls + 1
+        clock.advance(15 * 60 + 1)  # the back-off doubled to 30 minutes
+        summarised(app)
+        assert llm.calls == calls + 1
+        clock.advance(15 * 60)
+        summarised(app)
+        assert llm.calls == calls + 2
 
 
 @pytest.mark.parametrize("mode", ["500", "garbage", "empty", "filtered", "slow"])
@@ -230,9 +241,14 @@ def test_cli_refresh_shows_progress_and_makes_summaries(fake_arxiv, llm, tmp_pat
 
 
 def test_public_requests_cannot_run_up_the_llm_bill(fake_arxiv, llm):
-    with running_app(fake_arxiv, config=CONFIG, **with_llm(llm, summary_rate_per_hour=3)) as app:
+    clock = ManualClock()
+    with running_app(fake_arxiv, config=CONFIG, clock=clock, **with_llm(llm, summary_rate_per_hour=3)) as app:
         for query in ("q=agent", "q=reasoning", "q=model", "q=learning", ""):
             app.get(f"/feed?cat=cs.AI,cs.CL,cs.LG&format=json&summaries=1&{query}")
         assert llm.calls == 3  # the hourly allowance, however many feeds were asked for
+        clock.advance(3601)  # a new hour: a new allowance for the feeds still without summaries
+        for query in ("q=agent", "q=reasoning", "q=model", "q=learning", ""):
+            app.get(f"/feed?cat=cs.AI,cs.CL,cs.LG&format=json&summaries=1&{query}")
+        assert llm.calls > 3
         ok = app.http.post("/api/cron/refresh", headers={"Authorization": "Bearer s3cret"})
         assert ok.json()["summaries"]["llm"]["cached"] == 2  # the authenticated cron is not limited

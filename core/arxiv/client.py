@@ -20,6 +20,7 @@ from core import __version__
 from core.arxiv.parse import Listing, parse_listing
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import Retryable, TooLarge, UpstreamBusy, UpstreamError  # noqa: F401 (re-exported)
+from core.perloop import PerLoop
 from core.retry import RetryPolicy, parse_retry_after, retrying
 from core.settings import Settings
 
@@ -62,12 +63,21 @@ class ArxivClient:
             budget=settings.arxiv_retry_budget,
         )
         self._transport = transport
+        self._http: PerLoop[httpx.AsyncClient] = PerLoop(self._new_http, lambda http: http.aclose())
         self._lock = asyncio.Lock()
         self._last_request = 0.0
         self.requests_made = 0  # for /health and the tests: every HTTP request sent upstream
         self._queued = 0  # requests waiting for their turn (or under way)
         # A mirror or proxy URL may carry user:password; send it as auth, never in a logged URL.
         self._auth = strip_credentials(settings.arxiv_rss_url)[1]
+
+    def _new_http(self) -> httpx.AsyncClient:
+        s = self.settings
+        return httpx.AsyncClient(transport=self._transport, timeout=s.arxiv_timeout, follow_redirects=True, auth=self._auth)
+
+    async def close(self) -> None:
+        """Close the connection pool (on shutdown)."""
+        await self._http.close()
 
     @property
     def user_agent(self) -> str:
@@ -118,14 +128,12 @@ class ArxivClient:
         self._queued += 1
         try:
             async with self._lock:  # one connection at a time from this process
-                async with httpx.AsyncClient(
-                    transport=self._transport, timeout=s.arxiv_timeout, follow_redirects=True, auth=self._auth
-                ) as http:
+                http = self._http.get()
 
-                    async def attempt() -> Fetched:
-                        return await self._attempt(http, url, headers, params)
+                async def attempt() -> Fetched:
+                    return await self._attempt(http, url, headers, params)
 
-                    return await retrying(attempt, self.policy, what=f"arXiv fetch {url}", clock=self.clock, started=started)
+                return await retrying(attempt, self.policy, what=f"arXiv fetch {url}", clock=self.clock, started=started)
         except Retryable as exc:
             raise UpstreamError(f"arXiv unavailable for {url}: {exc}", exc.status) from None
         finally:
@@ -142,6 +150,8 @@ class ArxivClient:
                 body = b"" if response.status_code == 304 else await _read_capped(response, self.settings.arxiv_max_bytes, url)
         except httpx.HTTPError as exc:
             raise Retryable(f"{type(exc).__name__}: {exc}") from exc
+        finally:  # the next request waits the interval after this one ended, however long it took
+            self._last_request = self.clock.monotonic()
         if response.status_code == 304:
             return Fetched(b"", response.headers.get("etag"), not_modified=True)
         rate_exceeded = body.strip() == b"Rate exceeded."

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
+from core.clock import SYSTEM_CLOCK, Clock
 from core.kv.base import KV
 
 
 class MemoryKV(KV):
     name = "memory"
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock  # TTLs run on it
         self._data: dict[str, tuple[bytes, float | None]] = {}
 
     def _live(self, key: str) -> bytes | None:
@@ -18,7 +18,7 @@ class MemoryKV(KV):
         if item is None:
             return None
         value, expires = item
-        if expires is not None and expires <= time.monotonic():
+        if expires is not None and expires <= self.clock.monotonic():
             del self._data[key]
             return None
         return value
@@ -27,7 +27,7 @@ class MemoryKV(KV):
         return self._live(key)
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
-        self._data[key] = (value, None if ttl is None else time.monotonic() + ttl)
+        self._data[key] = (value, None if ttl is None else self.clock.monotonic() + ttl)
 
     async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         if self._live(key) is not None:

@@ -25,7 +25,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from core.kv.base import KV, KVError
-from core.kv.perloop import PerLoop
+from core.perloop import PerLoop
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ per key. It is retried after that and recovers by itself.
 from __future__ import annotations
 
 import logging
-import time
 
+from core.clock import SYSTEM_CLOCK, Clock
 from core.kv.base import KV, KVError
 from core.kv.memory import MemoryKV
 
@@ -20,23 +20,24 @@ COOL_DOWN_S = 15.0
 
 
 class ResilientKV(KV):
-    def __init__(self, inner: KV, cool_down: float = COOL_DOWN_S):
+    def __init__(self, inner: KV, cool_down: float = COOL_DOWN_S, clock: Clock = SYSTEM_CLOCK):
         self.inner = inner
+        self.clock = clock
         self.name = inner.name
         self.cool_down = cool_down
-        self.mirror = MemoryKV()
+        self.mirror = MemoryKV(clock)
         self.last_error: str | None = None
         self.last_error_at: float | None = None
         self._down_until = 0.0
 
     @property
     def available(self) -> bool:
-        return time.monotonic() >= self._down_until
+        return self.clock.monotonic() >= self._down_until
 
     def _failed(self, operation: str, exc: Exception) -> None:
         self.last_error = f"{operation}: {type(exc).__name__}: {exc}"
-        self.last_error_at = time.time()
-        self._down_until = time.monotonic() + self.cool_down
+        self.last_error_at = self.clock.time()
+        self._down_until = self.clock.monotonic() + self.cool_down
         log.error("KV store %s failed (%s); serving from memory for %.0f s", self.name, self.last_error, self.cool_down)
 
     def _recovered(self) -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
+from core.clock import SYSTEM_CLOCK, Clock
 from core.kv.base import KV, KVError
 
 _SCHEMA = """
@@ -25,8 +25,9 @@ CREATE TABLE IF NOT EXISTS kv (
 class SQLiteKV(KV):
     name = "sqlite"
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, clock: Clock = SYSTEM_CLOCK):
         self.path = str(path)
+        self.clock = clock  # TTLs run on its wall clock (expiry times are shared across processes)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -52,17 +53,18 @@ class SQLiteKV(KV):
         row = self._run("SELECT value, expires FROM kv WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
-        if row[1] is not None and row[1] <= time.time():
-            self._run("DELETE FROM kv WHERE key = ? AND expires <= ?", (key, time.time()))
+        now = self.clock.time()
+        if row[1] is not None and row[1] <= now:
+            self._run("DELETE FROM kv WHERE key = ? AND expires <= ?", (key, now))
             return None
         return bytes(row[0])
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
-        expires = None if ttl is None else time.time() + ttl
+        expires = None if ttl is None else self.clock.time() + ttl
         self._run("INSERT OR REPLACE INTO kv (key, value, expires) VALUES (?, ?, ?)", (key, value, expires))
 
     async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
-        now = time.time()
+        now = self.clock.time()
         self._run("DELETE FROM kv WHERE key = ? AND expires IS NOT NULL AND expires <= ?", (key, now))
         cursor = self._run(
             "INSERT OR IGNORE INTO kv (key, value, expires) VALUES (?, ?, ?)",

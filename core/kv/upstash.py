@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from core.kv.base import KV, KVError
-from core.kv.perloop import PerLoop
+from core.perloop import PerLoop
 
 log = logging.getLogger(__name__)
 

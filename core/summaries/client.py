@@ -10,6 +10,7 @@ import httpx
 
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import LLMError, Retryable  # noqa: F401 (re-exported)
+from core.perloop import PerLoop
 from core.retry import RetryPolicy, parse_retry_after, retrying
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,9 @@ class LLMClient:
         # Half a second (jittered), doubling; a server's Retry-After may ask for longer, up to 30 s.
         self.policy = RetryPolicy(retries=retries, first=0.5, cap=30.0, jitter=True)
         self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._transport = transport
+        self._http: PerLoop[httpx.AsyncClient] = PerLoop(
+            lambda: httpx.AsyncClient(timeout=timeout, transport=transport), lambda http: http.aclose()
+        )
         self.calls = 0  # requests sent: for /health and the tests
 
     async def complete(self, prompt: str, max_tokens: int = 400) -> str:
@@ -51,7 +54,8 @@ class LLMClient:
             "max_tokens": max_tokens,
             "temperature": 0.2,
         }
-        async with self._semaphore, httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as http:
+        async with self._semaphore:
+            http = self._http.get()
 
             async def attempt() -> str:
                 self.calls += 1
@@ -70,6 +74,11 @@ class LLMClient:
                 return await retrying(attempt, self.policy, what=f"LLM call to {self.url}", clock=self.clock)
             except Retryable as exc:
                 raise LLMError(str(exc)) from None
+
+
+    async def close(self) -> None:
+        """Close the connection pool (on shutdown)."""
+        await self._http.close()
 
 
 def _text_of(response: httpx.Response) -> str:

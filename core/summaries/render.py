@@ -18,9 +18,11 @@ def _markdown() -> Any:
     """Built on first use: a serverless instance that never renders a summary never imports it."""
     from markdown_it import MarkdownIt
 
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
-    md.validateLink = lambda url: url.strip().lower().startswith(_SAFE_SCHEMES)  # type: ignore[method-assign]
-    return md
+    class SafeLinks(MarkdownIt):
+        def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it's name for the hook)
+            return url.strip().lower().startswith(_SAFE_SCHEMES)
+
+    return SafeLinks("commonmark", {"html": False, "linkify": False}).disable("image")
 
 
 def summary_html(markdown: str) -> str:

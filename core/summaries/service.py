@@ -12,10 +12,10 @@ import asyncio
 import hashlib
 import json
 import logging
-import time
 from dataclasses import dataclass
 
 from core.arxiv.client import ArxivClient, UpstreamError
+from core.clock import SYSTEM_CLOCK, Clock
 from core.kv import KV, KVError
 from core.papers import Paper
 from core.retry import backoff
@@ -63,8 +63,11 @@ class SummaryCounts:
 class Summarizer:
     """Summaries for papers: from the store, or made by the LLM within a time budget."""
 
-    def __init__(self, settings: Settings, kv: KV, arxiv: ArxivClient, client: LLMClient | None):
+    def __init__(
+        self, settings: Settings, kv: KV, arxiv: ArxivClient, client: LLMClient | None, clock: Clock = SYSTEM_CLOCK
+    ):
         self.settings = settings
+        self.clock = clock  # the hourly rate window and failure back-offs
         self.kv = kv
         self.arxiv = arxiv
         self.client = client
@@ -124,7 +127,7 @@ class Summarizer:
         tasks.update({p.id: self._inflight[self.key(p, language)] for p in papers
                       if p.id not in tasks and self.key(p, language) in self._inflight})
         if public:
-            self._started.extend([time.monotonic()] * len(missing))
+            self._started.extend([self.clock.monotonic()] * len(missing))
         done, _ = await asyncio.wait(tasks.values(), timeout=budget_s)
         for paper_id, task in tasks.items():
             if task in done and not task.cancelled() and task.exception() is None and task.result() is not None:
@@ -132,7 +135,7 @@ class Summarizer:
         return summaries
 
     def _allowance(self) -> int:
-        hour_ago = time.monotonic() - 3600
+        hour_ago = self.clock.monotonic() - 3600
         self._started = [t for t in self._started if t > hour_ago]
         return max(0, self.settings.summary_rate_per_hour - len(self._started))
 
@@ -215,7 +218,7 @@ class Summarizer:
         if not raw:
             return False
         try:
-            return time.time() < float(json.loads(raw)["retry_at"])
+            return self.clock.time() < float(json.loads(raw)["retry_at"])
         except (ValueError, KeyError, TypeError):
             return False
 
@@ -231,7 +234,7 @@ class Summarizer:
         failures += 1
         wait = backoff(failures, *BACKOFF)
         log.warning("summary for %s failed (%s); retry in %d s", paper.id, error, wait)
-        record = {"failures": failures, "retry_at": time.time() + wait, "error": error}
+        record = {"failures": failures, "retry_at": self.clock.time() + wait, "error": error}
         await self._set(key, json.dumps(record).encode(), FAILURE_TTL)
 
     # --- store access that never raises ---------------------------------------------

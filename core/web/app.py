@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI, Request
@@ -12,14 +14,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core import __version__
+from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import ArxivFeedsError
 from core.kv import KV
 from core.profiles import Config
 from core.service import FeedService
 from core.settings import Settings
 from core.web import admin, feeds, pages
+from core.web.compression import Compression
+from core.web.head import HeadAsGet
 from core.web.params import describe
 from core.web.security import SecurityHeaders
+from core.web.templating import STATIC_DIR, Static
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +36,20 @@ def create_app(
     kv: KV | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     llm_transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> FastAPI:
     """The app with its service built now, so a bad config.json fails at start-up."""
     settings = settings or Settings.from_env()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per upstream request is noise
-    service = FeedService(settings, config=config, kv=kv, transport=transport, llm_transport=llm_transport)
+    service = FeedService(settings, config=config, kv=kv, transport=transport, llm_transport=llm_transport, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await service.close()  # the upstream clients' and the store's connections
+
     app = FastAPI(
+        lifespan=lifespan,
         title="arxiv-feeds",
         version=__version__,
         description="Personal, filtered, ranked RSS/Atom/JSON feeds of arXiv.",
@@ -43,9 +57,12 @@ def create_app(
     app.state.service = service
     app.state.feed_specs = OrderedDict()  # see core.web.feeds._memo
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(Compression)
+    app.add_middleware(HeadAsGet)  # outermost: a HEAD gets the headers a GET gets
     app.include_router(feeds.router)  # first: the feeds are what is polled (no path overlaps the pages)
     app.include_router(pages.router)
     app.include_router(admin.router)
+    app.mount("/static", Static(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     return app
 

@@ -15,8 +15,7 @@ from core.errors import NotFound  # noqa: F401 (re-exported)
 from core.feeds import FeedSpec
 from core.profiles import Profile
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
-from core.schedule import utcnow
-from core.service import FeedService, RenderedFeed
+from core.service import FeedService, RenderedFeed, configured_base_url
 from core.taxonomy import normalize_category
 from core.web.params import QUERY_PARAMETERS, feed_query, kept_query, path_parameters
 
@@ -28,8 +27,8 @@ def _service(request: Request) -> FeedService:
 
 
 def base_url(request: Request) -> str:
-    configured = _service(request).settings.public_base_url
-    return (configured or str(request.base_url)).rstrip("/")
+    """PUBLIC_BASE_URL, else Vercel's production domain, else the request's own base."""
+    return configured_base_url(_service(request).settings) or str(request.base_url).rstrip("/")
 
 
 def served_url(request: Request) -> str:
@@ -91,7 +90,7 @@ def feed_response(request: Request, feed: RenderedFeed) -> Response:
     }
     if feed.stale:
         headers["Warning"] = '110 - "Response is Stale"'
-    headers["Cache-Control"] = cache_control(feed)
+    headers["Cache-Control"] = cache_control(feed, _service(request).clock.now())
     headers["Vary"] = "Sec-Fetch-Dest"
     if _not_modified(request, feed):
         return Response(status_code=304, headers=headers)
@@ -118,13 +117,13 @@ BROWSER_MAX_AGE = 600  # readers and browsers re-ask every 10 minutes at most; m
 STALE_S_MAXAGE = 300  # served from stored data after an upstream failure: let the CDN re-ask soon
 
 
-def cache_control(feed: RenderedFeed) -> str:
+def cache_control(feed: RenderedFeed, now: dt.datetime) -> str:
     """Let the CDN hold a feed until arXiv's next rebuild, then serve it stale while one
     request refreshes it; browsers and readers get a modest max-age."""
     if feed.stale:
         s_maxage = STALE_S_MAXAGE
     else:
-        s_maxage = int((feed.fresh_until - utcnow()).total_seconds())
+        s_maxage = int((feed.fresh_until - now).total_seconds())
         s_maxage = max(60, min(s_maxage, 86400))
     max_age = min(BROWSER_MAX_AGE, s_maxage)
     return f"public, max-age={max_age}, s-maxage={s_maxage}, stale-while-revalidate=3600, stale-if-error=86400"

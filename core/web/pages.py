@@ -1,16 +1,19 @@
 """The human side: `/` (profiles and the feed builder), `/preview/{profile}` and `/preview?...`
-(a feed as a readable page), `/opml`, the builder's JSON (`/api/preview`, `/api/categories`)
-and the static files the pages and the feeds' XSL stylesheet need (`/static/...`).
+(a feed as a readable page), `/opml`, the builder's live preview (`/api/preview.html`, the
+papers rendered with the preview page's partial; `/api/preview` as JSON) and `/api/categories`.
 
-HTML is built in `core.web.layout`; this module gathers the data. The previews validate
-their query strings exactly as `/feed` does (`core.web.params.feed_query`).
+HTML comes from the Jinja2 templates in core/web/templates (`core.web.templating`); this
+module gathers the data. The previews validate their query strings exactly as `/feed` does
+(`core.web.params.feed_query`). Static files are mounted in `core.web.app`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-from urllib.parse import urlsplit
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -18,22 +21,19 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from core.feeds import FeedQuery, FeedResult, FeedSpec, SpecError
 from core.listings import CategoryMeta, UpstreamUnavailable
 from core.profiles import DEFAULT_TYPES, Profile
+from core.render.document import xml_safe
 from core.render.formats import DEFAULT_FORMAT, FORMATS, READER_FORMATS, REGISTRY
-from core.schedule import utcnow
 from core.service import FeedService
-from core.taxonomy import category_name
-from core.web import layout
+from core.taxonomy import ARCHIVES, CATEGORIES, category_name
 from core.web.feeds import NotFound, base_url
 from core.web.highlight import highlight
 from core.web.params import QUERY_PARAMETERS, BadRequest, feed_query, path_parameters
+from core.web.templating import page
 
 router = APIRouter(tags=["pages"])
 
 INDEX_WAIT_S = 6.0  # the index shows stored counts rather than wait longer for arXiv
 PREVIEW_API_MAX_ITEMS = 50  # items in one live-preview answer (its count is the whole feed's)
-
-_background: set[asyncio.Future] = set()  # fetches the index stopped waiting for, kept alive
-
 
 def _service(request: Request) -> FeedService:
     return request.app.state.service
@@ -48,9 +48,18 @@ def site_root(request: Request) -> str:
 # --- query strings ------------------------------------------------------------------
 
 
+def qs_value(value: str) -> str:
+    """A query-string value, readable where safe (`,` `:` `/` `@`, `+` for spaces)."""
+    return quote(value, safe=",:@/!*'()").replace("%20", "+")
+
+
+def query_string(pairs: list[tuple[str, str]]) -> str:
+    return "&".join(f"{name}={qs_value(value)}" for name, value in pairs)
+
+
 def canonical_pairs(query: FeedQuery, *, adhoc: bool) -> list[tuple[str, str]]:
-    """The query's parameters in a fixed order, defaults left out (app.js builds the same
-    for the builder). On a profile every given value counts: it overrides the profile."""
+    """The query's parameters in a fixed order, defaults left out: the one way feed URLs are
+    written (pages, builder, API). On a profile every given value counts: it overrides it."""
     pairs: list[tuple[str, str]] = []
     if query.cat:
         pairs.append(("cat", ",".join(query.cat)))
@@ -76,7 +85,7 @@ def canonical_pairs(query: FeedQuery, *, adhoc: bool) -> list[tuple[str, str]]:
 
 
 def _with_query(url: str, pairs: list[tuple[str, str]]) -> str:
-    return url + ("?" + layout.query_string(pairs) if pairs else "")
+    return url + ("?" + query_string(pairs) if pairs else "")
 
 
 def adhoc_urls(base: str, query: FeedQuery) -> dict[str, str]:
@@ -92,15 +101,14 @@ def profile_urls(base: str, name: str, query: FeedQuery | None = None) -> dict[s
 # --- the index ----------------------------------------------------------------------
 
 
-async def _bounded(awaitable, timeout: float):
+async def _bounded(service: FeedService, awaitable, timeout: float):
     """Wait at most `timeout` seconds; the work goes on in the background after that
     (a fetch under way finishes and is stored for the next visitor)."""
     task = asyncio.ensure_future(awaitable)
     try:
         return await asyncio.wait_for(asyncio.shield(task), timeout)
     except TimeoutError:
-        _background.add(task)
-        task.add_done_callback(lambda t: (_background.discard(t), t.cancelled() or t.exception()))
+        service.keep_running(task)
         raise
 
 
@@ -109,7 +117,7 @@ async def _profile_metas(service: FeedService, categories: list[str]) -> tuple[d
     when arXiv is slow or down."""
     note = ""
     try:
-        metas = await _bounded(service.listings.ensure(categories, service.window_days), INDEX_WAIT_S)
+        metas = await _bounded(service, service.listings.ensure(categories, service.window_days), INDEX_WAIT_S)
     except TimeoutError:
         metas, note = None, "arXiv is slow: showing what is stored; reload in a minute"
     except UpstreamUnavailable:
@@ -117,6 +125,23 @@ async def _profile_metas(service: FeedService, categories: list[str]) -> tuple[d
     if metas is None:
         metas = [await service.listings.meta(c) for c in categories]
     return {m.category: m for m in metas}, note
+
+
+@dataclass
+class ProfileCard:
+    name: str
+    title: str
+    description: str
+    categories: list[str]
+    keywords: list[tuple[str, float, list[str]]]  # term, weight, aliases
+    exclude: list[str]
+    authors: list[str]
+    settings: str  # "new, cross · min score 2 · up to 50 items · last 7 days"
+    urls: dict[str, str]  # format -> feed URL
+    preview_url: str
+    count: int | None  # items in the feed now; None: nothing stored yet
+    newest: str | None  # newest announcement day held
+    note: str = ""  # "arXiv unreachable: stored data", "being fetched"...
 
 
 def _keywords(profile: Profile) -> list[tuple[str, float, list[str]]]:
@@ -163,7 +188,7 @@ async def index(request: Request) -> HTMLResponse:
         else:
             card_note = note
         cards.append(
-            layout.ProfileCard(
+            ProfileCard(
                 name=name,
                 title=profile.title or name,
                 description=profile.description,
@@ -179,18 +204,9 @@ async def index(request: Request) -> HTMLResponse:
                 note=card_note,
             )
         )
-    alternates = "\n".join(
-        f'<link rel="alternate" type="application/atom+xml" title="{layout.e(card.title)}" href="{layout.e(card.urls["atom"])}">'
-        for card in cards
-    )
-    page = layout.document(
-        root=root,
-        title="arxiv-feeds: filtered, ranked arXiv feeds",
-        main=layout.index_main(root=root, base=base, cards=cards),
-        head=alternates,
-        page="index",
-    )
-    return layout.html_page(page)
+    alternates = [{"type": "application/atom+xml", "title": card.title, "href": card.urls["atom"]} for card in cards]
+    return page(request, "index.html", root=root, title="arxiv-feeds: filtered, ranked arXiv feeds", page="index",
+                alternates=alternates, cards=cards, picker=taxonomy_groups())
 
 
 # --- previews ------------------------------------------------------------------------
@@ -211,40 +227,35 @@ async def _preview_page(request: Request, spec: FeedSpec, kicker: str, urls: dic
     service.seen_categories.update(spec.categories)
     result = await service.result(spec)
     summaries = await service.summaries_for(result, service.settings.summary_budget_s)
-    data = layout.PreviewData(
-        kicker=kicker,
-        title=spec.title,
-        description=spec.description,
-        urls=urls,
-        items=[(item, highlight(item, spec), summaries.get(item.paper.id)) for item in result.items],
-        considered=result.considered,
-        days=spec.days,
-        newest=_newest(result.metas),
-        stale=result.stale,
-        min_score=spec.min_score,
-        limit=spec.limit,
-    )
-    root = site_root(request)
-    alternates = "\n".join(
-        f'<link rel="alternate" type="{layout.e(REGISTRY[fmt].media_type.split(";")[0])}" title="{layout.e(REGISTRY[fmt].label)}" href="{layout.e(url)}">'
-        for fmt, url in urls.items()
-    )
-    page = layout.document(root=root, title=f"{spec.title} — preview — arxiv-feeds", main=layout.preview_main(root=root, data=data),
-                           head=alternates, page="preview")
-    return layout.html_page(page)
+    items = [(item, highlight(item, spec), summaries.get(item.paper.id)) for item in result.items]
+    return page(request, "preview.html", root=site_root(request), title=f"{spec.title} — preview — arxiv-feeds",
+                page="preview", alternates=alternates(urls), kicker=kicker, spec=spec, result=result, items=items,
+                urls=urls, newest=_newest(result.metas))
+
+
+def alternates(urls: dict[str, str]) -> list[dict[str, str]]:
+    """`<link rel="alternate">` for each format of a feed, for browsers and extensions."""
+    return [{"type": REGISTRY[fmt].media_type.split(";")[0], "title": REGISTRY[fmt].label, "href": url} for fmt, url in urls.items()]
+
+
+def error_page(request: Request, status: int, heading: str, message: str, back: str | None = None) -> HTMLResponse:
+    headers = {"Cache-Control": "no-store"}
+    if status == 503:
+        headers["Retry-After"] = "300"
+    return page(request, "error.html", status, headers, root=site_root(request), title=f"{heading} — arxiv-feeds",
+                heading=heading, message=message, back=back)
 
 
 async def _guarded(request: Request, make) -> Response:
     """Errors of a preview page as HTML pages with the same messages /feed gives in JSON."""
-    root = site_root(request)
     try:
         return await make()
     except (BadRequest, SpecError) as exc:
-        return layout.error_page(root, 400, "This feed cannot be built", str(exc))
+        return error_page(request, 400, "This feed cannot be built", str(exc))
     except NotFound as exc:
-        return layout.error_page(root, 404, "No such feed", str(exc), back=f"{root}/#profiles")
+        return error_page(request, 404, "No such feed", str(exc), back=f"{site_root(request)}/#profiles")
     except UpstreamUnavailable as exc:
-        return layout.error_page(root, 503, "arXiv is not answering", f"{exc}; try again in a few minutes")
+        return error_page(request, 503, "arXiv is not answering", f"{exc}; try again in a few minutes")
 
 
 @router.get("/preview/{profile}", response_class=HTMLResponse, summary="A profile's feed as a readable page",
@@ -326,9 +337,47 @@ async def api_preview(request: Request) -> JSONResponse:
     return JSONResponse(body, headers=JSON_HEADERS)
 
 
+@router.get("/api/preview.html", response_class=HTMLResponse, summary="The builder's live preview as an HTML fragment: canonical feed URL, status line, papers", openapi_extra={"parameters": QUERY_PARAMETERS})
+async def live_preview(request: Request) -> HTMLResponse:
+    """What app.js shows as people type: the papers through the preview page's partial, and the
+    canonical URLs (so the page never builds a feed URL). Empty fields of the form are ignored;
+    errors are the status line, with /feed's message and status."""
+    try:
+        query = feed_query(request, drop_empty=True)
+        spec = FeedSpec.from_query(query)
+    except (BadRequest, SpecError) as exc:
+        return page(request, "live.html", 400, JSON_HEADERS, error=str(exc))
+    service = _service(request)
+    service.seen_categories.update(spec.categories)
+    result = await service.result(spec)  # no summaries: the preview runs as people type
+    urls = adhoc_urls(base_url(request), query)
+    items = [(item, highlight(item, spec), None) for item in result.items[:PREVIEW_API_MAX_ITEMS]]
+    return page(request, "live.html", 200, JSON_HEADERS, error="", spec=spec, result=result, items=items,
+                newest=_newest(result.metas), feed_url=urls[query.format or DEFAULT_FORMAT],
+                preview_url=_with_query(f"{site_root(request)}/preview", canonical_pairs(query, adhoc=True)))
+
+
+def taxonomy_groups() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """arXiv's archives, each with its categories (an archive with classes first offers itself
+    as "all of ...")."""
+    groups: dict[str, list[str]] = {}
+    for code in CATEGORIES:
+        groups.setdefault(code.split(".", 1)[0], []).append(code)
+    result = []
+    for archive, name in ARCHIVES.items():
+        codes = groups.get(archive, [])
+        options = [(archive, f"all of {name}")] if codes != [archive] else []
+        result.append((archive, name, options + [(c, CATEGORIES[c]) for c in codes]))
+    return result
+
+
 @router.get("/api/categories", summary="arXiv's taxonomy: archives and their categories, with names")
 async def api_categories() -> JSONResponse:
-    return JSONResponse(layout.categories_json(), headers={"Cache-Control": "public, max-age=86400"})
+    groups: dict[str, list[dict]] = {}
+    for code, name in CATEGORIES.items():
+        groups.setdefault(code.split(".", 1)[0], []).append({"code": code, "name": name})
+    body = {"archives": [{"code": a, "name": n, "categories": groups.get(a, [])} for a, n in ARCHIVES.items()]}
+    return JSONResponse(body, headers={"Cache-Control": "public, max-age=86400"})
 
 
 # --- OPML ----------------------------------------------------------------------------
@@ -352,7 +401,7 @@ async def opml(request: Request) -> Response:
         if profile.description:
             attributes["description"] = profile.description
         outlines.append(attributes)
-    body = layout.opml(title="arxiv-feeds", outlines=outlines, created=email.utils.format_datetime(utcnow(), usegmt=True))
+    body = _opml(title="arxiv-feeds", outlines=outlines, created=email.utils.format_datetime(service.clock.now(), usegmt=True))
     headers = {
         "Content-Disposition": 'attachment; filename="arxiv-feeds.opml"',
         "Cache-Control": "public, max-age=3600",
@@ -361,17 +410,16 @@ async def opml(request: Request) -> Response:
     return Response(body, media_type="text/x-opml; charset=utf-8", headers=headers)
 
 
-# --- static files --------------------------------------------------------------------
-
-
-@router.get("/static/{name}", summary="The pages' script and stylesheet, and the feeds' XSL", include_in_schema=False)
-async def static(request: Request) -> Response:
-    name: str = request.path_params["name"]
-    found = layout.asset(name)
-    if found is None:
-        raise NotFound(f"no static file {name!r}")
-    headers = {"ETag": found.etag, "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
-    if found.etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-        return Response(status_code=304, headers=headers)
-    return Response(found.body, media_type=found.media_type, headers=headers)
-
+def _opml(*, title: str, outlines: list[dict[str, str]], created: str) -> bytes:
+    """OPML 2.0 with one outline per feed (attributes escaped by ElementTree)."""
+    root = ET.Element("opml", {"version": "2.0"})
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = xml_safe(title)
+    ET.SubElement(head, "dateCreated").text = created
+    ET.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
+    body = ET.SubElement(root, "body")
+    group = ET.SubElement(body, "outline", {"text": xml_safe(title), "title": xml_safe(title)})
+    for attributes in outlines:
+        ET.SubElement(group, "outline", {k: xml_safe(v) for k, v in attributes.items()})
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -30,10 +30,11 @@ def kept_query(raw: str) -> str:
     return "&".join(kept)
 
 
-def feed_query(request: Request) -> FeedQuery:
+def feed_query(request: Request, drop_empty: bool = False) -> FeedQuery:
+    """`drop_empty`: ignore blank values, as a form sends them (`min_score=`)."""
     values: dict[str, object] = {}
     for name, value in request.query_params.multi_items():
-        if _ignored(name):
+        if _ignored(name) or (drop_empty and not value.strip()):
             continue
         if name not in KNOWN:
             raise BadRequest(f"unknown parameter {name!r}; known parameters: {', '.join(sorted(KNOWN))}")

@@ -1,15 +1,14 @@
 /* arxiv-feeds pages: copy buttons, and the feed builder with its live preview.
  *
  * Everything here is an enhancement: the profile lists and preview pages work without it,
- * and the builder form then submits to /preview. Text from arXiv is only ever put in the
- * page with textContent / text nodes, never as HTML.
+ * and the builder form then submits to /preview. The live preview is rendered by the server
+ * (/api/preview.html, the preview page's paper partial, everything escaped there) and parsed
+ * with DOMParser, which runs nothing; the feed URLs and every default come from the server.
  */
 (function () {
   "use strict";
 
   var DEBOUNCE_MS = 350;
-  var DEFAULT_TYPES = ["new", "cross"];
-  var TYPE_ORDER = ["new", "cross", "replace", "replace-cross"];
 
   function $(id) {
     return document.getElementById(id);
@@ -74,40 +73,10 @@
     });
   }
 
-  // --- query strings (the same encoding as core/web/layout.py's qs_value) -------------
-
-  function encodeValue(value) {
-    return encodeURIComponent(value)
-      .replace(/%2C/g, ",")
-      .replace(/%3A/g, ":")
-      .replace(/%40/g, "@")
-      .replace(/%2F/g, "/")
-      .replace(/%20/g, "+");
-  }
-
-  function queryString(pairs) {
-    return pairs.map(function (pair) { return pair[0] + "=" + encodeValue(pair[1]); }).join("&");
-  }
-
-  function withQuery(url, pairs) {
-    return pairs.length ? url + "?" + queryString(pairs) : url;
-  }
-
-  function splitList(value) {
-    return value.split(",").map(function (part) { return part.trim(); }).filter(Boolean);
-  }
-
-  function number(value) {
-    var n = Number(value);
-    return Number.isFinite(n) ? String(n) : value;
-  }
-
   // --- the builder -------------------------------------------------------------------
 
   function initBuilder(form) {
-    var base = form.dataset.base;
-    var api = form.dataset.api;
-    var previewPath = form.dataset.preview;
+    var live = form.dataset.live;
     var filter = $("cat-filter");
     var catList = $("cat-list");
     var chips = $("cat-selected");
@@ -136,29 +105,16 @@
     output.hidden = false;
     $("builder-submit").parentNode.hidden = true;
 
-    function value(id) {
-      return form.elements[id].value.trim();
-    }
-
-    function pairs() {
-      var result = [];
-      if (order.length) result.push(["cat", order.join(",")]);
-      if (value("q")) result.push(["q", value("q")]);
-      var exclude = splitList(value("exclude"));
-      if (exclude.length) result.push(["exclude", exclude.join(",")]);
-      var authors = splitList(value("author"));
-      if (authors.length) result.push(["author", authors.join(",")]);
-      var types = TYPE_ORDER.filter(function (type) {
-        return form.querySelector('input[name="type"][value="' + type + '"]').checked;
+    // The form's values as they are (categories in the order picked); the server drops
+    // empty fields and defaults and answers with the canonical feed URL.
+    function query() {
+      var params = new URLSearchParams();
+      if (order.length) params.append("cat", order.join(","));
+      new FormData(form).forEach(function (value, name) {
+        value = String(value).trim();
+        if (name !== "cat" && value !== "") params.append(name, value);
       });
-      var isDefault = types.length === DEFAULT_TYPES.length && DEFAULT_TYPES.every(function (t) { return types.indexOf(t) >= 0; });
-      if (types.length && !isDefault) result.push(["type", types.join(",")]);
-      var minScore = value("min_score");
-      if (minScore !== "" && Number(minScore) !== 0) result.push(["min_score", number(minScore)]);
-      if (value("limit") !== "") result.push(["limit", number(value("limit"))]);
-      if (value("days") !== "") result.push(["days", number(value("days"))]);
-      if (value("sort") !== "score") result.push(["sort", value("sort")]);
-      return result;
+      return params.toString();
     }
 
     function setEnabled(link, enabled) {
@@ -169,19 +125,15 @@
       }
     }
 
-    function updateUrls() {
-      var query = pairs();
-      var format = value("format");
-      var ready = order.length > 0;
-      var url = withQuery(base + "/feed", query.concat(format !== "rss" ? [["format", format]] : []));
-      feedUrl.value = ready ? url : "";
+    function showUrls(feed, preview) {
+      var ready = Boolean(feed);
+      feedUrl.value = feed;
       feedUrl.placeholder = "Pick a category first";
-      openFeed.href = url;
-      openPreview.href = withQuery(previewPath, query);
+      if (feed) openFeed.href = feed;
+      if (preview) openPreview.href = preview;
       setEnabled(openFeed, ready);
       setEnabled(openPreview, ready);
       copyButton.disabled = !ready;
-      return query;
     }
 
     function renderChips() {
@@ -234,7 +186,6 @@
     }
 
     function schedule() {
-      updateUrls();
       window.clearTimeout(timer);
       timer = window.setTimeout(refresh, DEBOUNCE_MS);
     }
@@ -246,15 +197,15 @@
 
     function refresh() {
       window.clearTimeout(timer);
-      var query = updateUrls();
-      var key = queryString(query);
       if (!order.length) {
         if (controller) controller.abort();
         current = "";
         list.replaceChildren();
+        showUrls("", "");
         showStatus("Pick at least one category to see today’s papers.");
         return;
       }
+      var key = query();
       if (key === current) return;
       current = key;
       if (controller) controller.abort();
@@ -262,19 +213,27 @@
       var mine = ++sequence;
       output.setAttribute("aria-busy", "true");
       showStatus("Looking for matching papers…", "busy");
-      fetch(withQuery(api, query), { headers: { Accept: "application/json" }, signal: controller ? controller.signal : undefined })
+      fetch(live + "?" + key, { headers: { Accept: "text/html" }, signal: controller ? controller.signal : undefined })
         .then(function (response) {
-          return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
+          return response.text().then(function (text) { return { ok: response.ok, status: response.status, text: text }; });
         })
         .then(function (answer) {
           if (mine !== sequence) return;
-          if (!answer.ok) {
+          var parsed = new DOMParser().parseFromString(answer.text, "text/html");
+          var line = parsed.querySelector("p.preview-status");
+          if (!answer.ok) current = "";
+          if (!line) {
             list.replaceChildren();
-            showStatus((answer.body && answer.body.error) || "The preview failed (HTTP " + answer.status + ").", "error");
-            current = "";
+            showStatus("The preview failed (HTTP " + answer.status + ").", "error");
             return;
           }
-          render(answer.body);
+          status.className = line.className;
+          status.textContent = line.textContent;
+          showUrls(line.dataset.feedUrl || "", line.dataset.previewUrl || "");
+          var papers = parsed.querySelector("ol.papers");
+          var nodes = papers ? Array.prototype.slice.call(papers.children) : [];
+          list.replaceChildren.apply(list, nodes.map(function (node) { return document.adoptNode(node); }));
+          Array.prototype.forEach.call(list.querySelectorAll("button.more"), function (button) { button.hidden = false; });
         })
         .catch(function (err) {
           if (err && err.name === "AbortError") return;
@@ -285,79 +244,6 @@
         .then(function () {
           if (mine === sequence) output.removeAttribute("aria-busy");
         });
-    }
-
-    function render(data) {
-      var count = data.count;
-      var text = count === 1 ? "1 paper matches" : count + " papers match";
-      text += " (" + data.considered + " considered over " + data.days + (data.days === 1 ? " day" : " days") + " of listings";
-      if (data.newest) text += ", newest " + data.newest;
-      text += ")";
-      if (data.items.length < count) text += "; showing the first " + data.items.length;
-      if (data.stale) text += ". arXiv could not be reached at the last attempt: these are stored papers";
-      showStatus(text + ".", count ? "" : "empty");
-      var nodes = data.items.map(paperNode);
-      list.replaceChildren.apply(list, nodes);
-    }
-
-    function appendSpans(parent, spans) {
-      spans.forEach(function (span) {
-        if (span.mark) {
-          parent.appendChild(el("mark", null, span.text));
-        } else {
-          parent.appendChild(document.createTextNode(span.text));
-        }
-      });
-    }
-
-    function arxivLink(url, text) {
-      var link = el("a", null, text);
-      if (/^https:\/\/arxiv\.org\//.test(url)) link.href = url;
-      return link;
-    }
-
-    function paperNode(item, index) {
-      var li = el("li", "paper");
-      var head = li.appendChild(el("div", "paper-head"));
-      var score = head.appendChild(el("p", "score"));
-      score.appendChild(el("span", "visually-hidden", "score "));
-      score.appendChild(document.createTextNode(item.score));
-      var heading = head.appendChild(el("div", "paper-heading"));
-      var title = heading.appendChild(el("h3", "paper-title"));
-      title.appendChild(el("span", "rank", index + 1 + "."));
-      title.appendChild(document.createTextNode(" "));
-      appendSpans(title.appendChild(arxivLink(item.url, "")), item.title);
-      var authors = heading.appendChild(el("p", "authors"));
-      item.authors.forEach(function (author, i) {
-        if (i) authors.appendChild(document.createTextNode(", "));
-        authors.appendChild(author.mark ? el("mark", null, author.text) : document.createTextNode(author.text));
-      });
-      var meta = li.appendChild(el("div", "paper-meta"));
-      var cats = meta.appendChild(el("ul", "chips"));
-      item.categories.forEach(function (category, i) {
-        var chip = cats.appendChild(el("li", i === 0 ? "chip primary" : "chip", category.code));
-        chip.title = category.code + " — " + category.name + (i === 0 ? " (primary)" : "");
-      });
-      meta.appendChild(el("span", "muted", item.announce_type + " · " + item.announced + " · arXiv:" + item.id + "v" + item.version));
-      var why = li.appendChild(el("div", "why"));
-      why.appendChild(el("p", "explanation", item.explanation));
-      var abstract = li.appendChild(el("p", "abstract clamp"));
-      abstract.id = "abstract-" + item.id;
-      appendSpans(abstract, item.abstract);
-      var more = li.appendChild(el("button", "link-button", "Show the whole abstract"));
-      more.type = "button";
-      more.setAttribute("aria-expanded", "false");
-      more.setAttribute("aria-controls", abstract.id);
-      more.addEventListener("click", function () {
-        var open = abstract.classList.toggle("clamp") === false;
-        more.setAttribute("aria-expanded", open ? "true" : "false");
-        more.textContent = open ? "Show less" : "Show the whole abstract";
-      });
-      var links = li.appendChild(el("p", "paper-links"));
-      links.appendChild(arxivLink(item.url, "Abstract page"));
-      links.appendChild(document.createTextNode(" · "));
-      links.appendChild(arxivLink(item.pdf_url, "PDF"));
-      return li;
     }
 
     // events
@@ -414,6 +300,14 @@
       schedule();
       filter.focus();
     });
+    list.addEventListener("click", function (event) {
+      var more = event.target.closest("button.more");
+      if (!more) return;
+      var abstract = $(more.getAttribute("aria-controls"));
+      var open = abstract.classList.toggle("clamp") === false;
+      more.setAttribute("aria-expanded", open ? "true" : "false");
+      more.textContent = open ? "Show less" : "Show the whole abstract";
+    });
     copyButton.addEventListener("click", function () {
       if (!feedUrl.value) return;
       copyText(feedUrl.value).then(function (ok) {
@@ -433,11 +327,7 @@
 
     renderChips();
     applyFilter();
-    if (order.length) {
-      refresh();
-    } else {
-      updateUrls();
-    }
+    refresh();
   }
 
   function init() {

@@ -1,7 +1,8 @@
-"""One network client per running event loop.
+"""One network client per running event loop, for every upstream (arXiv, the LLM, Redis,
+Upstash): connections are reused across requests and closed once, on shutdown.
 
 redis-py's and httpx's async connections belong to the loop that opened them,
-and the CLI runs one loop for its work and another for `close()`; so a store
+and the CLI runs one loop for its work and another for `close()`; so an owner
 keeps a client per loop, made on first use there, and drops those of loops
 that have ended.
 """
@@ -46,4 +47,4 @@ class PerLoop(Generic[Client]):
             try:
                 await self._close(client)
             except Exception as exc:  # closing is best effort
-                log.debug("closing a store client: %s", exc)
+                log.debug("closing a client: %s", exc)
