@@ -261,6 +261,7 @@ class FeedService:
         if self.summarizer.enabled:
             report["model"] = self.summarizer.client.model  # type: ignore[union-attr]
             report["llm_calls"] = self.summarizer.client.calls  # type: ignore[union-attr]
+            report["public_allowance"] = await self.summarizer.allowance()  # shared by every instance
         for name, profile in self.config.profiles.items():
             spec = FeedSpec.from_profile(name, profile)
             if not spec.summary_top_n or not self.summarizer.enabled:

@@ -258,6 +258,20 @@ def test_concurrent_add_has_one_winner(kv: KV, key) -> None:
     assert run(kv.get(key())) == str(winner).encode()
 
 
+def test_incr_counts_atomically_and_expires(kv: KV, key) -> None:
+    async def scenario() -> None:
+        assert await kv.incr(key(), 1, ttl=0.4) == 1
+        assert await kv.incr(key(), 4, ttl=0.4) == 5
+        assert await kv.incr(key(), 0, ttl=0.4) == 5  # reads without counting
+        counts = await asyncio.gather(*(kv.incr(key(), 1, ttl=0.4) for _ in range(30)))
+        assert sorted(counts) == list(range(6, 36)), "two increments saw the same count"
+        await later(kv, 0.6)
+        assert await kv.incr(key(), 2, ttl=30) == 2  # expired: starts again, with the new ttl
+        assert await kv.incr(key("other")) == 1  # no ttl
+
+    run(scenario())
+
+
 def test_one_store_serves_several_event_loops(kv: KV, key) -> None:
     """The CLI runs its work in one asyncio.run and close() in another: the store must cope."""
     run(kv.set(key(), b"from loop 1"))
@@ -291,6 +305,33 @@ async def race():
     return [i for i in range(keys) if await store.add(f"lock:{i}", str(os.getpid()).encode(), ttl=60)]
 print(json.dumps(asyncio.run(race())))
 """
+
+
+_COUNTER = """
+import asyncio, os, sys, time
+sys.path.insert(0, sys.argv[1])
+from core.kv.sqlite import SQLiteKV
+store = SQLiteKV(sys.argv[2])
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.005)
+async def count():
+    for _ in range(100):
+        await store.incr("counter", 1, ttl=60)
+asyncio.run(count())
+"""
+
+
+def test_sqlite_incr_loses_no_count_across_processes(tmp_path: Path) -> None:
+    path, go = tmp_path / "shared.sqlite3", tmp_path / "go"
+    SQLiteKV(path)
+    racers = [subprocess.Popen([sys.executable, "-c", _COUNTER, str(ROOT), str(path), str(go)], stderr=subprocess.PIPE,
+                               text=True) for _ in range(3)]
+    time.sleep(0.3)
+    go.touch()
+    for racer in racers:
+        _, err = racer.communicate(timeout=60)
+        assert racer.returncode == 0, err
+    assert run(SQLiteKV(path).incr("counter", 0)) == 300
 
 
 def test_sqlite_add_has_one_winner_across_processes(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ def test_deploy_button_asks_for_the_cron_secret_and_attaches_upstash():
 
 
 def test_quick_start_commands_are_the_ones_that_exist():
-    assert "pip install -r requirements-dev.txt && python -m core serve" in README
+    assert "pip install -r requirements-serve.txt && python -m core serve" in README
     assert "pip install -r requirements-dev.txt && python -m pytest -q" in README
     ci = (ROOT / ".ci" / "run").read_text()
     assert "pip install -q -r requirements-dev.txt" in ci and "python -m pytest -q" in ci

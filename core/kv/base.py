@@ -24,6 +24,12 @@ class KV(abc.ABC):
     @abc.abstractmethod
     async def delete(self, key: str) -> None: ...
 
+    async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
+        """Add `amount` to the counter at `key` (0 when absent), atomically for every instance
+        sharing the store; the new value. `ttl` is set when this call creates the counter.
+        A counter key is only ever used through `incr` (backends store it their own way)."""
+        raise NotImplementedError(f"{type(self).__name__} has no atomic counter")
+
     async def ping(self) -> bool:
         await self.get("__ping__")
         return True

@@ -37,3 +37,13 @@ class MemoryKV(KV):
 
     async def delete(self, key: str) -> None:
         self._data.pop(key, None)
+
+    async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
+        current = self._live(key)
+        if current is None:
+            value = amount
+            await self.set(key, str(value).encode(), ttl)
+        else:
+            value = int(current) + amount
+            self._data[key] = (str(value).encode(), self._data[key][1])
+        return value

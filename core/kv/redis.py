@@ -118,6 +118,17 @@ class RedisKV(KV):
         except (RedisError, OSError) as exc:
             raise self._error(f"DEL {key}", exc) from exc
 
+    async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
+        """INCRBY, and the expiry when this call created the counter (the counters' keys name
+        their time window, so a counter that missed its expiry is never counted again)."""
+        try:
+            value = int(await self._client().incrby(key, amount))
+            if ttl is not None and value == amount:
+                await self._client().pexpire(key, ttl_ms(ttl))
+            return value
+        except (RedisError, OSError) as exc:
+            raise self._error("incr", exc) from exc
+
     async def ping(self) -> bool:
         try:
             return bool(await self._client().ping())

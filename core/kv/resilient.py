@@ -88,6 +88,18 @@ class ResilientKV(KV):
             except KVError as exc:
                 self._failed("delete", exc)
 
+    async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
+        """Counted in the store; while it fails, in this process (the mirror), as before."""
+        if self.available:
+            try:
+                value = await self.inner.incr(key, amount, ttl)
+            except KVError as exc:
+                self._failed("incr", exc)
+            else:
+                self._recovered()
+                return value
+        return await self.mirror.incr(key, amount, ttl)
+
     async def ping(self) -> bool:
         """Asks the real store even during a cool-down (health checks want the truth)."""
         try:

@@ -75,6 +75,22 @@ class SQLiteKV(KV):
     async def delete(self, key: str) -> None:
         self._run("DELETE FROM kv WHERE key = ?", (key,))
 
+    async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
+        """One UPSERT statement, so processes sharing the file never lose a count; an expired
+        counter starts again from `amount` with a new expiry."""
+        now = self.clock.time()
+        expires = None if ttl is None else now + ttl
+        row = self._run(
+            """INSERT INTO kv (key, value, expires) VALUES (:key, CAST(:amount AS BLOB), :expires)
+            ON CONFLICT(key) DO UPDATE SET
+                value = CAST(CASE WHEN expires IS NOT NULL AND expires <= :now THEN :amount
+                             ELSE CAST(CAST(value AS TEXT) AS INTEGER) + :amount END AS BLOB),
+                expires = CASE WHEN expires IS NOT NULL AND expires <= :now THEN :expires ELSE expires END
+            RETURNING CAST(CAST(value AS TEXT) AS INTEGER)""",
+            {"key": key, "amount": amount, "expires": expires, "now": now},
+        ).fetchone()
+        return int(row[0])
+
     async def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None:

@@ -143,6 +143,14 @@ class UpstashKV(KV):
     async def delete(self, key: str) -> None:
         await self.command("DEL", key)
 
+    async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
+        """INCRBY (the counter is a plain integer, not base64), and the expiry when this call
+        created it (the counters' keys name their time window)."""
+        value = int(await self.command("INCRBY", key, str(amount)))  # type: ignore[arg-type]
+        if ttl is not None and value == amount:
+            await self.command("PEXPIRE", key, str(ttl_ms(ttl)))
+        return value
+
     async def ping(self) -> bool:
         result = await self.command("PING")
         if result != "PONG":

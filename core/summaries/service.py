@@ -9,6 +9,7 @@ the store, so it is retried later, not on every request.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 SUMMARY_TTL = 400 * 86400  # "forever", but unused keys from an old model or prompt age out
 FAILURE_TTL = 7 * 86400
+RATE_WINDOW_S = 3600  # SUMMARY_RATE_PER_HOUR counts clock hours
 BACKOFF = (15 * 60, 24 * 3600)  # first retry after 15 minutes, doubling up to a day
 LANGUAGES = {
     "en": "English", "zh": "Simplified Chinese (简体中文)", "zh-tw": "Traditional Chinese (繁體中文)",
@@ -75,7 +77,6 @@ class Summarizer:
         self.prompt_hash = hashlib.sha256(self.prompt.encode()).hexdigest()[:12]
         self._inflight: dict[str, asyncio.Task[Summary | None]] = {}
         self._background: set[asyncio.Task] = set()
-        self._started: list[float] = []  # when publicly requested generations started (last hour)
 
     @property
     def enabled(self) -> bool:
@@ -108,8 +109,9 @@ class Summarizer:
         in the background (a long-running server) or are left for later (serverless).
 
         `public` requests (feed readers, anyone) may start at most `SUMMARY_RATE_PER_HOUR`
-        new summaries an hour in this process, so nobody can run up the LLM bill by asking
-        for summaries of many different feeds; the authenticated cron run is not limited."""
+        new summaries an hour in the whole deployment (counted in the shared store), so nobody
+        can run up the LLM bill by asking for summaries of many different feeds, however many
+        instances serve them; the authenticated cron run is not limited."""
         summaries = await self.cached(papers, language)
         if not self.enabled:
             return summaries
@@ -118,26 +120,52 @@ class Summarizer:
             if p.id not in summaries and self.key(p, language) not in self._inflight
             and not await self._backing_off(p, language)
         ]
-        if public:
-            missing = missing[: self._allowance()]
         running = [self._inflight[self.key(p, language)] for p in papers if self.key(p, language) in self._inflight]
         if (not missing and not running) or budget_s <= 0:
             return summaries
+        if public:
+            missing = missing[: await self._reserve(len(missing))]
+            if not missing and not running:
+                return summaries
         tasks = {p.id: self._task(p, language) for p in missing}
         tasks.update({p.id: self._inflight[self.key(p, language)] for p in papers
                       if p.id not in tasks and self.key(p, language) in self._inflight})
-        if public:
-            self._started.extend([self.clock.monotonic()] * len(missing))
         done, _ = await asyncio.wait(tasks.values(), timeout=budget_s)
         for paper_id, task in tasks.items():
             if task in done and not task.cancelled() and task.exception() is None and task.result() is not None:
                 summaries[paper_id] = task.result()  # type: ignore[assignment]
         return summaries
 
-    def _allowance(self) -> int:
-        hour_ago = self.clock.monotonic() - 3600
-        self._started = [t for t in self._started if t > hour_ago]
-        return max(0, self.settings.summary_rate_per_hour - len(self._started))
+    # --- the hourly allowance of public requests, shared by every instance -------------
+
+    def _rate_key(self) -> str:
+        """This clock hour's counter (a fixed window: the key names the hour, the TTL cleans up)."""
+        return f"summary:v1:rate:{int(self.clock.time() // RATE_WINDOW_S)}"
+
+    async def _reserve(self, wanted: int) -> int:
+        """Take up to `wanted` new summaries from this hour's allowance: one atomic increment
+        in the store, so instances racing for the last ones cannot both get them. If the
+        store cannot count (it fails even its in-memory fallback), nothing is granted."""
+        try:
+            count = await self.kv.incr(self._rate_key(), wanted, ttl=2 * RATE_WINDOW_S)
+        except (KVError, NotImplementedError) as exc:
+            log.error("cannot count the summary allowance (%s): no new summaries for public requests", exc)
+            return 0
+        return max(0, min(wanted, self.settings.summary_rate_per_hour - (count - wanted)))
+
+    async def allowance(self) -> dict[str, object]:
+        """What `/health` shows: this hour's allowance and what is left of it."""
+        try:
+            used = await self.kv.incr(self._rate_key(), 0, ttl=2 * RATE_WINDOW_S)
+        except (KVError, NotImplementedError):
+            used = None
+        limit = self.settings.summary_rate_per_hour
+        window_end = (int(self.clock.time() // RATE_WINDOW_S) + 1) * RATE_WINDOW_S
+        return {
+            "per_hour": limit,
+            "remaining": None if used is None else max(0, limit - used),
+            "resets_at": dt.datetime.fromtimestamp(window_end, dt.UTC).isoformat(),
+        }
 
     async def counts(self, papers: list[Paper], language: str) -> SummaryCounts:
         counts = SummaryCounts()
