@@ -52,11 +52,11 @@ class FeedQuery(BaseModel):
     exclude: list[str] = Field([], description="terms that remove a paper")
     author: list[str] = Field([], description="authors to look for")
     type: list[AnnounceType] = Field([], description="announce types: new, cross, replace, replace-cross")
-    min_score: float | None = Field(None, ge=0, le=10_000)
-    limit: int | None = Field(None, ge=1, le=MAX_ITEMS)
-    days: int | None = Field(None, ge=1, le=MAX_DAYS)
-    sort: Literal["score", "date"] = "score"
-    format: Format | None = None
+    min_score: float | None = Field(None, ge=0, le=10_000, description="drop papers scoring below this")
+    limit: int | None = Field(None, ge=1, le=MAX_ITEMS, description="at most this many items")
+    days: int | None = Field(None, ge=1, le=MAX_DAYS, description="announcement days to include, counted back from the newest day held")
+    sort: Literal["score", "date"] = Field("score", description="score (then newest) or date (then score)")
+    format: Format | None = Field(None, description=f"{', '.join(FORMATS)} (for /feed and /rss; profile feeds use the extension)")
     summaries: bool | None = Field(None, description="1 adds AI summaries of the top items (when the server has an LLM key); 0 removes them")
 
     _cat = field_validator("cat")(classmethod(lambda cls, v: validate_categories(_split_list(v)) if v else []))

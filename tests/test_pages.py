@@ -491,11 +491,11 @@ def test_static_urls_are_versioned_by_content(app):
 
 
 def test_live_preview_fragment_uses_the_preview_partial_and_gives_the_canonical_urls(app):
-    query = "cat=cs.AI&q=agent&exclude=&type=new&type=cross&min_score=&format=atom&sort=score"
+    query = "cat=cs.AI&q=agent&exclude=&type=new&type=cross&format=atom&sort=score"
     response = app.get(f"/api/preview.html?{query}")
     assert response.status_code == 200 and response.headers["cache-control"] == "no-cache"
     fragment = lxml.html.fromstring(f"<div>{response.text}</div>")
-    line = css(fragment, "p.preview-status")[0]
+    line = css(fragment, "p.preview-status")[0]  # what app.js reads
     assert line.get("data-feed-url") == f"{app.url}/feed?cat=cs.AI&q=agent&format=atom"  # defaults and blanks dropped
     assert line.get("data-preview-url") == "/preview?cat=cs.AI&q=agent"
     live = css(fragment, "ol.papers > li.paper")

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core import __version__
@@ -80,8 +80,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(exc.http_status, exc.public_message(), exc.headers())
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(400, describe(exc))  # type: ignore[arg-type]
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        return pages.invalid_query(request, exc) or _error(400, describe(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -17,7 +17,7 @@ from core.profiles import Profile
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
 from core.service import FeedService, RenderedFeed, configured_base_url
 from core.taxonomy import normalize_category
-from core.web.params import QUERY_PARAMETERS, feed_query, kept_query, path_parameters
+from core.web.params import FeedQueryParam, kept_query
 
 router = APIRouter(tags=["feeds"])
 
@@ -59,8 +59,8 @@ SPEC_MEMO_SIZE = 512  # distinct feed URLs whose spec is kept
 
 def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple:
     """(spec, format, self link, base URL, alternates) of this request, built once per distinct
-    URL: polls of a warm feed then skip validating the query, hashing the spec and building
-    URLs, which were most of our own time on the warm path. Bad requests raise, are not kept."""
+    URL: polls of a warm feed then skip building the spec (its hash, its matchers) and the
+    URLs, which were much of our own time on the warm path. Bad requests raise, are not kept."""
     scope = request.scope
     key = (scope["path"], kept_query(scope["query_string"].decode("latin-1")), request.headers.get("host"),
            scope.get("scheme"), scope.get("root_path"))
@@ -156,41 +156,32 @@ _SUFFIXES = [f".{f.extension}" for f in REGISTRY.values()]
 _EXTENSIONS = ", ".join(_SUFFIXES[:-1]) + " or " + _SUFFIXES[-1]  # ".rss, .atom, ... or .csl.json"
 
 
-@router.get("/feeds/{filename}", summary=f"A profile's feed: /feeds/NAME{'|'.join(_SUFFIXES)}",
-            openapi_extra={"parameters": path_parameters("filename", f"NAME{_EXTENSIONS}")})
-async def profile_feed(request: Request) -> Response:
-    filename: str = request.path_params["filename"]
+@router.get("/feeds/{filename}", summary=f"A profile's feed: /feeds/NAME{'|'.join(_SUFFIXES)}")
+async def profile_feed(request: Request, filename: str, query: FeedQueryParam) -> Response:
     found = by_extension(filename)
     if found is None:
         raise NotFound(f"use /feeds/NAME{_EXTENSIONS} (got {filename!r})")
     name, output = found
-    return await _respond(request, lambda: (FeedSpec.from_profile(name, _profile(request, name), feed_query(request)), output.name))
+    return await _respond(request, lambda: (FeedSpec.from_profile(name, _profile(request, name), query), output.name))
 
 
-@router.get("/feed", summary="An ad-hoc feed from the query string alone", openapi_extra={"parameters": QUERY_PARAMETERS})
-async def query_feed(request: Request) -> Response:
-    def make() -> tuple[FeedSpec, str]:
-        query = feed_query(request)
-        return FeedSpec.from_query(query), query.format or DEFAULT_FORMAT
-
-    return await _respond(request, make)
+@router.get("/feed", summary="An ad-hoc feed from the query string alone")
+async def query_feed(request: Request, query: FeedQueryParam) -> Response:
+    return await _respond(request, lambda: (FeedSpec.from_query(query), query.format or DEFAULT_FORMAT))
 
 
-@router.get("/rss", summary="The default profile as RSS (the old bot's URL)", openapi_extra={"parameters": QUERY_PARAMETERS})
-async def default_rss(request: Request) -> Response:
+@router.get("/rss", summary="The default profile as RSS (the old bot's URL)")
+async def default_rss(request: Request, query: FeedQueryParam) -> Response:
     def make() -> tuple[FeedSpec, str]:
         config = _service(request).config
-        query = feed_query(request)
         spec = FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query)
         return spec, query.format or DEFAULT_FORMAT
 
     return await _respond(request, make)
 
 
-@router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)",
-            openapi_extra={"parameters": path_parameters("category", "an arXiv category, e.g. cs.LG")})
-async def category_rss(request: Request) -> Response:
-    category: str = request.path_params["category"]
+@router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)")
+async def category_rss(request: Request, category: str, query: FeedQueryParam) -> Response:
     canonical = normalize_category(category)
     if canonical is None:
         raise NotFound(f"unknown arXiv category {category!r} (examples: cs.LG, math.AG, hep-th)")
@@ -199,7 +190,6 @@ async def category_rss(request: Request) -> Response:
         config = _service(request).config
         profile = config.profiles[config.default_name]
         narrowed = profile.model_copy(update={"categories": [canonical], "title": f"{profile.title or config.default_name} — {canonical}"})
-        query = feed_query(request)
         return FeedSpec.from_profile(config.default_name, narrowed, query), query.format or DEFAULT_FORMAT
 
     return await _respond(request, make)

@@ -15,7 +15,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from core.feeds import FeedQuery, FeedResult, FeedSpec, SpecError
@@ -27,7 +30,7 @@ from core.service import FeedService
 from core.taxonomy import ARCHIVES, CATEGORIES, category_name
 from core.web.feeds import NotFound, base_url
 from core.web.highlight import highlight
-from core.web.params import QUERY_PARAMETERS, BadRequest, feed_query, path_parameters
+from core.web.params import BadRequest, FeedQueryParam, checked, describe
 from core.web.templating import page
 
 router = APIRouter(tags=["pages"])
@@ -258,11 +261,8 @@ async def _guarded(request: Request, make) -> Response:
         return error_page(request, 503, "arXiv is not answering", f"{exc}; try again in a few minutes")
 
 
-@router.get("/preview/{profile}", response_class=HTMLResponse, summary="A profile's feed as a readable page",
-            openapi_extra={"parameters": path_parameters("profile", "a profile name")})
-async def preview_profile(request: Request) -> Response:
-    profile: str = request.path_params["profile"]
-
+@router.get("/preview/{profile}", response_class=HTMLResponse, summary="A profile's feed as a readable page")
+async def preview_profile(request: Request, profile: str, query: Annotated[FeedQuery, Query()]) -> Response:
     async def make() -> Response:
         redirect = _drop_empty(request)
         if redirect is not None:
@@ -270,20 +270,20 @@ async def preview_profile(request: Request) -> Response:
         profiles = _service(request).config.profiles
         if profile not in profiles:
             raise NotFound(f"no profile {profile!r}; profiles: {', '.join(sorted(profiles))}")
-        query = feed_query(request)
+        checked(request, query)
         spec = FeedSpec.from_profile(profile, profiles[profile], query)
         return await _preview_page(request, spec, f"Profile “{profile}”", profile_urls(base_url(request), profile, query))
 
     return await _guarded(request, make)
 
 
-@router.get("/preview", response_class=HTMLResponse, summary="An ad-hoc feed (the /feed parameters) as a readable page", openapi_extra={"parameters": QUERY_PARAMETERS})
-async def preview_query(request: Request) -> Response:
+@router.get("/preview", response_class=HTMLResponse, summary="An ad-hoc feed (the /feed parameters) as a readable page")
+async def preview_query(request: Request, query: Annotated[FeedQuery, Query()]) -> Response:
     async def make() -> Response:
         redirect = _drop_empty(request)
         if redirect is not None:
             return redirect
-        query = feed_query(request)
+        checked(request, query)
         spec = FeedSpec.from_query(query)
         return await _preview_page(request, spec, "Ad-hoc feed", adhoc_urls(base_url(request), query))
 
@@ -313,9 +313,8 @@ def _item_json(item, spec: FeedSpec) -> dict:
     }
 
 
-@router.get("/api/preview", summary="The builder's live preview: the /feed parameters, items with highlighted spans", openapi_extra={"parameters": QUERY_PARAMETERS})
-async def api_preview(request: Request) -> JSONResponse:
-    query = feed_query(request)  # 400s as /feed gives them
+@router.get("/api/preview", summary="The builder's live preview: the /feed parameters, items with highlighted spans")
+async def api_preview(request: Request, query: FeedQueryParam) -> JSONResponse:
     spec = FeedSpec.from_query(query)
     service = _service(request)
     service.seen_categories.update(spec.categories)
@@ -337,16 +336,15 @@ async def api_preview(request: Request) -> JSONResponse:
     return JSONResponse(body, headers=JSON_HEADERS)
 
 
-@router.get("/api/preview.html", response_class=HTMLResponse, summary="The builder's live preview as an HTML fragment: canonical feed URL, status line, papers", openapi_extra={"parameters": QUERY_PARAMETERS})
-async def live_preview(request: Request) -> HTMLResponse:
+@router.get("/api/preview.html", response_class=HTMLResponse, summary="The builder's live preview as an HTML fragment: canonical feed URL, status line, papers")
+async def live_preview(request: Request, query: Annotated[FeedQuery, Query()]) -> HTMLResponse:
     """What app.js shows as people type: the papers through the preview page's partial, and the
-    canonical URLs (so the page never builds a feed URL). Empty fields of the form are ignored;
-    errors are the status line, with /feed's message and status."""
+    canonical URLs (so the page never builds a feed URL). Errors are the status line, with
+    /feed's message and status."""
     try:
-        query = feed_query(request, drop_empty=True)
-        spec = FeedSpec.from_query(query)
+        spec = FeedSpec.from_query(checked(request, query))
     except (BadRequest, SpecError) as exc:
-        return page(request, "live.html", 400, JSON_HEADERS, error=str(exc))
+        return _live_error(request, str(exc))
     service = _service(request)
     service.seen_categories.update(spec.categories)
     result = await service.result(spec)  # no summaries: the preview runs as people type
@@ -355,6 +353,22 @@ async def live_preview(request: Request) -> HTMLResponse:
     return page(request, "live.html", 200, JSON_HEADERS, error="", spec=spec, result=result, items=items,
                 newest=_newest(result.metas), feed_url=urls[query.format or DEFAULT_FORMAT],
                 preview_url=_with_query(f"{site_root(request)}/preview", canonical_pairs(query, adhoc=True)))
+
+
+def _live_error(request: Request, message: str) -> HTMLResponse:
+    return page(request, "live.html", 400, JSON_HEADERS, error=message)
+
+
+def invalid_query(request: Request, exc: RequestValidationError) -> Response | None:
+    """A query string the model rejects, on the HTML routes: the preview pages first drop the
+    empty fields a form sends (303), then show an error page; the live preview its status
+    line. None for every other route (JSON, from core.web.app)."""
+    endpoint = getattr(request.scope.get("route"), "endpoint", None)
+    if endpoint in (preview_profile, preview_query):
+        return _drop_empty(request) or error_page(request, 400, "This feed cannot be built", describe(exc))
+    if endpoint is live_preview:
+        return _live_error(request, describe(exc))
+    return None
 
 
 def taxonomy_groups() -> list[tuple[str, str, list[tuple[str, str]]]]:
