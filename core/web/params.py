@@ -58,8 +58,10 @@ def checked(request: Request, query: FeedQuery) -> FeedQuery:
     return query
 
 
-def feed_query(request: Request, query: Annotated[FeedQuery, Query()]) -> FeedQuery:
-    """The dependency every feed route takes: FastAPI validates the model, then `checked`."""
+async def feed_query(request: Request, query: Annotated[FeedQuery, Query()]) -> FeedQuery:
+    """The dependency every feed route takes: FastAPI validates the model, then `checked`.
+    `async` though it never waits: FastAPI runs a plain `def` dependency in a worker thread,
+    a thread hop on every poll."""
     return checked(request, query)
 
 
