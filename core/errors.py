@@ -38,6 +38,10 @@ class SpecError(BadRequest):
     """The profile and query cannot make a feed; the message says what to fix."""
 
 
+class SeedError(BadRequest):
+    """A `like=`/`unlike=` id that arXiv does not know, or a withdrawn paper; the message names them."""
+
+
 class NotFound(ArxivFeedsError, LookupError):
     """No such profile, format or page (HTTP 404)."""
 
@@ -97,6 +101,10 @@ class UpstreamUnavailable(ArxivFeedsError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class SeedsUnavailable(UpstreamUnavailable):
+    """`like=` seeds are neither stored nor fetchable from arXiv's query API right now (HTTP 503)."""
 
 
 # --- other dependencies --------------------------------------------------------------------

@@ -18,7 +18,9 @@ from pydantic import BaseModel, Field, TypeAdapter, field_validator
 
 from core.errors import SpecError  # noqa: F401 (re-exported)
 from core.listings import CategoryMeta
-from core.matching import Hit, Matcher, Scored, Term, parse_query
+from core.matching import Matcher, Scored, Term, parse_query
+from core.signals import make_pool, rank_pool
+from core.signals.seeds import check_ids
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
 from core.profiles import (
     ADHOC_PROFILE,
@@ -58,6 +60,8 @@ class FeedQuery(BaseModel):
     sort: Literal["score", "date"] = Field("score", description="score (then newest) or date (then score)")
     format: Format | None = Field(None, description=f"{', '.join(FORMATS)} (for /feed and /rss; profile feeds use the extension)")
     summaries: bool | None = Field(None, description="1 adds AI summaries of the top items (when the server has an LLM key); 0 removes them")
+    like: list[str] = Field([], description="arXiv ids (1 to 20, versions optional): rank papers like these first")
+    unlike: list[str] = Field([], description="arXiv ids (at most 20): push papers like these down")
 
     _cat = field_validator("cat")(classmethod(lambda cls, v: validate_categories(_split_list(v)) if v else []))
 
@@ -68,6 +72,11 @@ class FeedQuery(BaseModel):
         if len(value) > 50:
             raise ValueError("at most 50 values")
         return [check_term(v) for v in value]
+
+    @field_validator("like", "unlike")
+    @classmethod
+    def _seeds(cls, value: list[str], info) -> list[str]:
+        return check_ids(_split_list(value), info.field_name)
 
     @field_validator("type", mode="before")
     @classmethod
@@ -117,6 +126,8 @@ class FeedSpec:
     sort: str
     summary_top_n: int = 0  # AI summaries for this many top items (0: none)
     summary_language: str = "en"
+    like: tuple[str, ...] = ()  # seed ids (`like=`)
+    unlike: tuple[str, ...] = ()
     key: str = field(default="")  # identity of the spec, for caches and validators
     requested_terms: bool = False  # the request brought terms of its own (MAX_RANK_COST applies)
 
@@ -162,6 +173,8 @@ class FeedSpec:
             summary_top_n=top_n if wants else 0,
             summary_language=profile.summaries.language,
             requested_terms=bool(extra),
+            like=tuple(dict.fromkeys([*profile.like, *query.like]))[:20],
+            unlike=tuple(dict.fromkeys([*profile.unlike, *query.unlike]))[:20],
             raw=(name, profile.model_dump_json(), query.model_dump_json(exclude={"format"})),
         )
 
@@ -170,7 +183,9 @@ class FeedSpec:
         if not query.cat:
             raise SpecError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
         # Plain words: readers that treat a channel title as HTML must not meet a tag in it.
-        label = " ".join(re.sub(r"[<>&]", " ", query.q.strip() or ", ".join(query.author)).split()) or "all papers"
+        words = " ".join(re.sub(r"[<>&]", " ", query.q.strip() or ", ".join(query.author)).split())
+        like = f"like {', '.join(query.like)}" if query.like else ""
+        label = " + ".join(x for x in (words, like) if x) or "all papers"
         return cls._make(
             name=ADHOC_PROFILE,
             title=f"arXiv {'+'.join(query.cat)}: {label}"[:200],
@@ -184,6 +199,8 @@ class FeedSpec:
             sort=query.sort,
             summary_top_n=MAX_QUERY_SUMMARIES if query.summaries else 0,
             requested_terms=True,
+            like=tuple(query.like),
+            unlike=tuple(query.unlike),
             raw=(ADHOC_PROFILE, query.model_dump_json(exclude={"format"})),
         )
 
@@ -211,26 +228,23 @@ class FeedResult:
         return any(m.last_error for m in self.metas)
 
 
-def rank(papers: list[Paper], spec: FeedSpec) -> tuple[list[Scored], int]:
-    """Pick each paper's newest wanted occurrence, score it with every matcher, rank, cut."""
+def candidates(papers: list[Paper], spec: FeedSpec) -> list[Paper]:
+    """Each paper's newest occurrence of a wanted announce type: the pool a request ranks."""
     chosen: dict[str, Paper] = {}
     for paper in papers:  # newest first
         if paper.announce_type in spec.types and paper.id not in chosen:
             chosen[paper.id] = paper
-    ranked: list[Scored] = []
-    for paper in chosen.values():
-        hits: list[Hit] = []
-        for matcher in spec.matchers:
-            scored = matcher.score(paper)
-            if scored is None:
-                break
-            hits += scored.hits
-        else:
-            score = round(sum(h.points for h in hits), 4)
-            if score >= spec.min_score:
-                ranked.append(Scored(paper=paper, score=score, hits=hits))
+    return list(chosen.values())
+
+
+def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: list[Paper] = (),  # type: ignore[assignment]
+         embeddings: dict[str, list[float]] | None = None) -> tuple[list[Scored], int]:
+    """Score the pool with every signal (`core.signals`), drop what scores too little, sort, cut."""
+    pool = candidates(papers, spec)
+    scored = rank_pool(make_pool(pool, spec.matchers, like, unlike, embeddings))
+    ranked = [s for s in scored if s.score >= spec.min_score]
     if spec.sort == "date":
         ranked.sort(key=lambda s: (s.paper.announced, s.score, s.paper.id), reverse=True)
     else:
         ranked.sort(key=lambda s: (s.score, s.paper.announced, s.paper.id), reverse=True)
-    return ranked[: spec.limit], len(chosen)
+    return ranked[: spec.limit], len(pool)

@@ -1,33 +1,36 @@
-"""Keyword matching and scoring: terms -> one compiled matcher -> score + explanation.
+"""Keyword matching: terms -> one compiled matcher -> which terms a paper holds, how often, where.
 
-Matching is on word boundaries and case-insensitive, tolerant of plurals,
-hyphens and spacing: `RL` never matches "world"; `LLM` matches "LLMs";
-`mixture of experts` matches "Mixture-of-Experts". All terms of a profile are
-compiled once; a substring pre-check skips the regex of every term whose
-words are absent, so scoring a paper costs little more than reading it.
+Matching works on the analysed words of a paper (`core.signals.text`), never on raw substrings,
+so `RL` never matches "world" and `agent` never "reagents". Words are compared by their Snowball
+stem (`robot` finds "robots", "robotic", "robotics"; `navigation` finds "navigating"), except:
+acronyms and all-caps words (two capitals or more: `RL`, `SLAM`, `MoE`), words with digits or
+symbols, author names and exact forms (`=word`) are compared as written, case-insensitively
+(acronyms tolerate a plural: `LLM` finds "LLMs"). Phrases keep their word order; `-`, `/`, `_`
+and spaces between words are interchangeable or may be left out (`mixture of experts` finds
+"Mixture-of-Experts", `pre-training` finds "pretraining").
+
+How much a match is worth is the signals' business (`core.signals`).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel
 
 from core.errors import QueryError  # noqa: F401 (re-exported)
 from core.papers import Paper
+from core.signals.base import Hit, Scored  # noqa: F401 (re-exported)
+from core.signals.text import Doc, FieldText, fold, is_word, stem, tokens_with_spans
 
 Field = Literal["any", "ti", "abs", "au"]
 
-TITLE_POINTS = 2.0  # a title match is worth twice an abstract match
-ABSTRACT_POINTS = 1.0
-AUTHOR_POINTS = 3.0  # a followed author is a strong signal
-
 MAX_TERMS = 50
 MAX_TERM_LENGTH = 100
+MAX_COUNT = 10  # occurrences counted per field (the score saturates long before)
 
 
 class Term(BaseModel):
@@ -39,196 +42,205 @@ class Term(BaseModel):
     field: Field = "any"
     required: bool = False
     excluded: bool = False
+    exact: bool = False  # `=word`: this exact form, no stemming
 
     @property
     def variants(self) -> list[str]:
         return [self.text, *self.aliases]
 
 
-class Hit(BaseModel):
-    """One line of a score's explanation."""
-
-    term: str
-    field: Literal["title", "abstract", "authors"]
-    points: float
+# --- compiled words and phrases ---------------------------------------------------------
 
 
-class Scored(BaseModel):
-    paper: Paper
-    score: float
-    hits: list[Hit] = []
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word of a term: the stem or the forms a text word must have."""
 
-    @property
-    def explanation(self) -> str:
-        if not self.hits:
-            return "no keyword terms: every paper in the categories is listed"
-        parts = [f"{h.term} in {h.field} +{_fmt(h.points)}" for h in self.hits]
-        return f"score {_fmt(self.score)} = " + ", ".join(parts)
+    by_stem: bool
+    keys: frozenset[str]
 
-    @property
-    def matched_terms(self) -> list[str]:
-        return list(dict.fromkeys(h.term for h in self.hits))
+    def hit(self, token: str, stemmed: str) -> bool:
+        return (stemmed if self.by_stem else token) in self.keys
 
+    def count(self, text: FieldText, compounds: bool = True) -> int:
+        counts = text.stem_counts if self.by_stem else text.token_counts
+        found = sum(counts.get(k, 0) for k in self.keys)
+        return found + sum(text.compounds.get(k, 0) for k in self.keys) if compounds else found
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-# --- patterns ---------------------------------------------------------------
-
-_SEPARATORS = re.compile(r"[\s\-_/]+")
+    def present(self, text: FieldText) -> bool:
+        counts = text.stem_counts if self.by_stem else text.token_counts
+        return any(k in counts for k in self.keys)
 
 
-def fold(text: str) -> str:
-    """Lower-case and strip accents (for author names: `Jörg` == `Jorg`)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+def _is_acronym(word: str) -> bool:
+    return sum(c.isupper() for c in word) >= 2
 
 
-def _token_pattern(token: str, last: bool) -> str:
-    if not last or not token[-1:].isalpha():
-        return re.escape(token)
-    lower = token.lower()
-    if len(token) > 3 and lower.endswith("s") and not lower.endswith(("ss", "is", "us")):
-        token, lower = token[:-1], lower[:-1]  # the term was written plural: match the singular too
-    if len(token) > 2 and lower.endswith("y") and lower[-2] not in "aeiou":
-        return re.escape(token[:-1]) + "(?:y|ies|ys)"
-    return re.escape(token) + "(?:s|es)?"
+def _word(raw: str, exact: bool) -> Word:
+    lower = fold(raw)
+    if exact or not lower.isalpha():
+        return Word(False, frozenset({lower}))
+    if _is_acronym(raw):
+        base = lower[:-1] if raw.endswith("s") and _is_acronym(raw[:-1]) else lower
+        return Word(False, frozenset({base, base + "s"}))
+    return Word(True, frozenset({stem(lower)}))
 
 
-def phrase_pattern(text: str) -> str:
-    """Regex source (no boundaries) for a term: separators flexible, last word plural-tolerant."""
-    tokens = [t for t in _SEPARATORS.split(text.strip()) if t]
-    if not tokens:
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """One spelling of a term: its words in order, and the same words written as one."""
+
+    words: tuple[Word, ...]
+    joined: Word | None
+
+    def count(self, text: FieldText) -> int:
+        if len(self.words) == 1:
+            return min(self.words[0].count(text), MAX_COUNT)
+        found = self.joined.count(text, compounds=False) if self.joined else 0
+        if all(w.present(text) for w in self.words):
+            found += sum(1 for _ in self._starts(text.tokens, text.stems))
+        return min(found, MAX_COUNT)
+
+    def _starts(self, tokens: tuple[str, ...] | list[str], stemmed: tuple[str, ...] | list[str]):
+        n = len(self.words)
+        first = self.words[0]
+        found = 0
+        for i in range(len(tokens) - n + 1):
+            if first.hit(tokens[i], stemmed[i]) and all(
+                w.hit(tokens[i + j], stemmed[i + j]) for j, w in enumerate(self.words[1:], 1)
+            ):
+                yield i
+                found += 1
+                if found >= MAX_COUNT:
+                    return
+
+
+def compile_phrase(text: str, exact: bool = False) -> Phrase:
+    raws = [m.group() for m in re.finditer(r"[^\W_]+|[^\w\s\-/]", text)]
+    if not any(fold(r) for r in raws):
         raise ValueError("empty term")
-    return r"[\s\-_/]*".join(_token_pattern(t, i == len(tokens) - 1) for i, t in enumerate(tokens))
+    raws = [r for r in raws if fold(r)]
+    words = tuple(_word(r, exact) for r in raws)
+    joined = None
+    if len(words) > 1 and all(is_word(fold(r)) for r in raws):
+        joined = _word("".join(raws), exact or any(not w.by_stem for w in words))
+    return Phrase(words, joined)
 
 
-def normalize_term(text: str) -> str:
-    """The identity of a term: case, spacing, hyphens and a plural do not make a new term."""
-    return phrase_pattern(fold(text))
+def normalize_term(text: str, exact: bool = False) -> tuple:
+    """The identity of a term: case, spacing, hyphens and inflection do not make a new term."""
+    return (exact, *(min(w.keys, key=len) for w in compile_phrase(text, exact).words))
 
 
 def merge_terms(terms: Iterable[Term]) -> list[Term]:
     """Collapse terms that are the same word in different case or spelling, keeping the first."""
-    merged: dict[tuple[str, str, bool, bool], Term] = {}
+    merged: dict[tuple, Term] = {}
     for term in terms:
-        key = (normalize_term(term.text), term.field, term.required, term.excluded)
+        key = (normalize_term(term.text, term.exact or term.field == "au"), term.field, term.required, term.excluded)
         if key in merged:
             known = merged[key]
-            extra = [a for a in term.variants if normalize_term(a) not in map(normalize_term, known.variants)]
+            seen = {normalize_term(v, known.exact) for v in known.variants}
+            extra = [a for a in term.variants if normalize_term(a, term.exact) not in seen]
             merged[key] = known.model_copy(update={"aliases": known.aliases + extra, "weight": max(known.weight, term.weight)})
         else:
             merged[key] = term
     return list(merged.values())
 
 
-@dataclass
-class _FieldIndex:
-    """The terms that apply to one field, each with its regex and the literal it needs.
+@dataclass(frozen=True, slots=True)
+class TermMatch:
+    """How often a term occurs in a paper's title and abstract, and whether among its authors."""
 
-    A lower-cased substring test (`needle in text`) rules most terms out before
-    any regex runs, which keeps scoring thousands of papers cheap.
-    """
-
-    entries: list[tuple[int, tuple[str, ...], re.Pattern[str]]] = field(default_factory=list)
-
-    def hits(self, text: str) -> set[int]:
-        if not text or not self.entries:
-            return set()
-        lowered = text.lower()
-        found = set()
-        for index, needles, regex in self.entries:
-            for needle in needles:
-                if needle in lowered:
-                    if _search_at_word_start(regex, lowered):
-                        found.add(index)
-                    break
-        return found
-
-
-def _search_at_word_start(regex: re.Pattern[str], text: str) -> bool:
-    """`regex` matches somewhere that starts a word. The start check is done here, not
-    as a look-behind, so the regex engine keeps its fast literal-prefix scan."""
-    for match in regex.finditer(text):
-        start = match.start()
-        if start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_"):
-            return True
-    return False
-
-
-def _needle(variant: str) -> str:
-    """The longest literal every match of `variant` must contain (lower-cased)."""
-    tokens = [t.lower() for t in _SEPARATORS.split(variant.strip()) if t]
-    last = tokens[-1]
-    if len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "is", "us")):
-        last = last[:-1]
-    if len(last) > 2 and last.endswith("y") and last[-2] not in "aeiou":
-        last = last[:-1]
-    tokens[-1] = last
-    return max(tokens, key=len)
-
-
-def _compile_field(terms: list[Term], indexes: list[int], folded: bool) -> _FieldIndex:
-    entries = []
-    for index in indexes:
-        variants = [fold(v) if folded else v.lower() for v in terms[index].variants]
-        source = "|".join(phrase_pattern(v) for v in variants)
-        regex = re.compile(rf"(?:{source})(?!\w)")  # searched in lower-cased text
-        entries.append((index, tuple({_needle(v) for v in variants}), regex))
-    return _FieldIndex(entries)
+    title: int = 0
+    abstract: int = 0
+    authors: bool = False
 
 
 class Matcher:
-    """All of a profile's or query's terms, compiled once; `score` is cheap per paper."""
+    """All of a profile's or query's terms, compiled once; `match` is cheap per paper."""
 
     def __init__(self, terms: Iterable[Term]):
         self.terms = merge_terms(terms)
         if len(self.terms) > MAX_TERMS * 2:
             raise ValueError(f"too many terms ({len(self.terms)}); at most {MAX_TERMS * 2}")
-        text_terms = [i for i, t in enumerate(self.terms) if t.field != "au"]
-        self._title = _compile_field(self.terms, [i for i in text_terms if self.terms[i].field in ("any", "ti")], False)
-        self._abstract = _compile_field(self.terms, [i for i in text_terms if self.terms[i].field in ("any", "abs")], False)
-        self._authors = _compile_field(self.terms, [i for i, t in enumerate(self.terms) if t.field == "au"], True)
-        self._positive = [i for i, t in enumerate(self.terms) if not t.excluded]
+        self.phrases = [
+            [compile_phrase(v, t.exact or t.field == "au") for v in t.variants] for t in self.terms
+        ]
+        self.positive = [i for i, t in enumerate(self.terms) if not t.excluded]
         self._required = [i for i, t in enumerate(self.terms) if t.required]
 
+    def _count(self, index: int, text: FieldText) -> int:
+        return min(sum(p.count(text) for p in self.phrases[index]), MAX_COUNT)
+
+    def match(self, doc: Doc) -> dict[int, TermMatch] | None:
+        """The terms found in `doc`, or None if it is excluded or lacks a wanted term."""
+        found = self.find(doc)
+        return found if self.admits(found) else None
+
+    def find(self, doc: Doc) -> dict[int, TermMatch]:
+        """Every term found in `doc` (excluded ones too: rarity counts them), and where."""
+        found: dict[int, TermMatch] = {}
+        for i, term in enumerate(self.terms):
+            if term.field == "au":
+                if any(self._count(i, name) for name in doc.authors):
+                    found[i] = TermMatch(authors=True)
+                continue
+            title = self._count(i, doc.title) if term.field in ("any", "ti") else 0
+            abstract = self._count(i, doc.abstract) if term.field in ("any", "abs") else 0
+            if title or abstract:
+                found[i] = TermMatch(title=title, abstract=abstract)
+        return found
+
+    def admits(self, found: dict[int, TermMatch]) -> bool:
+        """No excluded term, every required term, and a wanted term if there are any."""
+        if any(self.terms[i].excluded for i in found):
+            return False
+        if any(i not in found for i in self._required):
+            return False
+        return not self.positive or any(i in found for i in self.positive)
 
     def score(self, paper: Paper) -> Scored | None:
-        """The paper's score and explanation, or None if it is excluded or matches nothing."""
-        in_title = self._title.hits(paper.title)
-        in_abstract = self._abstract.hits(paper.abstract)
-        in_authors = self._authors.hits(fold("; ".join(paper.authors))) if self._authors.entries else set()
-        found = in_title | in_abstract | in_authors
-        if any(self.terms[i].excluded for i in found):
-            return None
-        if any(i not in found for i in self._required):
-            return None
-        hits: list[Hit] = []
-        for i in self._positive:
-            term = self.terms[i]
-            if i in in_title:
-                hits.append(Hit(term=term.text, field="title", points=term.weight * TITLE_POINTS))
-            if i in in_abstract:
-                hits.append(Hit(term=term.text, field="abstract", points=term.weight * ABSTRACT_POINTS))
-            if i in in_authors:
-                hits.append(Hit(term=term.text, field="authors", points=term.weight * AUTHOR_POINTS))
-        if self._positive and not hits:
-            return None
-        return Scored(paper=paper, score=round(sum(h.points for h in hits), 4), hits=hits)
+        """This matcher alone over a pool of one paper (tests and tools; feeds use `core.feeds.rank`)."""
+        from core.signals import score_one
+
+        return score_one(paper, self)
+
+    def spans(self, text: str, term_texts: Iterable[str], field: str) -> list[tuple[int, int]]:
+        """Character ranges of `text` where the named terms occur (for highlighting)."""
+        wanted = set(term_texts)
+        phrases = [
+            p for i, t in enumerate(self.terms)
+            if t.text in wanted and not t.excluded and t.field in ("any", field)
+            for p in self.phrases[i]
+        ]
+        if not phrases:
+            return []
+        located = tokens_with_spans(text)
+        tokens = [t for t, _, _ in located]
+        stemmed = [stem(t) if is_word(t) else t for t in tokens]
+        ranges = []
+        for phrase in phrases:
+            n = len(phrase.words)
+            for i in phrase._starts(tokens, stemmed):
+                ranges.append((located[i][1], located[i + n - 1][2]))
+            if phrase.joined is not None or n == 1:  # one word, or a phrase written as one word
+                single = phrase.joined or phrase.words[0]
+                ranges += [(s, e) for t, st, (_, s, e) in zip(tokens, stemmed, located) if single.hit(t, st)]
+        return ranges
 
 
 # --- the `q` grammar ----------------------------------------------------------
 
 _TOKEN_RE = re.compile(
-    r"""(?P<sign>[+-]?)(?:(?P<field>ti|abs|au):)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s,"^]+))(?:\^(?P<weight>[^\s,"]*))?""",
+    r"""(?P<sign>[+-]?)(?:(?P<field>ti|abs|au):)?(?P<exact>=?)(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s,"^]+))(?:\^(?P<weight>[^\s,"]*))?""",
     re.IGNORECASE,
 )
 
 
 def parse_query(q: str) -> list[Term]:
     """Parse `q`: terms separated by spaces or commas; `"phrases"`; `+required`, `-excluded`;
-    `ti:`/`abs:`/`au:` restrict a term to a field; `term^3` sets its weight."""
+    `ti:`/`abs:`/`au:` restrict a term to a field; `=word` asks for that exact form;
+    `term^3` sets its weight."""
     if q.count('"') % 2:
         raise QueryError('q has an unbalanced double quote: close every "phrase"')
     terms: list[Term] = []
@@ -265,6 +277,7 @@ def parse_query(q: str) -> list[Term]:
                 field=(match.group("field") or "any").lower(),  # type: ignore[arg-type]
                 required=sign == "+",
                 excluded=sign == "-",
+                exact=bool(match.group("exact")),
             )
         )
         if len(terms) > MAX_TERMS:

@@ -25,7 +25,7 @@ import httpx
 
 from core.arxiv.client import ArxivClient, strip_credentials
 from core.cache import ByteLRU
-from core.feeds import FeedResult, FeedSpec, rank
+from core.feeds import FeedResult, FeedSpec, candidates, rank
 from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
 from core.clock import SYSTEM_CLOCK, Clock
@@ -34,6 +34,9 @@ from core.profiles import ADHOC_PROFILE, Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
 from core.schedule import next_rebuild
 from core.settings import Settings
+from core.signals.embeddings import Embedder
+from core.signals.seeds import SeedStore
+from core.signals.text import prepare
 from core.summaries.client import LLMClient
 from core.summaries.service import Summarizer, Summary
 
@@ -78,6 +81,8 @@ class FeedService:
         self.kv = ResilientKV(kv if kv is not None else open_store(settings), clock=clock)
         self.client = ArxivClient(settings, transport=transport, clock=clock)
         self.listings = Listings(self.kv, self.client, settings, clock)
+        self.seeds = SeedStore(self.kv, self.client)
+        self.embedder = _embedder(settings, self.kv, llm_transport)
         self.summarizer = Summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
         self.cache = ByteLRU(settings.cache_max_bytes)  # ranked results and rendered bodies
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
@@ -107,9 +112,15 @@ class FeedService:
         key = ("ranked", spec.key, _data_version(metas))
         cached = self.cache.get(key)
         if cached is None:
-            pool = await self.listings.papers(metas, spec.days)
-            spec.check_cost(len(pool))
-            items, considered = await off_loop(rank, pool, spec)
+            like = await self.seeds.papers(spec.like) if spec.like else []
+            unlike = await self.seeds.papers(spec.unlike) if spec.unlike else []
+            papers = await self.listings.papers(metas, spec.days)
+            spec.check_cost(len(papers))
+            await prepare([*papers, *like, *unlike])  # a big pool is analysed off the event loop
+            vectors = None
+            if (like or unlike) and self.embedder is not None:
+                vectors = await self.embedder.vectors([*like, *unlike, *candidates(papers, spec)])
+            items, considered = await off_loop(rank, papers, spec, like, unlike, vectors)
             cached = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
             self.cache.put(key, cached, _ranked_size(items))
         return dataclasses.replace(cached, metas=metas)
@@ -317,6 +328,14 @@ def _ranked_size(items: list) -> int:
         size += 900 + 2 * (len(paper.title) + len(paper.abstract)) + sum(60 + len(a) for a in paper.authors)
         size += 250 * len(item.hits)
     return size
+
+
+def _embedder(settings: Settings, kv: KV, transport: httpx.AsyncBaseTransport | None) -> Embedder | None:
+    """Embeddings for like= where EMBEDDINGS_MODEL is set (same endpoint and key as summaries)."""
+    if not settings.embeddings_model:
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return Embedder(settings.embeddings_model, settings.llm_base_url, key, kv, settings.llm_timeout, transport)
 
 
 def _data_version(metas: list[CategoryMeta]) -> tuple:

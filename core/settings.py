@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = env(None, "LLM_API_KEY")
     llm_timeout: float = env(30.0, "LLM_TIMEOUT", gt=0)
     llm_concurrency: int = env(4, "LLM_CONCURRENCY", ge=1, le=32)
+    embeddings_model: str | None = env(None, "EMBEDDINGS_MODEL")  # like= by embeddings (LLM_BASE_URL's /embeddings)
     summary_budget_s: float = env(2.0, "SUMMARY_BUDGET_S", ge=0, le=60)  # the most a feed request waits for the LLM
     summary_rate_per_hour: int = env(120, "SUMMARY_RATE_PER_HOUR", ge=0, le=100_000)  # new summaries public requests may start
     summary_source: str = env("abstract", "SUMMARY_SOURCE", pattern="^(abstract|fulltext)$")

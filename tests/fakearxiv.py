@@ -68,6 +68,7 @@ class FakeArxiv:
         self.delay = 0.0
         self.html_pages: dict[str, bytes] = {}  # "2604.21935v1" -> arxiv.org/html page
         self.api_entries: list[ET.Element] = []  # the query API's papers, newest change first
+        self.withdrawn: set[str] = set()  # ids whose API entry says "withdrawn" (like= seeds)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -121,6 +122,15 @@ class FakeArxiv:
     def api_requests(self) -> list[Seen]:
         return [r for r in self.requests if r.path.startswith("/api/")]
 
+    def serve_api_from(self, *fixture_names: str) -> None:
+        """Let the query API also know the papers of these recorded RSS listings (`like=` seeds)."""
+        entries = []
+        for name in fixture_names:
+            for item in ET.fromstring((FIXTURES / name).read_bytes()).iter("item"):
+                entries.append(_entry_from_item(item))
+        with self._lock:
+            self.api_entries = self.api_entries + entries
+
     def serve_api(self, entries: list[ET.Element]) -> None:
         """What the query API knows (only announced papers, as on arXiv)."""
         with self._lock:
@@ -144,7 +154,8 @@ class FakeArxiv:
         if wanted:
             entries = [e for e in entries if any(c in wanted or c.split(".")[0] in wanted for c in _entry_categories(e))]
         if ids:
-            entries = [e for e in entries if (e.findtext(f"{A}id") or "").rsplit("/", 1)[-1].split("v")[0] in ids]
+            entries = [e for e in entries if _asked_for(e, ids)]
+            entries = [_withdrawn(e) if _ref(e)[0] in self.withdrawn else e for e in entries]
         entries.sort(key=lambda e: e.findtext(sort_key) or "", reverse=(query.get("sortOrder") or ["descending"])[0] == "descending")
         root = ET.Element(f"{A}feed")
         ET.SubElement(root, f"{A}title").text = f"arXiv Query: search_query={search}"
@@ -261,6 +272,48 @@ def _entry_categories(entry: ET.Element) -> list[str]:
         cats.remove(primary.get("term") or "")
         cats.insert(0, primary.get("term") or "")
     return cats
+
+
+def _ref(entry: ET.Element) -> tuple[str, int]:
+    arxiv_id, _, version = (entry.findtext(f"{A}id") or "").rsplit("/abs/", 1)[-1].rpartition("v")
+    return arxiv_id, int(version or 1)
+
+
+def _asked_for(entry: ET.Element, refs: list[str]) -> bool:
+    """`id_list` names this paper, without a version or with one it has."""
+    arxiv_id, version = _ref(entry)
+    for ref in refs:
+        asked, _, asked_version = ref.partition("v") if re.match(r"^\d{4}\.", ref) else (ref, "", "")
+        if asked == arxiv_id and (not asked_version or int(asked_version) <= version):
+            return True
+    return False
+
+
+def _withdrawn(entry: ET.Element) -> ET.Element:
+    entry = copy.deepcopy(entry)
+    entry.find(f"{A}summary").text = "This paper has been withdrawn by the author."  # type: ignore[union-attr]
+    ET.SubElement(entry, f"{{{ARXIV_NS}}}comment").text = "This paper has been withdrawn"
+    return entry
+
+
+def _entry_from_item(item: ET.Element) -> ET.Element:
+    """A query-API entry with the text of an RSS listing item."""
+    guid = item.findtext("guid") or ""
+    arxiv_id, version = guid.rsplit(":", 1)[-1].rsplit("v", 1)
+    entry = ET.Element(f"{A}entry")
+    ET.SubElement(entry, f"{A}id").text = f"http://arxiv.org/abs/{arxiv_id}v{version}"
+    ET.SubElement(entry, f"{A}title").text = item.findtext("title")
+    ET.SubElement(entry, f"{A}summary").text = (item.findtext("description") or "").split("Abstract: ", 1)[-1]
+    ET.SubElement(entry, f"{A}published").text = "2026-04-16T17:00:00Z"
+    ET.SubElement(entry, f"{A}updated").text = "2026-04-16T17:00:00Z"
+    categories = [c.text or "" for c in item.findall("category")]
+    ET.SubElement(entry, f"{{{ARXIV_NS}}}primary_category", {"term": categories[0]})
+    for category in categories:
+        ET.SubElement(entry, f"{A}category", {"term": category, "scheme": "http://arxiv.org/schemas/atom"})
+    creator = item.findtext("{http://purl.org/dc/elements/1.1/}creator") or ""
+    for name in [n.strip() for n in creator.split(",") if n.strip()]:
+        ET.SubElement(ET.SubElement(entry, f"{A}author"), f"{A}name").text = name
+    return entry
 
 
 def _stamp(when: dt.datetime) -> str:

@@ -7,6 +7,7 @@ return garbage, or return hostile HTML. `fail_titles` makes only some papers fai
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -24,6 +25,8 @@ class LLMStub:
         self.fail_once: list[int] = []  # statuses to answer before behaving normally
         self.prompts: list[str] = []
         self.models: list[str] = []
+        self.embedded: list[str] = []  # every text sent to /embeddings
+        self.embeddings_fail = False  # answer /embeddings with a 500
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -65,6 +68,8 @@ class LLMStub:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 if self.headers.get("Authorization") != f"Bearer {stub.token}":
                     return self._json(401, {"error": {"message": "bad key"}})
+                if self.path.endswith("/embeddings"):
+                    return self._embeddings(body)
                 prompt = body["messages"][-1]["content"]
                 with stub._lock:
                     stub.prompts.append(prompt)
@@ -85,6 +90,21 @@ class LLMStub:
                 self._json(200, {"id": "x", "object": "chat.completion", "model": body.get("model"),
                                  "choices": [{"index": 0, "finish_reason": finish,
                                               "message": {"role": "assistant", "content": content}}]})
+
+            def _embeddings(self, body: dict) -> None:
+                """Deterministic stand-in vectors: hashed bags of lower-cased words, 64 dimensions."""
+                if stub.embeddings_fail:
+                    return self._json(500, {"error": {"message": "embeddings down"}})
+                texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                with stub._lock:
+                    stub.embedded.extend(texts)
+                data = []
+                for index, text in enumerate(texts):
+                    vector = [0.0] * 64
+                    for word in re.findall(r"[a-z]{4,}", text.lower()):
+                        vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1.0
+                    data.append({"object": "embedding", "index": index, "embedding": vector})
+                self._json(200, {"object": "list", "model": body.get("model"), "data": data})
 
             def _json(self, status: int, data: dict, headers: dict | None = None) -> None:
                 self._send(status, json.dumps(data).encode(), "application/json", headers)

@@ -306,7 +306,7 @@ def test_rss_items_have_no_author_element_and_one_dc_creator_with_every_author(s
             assert len(known[link]) == 35
             assert creators[0].startswith("Andrei Dumitriu, ") and creators[0].endswith(", Subrahmanyam Murala")
     assert most >= 2, "no multi-author paper in this feed: the check proves nothing"
-    if served.case == "vision":
+    if served.case == "whole-day":  # (in "vision" it ranks below the 40 kept: segmentation is common in cs.CV)
         assert RIPDETSEG in [item.findtext("link") for item in items]
     # what a reader shows: feedparser's entry.author is every author, not the last one
     parsed = feedparser.parse(served.body("rss"))

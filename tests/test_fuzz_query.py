@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from core.feeds import MAX_QUERY_LENGTH, FeedQuery
-from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Matcher, QueryError, Term, fold, parse_query, phrase_pattern
+from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Matcher, QueryError, Term, fold, parse_query
 from core.papers import ANNOUNCE_TYPES, Paper
 from core.profiles import MAX_CATEGORIES, MAX_DAYS, MAX_ITEMS
 from core.taxonomy import CATEGORIES
@@ -126,24 +126,6 @@ def test_parse_query_fails_only_with_query_error_and_respects_the_caps(q):
 
 # --- the matcher --------------------------------------------------------------------
 
-_TEMPLATE = re.compile(r"\[\\s\\-_/\]\*|\(\?:s\|es\)\?|\(\?:y\|ies\|ys\)")  # separators, plural endings
-_METACHARS = set(".^$*+?{}[]|()\\")
-
-
-def assert_literal(source: str) -> None:
-    """`source` is escaped literal text joined by the matcher's own template pieces only:
-    no quantifier, class, group or alternation comes from the term itself."""
-    rest = _TEMPLATE.sub("", source)
-    i = 0
-    while i < len(rest):
-        if rest[i] == "\\":
-            assert i + 1 < len(rest) and not rest[i + 1].isalnum(), f"escape {rest[i:i + 2]!r} in {source!r}"
-            i += 2
-            continue
-        assert rest[i] not in _METACHARS, f"unescaped {rest[i]!r} in {source!r}"
-        i += 1
-
-
 def paper(title: str, abstract: str = "", authors: list[str] | None = None) -> Paper:
     return Paper(id="2604.00001", title=title, abstract=abstract, authors=authors or [],
                  categories=["cs.LG"], announced=dt.date(2026, 4, 27))
@@ -172,7 +154,7 @@ def adversarial_papers(terms: list[Term]) -> Iterator[Paper]:
 @example(" ".join("a" * (MAX_TERM_LENGTH - i) for i in range(MAX_TERMS)), [])
 @example(" ".join(f'"{"a " * 49}a{i}"' for i in range(MAX_TERMS)), [])
 @example("ﷺ" * MAX_TERM_LENGTH, ["ﷺ" * MAX_TERM_LENGTH])  # the longest NFKD expansion
-def test_any_accepted_query_compiles_to_literal_regexes_that_score_fast(q, authors):
+def test_any_accepted_query_compiles_and_scores_fast(q, authors):
     try:
         terms = parse_query(q)
     except QueryError:
@@ -182,11 +164,7 @@ def test_any_accepted_query_compiles_to_literal_regexes_that_score_fast(q, autho
     started = time.perf_counter()
     matcher = Matcher(terms)
     assert time.perf_counter() - started < 2.0, "compiling the matcher took too long"
-    for term in matcher.terms:
-        for variant in term.variants:
-            for source in (phrase_pattern(variant.lower()), phrase_pattern(fold(variant))):
-                assert_literal(source)
-                assert len(source) < 10 * 18 * MAX_TERM_LENGTH  # NFKD expands a character 18-fold at most
+    # No regex is built from a term: matching compares analysed words (core.signals.text).
     for adversary in adversarial_papers(terms):
         started = time.perf_counter()
         matcher.score(adversary)
@@ -242,6 +220,8 @@ VALUES = {
     "format": st.one_of(st.sampled_from(["rss", "atom", "json", "md", "xml", ""]), st.text(max_size=10)),
     "summaries": st.one_of(st.sampled_from(["0", "1", "true", "false", "yes", "no", "on", "off", "", "2"]), st.text(max_size=10)),
 }
+seed_ids = st.sampled_from(["2604.21935", "2604.21935v2", "hep-th/9901001", "arXiv:2401.12345", "2401.1234", "abc", "2604.21935v0", ""])
+VALUES["like"] = VALUES["unlike"] = st.one_of(seed_ids, st.lists(seed_ids, max_size=25).map(",".join), st.text(max_size=40))
 assert set(VALUES) == set(FeedQuery.model_fields), "a FeedQuery field has no strategy here"
 
 known_pair = st.sampled_from(sorted(VALUES)).flatmap(lambda name: st.tuples(st.just(name), VALUES[name]))

@@ -14,7 +14,7 @@ def paper(title: str, abstract: str = "", authors: tuple[str, ...] = ()) -> Pape
 
 
 def matches(term: str, text: str) -> bool:
-    return Matcher([Term(text=term)]).score(paper(text)) is not None
+    return Matcher(parse_query(term) if term.startswith(("=", '"')) else [Term(text=term)]).score(paper(text)) is not None
 
 
 @pytest.mark.parametrize("text", ["A world model", "Optimal control of robots", "Curling", "URLs"])
@@ -47,8 +47,8 @@ def test_a_term_counts_once_however_many_case_variants_are_listed():
     matcher = Matcher([Term(text="LLM"), Term(text="llm"), Term(text="LLMs")])
     scored = matcher.score(paper("LLMs for code", "We train an LLM."))
     assert scored is not None
-    assert scored.score == 3.0  # title 2 + abstract 1, once
-    assert len(scored.hits) == 2
+    assert len(scored.hits) == 2  # title and abstract, once each
+    assert scored.score == Matcher([Term(text="LLM")]).score(paper("LLMs for code", "We train an LLM.")).score
 
 
 def test_title_matches_weigh_more_than_abstract_matches():
@@ -61,7 +61,8 @@ def test_title_matches_weigh_more_than_abstract_matches():
 def test_weights_and_aliases():
     matcher = Matcher([Term(text="large language model", weight=2, aliases=["LLM"])])
     scored = matcher.score(paper("An LLM study", "large language models are big"))
-    assert scored.score == 6.0
+    once = Matcher([Term(text="large language model", aliases=["LLM"])]).score(paper("An LLM study", "large language models are big"))
+    assert scored.score == pytest.approx(2 * once.score, abs=0.2)  # ^weight multiplies
     assert scored.matched_terms == ["large language model"]
 
 
@@ -87,13 +88,68 @@ def test_paper_matching_no_term_is_dropped_and_no_terms_keeps_everything():
 
 def test_explanation_says_which_term_matched_where_and_what_it_added():
     scored = Matcher([Term(text="agent", weight=1.5)]).score(paper("Agents", "An agent that plans."))
-    assert scored.explanation == "score 4.5 = agent in title +3, agent in abstract +1.5"
+    title, abstract = scored.hits
+    assert title.points == pytest.approx(2 * abstract.points, abs=0.1)  # title counts twice
+    assert scored.explanation == (
+        f"score {scored.score:g} = agent in title +{title.points:g} (rare: 1 of 1), agent in abstract +{abstract.points:g} (rare: 1 of 1)"
+    )
 
 
 def test_overlapping_terms_both_count():
     matcher = Matcher([Term(text="language model"), Term(text="large language model", weight=2)])
     scored = matcher.score(paper("A large language model"))
     assert set(scored.matched_terms) == {"language model", "large language model"}
+
+
+# --- stems, exact forms, rarity ------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "term,text",
+    [("robot", "Robots in the wild"), ("robot", "robotic grasping"), ("robot", "A robotics benchmark"),
+     ("navigation", "Navigating crowds"), ("robotics", "a robot arm"), ("policies", "policy learning"),
+     ('"autonomous driving"', "an Autonomous-Driving stack"), ("pre-training", "Pretraining at scale"),
+     ("GPT-4", "GPT4 as a judge"), ("C++", "Fast C++ kernels")],
+)
+def test_words_match_by_stem(term, text):
+    assert matches(term, text)
+
+
+@pytest.mark.parametrize(
+    "term,text",
+    [("SLAM", "slamming doors"), ("RL", "RLHF tuning"), ("GAN", "Ganglion cells"), ('"autonomous driving"', "driving autonomous cars"),
+     ("=robot", "robots and robotics"), ('="mixture of experts"', "mixtures of experts"), ("C++", "Appendix C")],
+)
+def test_acronyms_exact_forms_and_phrase_order_are_kept(term, text):
+    assert not Matcher(parse_query(term)).score(paper(text)) is not None
+
+
+def test_exact_form_matches_its_own_word_in_any_case():
+    assert Matcher(parse_query("=robot")).score(paper("A Robot arm")) is not None
+    assert parse_query("+ti:=robot^2")[0].exact
+
+
+def corpus(n_common: int, n: int = 200) -> list[Paper]:
+    papers = [Paper(id=f"2604.{i:05d}", title=f"Study {i}", abstract="We learn a policy." if i < n_common else "We look.",
+                    categories=["cs.RO"], announced=dt.date(2026, 4, 21)) for i in range(n)]
+    papers.append(Paper(id="2604.99999", title="SLAM with a policy", abstract="", categories=["cs.RO"], announced=dt.date(2026, 4, 21)))
+    return papers
+
+
+def test_rare_terms_weigh_more_and_the_explanation_says_how_rare():
+    from core.signals import make_pool, rank_pool
+
+    ranked = rank_pool(make_pool(corpus(20), [Matcher(parse_query("SLAM policy"))]))
+    top = next(s for s in ranked if s.paper.id == "2604.99999")
+    slam, policy = top.hits
+    assert slam.points > 2 * policy.points
+    assert slam.text == f"SLAM in title +{slam.points:g} (rare: 1 of 201)"
+    assert policy.text == f"policy in title +{policy.points:g} (in 21 of 201)"
+
+
+def test_repeats_saturate():
+    once = Matcher([Term(text="robot")]).score(paper("x", "A robot moves."))
+    thrice = Matcher([Term(text="robot")]).score(paper("x", "A robot moves a robot past a robot."))
+    assert once.score < thrice.score < 3 * once.score
 
 
 # --- q grammar ---------------------------------------------------------------

@@ -197,7 +197,7 @@ def test_builder_form_submits_to_the_preview_page_with_the_feed_parameters(app):
     form = page.get_element_by_id("builder")
     assert form.get("action") == "/preview" and form.get("method") == "get"
     names = {c.get("name") for c in form.xpath(".//*[@name]")}
-    assert names == {"cat", "q", "exclude", "author", "type", "min_score", "limit", "format", "days", "sort"}
+    assert names == {"cat", "q", "exclude", "author", "like", "unlike", "type", "min_score", "limit", "format", "days", "sort"}
     assert names <= set(pages.FeedQuery.model_fields)
     assert form.get("data-live") == "/api/preview.html"
 
@@ -220,7 +220,7 @@ def test_api_preview_marks_the_terms_where_they_scored_and_keeps_the_text_whole(
     assert [i["id"] for i in data["items"]] == [i["_arxiv_feeds"]["arxiv_id"] for i in feed["items"]]
     assert data["count"] == len(feed["items"]) and data["feed_url"] == f"{app.url}/feed?cat=cs.AI,cs.CL,cs.LG&q=%22language+model%22,agent&limit=10"
     assert data["preview_url"] == "/preview?cat=cs.AI,cs.CL,cs.LG&q=%22language+model%22,agent&limit=10"
-    pattern = re.compile(r"^(language[\s-]*models?|agents?)$", re.IGNORECASE)
+    pattern = re.compile(r"^(language[\s-]*models?|agent\w*)$", re.IGNORECASE)  # by stem: agentic, agents
     marked_any = False
     for item, original in zip(data["items"], feed["items"]):
         assert "".join(s["text"] for s in item["title"]) == original["title"]
@@ -266,7 +266,8 @@ def test_profile_preview_shows_every_item_with_score_breakdown_and_highlighted_t
     for li, original in zip(items, feed):
         assert text(css(li, ".score")[0]) == f"score {original['_arxiv_feeds']['score']:g}"
         hits = [text(h) for h in css(li, ".hits li")]
-        expected = [f"{h['term']} in {h['field']} +{h['points']:g}" for h in original["_arxiv_feeds"]["hits"]]
+        expected = [f"{h['term']} in {h['field']} +{h['points']:g}" + (f" ({h['note']})" if h["note"] else "")
+                    for h in original["_arxiv_feeds"]["hits"]]
         assert hits == expected
     marks = {text(m).lower() for m in css(page, "ol.papers mark")}
     assert {"llms", "agent"} <= marks or {"llm", "agent"} <= marks, marks  # the alias LLM is marked too

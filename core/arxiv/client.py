@@ -102,6 +102,10 @@ class ArxivClient:
         """GET export.arxiv.org/api/query with `params` (search_query, id_list, start, max_results)."""
         return (await self._get(strip_credentials(self.settings.arxiv_api_url)[0], {}, params)).body
 
+    async def fetch_ids(self, ids: Sequence[str]) -> bytes:
+        """The query API's entries for these ids (`2401.12345` or `2401.12345v2`), in one request."""
+        return await self.query_api({"id_list": ",".join(ids), "max_results": len(ids)})
+
     async def query_pages(
         self, params: dict[str, str | int], page_size: int, max_pages: int
     ) -> AsyncIterator[Listing]:

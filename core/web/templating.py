@@ -19,6 +19,7 @@ from starlette.types import Scope
 
 from core.profiles import DEFAULT_TYPES
 from core.render.formats import DEFAULT_FORMAT, REGISTRY
+from core.signals import describe
 from core.taxonomy import category_name
 
 HERE = Path(__file__).resolve().parent
@@ -96,6 +97,7 @@ def _templates():  # noqa: ANN202
         default_format=DEFAULT_FORMAT,
         default_types=DEFAULT_TYPES,
         type_labels=TYPE_LABELS,
+        signals=describe(),  # "How papers are scored": one line per ranking signal
     )
     return Jinja2Templates(env=env)
 

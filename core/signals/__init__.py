@@ -1,0 +1,62 @@
+"""Ranking signals, one extension point: each signal says what it adds to a paper and why.
+
+`REGISTRY` lists them in the order their explanations appear; `rank_pool` sums them. The
+"How papers are scored" text on the pages is made from their descriptions (`describe`).
+Adding a signal: one module with a class following `base.Signal`, and one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from core.papers import Paper
+from core.signals.authors import AuthorSignal
+from core.signals.base import Candidate, Hit, Pool, Scored, Signal
+from core.signals.keyword import KeywordSignal
+from core.signals.like import FLOOR, LikeSignal
+from core.signals.text import analyse
+
+if TYPE_CHECKING:
+    from core.matching import Matcher
+
+REGISTRY: tuple[type[Signal], ...] = (KeywordSignal, AuthorSignal, LikeSignal)  # type: ignore[assignment]
+
+__all__ = ["REGISTRY", "Candidate", "Hit", "Pool", "Scored", "Signal", "describe", "make_pool", "rank_pool", "score_one"]
+
+
+def describe() -> list[tuple[str, str]]:
+    """(name, description) of every signal, for the pages."""
+    return [(signal.name, signal.description) for signal in REGISTRY]
+
+
+def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequence[Paper] = (), unlike: Sequence[Paper] = (),
+              embeddings: dict[str, list[float]] | None = None) -> Pool:
+    candidates = []
+    for paper in papers:
+        doc = analyse(paper)
+        found = [m.find(doc) for m in matchers]
+        candidates.append(Candidate(paper, doc, found, all(m.admits(f) for m, f in zip(matchers, found))))
+    return Pool(candidates, list(matchers), list(like), list(unlike), embeddings)
+
+
+def rank_pool(pool: Pool) -> list[Scored]:
+    """Every admitted candidate with its hits from every signal and their sum (unsorted).
+    A feed with seeds and no wanted term lists only papers that resemble a seed."""
+    signals = [s for cls in REGISTRY if (s := cls.for_pool(pool)) is not None]
+    like_only = bool(pool.like) and not any(m.positive for m in pool.matchers)
+    scored = []
+    for candidate in pool.candidates:
+        if not candidate.admitted:
+            continue
+        hits = [hit for signal in signals for hit in signal.hits(candidate)]
+        if like_only and not any(h.signal == "like" for h in hits):
+            continue
+        scored.append(Scored(paper=candidate.paper, score=round(sum(h.points for h in hits), 2), hits=hits))
+    return scored
+
+
+def score_one(paper: Paper, matcher: Matcher) -> Scored | None:
+    """One matcher over a pool of one paper (tests and tools)."""
+    ranked = rank_pool(make_pool([paper], [matcher]))
+    return ranked[0] if ranked else None

@@ -1,0 +1,101 @@
+"""What every signal shares: the `Signal` protocol, a `Hit` (one line of an explanation) and a
+`Scored` paper (its score, the sum of its hits)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
+
+from pydantic import BaseModel
+
+from core.papers import Paper
+from core.signals.text import Doc
+
+if TYPE_CHECKING:
+    from core.matching import Matcher
+
+HitField = Literal["title", "abstract", "authors", "text"]
+
+
+class Hit(BaseModel):
+    """One line of a score's explanation: which signal added how much, and why."""
+
+    term: str  # the keyword, author or seed id
+    field: HitField
+    points: float
+    signal: str = "keyword"
+    note: str = ""  # e.g. "rare: 8 of 1,119" or "0.61: gaussian, splatting, mesh"
+
+    @property
+    def text(self) -> str:
+        sign = "+" if self.points >= 0 else "−"
+        amount = f"{sign}{_fmt(abs(self.points))}"
+        if self.field == "text":  # a similarity: "closest to 2401.12345 (0.61: ...) +3"
+            return f"{self.term} ({self.note}) {amount}"
+        return f"{self.term} in {self.field} {amount}" + (f" ({self.note})" if self.note else "")
+
+
+class Scored(BaseModel):
+    paper: Paper
+    score: float
+    hits: list[Hit] = []
+
+    @property
+    def explanation(self) -> str:
+        if not self.hits:
+            return "no keyword terms: every paper in the categories is listed"
+        groups: dict[str, list[str]] = {}
+        for hit in self.hits:
+            groups.setdefault(hit.signal, []).append(hit.text)
+        return f"score {_fmt(self.score)} = " + "; ".join(", ".join(texts) for texts in groups.values())
+
+    @property
+    def matched_terms(self) -> list[str]:
+        return list(dict.fromkeys(h.term for h in self.hits if h.signal in ("keyword", "authors")))
+
+
+def _fmt(x: float) -> str:
+    return f"{round(x, 2):g}"
+
+
+@dataclass
+class Candidate:
+    """A paper of the pool with its analysed text and what the feed's term lists found in it."""
+
+    paper: Paper
+    doc: Doc
+    matches: list[dict] = field(default_factory=list)  # per matcher: term index -> TermMatch
+    admitted: bool = True  # every term list lets it in (no excluded term, the required ones)
+
+
+@dataclass
+class Pool:
+    """The candidates of one request (the stored days in its window, its categories and types),
+    over which rarity and similarity are computed."""
+
+    candidates: list[Candidate]
+    matchers: list[Matcher]
+    like: list[Paper] = field(default_factory=list)  # seed papers (`like=`)
+    unlike: list[Paper] = field(default_factory=list)  # papers to move away from (`unlike=`)
+    embeddings: dict[str, list[float]] | None = None  # unit vectors by "{id}v{version}" (EMBEDDINGS_MODEL)
+
+    @property
+    def size(self) -> int:
+        return len(self.candidates)
+
+
+class Signal(Protocol):
+    """A reason to rank a paper higher (or lower). Adding one: a module with a class like this,
+    and its entry in `core.signals.REGISTRY`."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]  # one sentence for "How papers are scored"
+
+    @classmethod
+    def for_pool(cls, pool: Pool) -> Signal | None:
+        """This signal set up over `pool` (rarity, vectors...), or None when the feed does not use it."""
+        ...
+
+    def hits(self, candidate: Candidate) -> list[Hit]:
+        """What this signal adds to one candidate, with the reason."""
+        ...

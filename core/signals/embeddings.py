@@ -1,0 +1,97 @@
+"""Optional embeddings for `like=`: where `EMBEDDINGS_MODEL` is set, an OpenAI-compatible
+`/embeddings` endpoint (LLM_BASE_URL, LLM_API_KEY) embeds title + abstract, and cosine of those
+vectors replaces TF-IDF cosine. Each vector is stored per paper version and model
+(`embedding:v1:{model}:{id}v{n}`, kept for good) and memoised in process, so a paper is embedded
+once per deployment. Any failure of the endpoint falls back to TF-IDF for that request (logged):
+nothing is lost, the feed is only less semantic.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import httpx
+
+from core.papers import Paper
+
+log = logging.getLogger(__name__)
+
+BATCH = 64  # inputs per request
+MAX_MEMO = 20_000
+MAX_CHARS = 4000  # title + abstract fit; a runaway abstract does not
+
+
+def key_of(paper: Paper) -> str:
+    return f"{paper.id}v{paper.version}"
+
+
+class Embedder:
+    def __init__(self, model: str, base_url: str, api_key: str | None, kv, timeout: float = 30.0,
+                 transport: httpx.AsyncBaseTransport | None = None):
+        self.model = model
+        self.url = base_url.rstrip("/") + "/embeddings"
+        self._headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {api_key}"} if api_key else {})}
+        self.kv = kv
+        self.timeout = timeout
+        self.transport = transport
+        self._memo: OrderedDict[str, list[float]] = OrderedDict()
+        self.requests_made = 0
+
+    async def vectors(self, papers: Sequence[Paper]) -> dict[str, list[float]] | None:
+        """Unit vectors by `id`v`version`, or None when the endpoint failed (use TF-IDF)."""
+        found: dict[str, list[float]] = {}
+        missing: dict[str, Paper] = {}
+        for paper in papers:
+            key = key_of(paper)
+            if key in found or key in missing:
+                continue
+            vector = self._memo.get(key)
+            if vector is None:
+                raw = await self.kv.get(f"embedding:v1:{self.model}:{key}")
+                vector = json.loads(raw) if raw else None
+            if vector is None:
+                missing[key] = paper
+            else:
+                found[key] = self._remember(key, vector)
+        todo = list(missing.items())
+        try:
+            for start in range(0, len(todo), BATCH):
+                batch = todo[start:start + BATCH]
+                for (key, _), vector in zip(batch, await self._embed([f"{p.title}\n\n{p.abstract}"[:MAX_CHARS] for _, p in batch])):
+                    await self.kv.set(f"embedding:v1:{self.model}:{key}", json.dumps(vector).encode())
+                    found[key] = self._remember(key, vector)
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            log.warning("embeddings failed (%s: %s): like= uses TF-IDF for this request", type(exc).__name__, exc)
+            return None
+        return found
+
+    async def _embed(self, texts: list[str]) -> list[list[float]]:
+        self.requests_made += 1
+        async with httpx.AsyncClient(transport=self.transport, timeout=self.timeout) as http:
+            response = await http.post(self.url, json={"model": self.model, "input": texts}, headers=self._headers)
+        response.raise_for_status()
+        data = sorted(response.json()["data"], key=lambda d: d["index"])
+        if len(data) != len(texts):
+            raise ValueError(f"{len(data)} embeddings for {len(texts)} inputs")
+        return [_unit([float(x) for x in d["embedding"]]) for d in data]
+
+    def _remember(self, key: str, vector: list[float]) -> list[float]:
+        self._memo[key] = vector
+        while len(self._memo) > MAX_MEMO:
+            self._memo.popitem(last=False)
+        return vector
+
+
+def _unit(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in vector))
+    if not norm:
+        raise ValueError("an all-zero embedding")
+    return [x / norm for x in vector]
+
+
+def dot(a: list[float], b: list[float]) -> float:
+    return math.fsum(x * y for x, y in zip(a, b)) if len(a) == len(b) else 0.0

@@ -1,0 +1,99 @@
+"""Seed papers for `like=` / `unlike=`: validated ids, metadata from arXiv's query API.
+
+All seeds missing from the store are fetched in ONE `id_list` request and stored per id and
+version (`seed:v1:{id}v{n}`, kept for good: a version's abstract never changes), so a seed is
+fetched once per deployment. A versionless id is also stored under `seed:v1:{id}` for a week
+(a newer version may appear); an unknown id is remembered for an hour. Unknown or withdrawn ids are the caller's mistake (400, naming
+them); arXiv unreachable with a seed not stored is a 503 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from core.arxiv.parse import parse_listing
+from core.errors import ParseError, SeedError, SeedsUnavailable, UpstreamError
+from core.papers import Paper
+
+MAX_SEEDS = 20
+LATEST_TTL = 7 * 86400
+UNKNOWN_TTL = 3600  # an id arXiv did not know is not asked about again for an hour
+_ID_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v[1-9]\d*)?$")
+_PREFIX_RE = re.compile(r"^(?:https?://arxiv\.org/(?:abs|pdf)/|arxiv:)", re.IGNORECASE)
+
+
+def check_ids(values: Iterable[str], name: str = "like") -> list[str]:
+    """`2401.12345`, `2312.00001v2`, `hep-th/9901001` (an `arXiv:` prefix or abs URL is fine):
+    duplicates removed, at most 20, a clear message for anything else."""
+    ids: list[str] = []
+    for value in values:
+        ref = _PREFIX_RE.sub("", value.strip())
+        if not _ID_RE.match(ref):
+            raise ValueError(f"{value!r} is not an arXiv id (like 2401.12345, 2312.00001v2 or hep-th/9901001)")
+        if ref not in ids:
+            ids.append(ref)
+    if len(ids) > MAX_SEEDS:
+        raise ValueError(f"at most {MAX_SEEDS} papers in {name}")
+    return ids
+
+
+def split_ref(ref: str) -> tuple[str, int | None]:
+    match = re.match(r"^(.*?)(?:v(\d+))?$", ref)
+    assert match is not None
+    return match.group(1), int(match.group(2)) if match.group(2) else None
+
+
+def _withdrawn(paper: Paper) -> bool:
+    text = f"{paper.comment or ''} {paper.abstract[:200]}".lower()
+    return "withdrawn" in text and len(paper.abstract) < 400
+
+
+class SeedStore:
+    def __init__(self, kv, client):
+        self.kv = kv
+        self.client = client
+
+    async def papers(self, refs: Sequence[str]) -> list[Paper]:
+        """The seed papers, in the order asked, from the store or (all missing ones at once) arXiv."""
+        found: dict[str, Paper] = {}
+        missing = []
+        for ref in refs:
+            raw = await self.kv.get(f"seed:v1:{ref}")
+            if raw is not None:
+                found[ref] = Paper.model_validate_json(raw)
+            else:
+                missing.append(ref)
+        unknown = [ref for ref in missing if await self.kv.get(f"seed:v1:{ref}:unknown") is not None]
+        if unknown:
+            raise SeedError(f"like/unlike: arXiv does not know {', '.join(unknown)}; check the ids (and versions)")
+        if missing:
+            found.update(await self._fetch(missing))
+        return [found[ref] for ref in refs]
+
+    async def _fetch(self, refs: list[str]) -> dict[str, Paper]:
+        try:
+            listing = parse_listing(await self.client.fetch_ids(refs))
+        except (UpstreamError, ParseError) as exc:
+            raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})") from None
+        got = {}
+        for paper in listing.papers:
+            got[paper.id] = paper
+            got[f"{paper.id}v{paper.version}"] = paper
+        unknown = [ref for ref in refs if ref not in got]
+        for ref in unknown:  # a bad id must not cost arXiv a request every time it is asked for
+            await self.kv.set(f"seed:v1:{ref}:unknown", b"1", ttl=UNKNOWN_TTL)
+        if unknown:
+            raise SeedError(f"like/unlike: arXiv does not know {', '.join(unknown)}; check the ids (and versions)")
+        withdrawn = [ref for ref in refs if _withdrawn(got[ref])]
+        if withdrawn:
+            raise SeedError(f"like/unlike: {', '.join(withdrawn)} {'is' if len(withdrawn) == 1 else 'are'} withdrawn; pick other papers")
+        result = {}
+        for ref in refs:
+            paper = got[ref]
+            body = paper.model_dump_json().encode()
+            await self.kv.set(f"seed:v1:{paper.id}v{paper.version}", body)
+            if split_ref(ref)[1] is None:
+                await self.kv.set(f"seed:v1:{ref}", body, ttl=LATEST_TTL)
+            result[ref] = paper
+        return result

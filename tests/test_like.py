@@ -1,0 +1,162 @@
+"""`like=` / `unlike=`: seeds from the query API (one request, stored per id and version),
+similarity per item, every route, errors (400 naming the ids, 503 with Retry-After)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from core.profiles import parse_config
+from tests.conftest import TEST_CONFIG, App, running_app
+from tests.fakearxiv import Failure, FakeArxiv
+
+SPLAT = "2604.14706"  # 04-17: "NG-GS: NeRF-Guided 3D Gaussian Splatting Segmentation"
+DEEPFAKE = "2604.14570"  # 04-17: "Deepfake Detection Generalization with Diffusion Noise"
+
+
+@pytest.fixture
+def cv() -> Iterator[App]:
+    fake = FakeArxiv().start()
+    fake.serve_day("rss_cs.CV_2026-04-21.xml")
+    fake.serve_api_from("rss_cs.CV_2026-04-17.xml")
+    config = {"profiles": {**TEST_CONFIG["profiles"], "splats": {"categories": ["cs.CV"], "like": [SPLAT], "max_items": 10}}}
+    with running_app(fake, parse_config(config)) as app:
+        yield app
+    fake.stop()
+
+
+def api_ids(fake: FakeArxiv) -> list[list[str]]:
+    asked = [parse_qs(urlsplit(r.path).query) for r in fake.api_requests()]
+    return [q["id_list"][0].split(",") for q in asked if "id_list" in q]  # (listings use search_query)
+
+
+def test_like_ranks_similar_papers_first_and_says_which_seed_and_words(cv):
+    items = cv.get(f"/feed?cat=cs.CV&like={SPLAT},{DEEPFAKE}v1&format=json&limit=10").json()["items"]
+    assert len(items) == 10
+    top = items[0]["_arxiv_feeds"]
+    assert top["explanation"].startswith(f"score {top['score']:g} = closest to ")
+    assert any("splat" in i["title"].lower() for i in items[:5]), [i["title"] for i in items[:5]]
+    scores = [i["_arxiv_feeds"]["score"] for i in items]
+    assert scores == sorted(scores, reverse=True)
+    assert api_ids(cv.fake) == [[SPLAT, f"{DEEPFAKE}v1"]]  # both seeds in ONE request
+
+
+def test_seeds_are_fetched_once_and_then_served_from_the_store(cv):
+    assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}").status_code == 200
+    assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}&format=atom&limit=5").status_code == 200
+    assert cv.get(f"/feed?cat=cs.CV&like={SPLAT},{DEEPFAKE}&limit=5").status_code == 200
+    assert api_ids(cv.fake) == [[SPLAT], [DEEPFAKE]]  # only the seed not stored yet
+
+
+def test_q_and_like_together_show_both_per_item(cv):
+    items = cv.get(f"/feed?cat=cs.CV&q=segmentation&like={SPLAT}&format=json").json()["items"]
+    plain = cv.get("/feed?cat=cs.CV&q=segmentation&format=json").json()["items"]
+    assert {i["id"] for i in items} == {i["id"] for i in plain}  # q chooses the papers, like reorders them
+    both = [i["_arxiv_feeds"]["explanation"] for i in items if "closest to" in i["_arxiv_feeds"]["explanation"]]
+    assert both and all("segmentation in " in e for e in both)
+
+
+def test_unlike_pushes_similar_papers_down(cv):
+    liked = cv.get(f"/feed?cat=cs.CV&q=segmentation&format=json&limit=100").json()["items"]
+    pushed = cv.get(f"/feed?cat=cs.CV&q=segmentation&unlike={SPLAT}&format=json&limit=100").json()["items"]
+    down = [i for i in pushed if "close to unwanted" in i["_arxiv_feeds"]["explanation"]]
+    assert down and all(h["points"] < 0 for i in down for h in i["_arxiv_feeds"]["hits"] if h["signal"] == "unlike")
+    rank_before = {i["id"]: n for n, i in enumerate(liked)}
+    rank_after = {i["id"]: n for n, i in enumerate(pushed)}
+    assert sum(rank_after[i["id"]] - rank_before[i["id"]] for i in down) > 0
+
+
+def test_profile_like_and_pages(cv):
+    feed = cv.get("/feeds/splats.json").json()["items"]
+    assert feed and all("closest to" in i["_arxiv_feeds"]["explanation"] for i in feed)
+    page = cv.get(f"/preview?cat=cs.CV&like={SPLAT}&limit=5")
+    assert page.status_code == 200 and f"closest to {SPLAT}" in page.text
+    assert "Papers like these (like=)" in page.text  # "How papers are scored" lists the signal
+    data = cv.get(f"/api/preview?cat=cs.CV&like={SPLAT}&limit=5").json()
+    assert data["items"] and data["feed_url"].endswith(f"/feed?cat=cs.CV&like={SPLAT}&limit=5")
+    assert cv.get("/preview/splats").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "like,message",
+    [("2604.99999", "does not know 2604.99999"), (f"{SPLAT}v9", f"does not know {SPLAT}v9"),
+     ("abc", "not an arXiv id"), (",".join(f"2604.{i:05d}" for i in range(21)), "at most 20")],
+)
+def test_bad_seeds_are_400s_naming_them(cv, like, message):
+    response = cv.get(f"/feed?cat=cs.CV&like={like},{SPLAT}")
+    assert response.status_code == 400 and message in response.json()["error"]
+
+
+def test_an_unknown_seed_is_not_asked_about_again_for_an_hour(cv):
+    for _ in range(3):
+        assert cv.get("/feed?cat=cs.CV&like=2604.99999").status_code == 400
+    assert api_ids(cv.fake) == [["2604.99999"]]
+
+
+def test_withdrawn_seed_is_a_400(cv):
+    cv.fake.withdrawn.add(DEEPFAKE)
+    response = cv.get(f"/feed?cat=cs.CV&like={DEEPFAKE}")
+    assert response.status_code == 400 and f"{DEEPFAKE} is withdrawn" in response.json()["error"]
+
+
+def test_unreachable_api_with_nothing_stored_is_a_503_with_retry_after(cv):
+    assert cv.get("/feed?cat=cs.CV").status_code == 200  # the listing is stored; the seed is not
+    cv.fake.fail_next(*[Failure(503, api=True)] * 3)
+    response = cv.get(f"/feed?cat=cs.CV&like={SPLAT}")
+    assert response.status_code == 503 and "Retry-After" in response.headers
+    assert SPLAT in response.json()["error"]
+    assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}").status_code == 200  # recovers; then stored
+    cv.fake.fail_next(*[Failure(503, api=True)] * 3)
+    assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}&limit=3").status_code == 200  # stored: no API needed
+
+
+def test_profile_like_ids_are_validated():
+    with pytest.raises(Exception, match="not an arXiv id"):
+        parse_config({"profiles": {"x": {"categories": ["cs.CV"], "like": ["nope"]}}})
+
+
+def stub_cosine(a: str, b: str) -> float:
+    import hashlib
+    import math
+    import re
+
+    def vector(text: str) -> list[float]:
+        v = [0.0] * 64
+        for word in re.findall(r"[a-z]{4,}", text.lower()):
+            v[int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1.0
+        return v
+
+    x, y = vector(a), vector(b)
+    return sum(p * q for p, q in zip(x, y)) / math.sqrt(sum(p * p for p in x) * sum(q * q for q in y))
+
+
+def test_embeddings_replace_tfidf_when_configured_and_are_stored_per_paper_version():
+    from tests.llm_stub import LLMStub
+
+    stub = LLMStub()
+    fake = FakeArxiv().start()
+    fake.serve_day("rss_cs.CV_2026-04-21.xml")
+    fake.serve_api_from("rss_cs.CV_2026-04-17.xml")
+    try:
+        with running_app(fake, embeddings_model="stub-embed", llm_base_url=stub.url, llm_api_key="test-key") as app:
+            first = app.get(f"/feed?cat=cs.CV&like={SPLAT}&format=json&limit=5").json()["items"]
+            assert first and all("closest to" in i["_arxiv_feeds"]["explanation"] for i in first)
+            embedded = len(stub.embedded)
+            assert embedded > 100  # the seed and the day's candidates
+            seed = next(t for t in stub.embedded if t.startswith("NG-GS"))
+            top = next(t for t in stub.embedded if t.startswith(first[0]["title"]))
+            note = next(h["note"] for h in first[0]["_arxiv_feeds"]["hits"] if h["signal"] == "like")
+            assert note.startswith(f"{stub_cosine(seed, top):.2f}:")  # the similarity is the embeddings' cosine
+            app.get(f"/feed?cat=cs.CV&like={SPLAT}&format=json&limit=7")
+            assert len(stub.embedded) == embedded  # stored: never embedded twice
+            tfidf = app.app.state.service.embedder
+            assert tfidf.requests_made >= 1
+        stub.embeddings_fail = True
+        with running_app(fake, embeddings_model="other-model", llm_base_url=stub.url, llm_api_key="test-key") as app:
+            items = app.get(f"/feed?cat=cs.CV&like={SPLAT}&format=json&limit=5").json()["items"]
+            assert items and all("closest to" in i["_arxiv_feeds"]["explanation"] for i in items)  # TF-IDF fallback
+    finally:
+        fake.stop()
+        stub.stop()
