@@ -214,3 +214,11 @@ def test_atom_feeds_and_pages_link_the_citation_formats(app):
         assert bib in lxml.html.fromstring(app.get(page).text).xpath("//a/@href"), page
     assert app.get("/feeds/llm.csl").status_code == 404
     assert ".bib or .csl.json" in app.get("/feeds/llm.pdf").json()["error"]
+
+
+def test_the_cli_offers_every_registered_format():
+    from core import cli
+    from core.render.formats import FORMATS
+
+    feed = cli._parser()._subparsers._group_actions[0].choices["feed"]  # type: ignore[union-attr]
+    assert next(a for a in feed._actions if a.dest == "format").choices == FORMATS
