@@ -28,6 +28,7 @@ from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
 from core.clock import SYSTEM_CLOCK, Clock
 from core.listings import CategoryMeta, Listings, UpstreamUnavailable
+from core.listings.freshness import newest_day
 from core.profiles import ADHOC_PROFILE, Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
 from core.schedule import next_rebuild
@@ -176,13 +177,14 @@ class FeedService:
 
     async def backfill(
         self, days: int | None = None, profiles: list[str] | None = None,
-        progress: Callable[[int, int, str], None] | None = None,
+        progress: Callable[[int, int, str], None] | None = None, budget_s: float | None = None,
     ) -> dict:
         """Fill the weekdays missing in the last `days` days (default: the longest profile
-        window) for the categories of `profiles` (default: all) from arXiv's query API."""
+        window) for the categories of `profiles` (default: all) from arXiv's query API,
+        starting no request after `budget_s`."""
         chosen = [self.config.profiles[name] for name in (profiles or list(self.config.profiles))]
         categories = sorted({c for p in chosen for c in p.categories})
-        report = await self.listings.backfill(categories, days or self.window_days, progress)
+        report = await self.listings.backfill(categories, days or self.window_days, progress, budget_s)
         return dataclasses.asdict(report)
 
     async def refresh_all(self, budget_s: float, progress: Callable[[int, int, str], None] | None = None) -> dict:
@@ -200,11 +202,11 @@ class FeedService:
         await self.listings.refresh(categories)
         say(1, total, "listings refreshed; backfilling missing weekdays")
         report: dict[str, Any] = {"categories": {}, "summaries": {}}
-        report["backfill"] = await self.backfill()
+        report["backfill"] = await self.backfill(budget_s=budget_s - (self.clock.monotonic() - started))
         for category in categories:
             meta = await self.listings.meta(category)
             report["categories"][category] = {
-                "latest_day": meta.days[0].isoformat() if meta.days else None,
+                "latest_day": newest.isoformat() if (newest := newest_day(meta, self.clock.now())) else None,
                 "last_error": meta.last_error,
                 "missing_weekdays": [d.isoformat() for d in self.listings.missing(meta, self.window_days)],
             }
@@ -318,7 +320,7 @@ def _embedder(settings: Settings, kv: KV, transport: httpx.AsyncBaseTransport | 
 
 
 def _data_version(metas: list[CategoryMeta]) -> tuple:
-    return tuple((m.category, tuple(m.days), m.fetched_at) for m in metas)
+    return tuple((m.category, tuple(m.days), tuple(sorted(m.day_hashes.items())), m.fetched_at) for m in metas)
 
 
 def configured_base_url(settings: Settings) -> str | None:
@@ -345,7 +347,7 @@ def _category_health(meta: CategoryMeta, now: dt.datetime, missing: list[dt.date
         return value.isoformat() if value else None
 
     return {
-        "latest_day": meta.days[0].isoformat() if meta.days else None,
+        "latest_day": newest.isoformat() if (newest := newest_day(meta, now)) else None,
         "days_held": [d.isoformat() for d in meta.days],
         "sources": dict(meta.sources),  # day -> listing | backfill | mixed
         "missing_weekdays": [d.isoformat() for d in missing],

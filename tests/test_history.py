@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from core.clock import ManualClock
 from core.schedule import EASTERN, listing_day, listing_day_of_submission, weekdays_between
 from tests.conftest import running_app
@@ -72,29 +74,71 @@ def test_first_start_on_a_saturday_lists_the_previous_week(fake_arxiv):
         assert len(fake_arxiv.api_requests()) == 1
 
 
-def test_a_skipped_weekday_is_filled_by_the_next_cron_run_without_duplicates(fake_arxiv):
-    entries = history(dt.date(2026, 11, 26), CATS, per_day=2)
+def wait_until_filled(app, category: str, timeout: float = 15.0) -> dict:
+    """The background backfill a poll started has finished (waits for work, not for time)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        health = app.get("/health").json()["categories"][category]
+        if not health["missing_weekdays"] or time.monotonic() > deadline:
+            return health
+        time.sleep(0.05)
+
+
+def test_a_skipped_weekday_is_filled_by_the_next_poll_or_cron_run_without_duplicates(fake_arxiv):
+    entries = history(dt.date(2026, 11, 30), CATS, per_day=2)
     fake_arxiv.serve_api(entries)
     fake_arxiv.serve_xml(rss_for_day(entries, dt.date(2026, 11, 24)))
     with running_app(fake_arxiv, config=CONFIG, cron_secret="s3cret") as app:
         clock = at("2026-11-24T12:00:00")  # Tuesday: polled
         app.service.listings.clock = clock
         _, tuesday = feed(app)
-        assert dt.date(2026, 11, 24) in days_of(tuesday)
+        assert days_of(tuesday) == {dt.date(2026, 11, d) for d in (18, 19, 20, 23, 24)}
         assert app.get("/health").json()["categories"]["cs.AI"]["sources"]["2026-11-24"] == "listing"
+
         clock.advance(2 * 86400)  # Thursday; nobody polled on Wednesday
         fake_arxiv.serve_xml(rss_for_day(entries, dt.date(2026, 11, 26)))
-        fake_arxiv.serve_api(entries)
+        _, first = feed(app)  # the poll gets Thursday at once and starts the backfill...
+        assert dt.date(2026, 11, 26) in days_of(first)
+        health = wait_until_filled(app, "cs.AI")
+        assert health["missing_weekdays"] == [] and health["sources"]["2026-11-25"] == "backfill"
+        _, thursday = feed(app)  # ...which the next poll shows
+        assert dt.date(2026, 11, 25) in days_of(thursday)
+        assert len(guids(thursday)) == len(set(guids(thursday)))
+        assert health["sources"]["2026-11-26"] == "listing"
+        in_window = [i["id"] for i in tuesday if i["date_published"] >= "2026-11-20"]
+        assert in_window and set(in_window) <= set(guids(thursday))
+
+        clock.advance(4 * 86400)  # Monday; nobody polled on Friday: the cron run fills it
+        fake_arxiv.serve_xml(rss_for_day(entries, dt.date(2026, 11, 30)))
         cron = app.http.post("/api/cron/refresh", headers={"Authorization": "Bearer s3cret"})
         assert cron.status_code == 200, cron.text
         assert cron.json()["categories"]["cs.AI"]["missing_weekdays"] == []
-        _, thursday = feed(app)
-        assert dt.date(2026, 11, 25) in days_of(thursday)
-        assert len(guids(thursday)) == len(set(guids(thursday)))
-        health = app.get("/health").json()["categories"]["cs.AI"]
-        assert health["sources"]["2026-11-25"] == "backfill" and health["sources"]["2026-11-26"] == "listing"
-        in_window = [i["id"] for i in tuesday if i["date_published"] >= "2026-11-20"]
-        assert in_window and set(in_window) <= set(guids(thursday))
+        assert cron.json()["backfill"]["filled"]["cs.AI"] == ["2026-11-27"]
+        _, monday = feed(app)
+        assert days_of(monday) == {dt.date(2026, 11, d) for d in (24, 25, 26, 27, 30)}
+        assert len(guids(monday)) == len(set(guids(monday))) == 5 * 4 * 3
+
+
+@pytest.mark.parametrize("weekday", range(7), ids=["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+def test_a_fresh_start_on_any_day_serves_the_whole_window_at_once(fake_arxiv, weekday):
+    now = dt.datetime(2026, 11, 23 + weekday, 15, 0, tzinfo=UTC)
+    today = listing_day(now)
+    announced_days = weekdays_between(today - dt.timedelta(days=13), today)
+    entries = history(announced_days[0], CATS, per_day=1)  # only what arXiv has announced
+    fake_arxiv.serve_api(entries)
+    if today.weekday() < 5:
+        fake_arxiv.serve_xml(rss_for_day(entries, today))
+    else:
+        fake_arxiv.serve_day()  # the weekend's empty listing
+    with running_app(fake_arxiv, config=CONFIG) as app:
+        app.service.listings.clock = ManualClock(now)
+        started = time.monotonic()
+        response, items = feed(app)
+        assert time.monotonic() - started < 60
+        newest = announced_days[0]
+        assert days_of(items) == set(weekdays_between(newest - dt.timedelta(days=6), newest))
+        assert "Warning" not in response.headers
+        assert len(items) == len(set(guids(items)))
 
 
 def test_the_listing_replaces_a_backfilled_day_and_guids_stay(fake_arxiv):
@@ -248,9 +292,10 @@ def test_twenty_slow_cold_categories_are_each_answered_within_the_budget(fake_ar
                 assert response.status_code in (200, 503), response.text
                 if response.status_code == 503:
                     assert int(response.headers["Retry-After"]) > 0
-        # arXiv's queue is now long: a stored category is served as it was, within the budget
+        # arXiv slower than the whole budget: a stored category is served as it was, within it
         before = app.get("/feed?cat=cs.AI&format=json").json()["items"]
         app.service.listings.clock.advance(2 * 86400)
+        fake_arxiv.delay = 4.0
         started = time.monotonic()
         response = app.get("/feed?cat=cs.AI&format=json")
         assert time.monotonic() - started < 2.0 + 1.5
@@ -281,3 +326,74 @@ def test_cli_backfill_fills_the_window_with_a_progress_bar(fake_arxiv, tmp_path)
     assert again.returncode == 0 and again.stdout == "" and "0 requests" in again.stderr  # nothing left
     bad = subprocess.run([*run[:4], "--profile", "nope"], cwd=root, env=env, capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown profile 'nope'" in bad.stderr
+
+
+def test_the_schedule_gives_the_calendar_day_the_rss_gives_each_announcement():
+    from core.arxiv.parse import parse_listing
+    from tests.fakearxiv import FIXTURES
+
+    # Recorded: the RSS built at midnight Eastern starting Monday 2026-04-27 dates every item that
+    # Monday; it holds Sunday evening's announcement, i.e. Thursday 14:00 to Friday 14:00 Eastern.
+    rss = parse_listing((FIXTURES / "rss_cs.AI_2026-04-27_trimmed3.xml").read_bytes())
+    assert rss.build_date == dt.date(2026, 4, 27) and {p.announced for p in rss.papers} == {rss.build_date}
+    eastern = lambda *args: dt.datetime(*args, tzinfo=EASTERN)  # noqa: E731
+    assert listing_day_of_submission(eastern(2026, 4, 23, 14, 1)) == dt.date(2026, 4, 27)
+    assert listing_day_of_submission(eastern(2026, 4, 24, 14, 0)) == dt.date(2026, 4, 27)
+    # Recorded: the query API asked on Thursday 2026-04-30 at 17:33 UTC holds nothing submitted after
+    # Wednesday 13:59 Eastern: the API has announced papers only, and that last one went out on
+    # Wednesday evening, in the RSS dated Thursday.
+    api = parse_listing((FIXTURES / "api_query_cat-csLG-OR-csAI_max20_2026-04-30.xml").read_bytes())
+    newest = max(api.papers, key=lambda p: p.announced)
+    assert (newest.id, newest.announced) == ("2604.26951", dt.date(2026, 4, 30))
+    # The rest of the week, by the same rule
+    for submitted, listed in [
+        (eastern(2026, 4, 27, 13, 59), dt.date(2026, 4, 28)),  # Monday before the cutoff: Tuesday
+        (eastern(2026, 4, 27, 14, 1), dt.date(2026, 4, 29)),  # after it: Wednesday
+        (eastern(2026, 4, 24, 14, 1), dt.date(2026, 4, 28)),  # Friday afternoon: Tuesday
+        (eastern(2026, 4, 25, 9, 0), dt.date(2026, 4, 28)),  # the weekend: Tuesday
+        (eastern(2026, 4, 30, 13, 0), dt.date(2026, 5, 1)),  # Thursday: Friday
+    ]:
+        assert listing_day_of_submission(submitted) == listed, submitted
+
+
+def _service(fake_arxiv, **overrides):
+    from core.kv.memory import MemoryKV
+    from core.profiles import parse_config
+    from core.service import FeedService
+    from tests.conftest import make_settings
+
+    return FeedService(make_settings(fake_arxiv, **overrides), config=parse_config(CONFIG), kv=MemoryKV())
+
+
+def test_a_day_already_poisoned_in_the_store_does_not_move_the_window(fake_arxiv):
+    import asyncio
+
+    service = _service(fake_arxiv)
+    service.listings.clock = at("2026-04-27T12:00:00")
+
+    async def scenario() -> tuple[int, int]:
+        meta = (await service.listings.ensure(["cs.AI"]))[0]
+        good = await service.listings.papers([meta], 1)
+        poison = good[0].model_copy(update={"id": "2604.99999", "announced": dt.date(2099, 1, 1)})
+        await service.listings.store.merge(meta, dt.date(2099, 1, 1), [poison], service.clock.now())
+        await service.listings.store.save_meta(meta)  # as a store written before these rules holds it
+        meta = await service.listings.meta("cs.AI")
+        assert meta.days[0] == dt.date(2099, 1, 1)
+        return len(good), len(await service.listings.papers([meta], 1))
+
+    before, after = asyncio.run(scenario())
+    assert before == after > 0
+
+
+def test_a_cron_backfill_starts_no_request_past_its_budget(fake_arxiv):
+    import asyncio
+
+    fake_arxiv.serve_day()
+    fake_arxiv.serve_api(history(dt.date(2026, 11, 27), CATS, per_day=2))
+    service = _service(fake_arxiv)
+    service.listings.clock = at("2026-11-28T15:00:00")
+    service.listings.backfiller.page_size = 20
+    report = asyncio.run(service.backfill(budget_s=0.0))
+    assert report["requests"] == 1 and "out of time" in report["error"]
+    assert len(fake_arxiv.api_requests()) == 1
+    assert report["filled"]  # what the one request covered completely is kept

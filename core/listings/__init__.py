@@ -149,9 +149,11 @@ class Listings:
         if due:
             await self.fetcher.refresh(due)
 
-    async def backfill(self, categories: Sequence[str], days: int, progress: Progress | None = None) -> BackfillReport:
+    async def backfill(
+        self, categories: Sequence[str], days: int, progress: Progress | None = None, budget_s: float | None = None
+    ) -> BackfillReport:
         """Fill every missing weekday of the last `days` days (cron and CLI)."""
-        return await self.backfiller.run(categories, days, progress)
+        return await self.backfiller.run(categories, days, progress, budget_s)
 
     def missing(self, meta: CategoryMeta, days: int) -> list[dt.date]:
         return freshness.missing_days(meta, self.clock.now(), days)

@@ -64,13 +64,19 @@ class Backfiller:
             self._running = asyncio.get_running_loop().create_task(self.run(categories, days))
         return self._running
 
-    async def run(self, categories: Sequence[str], days: int, progress: Progress | None = None) -> BackfillReport:
+    async def run(
+        self, categories: Sequence[str], days: int, progress: Progress | None = None, budget_s: float | None = None
+    ) -> BackfillReport:
         """Fill every missing weekday of the last `days` days for `categories` (after any
-        backfill already under way in this process)."""
+        backfill already under way in this process). With `budget_s`, no request is started
+        that could end after it; the next run goes on from there."""
         async with self._one_at_a_time:
-            return await self._run_alone(categories, days, progress)
+            deadline = None if budget_s is None else self.clock.monotonic() + budget_s
+            return await self._run_alone(categories, days, progress, deadline)
 
-    async def _run_alone(self, categories: Sequence[str], days: int, progress: Progress | None) -> BackfillReport:
+    async def _run_alone(
+        self, categories: Sequence[str], days: int, progress: Progress | None, deadline: float | None
+    ) -> BackfillReport:
         say = progress or (lambda done, total, message: None)
         now = self.clock.now()
         report = BackfillReport()
@@ -93,14 +99,14 @@ class Backfiller:
             report.error = "another instance is backfilling"
             return report
         try:
-            await self._run(missing, now, max_requests, report, say)
+            await self._run(missing, now, max_requests, report, say, deadline)
         finally:
             await self.store.unlock("backfill")
         return report
 
     async def _run(
         self, missing: dict[str, list[dt.date]], now: dt.datetime, max_requests: int,
-        report: BackfillReport, say: Progress,
+        report: BackfillReport, say: Progress, deadline: float | None = None,
     ) -> None:
         wanted = sorted({d for gaps in missing.values() for d in gaps})
         oldest, newest_allowed = wanted[0], listing_day(now)
@@ -140,6 +146,10 @@ class Backfiller:
                 await self._store(missing, collected, newest_seen, oldest_seen, now, report, done)
                 covered = sum(1 for d in wanted if oldest_seen and d > oldest_seen)
                 say(covered, len(wanted), f"backfill: request {report.requests}, back to {oldest_seen}")
+                worst_case = self.settings.arxiv_min_interval + self.settings.arxiv_timeout
+                if deadline is not None and self.clock.monotonic() + worst_case > deadline:
+                    report.error = "out of time for this run; the next run goes on"
+                    break
         except (UpstreamError, ParseError) as exc:
             report.error = str(exc)
             log.error("backfill of %s stopped: %s", "+".join(missing), exc)

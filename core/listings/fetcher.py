@@ -18,7 +18,7 @@ from core.arxiv.parse import Listing, parse_listing
 from core.clock import Clock
 from core.errors import ParseError, UpstreamBusy, UpstreamError
 from core.listings import freshness
-from core.listings.store import CategoryMeta, DayStore, Event
+from core.listings.store import DayStore, Event
 from core.papers import Paper
 from core.settings import Settings
 
