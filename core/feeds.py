@@ -202,10 +202,11 @@ class FeedResult:
     considered: int  # papers in the window before scoring
 
     @property
-    def updated(self) -> dt.datetime:
-        """When the data behind this feed last changed (the newest non-empty fetch, else the last check)."""
+    def updated(self) -> dt.datetime | None:
+        """When the data behind this feed last changed (the newest non-empty fetch, else the
+        last check); None before any."""
         stamps = [m.fetched_at for m in self.metas if m.fetched_at] or [m.checked_at for m in self.metas if m.checked_at]
-        return max(stamps) if stamps else dt.datetime.now(dt.UTC)
+        return max(stamps) if stamps else None
 
     @property
     def stale(self) -> bool:

@@ -149,13 +149,14 @@ class FeedService:
         cached = self._rendered.get_fresh(key)
         if cached is not None:
             return dataclasses.replace(cached, stale=stale, fresh_until=fresh_until)
+        updated = result.updated or self.clock.now()
         doc = FeedDocument(
             title=spec.title,
             description=spec.description,
             self_url=self_url,
             home_url=base_url.rstrip("/") + "/",
             feed_id=_feed_id(spec, self.settings),
-            updated=result.updated,
+            updated=updated,
             items=result.items,
             summaries=summaries,
             alternates=alternates or {},
@@ -165,7 +166,7 @@ class FeedService:
             body=body,
             media_type=MEDIA_TYPES[fmt],
             etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
-            last_modified=result.updated,
+            last_modified=updated,
             fresh_until=fresh_until,
             stale=stale,
             item_count=len(result.items),
