@@ -57,6 +57,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     at: float
+    size: int = 0  # bytes of the answer's body
 
 
 class FakeArxiv:
@@ -210,7 +211,8 @@ class FakeArxiv:
 
             def do_GET(self) -> None:  # noqa: N802
                 with fake._lock:
-                    fake.requests.append(Seen(self.path, dict(self.headers), time.monotonic()))
+                    self.seen = Seen(self.path, dict(self.headers), time.monotonic())
+                    fake.requests.append(self.seen)
                     is_api = self.path.startswith("/api/")
                     failure = next((f for f in fake.failures if f.api == is_api), None)
                     if failure is not None:
@@ -255,6 +257,8 @@ class FakeArxiv:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if getattr(self, "seen", None) is not None:
+                    self.seen.size = len(body)
                 if body:
                     self.wfile.write(body)
 
@@ -349,6 +353,7 @@ def history(today: dt.date, categories: list[str], per_day: int = 3, days: int =
             cutoff -= dt.timedelta(days=1)
         submitted = dt.datetime.combine(cutoff, dt.time(10, 0), EASTERN)
         assert listing_day_of_submission(submitted) == day
+        that_day = 0  # seconds after 10:00: a day's entries stay before the 14:00 cutoff
         for category in categories:
             kinds = [("new", [category, "cs.AI" if category != "cs.AI" else "cs.LG"])] * per_day
             kinds += [("cross", ["cs.RO", category]), ("replace", [category])]
@@ -356,7 +361,8 @@ def history(today: dt.date, categories: list[str], per_day: int = 3, days: int =
                 serial += 1
                 arxiv_id = f"{day:%y%m}.{serial:05d}"
                 template = templates[serial % len(templates)]
-                when = submitted + dt.timedelta(seconds=serial)
+                that_day += 1
+                when = submitted + dt.timedelta(seconds=that_day)
                 if kind == "replace":
                     entries.append(api_entry(template, arxiv_id, 2, when - dt.timedelta(days=30), when, cats))
                 else:
