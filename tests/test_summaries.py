@@ -139,8 +139,11 @@ def test_bad_llm_answers_never_break_the_feed(fake_arxiv, llm, mode):
 
 def test_rate_limited_llm_is_retried(fake_arxiv, llm):
     llm.fail_once = [429, 503]
-    with running_app(fake_arxiv, config=CONFIG, **with_llm(llm)) as app:
+    clock = ManualClock()
+    with running_app(fake_arxiv, config=CONFIG, clock=clock, **with_llm(llm)) as app:
+        started = clock.time()
         assert sum(1 for s in summarised(app).values() if s) == 2
+        assert clock.time() - started >= 2 * 0.5  # two backoffs of at least 0.5 s, on the clock: no real waiting
 
 
 def test_hostile_model_output_is_sanitised_everywhere(fake_arxiv, llm):
