@@ -36,6 +36,9 @@ from core.render.formats import FORMATS
 Format = Literal[FORMATS]  # type: ignore[valid-type]  # the registry's names, as an enum in OpenAPI
 MAX_QUERY_LENGTH = 1000
 MAX_QUERY_SUMMARIES = 5  # `summaries=1` on an ad-hoc feed: its top items only
+# Terms x papers a request's own terms may cost to score: about 1-2 s of CPU on one small core.
+# Beyond it a request gets a 400 saying what to narrow; a profile's own feed is never refused.
+MAX_RANK_COST = 500_000
 
 
 def _split_list(values: list[str]) -> list[str]:
@@ -126,6 +129,17 @@ class FeedSpec:
     like: tuple[str, ...] = ()  # seed ids (`like=`)
     unlike: tuple[str, ...] = ()
     key: str = field(default="")  # identity of the spec, for caches and validators
+    requested_terms: bool = False  # the request brought terms of its own (MAX_RANK_COST applies)
+
+    def check_cost(self, candidates: int) -> None:
+        """Refuse, before any scoring, a request whose terms x papers exceed MAX_RANK_COST."""
+        terms = max(1, sum(len(m.terms) for m in self.matchers))
+        cost = terms * candidates
+        if self.requested_terms and cost > MAX_RANK_COST:
+            raise SpecError(
+                f"too costly: {candidates:,} papers x {terms} terms = {cost:,} (at most {MAX_RANK_COST:,}); "
+                "narrow it: fewer days (days=), fewer categories (cat=) or fewer terms (q=, exclude=, author=)"
+            )
 
     @classmethod
     def from_profile(cls, name: str, profile: Profile, query: FeedQuery | None = None) -> FeedSpec:
@@ -158,6 +172,7 @@ class FeedSpec:
             sort=query.sort,
             summary_top_n=top_n if wants else 0,
             summary_language=profile.summaries.language,
+            requested_terms=bool(extra),
             like=tuple(dict.fromkeys([*profile.like, *query.like]))[:20],
             unlike=tuple(dict.fromkeys([*profile.unlike, *query.unlike]))[:20],
             raw=(name, profile.model_dump_json(), query.model_dump_json(exclude={"format"})),
@@ -183,6 +198,7 @@ class FeedSpec:
             days=query.days or 7,
             sort=query.sort,
             summary_top_n=MAX_QUERY_SUMMARIES if query.summaries else 0,
+            requested_terms=True,
             like=tuple(query.like),
             unlike=tuple(query.unlike),
             raw=(ADHOC_PROFILE, query.model_dump_json(exclude={"format"})),

@@ -1,10 +1,10 @@
 """The service object shared by the web app and the CLI: profiles, store, upstream,
 summaries, renders.
 
-Two in-process caches make repeated polls cheap: ranked results keyed by the
+One in-process cache makes repeated polls cheap: ranked results keyed by the
 feed spec and the data version (what was fetched for its categories), and
 rendered bodies keyed by those plus the format, the served URL and which
-summaries exist.
+summaries exist. It is bounded in bytes (CACHE_MAX_BYTES), not entries.
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ import datetime as dt
 import hashlib
 import logging
 import os
-from collections import OrderedDict
+import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from core.arxiv.client import ArxivClient, strip_credentials
+from core.cache import ByteLRU
 from core.feeds import FeedResult, FeedSpec, candidates, rank
 from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
@@ -41,7 +43,17 @@ from core.summaries.service import Summarizer, Summary
 
 log = logging.getLogger(__name__)
 
-CACHE_SIZE = 128
+# Ranking and rendering a large pool takes up to a second or two of CPU: it runs here, off the
+# event loop. One thread: CPU-bound threads share the GIL with the loop, and each more of them
+# lengthens how long the loop waits for it; heavy requests queue behind each other instead.
+_CPU = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arxiv-feeds-cpu")
+# While that thread computes, the loop gets the GIL back within 1 ms instead of Python's 5 ms
+# default: each await that crosses threads (a store read, a parse) costs the loop less.
+sys.setswitchinterval(0.001)
+
+
+async def off_loop(fn: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(_CPU, fn, *args)
 
 
 @dataclass
@@ -53,19 +65,6 @@ class RenderedFeed:
     fresh_until: dt.datetime  # when the data may next change upstream
     stale: bool  # served from stored data because arXiv failed
     item_count: int
-
-
-class _LRU(OrderedDict):
-    def get_fresh(self, key: Any) -> Any:
-        value = self.get(key)
-        if value is not None:
-            self.move_to_end(key)
-        return value
-
-    def put(self, key: Any, value: Any) -> None:
-        self[key] = value
-        while len(self) > CACHE_SIZE:
-            self.popitem(last=False)
 
 
 class FeedService:
@@ -86,8 +85,7 @@ class FeedService:
         self.seeds = SeedStore(self.kv, self.client)
         self.embedder = _embedder(settings, self.kv, llm_transport)
         self.summarizer = Summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
-        self._ranked: _LRU = _LRU()
-        self._rendered: _LRU = _LRU()
+        self.cache = ByteLRU(settings.cache_max_bytes)  # ranked results and rendered bodies
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
         self._background: set[asyncio.Future] = set()  # work no request waits for any more
 
@@ -112,19 +110,20 @@ class FeedService:
         """Ranked items for `spec`, without rendering (from the rank cache when unchanged)."""
         if metas is None:
             metas = await self.listings.ensure(spec.categories, spec.days)
-        key = (spec.key, _data_version(metas))
-        cached = self._ranked.get_fresh(key)
+        key = ("ranked", spec.key, _data_version(metas))
+        cached = self.cache.get(key)
         if cached is None:
             like = await self.seeds.papers(spec.like) if spec.like else []
             unlike = await self.seeds.papers(spec.unlike) if spec.unlike else []
             papers = await self.listings.papers(metas, spec.days)
+            spec.check_cost(len(papers))
             await prepare([*papers, *like, *unlike])  # a big pool is analysed off the event loop
             vectors = None
             if (like or unlike) and self.embedder is not None:
                 vectors = await self.embedder.vectors([*like, *unlike, *candidates(papers, spec)])
-            items, considered = rank(papers, spec, like, unlike, vectors)
+            items, considered = await off_loop(rank, papers, spec, like, unlike, vectors)
             cached = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
-            self._ranked.put(key, cached)
+            self.cache.put(key, cached, _ranked_size(items))
         return dataclasses.replace(cached, metas=metas)
 
     async def summaries_for(self, result: FeedResult, budget_s: float, *, public: bool = True) -> dict[str, Summary]:
@@ -143,10 +142,16 @@ class FeedService:
         metas, late = await self.listings.ensure_within(spec.categories, spec.days)
         stale = late or any(m.last_error for m in metas)
         fresh_until = min((m.fresh_until for m in metas if m.fresh_until), default=next_rebuild(self.clock.now()))
+        version = _data_version(metas)
+        wants_summaries = bool(spec.summary_top_n and self.summarizer.enabled)
+        if not wants_summaries:  # the warm path: straight to the body, no ranked result needed
+            cached = self.cache.get(("rendered", spec.key, fmt, self_url, version, ()))
+            if cached is not None:
+                return dataclasses.replace(cached, stale=stale, fresh_until=fresh_until)
         result = await self.result(spec, metas)
         summaries = await self.summaries_for(result, self.settings.summary_budget_s)
-        key = (spec.key, fmt, self_url, _data_version(metas), tuple(sorted(summaries)))
-        cached = self._rendered.get_fresh(key)
+        key = ("rendered", spec.key, fmt, self_url, version, tuple(sorted(summaries)))
+        cached = self.cache.get(key)
         if cached is not None:
             return dataclasses.replace(cached, stale=stale, fresh_until=fresh_until)
         updated = result.updated or self.clock.now()
@@ -161,17 +166,17 @@ class FeedService:
             summaries=summaries,
             alternates=alternates or {},
         )
-        body = render(doc, fmt)
+        body, etag = await off_loop(_render, doc, fmt)
         feed = RenderedFeed(
             body=body,
             media_type=MEDIA_TYPES[fmt],
-            etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+            etag=etag,
             last_modified=updated,
             fresh_until=fresh_until,
             stale=stale,
             item_count=len(result.items),
         )
-        self._rendered.put(key, feed)
+        self.cache.put(key, feed, len(body))
         return feed
 
     # --- cron -------------------------------------------------------------------
@@ -310,6 +315,22 @@ def _llm_client(
         base_url, model, key,
         timeout=settings.llm_timeout, max_concurrency=settings.llm_concurrency, transport=transport, clock=clock,
     )
+
+
+def _render(doc: FeedDocument, fmt: str) -> tuple[bytes, str]:
+    body = render(doc, fmt)
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _ranked_size(items: list) -> int:
+    """What a ranked list holds beyond the stored papers it points to, erring high: the
+    papers themselves (copies when their announce type is relative) and the hits."""
+    size = 0
+    for item in items:
+        paper = item.paper
+        size += 900 + 2 * (len(paper.title) + len(paper.abstract)) + sum(60 + len(a) for a in paper.authors)
+        size += 250 * len(item.hits)
+    return size
 
 
 def _embedder(settings: Settings, kv: KV, transport: httpx.AsyncBaseTransport | None) -> Embedder | None:

@@ -142,10 +142,10 @@ def test_last_modified_and_if_modified_since_give_304(app):
 
 def test_repeated_polls_reuse_the_rendered_body(app):
     app.get("/feeds/llm.rss")
-    rendered = dict(app.service._rendered)
+    cached = app.service.cache.keys()
     app.get("/feeds/llm.rss")
-    assert dict(app.service._rendered).keys() == rendered.keys()
-    assert len(rendered) == 1
+    assert app.service.cache.keys() == cached
+    assert [key[0] for key in cached] == ["ranked", "rendered"]
 
 
 def test_health_reports_categories_and_store(app):

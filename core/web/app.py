@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -54,11 +55,12 @@ def create_app(
         description="Personal, filtered, ranked RSS/Atom/JSON feeds of arXiv.",
     )
     app.state.service = service
+    app.state.feed_specs = OrderedDict()  # see core.web.feeds._memo
     app.add_middleware(SecurityHeaders)
     app.add_middleware(Compression)
     app.add_middleware(HeadAsGet)  # outermost: a HEAD gets the headers a GET gets
+    app.include_router(feeds.router)  # first: the feeds are what is polled (no path overlaps the pages)
     app.include_router(pages.router)
-    app.include_router(feeds.router)
     app.include_router(admin.router)
     app.mount("/static", Static(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)

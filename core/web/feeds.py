@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import functools
+from collections import OrderedDict
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -14,7 +17,7 @@ from core.profiles import Profile
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
 from core.service import FeedService, RenderedFeed, configured_base_url
 from core.taxonomy import normalize_category
-from core.web.params import FeedQueryParam
+from core.web.params import FeedQueryParam, kept_query
 
 router = APIRouter(tags=["feeds"])
 
@@ -31,14 +34,15 @@ def base_url(request: Request) -> str:
 def served_url(request: Request) -> str:
     """The absolute URL being served, as a reader subscribed to it (rel="self")."""
     url = base_url(request) + request.url.path
-    return url + (f"?{request.url.query}" if request.url.query else "")
+    query = kept_query(request.url.query)
+    return url + (f"?{query}" if query else "")
 
 
 def alternate_urls(request: Request) -> dict[str, str]:
     """The served feed in every format: `/feeds/NAME.<ext>` swaps the extension, the other
     routes set `format=`; the rest of the query string is kept as it came."""
     base, path = base_url(request), request.url.path
-    query = [p for p in request.url.query.split("&") if p and not p.startswith("format=")]
+    query = [p for p in kept_query(request.url.query).split("&") if p and not p.startswith("format=")]
     found = by_extension(path.rpartition("/")[2]) if path.startswith("/feeds/") else None
     urls = {}
     for fmt, output in REGISTRY.items():
@@ -50,16 +54,38 @@ def alternate_urls(request: Request) -> dict[str, str]:
     return urls
 
 
-async def _respond(request: Request, spec: FeedSpec, fmt: str) -> Response:
-    service = _service(request)
-    feed = await service.rendered(spec, fmt, served_url(request), base_url(request), alternate_urls(request))
+SPEC_MEMO_SIZE = 512  # distinct feed URLs whose spec is kept
+
+
+def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple:
+    """(spec, format, self link, base URL, alternates) of this request, built once per distinct
+    URL: polls of a warm feed then skip building the spec (its hash, its matchers) and the
+    URLs, which were much of our own time on the warm path. Bad requests raise, are not kept."""
+    scope = request.scope
+    key = (scope["path"], kept_query(scope["query_string"].decode("latin-1")), request.headers.get("host"),
+           scope.get("scheme"), scope.get("root_path"))
+    memo: OrderedDict = request.app.state.feed_specs
+    hit = memo.get(key)
+    if hit is not None:
+        memo.move_to_end(key)
+        return hit
+    spec, fmt = make()
+    hit = memo[key] = (spec, fmt, served_url(request), base_url(request), alternate_urls(request))
+    while len(memo) > SPEC_MEMO_SIZE:
+        memo.popitem(last=False)
+    return hit
+
+
+async def _respond(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> Response:
+    spec, fmt, self_url, base, alternates = _memo(request, make)
+    feed = await _service(request).rendered(spec, fmt, self_url, base, alternates)
     return feed_response(request, feed)
 
 
 def feed_response(request: Request, feed: RenderedFeed) -> Response:
     headers = {
         "ETag": feed.etag,
-        "Last-Modified": email.utils.format_datetime(feed.last_modified, usegmt=True),
+        "Last-Modified": _http_date(feed.last_modified),
         "X-Items": str(feed.item_count),
     }
     if feed.stale:
@@ -69,6 +95,11 @@ def feed_response(request: Request, feed: RenderedFeed) -> Response:
     if _not_modified(request, feed):
         return Response(status_code=304, headers=headers)
     return Response(content=feed.body, media_type=_browser_media_type(request, feed.media_type), headers=headers)
+
+
+@functools.lru_cache(maxsize=256)
+def _http_date(when: dt.datetime) -> str:
+    return email.utils.format_datetime(when, usegmt=True)
 
 
 def _browser_media_type(request: Request, media_type: str) -> str:
@@ -131,21 +162,22 @@ async def profile_feed(request: Request, filename: str, query: FeedQueryParam) -
     if found is None:
         raise NotFound(f"use /feeds/NAME{_EXTENSIONS} (got {filename!r})")
     name, output = found
-    spec = FeedSpec.from_profile(name, _profile(request, name), query)
-    return await _respond(request, spec, output.name)
+    return await _respond(request, lambda: (FeedSpec.from_profile(name, _profile(request, name), query), output.name))
 
 
 @router.get("/feed", summary="An ad-hoc feed from the query string alone")
 async def query_feed(request: Request, query: FeedQueryParam) -> Response:
-    spec = FeedSpec.from_query(query)
-    return await _respond(request, spec, query.format or DEFAULT_FORMAT)
+    return await _respond(request, lambda: (FeedSpec.from_query(query), query.format or DEFAULT_FORMAT))
 
 
 @router.get("/rss", summary="The default profile as RSS (the old bot's URL)")
 async def default_rss(request: Request, query: FeedQueryParam) -> Response:
-    config = _service(request).config
-    spec = FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query)
-    return await _respond(request, spec, query.format or DEFAULT_FORMAT)
+    def make() -> tuple[FeedSpec, str]:
+        config = _service(request).config
+        spec = FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query)
+        return spec, query.format or DEFAULT_FORMAT
+
+    return await _respond(request, make)
 
 
 @router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)")
@@ -153,8 +185,11 @@ async def category_rss(request: Request, category: str, query: FeedQueryParam) -
     canonical = normalize_category(category)
     if canonical is None:
         raise NotFound(f"unknown arXiv category {category!r} (examples: cs.LG, math.AG, hep-th)")
-    config = _service(request).config
-    profile = config.profiles[config.default_name]
-    narrowed = profile.model_copy(update={"categories": [canonical], "title": f"{profile.title or config.default_name} — {canonical}"})
-    spec = FeedSpec.from_profile(config.default_name, narrowed, query)
-    return await _respond(request, spec, query.format or DEFAULT_FORMAT)
+
+    def make() -> tuple[FeedSpec, str]:
+        config = _service(request).config
+        profile = config.profiles[config.default_name]
+        narrowed = profile.model_copy(update={"categories": [canonical], "title": f"{profile.title or config.default_name} — {canonical}"})
+        return FeedSpec.from_profile(config.default_name, narrowed, query), query.format or DEFAULT_FORMAT
+
+    return await _respond(request, make)

@@ -9,6 +9,7 @@ and a single-valued parameter given twice; and `q` is parsed now, so its errors 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import unquote_plus
 
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,11 +24,23 @@ LIST_FIELDS = {name for name, field in FeedQuery.model_fields.items() if getattr
 IGNORED_PREFIXES = ("utm_",)  # added by link trackers; harmless
 
 
+def _ignored(name: str) -> bool:
+    return name.startswith(IGNORED_PREFIXES) or name == "_"
+
+
+def kept_query(raw: str) -> str:
+    """The query string without the parameters that never change a feed (utm_*, a
+    cache-busting `_`), as given otherwise: the self link and cache key of
+    `?q=x&utm_source=y` are those of `?q=x`."""
+    kept = [part for part in raw.split("&") if part and not _ignored(unquote_plus(part.partition("=")[0]))]
+    return "&".join(kept)
+
+
 def check_names(request: Request) -> None:
     """Unknown parameters and repeated single values are 400s (utm_* and `_` are ignored)."""
     seen: set[str] = set()
     for name, _ in request.query_params.multi_items():
-        if name.startswith(IGNORED_PREFIXES) or name == "_":
+        if _ignored(name):
             continue
         if name not in KNOWN:
             raise BadRequest(f"unknown parameter {name!r}; known parameters: {', '.join(sorted(KNOWN))}")
@@ -45,8 +58,10 @@ def checked(request: Request, query: FeedQuery) -> FeedQuery:
     return query
 
 
-def feed_query(request: Request, query: Annotated[FeedQuery, Query()]) -> FeedQuery:
-    """The dependency every feed route takes: FastAPI validates the model, then `checked`."""
+async def feed_query(request: Request, query: Annotated[FeedQuery, Query()]) -> FeedQuery:
+    """The dependency every feed route takes: FastAPI validates the model, then `checked`.
+    `async` though it never waits: FastAPI runs a plain `def` dependency in a worker thread,
+    a thread hop on every poll."""
     return checked(request, query)
 
 

@@ -11,11 +11,9 @@ import functools
 import hashlib
 from pathlib import Path
 
-import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 from starlette.types import Scope
 
@@ -78,26 +76,32 @@ def _digest(value: str) -> str:
     return hashlib.sha1(value.encode()).hexdigest()[:8]
 
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(HERE / "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.filters.update(g=_g, digest=_digest)
-_env.globals.update(
-    static_url=static_url,
-    category_name=category_name,
-    formats=REGISTRY,
-    default_format=DEFAULT_FORMAT,
-    default_types=DEFAULT_TYPES,
-    type_labels=TYPE_LABELS,
-    signals=describe(),  # "How papers are scored": one line per ranking signal
-)
-templates = Jinja2Templates(env=_env)
+@functools.cache
+def _templates():  # noqa: ANN202
+    """Built on the first page: an instance that only serves feeds never imports Jinja2."""
+    import jinja2
+    from fastapi.templating import Jinja2Templates
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(g=_g, digest=_digest)
+    env.globals.update(
+        static_url=static_url,
+        category_name=category_name,
+        formats=REGISTRY,
+        default_format=DEFAULT_FORMAT,
+        default_types=DEFAULT_TYPES,
+        type_labels=TYPE_LABELS,
+        signals=describe(),  # "How papers are scored": one line per ranking signal
+    )
+    return Jinja2Templates(env=env)
 
 
 def page(request: Request, name: str, status: int = 200, headers: dict[str, str] | None = None, **context) -> HTMLResponse:
     """A rendered template as an HTML response (no-cache unless `headers` say otherwise)."""
-    return templates.TemplateResponse(request, name, context, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})
+    return _templates().TemplateResponse(request, name, context, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})

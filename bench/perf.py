@@ -1,0 +1,545 @@
+"""Every performance figure of issue 14 in one run, printed as one table.
+
+    python -m bench.perf                 # about 2-3 minutes
+    python -m bench.perf --quick         # fewer samples, about 1 minute
+    python -m bench.perf --profile       # also samples the warm path with pyinstrument
+
+Everything runs on 127.0.0.1: a fake arXiv in this process (4 categories x ~500 items:
+the real 501-item cs.CV day, copied with other ids as cs.AI, cs.LG and cs.CL, served from
+memory), and the app under `python -m uvicorn api.index:app` in its own process (a new one
+for each cold figure), with a SQLite store in a temporary directory. The baseline is
+`bench.bare`, a bare ASGI app on the same uvicorn answering with the very bytes and
+headers the service sent. Readers speak raw HTTP/1.1 over keep-alive sockets, so the
+client costs little next to the server.
+
+The machine is shared and noisy: compare the ratios measured within one run. The original
+Flask service cannot run here; its figures are the ones recorded in issue 14 (same kind of
+fake upstream, 4 x ~500 items, 2-core machine) and are shown as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import quote
+
+from core.feeds import MAX_RANK_COST
+from tests.fakearxiv import FIXTURES, FakeArxiv
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results" / "perf-latest.json"
+CATS = ["cs.CV", "cs.AI", "cs.LG", "cs.CL"]
+CACHE_MAX_BYTES = 64_000_000  # the default, so the memory bound is the one users get
+KEYWORDS: list[Any] = [
+    {"term": "diffusion model", "weight": 2}, "gaussian splatting", "video generation",
+    {"term": "vision language model", "weight": 1.5, "aliases": ["VLM"]}, "segmentation",
+    "3D reconstruction", "object detection", {"term": "neural radiance field", "aliases": ["NeRF"]},
+    "self-supervised", "autonomous driving",
+]
+CONFIG = {"profiles": {"bench": {"title": "Bench", "categories": CATS, "keywords": KEYWORDS, "max_items": 50, "days": 7}}}
+ORIGINAL = {  # the original Flask service, as recorded in issue 14 (it cannot run here)
+    "cold_empty_s": 1.64, "warm_p50_ms": 2.35, "throughput": 490.0, "burst_upstream": 32, "burst_s": 9.0,
+}
+# One- and two-letter terms and fragments: they pass every substring pre-check, so every paper
+# is matched against every pattern (the worst case of the matcher).
+SHORT = [a + b for a in "abcdefghilmnoprstuvw" for b in "aeioulnrst"] + list("abcdefghijklmnopqrstuvwxyz")
+FRAGMENTS = [a + b for a in "qxzjk" for b in "qxzjkvw"]
+
+
+# --- upstream -----------------------------------------------------------------------------
+
+
+def synthetic_day() -> list[bytes]:
+    """4 categories x ~500 items: the real cs.CV day and three copies under other ids."""
+    cv = (FIXTURES / "rss_cs.CV_2026-04-21.xml").read_bytes()
+    bodies = [cv]
+    for month, cat in zip(("2601", "2602", "2603"), CATS[1:]):
+        copy = cv.replace(b"2604.", month.encode() + b".").replace(b"<category>cs.CV</category>", f"<category>{cat}</category>".encode())
+        bodies.append(copy)
+    return bodies
+
+
+def start_fake() -> FakeArxiv:
+    fake = FakeArxiv().start()
+    fake.serve_xml(*synthetic_day())
+    built: dict[tuple[str, ...], bytes] = {}
+    make = fake.listing
+
+    def listing(categories: list[str]) -> bytes:  # served from memory, like a CDN'd upstream
+        key = tuple(categories)
+        if key not in built:
+            built[key] = make(categories)
+        return built[key]
+
+    fake.listing = listing  # type: ignore[method-assign]
+    for n in range(1, len(CATS) + 1):  # every combination the app may ask for, built before timing
+        for combo in _combinations(sorted(CATS), n):
+            listing(list(combo))
+    return fake
+
+
+def _combinations(items: list[str], n: int) -> list[tuple[str, ...]]:
+    import itertools
+
+    return list(itertools.combinations(items, n))
+
+
+# --- servers ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def app_env(fake_url: str, kv_path: Path, config_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ARXIV_", "KV_", "REDIS_", "UPSTASH_", "LLM_", "SUMMARY_", "CRON_", "CACHE_"))}
+    env.update({
+        "ARXIV_RSS_URL": f"{fake_url}/rss", "ARXIV_API_URL": f"{fake_url}/api/query",
+        "ARXIV_HTML_URL": f"{fake_url}/html", "ARXIV_MIN_INTERVAL": "0", "KV_BACKEND": "sqlite",
+        "KV_PATH": str(kv_path), "ARXIV_FEEDS_CONFIG": str(config_path),
+        "CACHE_MAX_BYTES": str(CACHE_MAX_BYTES), "PYTHONPATH": str(REPO),
+    })
+    return env
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    port: int
+    started: float  # perf_counter at spawn
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def cpu_s(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def server(target: str, env: dict[str, str], log: Path, wrap: list[str] | None = None) -> Iterator[Server]:
+    port = free_port()
+    cmd = [*(wrap or [sys.executable]), "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
+           "--log-level", "warning", "--no-access-log"]
+    with open(log, "ab") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        yield Server(proc, port, started)
+    finally:
+        proc.send_signal(2)  # SIGINT: uvicorn shuts down (and pyinstrument writes its report)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --- a raw HTTP/1.1 keep-alive client -------------------------------------------------------
+
+
+class Conn:
+    def __init__(self, port: int):
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self, deadline: float = 30.0) -> None:
+        end = time.perf_counter() + deadline
+        while True:
+            try:
+                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+                return
+            except OSError:
+                if time.perf_counter() > end:
+                    raise
+                await asyncio.sleep(0.003)
+
+    async def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        assert self.reader and self.writer
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n{extra}\r\n".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        parsed = {}
+        for line in lines[1:]:
+            if ":" in line:
+                name, _, value = line.partition(":")
+                parsed[name.strip().lower()] = value.strip()
+        body = await self.reader.readexactly(int(parsed.get("content-length", "0")))
+        return status, parsed, body
+
+    def close(self) -> None:
+        if self.writer:
+            self.writer.close()
+
+
+async def one(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    conn = Conn(port)
+    await conn.open()
+    try:
+        return await conn.get(path, headers)
+    finally:
+        conn.close()
+
+
+async def closed_loop(port: int, path: str, readers: int, seconds: float, headers: dict[str, str] | None = None) -> dict:
+    """`readers` connections asking `path` back to back for `seconds`: latency and throughput."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    conns = [Conn(port) for _ in range(readers)]
+    for conn in conns:
+        await conn.open()
+        await conn.get(path, headers)  # the connection is warm before timing
+    end = time.perf_counter() + seconds
+
+    async def reader(conn: Conn) -> None:
+        while time.perf_counter() < end:
+            t = time.perf_counter()
+            status, _, _ = await conn.get(path, headers)
+            latencies.append(time.perf_counter() - t)
+            statuses[status] = statuses.get(status, 0) + 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(reader(c) for c in conns))
+    elapsed = time.perf_counter() - started
+    for conn in conns:
+        conn.close()
+    return {"p50_ms": statistics.median(latencies) * 1000, "rps": len(latencies) / elapsed, "n": len(latencies), "statuses": statuses}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# --- the figures ------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    args: argparse.Namespace
+    fake: FakeArxiv
+    work: Path
+    config_path: Path
+    figures: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def env(self, kv_path: Path) -> dict[str, str]:
+        return app_env(self.fake.url, kv_path, self.config_path)
+
+    def check(self, ok: bool, message: str) -> None:
+        if not ok:
+            self.problems.append(message)
+
+
+async def cold_first_feed(run: Run, kv_path: Path) -> tuple[float, int]:
+    """Spawn a new app process; seconds until its first /rss answer has arrived, and the
+    upstream requests it made."""
+    before = len(run.fake.listing_requests())
+    with server("api.index:app", run.env(kv_path), run.work / "server.log") as srv:
+        conn = Conn(srv.port)
+        await conn.open()
+        status, _, body = await conn.get("/rss")
+        elapsed = time.perf_counter() - srv.started
+        conn.close()
+    run.check(status == 200 and len(body) > 1000, f"cold /rss answered {status}")
+    return elapsed, len(run.fake.listing_requests()) - before
+
+
+def import_time(run: Run) -> float:
+    env = run.env(run.work / "import.sqlite3")
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import api.index"], cwd=REPO, env=env,
+                         capture_output=True, text=True, check=True).stderr
+    last = [line for line in out.splitlines() if line.rstrip().endswith("| api.index")][-1]
+    return int(last.split("|")[1]) / 1e6
+
+
+def heavy_path(rng: random.Random, fmt: str = "json") -> str:
+    terms = rng.sample(SHORT, 50)
+    exclude = rng.sample(FRAGMENTS, 35) + rng.sample(SHORT[-26:], 15)
+    return (f"/feed?cat={','.join(CATS)}&q={quote(' '.join(terms))}&exclude={quote(','.join(exclude))}"
+            f"&limit=500&days=14&format={fmt}")
+
+
+async def health_under_heavy(run: Run, srv: Server) -> dict:
+    """/health latency alone, then while four clients send the heaviest accepted query
+    (terms shuffled each time, so no cache helps)."""
+    async def poll(seconds: float) -> list[float]:
+        conn = Conn(srv.port)
+        await conn.open()
+        times = []
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            t = time.perf_counter()
+            status, _, _ = await conn.get("/health")
+            times.append(time.perf_counter() - t)
+            run.check(status == 200, f"/health answered {status}")
+            await asyncio.sleep(0.01)
+        conn.close()
+        return times
+
+    idle = await poll(2 if run.args.quick else 3)
+    rng = random.Random(14)
+    heavy_times: list[float] = []
+    heavy_status: dict[int, int] = {}
+    stop = asyncio.Event()
+
+    async def heavy() -> None:
+        conn = Conn(srv.port)
+        await conn.open()
+        while not stop.is_set():
+            t = time.perf_counter()
+            status, _, _ = await conn.get(heavy_path(rng))
+            heavy_times.append(time.perf_counter() - t)
+            heavy_status[status] = heavy_status.get(status, 0) + 1
+        conn.close()
+
+    cpu0 = srv.cpu_s()
+    clients = [asyncio.create_task(heavy()) for _ in range(4)]
+    await asyncio.sleep(0.5)  # all four are in flight
+    loaded = await poll(6 if run.args.quick else 12)
+    stop.set()
+    await asyncio.gather(*clients)
+    cpu = srv.cpu_s() - cpu0
+    run.check(set(heavy_status) == {200}, f"heavy queries answered {heavy_status}")
+    _, headers, _ = await one(srv.port, heavy_path(random.Random(1)))
+    status, _, body = await one(srv.port, heavy_path(random.Random(2)).replace("days=14", "days=14&cat=cs.RO"))
+    return {
+        "idle_p99_ms": pct(idle, 0.99) * 1000, "p50_ms": statistics.median(loaded) * 1000,
+        "p99_ms": pct(loaded, 0.99) * 1000, "max_ms": max(loaded) * 1000, "n": len(loaded),
+        "heavy_requests": len(heavy_times), "heavy_p50_s": statistics.median(heavy_times) if heavy_times else None,
+        "heavy_cpu_s_each": cpu / max(1, len(heavy_times)), "heavy_items": headers.get("x-items"),
+        "cost": 2000 * 100, "cost_limit": MAX_RANK_COST,
+    }
+
+
+async def memory_after_heavy_urls(run: Run, srv: Server, idle_mb: float) -> dict:
+    """200 distinct URLs with big bodies (500-item JSON and Atom over 4 categories)."""
+    count = 60 if run.args.quick else 200
+    rng = random.Random(7)
+    conns = [Conn(srv.port) for _ in range(2)]
+    for conn in conns:
+        await conn.open()
+    peak = idle_mb
+    sizes = []
+
+    async def worker(conn: Conn, indexes: range) -> None:
+        nonlocal peak
+        for i in indexes:
+            terms = " ".join(rng.sample(["model", "learning", "image", "network", "data", "video", "3D", "neural"], 4))
+            fmt = ("json", "atom", "rss")[i % 3]
+            path = f"/feed?cat={','.join(CATS)}&q={quote(terms)}&limit={300 + i}&days=14&format={fmt}&min_score=0"
+            status, _, body = await conn.get(path)
+            run.check(status == 200, f"{path} answered {status}")
+            sizes.append(len(body))
+            peak = max(peak, srv.rss_mb())
+
+    await asyncio.gather(worker(conns[0], range(0, count, 2)), worker(conns[1], range(1, count, 2)))
+    for conn in conns:
+        conn.close()
+    after = srv.rss_mb()
+    bound = idle_mb + CACHE_MAX_BYTES / 1e6 + 30
+    return {"urls": count, "idle_mb": idle_mb, "after_mb": after, "peak_mb": peak, "bound_mb": bound,
+            "bodies_mb": sum(sizes) / 1e6}
+
+
+async def burst_of_cold_readers(run: Run, readers: int = 8) -> dict:
+    before = len(run.fake.listing_requests())
+    kv = run.work / "burst.sqlite3"
+    with server("api.index:app", run.env(kv), run.work / "server.log") as srv:
+        conns = [Conn(srv.port) for _ in range(readers)]
+        for conn in conns:
+            await conn.open()
+            await conn.get("/__ping")  # serving, nothing fetched yet
+        t = time.perf_counter()
+        answers = await asyncio.gather(*(c.get("/rss") for c in conns))
+        elapsed = time.perf_counter() - t
+        etag = answers[0][1].get("etag")
+        conditional = await asyncio.gather(*(c.get("/rss", {"If-None-Match": etag or ""}) for c in conns))
+        for conn in conns:
+            conn.close()
+    statuses = [a[0] for a in answers]
+    run.check(statuses == [200] * readers, f"cold readers got {statuses}")
+    run.check(len({a[1].get('etag') for a in answers}) == 1, "cold readers got different ETags")
+    upstream = len(run.fake.listing_requests()) - before
+    run.check(upstream == 1, f"{readers} cold readers made {upstream} upstream requests")
+    not_modified = sum(1 for c in conditional if c[0] == 304)
+    run.check(not_modified == readers, f"{not_modified}/{readers} conditional requests got 304")
+    return {"readers": readers, "upstream": upstream, "seconds": elapsed, "not_modified": not_modified}
+
+
+async def warm_vs_bare(run: Run, srv: Server) -> dict:
+    """Warm /rss against the bare ASGI app serving the same bytes: 8 readers, rounds alternated."""
+    status, headers, body = await one(srv.port, "/rss")
+    saved = run.work / "bare.json"
+    keep = {k: v for k, v in headers.items() if k not in ("date", "server", "content-length")}
+    saved.write_text(json.dumps({"body": base64.b64encode(body).decode(), "headers": keep}))
+    env = dict(os.environ, BARE_RESPONSE=str(saved), PYTHONPATH=str(REPO))
+    rounds = 2 if run.args.quick else 3
+    seconds = 2.0 if run.args.quick else 3.0
+    ours, bare, ours304, bare304 = [], [], [], []
+    with server("bench.bare:app", env, run.work / "bare.log") as base:
+        check = await one(base.port, "/rss")
+        run.check(check[2] == body, "the bare app does not serve the same bytes")
+        for _ in range(rounds):
+            ours.append(await closed_loop(srv.port, "/rss", 8, seconds))
+            bare.append(await closed_loop(base.port, "/rss", 8, seconds))
+        cond = {"If-None-Match": headers["etag"]}
+        ours304.append(await closed_loop(srv.port, "/rss", 8, seconds, cond))
+        bare304.append(await closed_loop(base.port, "/rss", 8, seconds, cond))
+    run.check(set(ours304[0]["statuses"]) == {304}, f"conditional warm polls got {ours304[0]['statuses']}")
+
+    def med(samples: list[dict], key: str) -> float:
+        return statistics.median(s[key] for s in samples)
+
+    return {
+        "ours_p50_ms": med(ours, "p50_ms"), "bare_p50_ms": med(bare, "p50_ms"),
+        "ours_rps": med(ours, "rps"), "bare_rps": med(bare, "rps"),
+        "ours_304_p50_ms": ours304[0]["p50_ms"], "bare_304_p50_ms": bare304[0]["p50_ms"],
+        "ours_304_rps": ours304[0]["rps"], "body_bytes": len(body), "rounds": rounds, "seconds_each": seconds,
+    }
+
+
+async def profile_warm(run: Run, kv_path: Path) -> str:
+    """The warm /rss path sampled by pyinstrument in the server process."""
+    session = run.work / "warm.pyisession"
+    wrap = [sys.executable, "-m", "pyinstrument", "-r", "session", "-o", str(session), "-i", "0.0002"]
+    with server("api.index:app", run.env(kv_path), run.work / "profile.log", wrap=wrap) as srv:
+        await one(srv.port, "/rss")
+        await closed_loop(srv.port, "/rss", 8, 6.0)
+    if not session.exists():
+        return "(no profile written; see profile.log)"
+    views = []
+    for options in (["-p", "flat=true"], ["-p", "time=percent_of_total"]):
+        views.append(subprocess.run([sys.executable, "-m", "pyinstrument", "--load", str(session), "-r", "text", *options],
+                                    capture_output=True, text=True).stdout)
+    flat = "\n".join(views[0].splitlines()[:45])
+    return f"Self time by function (top):\n{flat}\n\nCall tree:\n{views[1]}"
+
+
+async def main(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-perf-") as tmp:
+        work = Path(tmp)
+        config_path = work / "config.json"
+        config_path.write_text(json.dumps(CONFIG))
+        fake = start_fake()
+        run = Run(args, fake, work, config_path)
+        samples = 2 if args.quick else 3
+        try:
+            imports = [import_time(run) for _ in range(samples + 2)]
+            empty, filled, upstream_empty, upstream_filled = [], [], [], []
+            for i in range(samples):
+                kv = work / f"cold{i}.sqlite3"
+                seconds, made = await cold_first_feed(run, kv)
+                empty.append(seconds)
+                upstream_empty.append(made)
+                seconds, made = await cold_first_feed(run, kv)  # a new instance, the store filled
+                filled.append(seconds)
+                upstream_filled.append(made)
+            run.check(upstream_empty == [1] * samples, f"cold feeds made {upstream_empty} upstream requests")
+            run.check(upstream_filled == [0] * samples, f"filled-store feeds made {upstream_filled} upstream requests")
+            burst = await burst_of_cold_readers(run)
+            with server("api.index:app", run.env(work / "cold0.sqlite3"), work / "server.log") as srv:
+                await one(srv.port, "/rss")
+                warm = await warm_vs_bare(run, srv)
+                idle_mb = srv.rss_mb()
+                health = await health_under_heavy(run, srv)
+            with server("api.index:app", run.env(work / "cold0.sqlite3"), work / "server.log") as srv:
+                await one(srv.port, "/rss")
+                await one(srv.port, f"/feed?cat={','.join(CATS)}&limit=10")
+                memory = await memory_after_heavy_urls(run, srv, srv.rss_mb())
+            profile = await profile_warm(run, work / "cold0.sqlite3") if args.profile else None
+        finally:
+            fake.stop()
+            log = (work / "server.log").read_text(errors="replace") if (work / "server.log").exists() else ""
+        if re.search(r"Traceback|ERROR", log):
+            run.problems.append("errors in the server log:\n" + log[-2000:])
+        run.figures = {
+            "import_s": statistics.median(imports), "import_min_s": min(imports), "cold_empty_s": statistics.median(empty),
+            "cold_filled_s": statistics.median(filled), "burst": burst, "warm": warm, "health": health, "memory": memory,
+        }
+        print_table(run)
+        if profile:
+            print("\nWarm /rss, sampled by pyinstrument in the server (8 readers, 6 s):\n")
+            print(profile)
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({
+            "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine(),
+            "figures": run.figures, "original": ORIGINAL, "problems": run.problems, "profile": profile,
+        }, indent=2, default=str))
+        return 1 if run.problems else 0
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    model = ""
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{platform.system()} {platform.machine()}, {cpus} CPUs ({model}), Python {platform.python_version()}, load {load:.1f}"
+
+
+def print_table(run: Run) -> None:
+    f = run.figures
+    w, h, m, b = f["warm"], f["health"], f["memory"], f["burst"]
+    o = ORIGINAL
+    rows = [
+        ("first feed, cold process, empty store", f"{o['cold_empty_s']:.2f} s (recorded)", f"{f['cold_empty_s']:.2f} s ({f['cold_empty_s'] / o['cold_empty_s']:.2f}x)", "", "<= 0.5x original"),
+        ("first feed, cold process, filled store", "", f"{f['cold_filled_s']:.2f} s", "", ""),
+        ("importing the app (python -X importtime)", "", f"{f['import_s']:.3f} s (min {f['import_min_s']:.3f})", "", "<= 0.3 s"),
+        ("warm /rss p50, 8 readers", f"{o['warm_p50_ms']:.2f} ms (recorded)", f"{w['ours_p50_ms']:.2f} ms (+{w['ours_p50_ms'] - w['bare_p50_ms']:.2f})", f"{w['bare_p50_ms']:.2f} ms", "within 0.3 ms of bare"),
+        ("warm /rss throughput, 8 readers", f"{o['throughput']:.0f} req/s (recorded)", f"{w['ours_rps']:.0f} req/s ({w['ours_rps'] / w['bare_rps']:.0%} of bare)", f"{w['bare_rps']:.0f} req/s", ">= 90 % of bare"),
+        ("304 p50 / throughput, 8 readers", "", f"{w['ours_304_p50_ms']:.2f} ms / {w['ours_304_rps']:.0f} req/s", f"{w['bare_304_p50_ms']:.2f} ms", "all 304"),
+        ("/health p99 alone", "", f"{h['idle_p99_ms']:.1f} ms", "", ""),
+        ("/health p50 / p99 / max, 4 heaviest clients", "", f"{h['p50_ms']:.1f} / {h['p99_ms']:.1f} / {h['max_ms']:.0f} ms (n={h['n']})", "", "p99 < 100 ms"),
+        ("  heaviest accepted query (each)", "", f"{h['heavy_p50_s']:.2f} s p50, {h['heavy_cpu_s_each']:.2f} s CPU, cost {h['cost']:,} of {h['cost_limit']:,}", "", ""),
+        (f"memory after {m['urls']} distinct heavy URLs", "", f"{m['after_mb']:.0f} MB (peak {m['peak_mb']:.0f})", "", f"<= {m['bound_mb']:.0f} MB (idle {m['idle_mb']:.0f} + 64 + 30)"),
+        (f"{b['readers']} cold readers at once: upstream requests / time", f"{o['burst_upstream']} / {o['burst_s']:.1f} s (recorded)", f"{b['upstream']} / {b['seconds']:.2f} s", "", "1"),
+        ("  then conditional requests answered 304", "", f"{b['not_modified']}/{b['readers']}", "", "all"),
+    ]
+    widths = [max(len(r[i]) for r in rows + [("figure", "original", "ours", "bare ASGI", "goal")]) for i in range(5)]
+    header = ("figure", "original", "ours", "bare ASGI", "goal")
+    print(" | ".join(c.ljust(widths[i]) for i, c in enumerate(header)))
+    print("-+-".join("-" * x for x in widths))
+    for row in rows:
+        print(" | ".join(c.ljust(widths[i]) for i, c in enumerate(row)))
+    print(f"\n{machine()}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Warm: {w['rounds']} alternated rounds of "
+          f"{w['seconds_each']:.0f} s each side, body {w['body_bytes']:,} bytes. Memory: {m['bodies_mb']:.0f} MB of bodies served.")
+    if run.problems:
+        print("\nCHECKS FAILED:\n- " + "\n- ".join(run.problems))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer samples and shorter phases")
+    parser.add_argument("--profile", action="store_true", help="also profile the warm path (pyinstrument)")
+    parser.add_argument("--out", default=str(RESULTS), help="JSON results file")
+    sys.exit(asyncio.run(main(parser.parse_args())))

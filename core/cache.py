@@ -1,0 +1,53 @@
+"""An in-process LRU bounded by an estimate of the bytes it holds, not by its entry count.
+
+Counting entries let 128 heavy JSON bodies and their ranked results grow a process to
+900 MB; a byte budget (CACHE_MAX_BYTES) keeps memory at idle plus the budget whatever
+the entries weigh. Sizes are estimates given by the caller (a body's length, a ranked
+list's text), erring high.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+ENTRY_OVERHEAD = 512  # the key, the entry object, the dict slot
+
+
+class ByteLRU:
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def keys(self) -> list[Any]:
+        return list(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.bytes = 0
+
+    def get(self, key: Any) -> Any:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        self._entries.move_to_end(key)
+        return entry[0]
+
+    def put(self, key: Any, value: Any, size: int) -> None:
+        """Keep `value`, evicting the least recently used entries to stay within the budget.
+        A value bigger than the whole budget is not kept."""
+        size += ENTRY_OVERHEAD
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.bytes -= old[1]
+        if size > self.max_bytes:
+            return
+        self._entries[key] = (value, size)
+        self.bytes += size
+        while self.bytes > self.max_bytes:
+            _, (_, dropped) = self._entries.popitem(last=False)
+            self.bytes -= dropped
