@@ -61,6 +61,7 @@ class Keyword(BaseModel):
     term: str
     weight: float = Field(1.0, gt=0, le=100)
     aliases: list[str] = []
+    exact: bool = False  # this exact form, no stemming (a string keyword says it as "=term")
 
     _term = field_validator("term")(classmethod(lambda cls, v: check_term(v)))
     _aliases = field_validator("aliases")(classmethod(lambda cls, v: [check_term(a) for a in v]))
@@ -111,9 +112,10 @@ class Profile(BaseModel):
         terms = []
         for keyword in self.keywords:
             if isinstance(keyword, str):
-                terms.append(Term(text=keyword))
+                exact = keyword.startswith("=") and len(keyword) > 1
+                terms.append(Term(text=keyword[1:] if exact else keyword, exact=exact))
             else:
-                terms.append(Term(text=keyword.term, weight=keyword.weight, aliases=keyword.aliases))
+                terms.append(Term(text=keyword.term, weight=keyword.weight, aliases=keyword.aliases, exact=keyword.exact))
         terms += [Term(text=a, field="au") for a in self.authors]
         terms += [Term(text=x, excluded=True) for x in self.exclude]
         return terms

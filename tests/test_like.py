@@ -160,3 +160,43 @@ def test_embeddings_replace_tfidf_when_configured_and_are_stored_per_paper_versi
     finally:
         fake.stop()
         stub.stop()
+
+
+def test_every_signal_is_described_on_the_preview_and_the_profile_card_lists_its_seeds(cv):
+    from core.signals import REGISTRY, describe
+
+    assert [name for name, _ in describe()] == [s.name for s in REGISTRY] == ["keyword", "authors", "like"]
+    page = cv.get("/preview/vision").text
+    for _, description in describe():
+        assert description.split(":")[0] in page
+    index = cv.get("/").text
+    assert f'href="https://arxiv.org/abs/{SPLAT}"' in index
+
+
+def test_a_big_pool_is_analysed_in_a_worker_thread_once():
+    import asyncio
+    import datetime as dt
+    import threading
+
+    from core.papers import Paper
+    from core.signals import text
+
+    papers = [Paper(id=f"2604.{i:05d}", title=f"Robots number {i}", abstract="We study robotic grasping.",
+                    categories=["cs.RO"], announced=dt.date(2026, 4, 21)) for i in range(text.THREAD_THRESHOLD + 1)]
+    threads: set[int] = set()
+    analyse = text.analyse
+
+    def spy(paper):
+        threads.add(threading.get_ident())
+        return analyse(paper)
+
+    text.analyse = spy  # records where the work runs; the analysis itself is the real one
+    try:
+        asyncio.run(text.prepare(papers))
+        assert threads and threading.get_ident() not in threads  # not on the event loop's thread
+        threads.clear()
+        asyncio.run(text.prepare(papers))
+        assert not threads  # memoised: nothing analysed twice
+    finally:
+        text.analyse = analyse
+    assert all(text.analysed(p) for p in papers)

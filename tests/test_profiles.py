@@ -101,3 +101,21 @@ def test_bad_config_stops_the_server_at_start_up_with_the_message(tmp_path):
     )
     assert result.returncode != 0
     assert "profiles.p.categories: unknown arXiv category 'cs.XX'" in result.stderr
+
+
+def test_keywords_can_ask_for_an_exact_form():
+    import datetime as dt
+
+    from core.matching import Matcher
+    from core.papers import Paper
+    from core.profiles import Profile
+
+    profile = Profile(categories=["cs.RO"], keywords=["=robot", {"term": "grasp", "exact": True}, "navigation"])
+    assert [t.exact for t in profile.terms()] == [True, True, False]
+    matcher = Matcher(profile.terms())
+
+    def found(title: str) -> bool:
+        return matcher.score(Paper(id="2604.00001", title=title, abstract="", categories=["cs.RO"], announced=dt.date(2026, 4, 21))) is not None
+
+    assert found("A robot") and found("Grasp it") and found("Navigating crowds")
+    assert not found("Robotics and robots") and not found("grasping")

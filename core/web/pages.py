@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 from typing import Annotated
@@ -150,6 +150,8 @@ class ProfileCard:
     count: int | None  # items in the feed now; None: nothing stored yet
     newest: str | None  # newest announcement day held
     note: str = ""  # "arXiv unreachable: stored data", "being fetched"...
+    like: list[str] = field(default_factory=list)  # seed ids (`like`)
+    unlike: list[str] = field(default_factory=list)
 
 
 def _keywords(profile: Profile) -> list[tuple[str, float, list[str]]]:
@@ -210,6 +212,8 @@ async def index(request: Request) -> HTMLResponse:
                 count=count,
                 newest=_newest(metas),
                 note=card_note,
+                like=profile.like,
+                unlike=profile.unlike,
             )
         )
     alternates = [{"type": "application/atom+xml", "title": card.title, "href": card.urls["atom"]} for card in cards]
