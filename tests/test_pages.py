@@ -513,3 +513,10 @@ def test_live_preview_fragment_uses_the_preview_partial_and_gives_the_canonical_
     bad = app.get("/api/preview.html?cat=cs.XX")
     assert bad.status_code == 400
     assert text(css(lxml.html.fromstring(f"<div>{bad.text}</div>"), "p.preview-status.error")[0]) == app.get("/feed?cat=cs.XX").json()["error"]
+
+
+def test_a_feed_opened_in_a_browser_shows_its_papers_with_the_preview_partial(app):
+    browser = {"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate"}
+    feed_page = css(html(app.get("/feeds/llm.atom", headers=browser)), "ol.papers > li.paper")
+    preview = css(html(app.get("/preview/llm")), "ol.papers > li.paper")
+    assert feed_page and [lxml.html.tostring(li) for li in feed_page] == [lxml.html.tostring(li) for li in preview]
