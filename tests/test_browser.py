@@ -113,12 +113,38 @@ def test_builder_preview_follows_the_inputs_and_its_link_opens_the_feed_as_a_rea
 
         page.click("#open-feed")
         page.wait_for_url(f"{app.url}/feed?cat=cs.AI&q=agent")
-        # Chromium applies the feed's XSL stylesheet: the feed is a page, titles in order.
-        expect(page.locator("#feed-title")).to_have_text("arXiv cs.AI: agent")
+        # The browser's navigation gets the feed's HTML page (no XSLT): titles in order, the URL to copy.
+        assert page.evaluate("document.contentType") == "text/html"
+        expect(page.locator("h1")).to_have_text("arXiv cs.AI: agent")
         expect(page.locator("ol.papers .paper-title a")).to_have_text(titles)
-        expect(page.locator("ol.papers .label-score").first).to_contain_text("score")
+        expect(page.locator("ol.papers p.score").first).to_contain_text("score")
+        expect(page.locator("input.copy-field")).to_have_value(f"{app.url}/feed?cat=cs.AI&q=agent")
         shot(watched, "feed-rss-in-browser.png")
         assert watched.csp_violations() == []
+        assert not [u for u in watched.requests if "xsl" in u.lower()]
+
+
+def test_an_atom_feed_opened_in_chromium_is_its_html_page_without_xslt(browser, fake_arxiv):
+    fake_arxiv.serve_day("rss_cs.CV_2026-04-21.xml")
+    with running_app(fake_arxiv) as app:
+        expected = [item["title"] for item in app.get("/feeds/vision.json").json()["items"]]
+        watched = open_page(browser)
+        page = watched.page
+        response = page.goto(app.url + "/feeds/vision.atom")
+        assert response is not None and response.status == 200
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert "sec-fetch-mode" in response.headers["vary"].lower()
+        assert page.evaluate("document.contentType") == "text/html"
+        expect(page.locator("h1")).to_have_text("Vision")
+        expect(page.locator("ol.papers .paper-title a")).to_have_text(expected)
+        expect(page.locator("input.copy-field")).to_have_value(f"{app.url}/feeds/vision.atom")
+        expect(page.locator("p.how-to-subscribe")).to_contain_text("feed reader")
+        shot(watched, "feed-atom-in-browser.png")
+        assert watched.csp_violations() == [] and not [e for e in watched.errors if "XSLT" in e]
+        assert not [u for u in watched.requests if "xsl" in u.lower()]
+        # a reader (or fetch() from a page) asking the same URL still gets the Atom feed
+        fetched = page.evaluate("fetch(location.href).then(r => r.headers.get('content-type'))")
+        assert fetched == "application/atom+xml; charset=utf-8"
 
 
 def test_copy_button_puts_the_feed_url_on_the_clipboard(browser, fake_arxiv):

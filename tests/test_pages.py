@@ -1,5 +1,5 @@
 """The human pages over HTTP: `/` (profiles, builder), `/preview`, `/api/preview`,
-`/api/categories`, `/opml`, `/static/...` and the feeds' XSL stylesheet: structure, the
+`/api/categories`, `/opml`, `/static/...` and feeds opened in a browser: structure, the
 same validation as /feed, security headers, and escaping of everything from arXiv or an LLM."""
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from tests.llm_stub import LLMStub
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-XSL = Path(pages.__file__).parent / "static" / "feed.xsl"
 DAY = ("rss_cs.AI_2026-04-27_trimmed3.xml", "rss_cs.CL_2026-04-27_trimmed3.xml", "rss_cs.LG_2026-04-27_trimmed3.xml")
 
 HOSTILE_CHANNEL = """<?xml version='1.0' encoding='UTF-8'?>
@@ -401,14 +400,13 @@ def test_opml_lists_every_profile_feed_for_readers_to_import(fake_arxiv):
         assert app.get("/opml?colour=red").status_code == 400
 
 
-# --- static files and the feeds' stylesheet --------------------------------------------------
+# --- static files, and feeds opened in a browser --------------------------------------------------
 
 
 def test_static_files_are_found_next_to_the_code_and_served_with_their_types(fake_arxiv, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with running_app(fake_arxiv) as app:
-        for name, media_type in (("app.js", "text/javascript"), ("style.css", "text/css"), ("feed.xsl", "text/xsl"),
-                                 ("icon.svg", "image/svg+xml")):
+        for name, media_type in (("app.js", "text/javascript"), ("style.css", "text/css"), ("icon.svg", "image/svg+xml")):
             response = app.get(f"/static/{name}")
             assert response.status_code == 200, name
             assert response.headers["content-type"].split(";")[0] == media_type
@@ -419,66 +417,72 @@ def test_static_files_are_found_next_to_the_code_and_served_with_their_types(fak
         assert "http" not in app.get("/static/style.css").text.replace("http://www.w3.org", "")  # no CDN, no web fonts
 
 
+NAVIGATION = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}  # what only a browser's navigation sends
+
+
 @pytest.mark.parametrize("path", ["/feeds/llm.rss", "/feeds/llm.atom", "/feed?cat=cs.AI&q=agent&format=atom"])
-def test_rss_and_atom_start_with_the_declaration_then_the_stylesheet_and_readers_still_parse_them(app, path):
+def test_rss_and_atom_carry_no_stylesheet_and_readers_parse_them(app, path):
     body = app.get(path).content
-    first, second = body.split(b"\n")[:2]
-    assert first.startswith(b"<?xml version=")
-    assert second == b'<?xml-stylesheet type="text/xsl" href="/static/feed.xsl"?>'
+    assert body.startswith(b"<?xml version=") and b"xml-stylesheet" not in body and b"xsl" not in body.lower()
     parsed = feedparser.parse(body)
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.entries
+    assert app.get("/static/feed.xsl").status_code == 404  # retired: browsers are removing XSLT
 
 
-def test_stylesheet_link_keeps_the_site_path_of_public_base_url(fake_arxiv):
-    with running_app(fake_arxiv, public_base_url="https://feeds.example.org/arxiv") as app:
-        body = app.get("/feeds/llm.atom").content
-        assert b'<?xml-stylesheet type="text/xsl" href="/arxiv/static/feed.xsl"?>' in body.split(b"\n")[1]
-
-
-def test_browsers_get_rss_and_atom_as_xml_to_apply_the_stylesheet_and_readers_get_feed_types(app):
-    browser = {"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate"}
-    for path, reader_type in (("/feeds/llm.rss", "application/rss+xml"), ("/feeds/llm.atom", "application/atom+xml")):
-        assert app.get(path).headers["content-type"] == f"{reader_type}; charset=utf-8"
-        response = app.get(path, headers=browser)
-        assert response.headers["content-type"] == "application/xml; charset=utf-8"
-        assert "Sec-Fetch-Dest" in response.headers["vary"]
-    assert app.get("/feeds/llm.json", headers=browser).headers["content-type"].startswith("application/feed+json")
-
-
-def _transform(body: bytes) -> lxml.html.HtmlElement:
-    stylesheet = etree.XSLT(etree.parse(str(XSL)))
-    return lxml.html.fromstring(str(stylesheet(etree.fromstring(body))))
+@pytest.mark.parametrize("path,media_type", [("/feeds/llm.rss", "application/rss+xml"), ("/feeds/llm.atom", "application/atom+xml"),
+                                             ("/feed?cat=cs.AI&q=agent", "application/rss+xml"), ("/rss", "application/rss+xml"),
+                                             ("/rss/cs.AI", "application/rss+xml")])
+def test_a_browser_opening_a_feed_gets_its_page_and_every_other_client_the_feed(app, path, media_type):
+    page_response = app.get(path, headers=NAVIGATION)
+    assert page_response.status_code == 200
+    assert page_response.headers["content-type"] == "text/html; charset=utf-8"
+    for headers in ({}, {"Sec-Fetch-Dest": "document"}, {"Sec-Fetch-Mode": "navigate"},
+                    {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}, {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"}):
+        feed = app.get(path, headers=headers)
+        assert feed.headers["content-type"] == f"{media_type}; charset=utf-8", headers
+    for response in (page_response, feed):
+        vary = [v.strip().lower() for v in response.headers["vary"].split(",")]
+        assert {"sec-fetch-mode", "sec-fetch-dest", "accept-encoding"} <= set(vary), vary
+    assert app.get("/feeds/llm.json", headers=NAVIGATION).headers["content-type"].startswith("application/feed+json")
+    assert app.get("/feeds/llm.md", headers=NAVIGATION).headers["content-type"].startswith("text/markdown")
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
-def test_feed_stylesheet_renders_items_titles_scores_and_abstracts_as_a_page(app, fmt):
-    body = app.get(f"/feeds/llm.{fmt}").content
+def test_the_feed_page_has_the_same_items_the_url_to_copy_and_how_to_subscribe(app, fmt):
+    response = app.get(f"/feeds/llm.{fmt}", headers=NAVIGATION)
     feed = app.get("/feeds/llm.json").json()
-    page = _transform(body)
-    assert text(page.get_element_by_id("feed-title")) == "LLM papers"
+    page = html(response)
+    assert text(css(page, "h1")[0]) == "LLM papers"
     assert [text(a) for a in css(page, "ol.papers .paper-title a")] == [i["title"] for i in feed["items"]]
     assert [a.get("href") for a in css(page, "ol.papers .paper-title a")] == [i["url"] for i in feed["items"]]
     first = css(page, "ol.papers > li.paper")[0]
     meta = feed["items"][0]["_arxiv_feeds"]
-    assert text(css(first, ".label-score")[0]) == f"Score {meta['score']:g}: {meta['explanation']}"
-    assert feed["items"][0]["summary"][:80] in text(first)
-    assert page.xpath("//link[@rel='stylesheet']/@href") == [f"{app.url}/static/style.css"]
-    assert page.get_element_by_id("feed-address").get("value") == f"{app.url}/feeds/llm.{fmt}"
+    assert text(css(first, "p.score")[0]) == f"score {meta['score']:g}"
+    breakdown = text(css(first, "ul.hits")[0])
+    assert all(h["term"] in breakdown for h in meta["hits"]), breakdown
+    assert feed["items"][0]["summary"][:60] in text(first)
+    assert [i.get("value") for i in css(page, "input.copy-field")] == [f"{app.url}/feeds/llm.{fmt}"]
+    assert "copy its address below into your feed reader" in text(css(page, "p.how-to-subscribe")[0])
+    assert f"feed:{app.url}/feeds/llm.{fmt}" in [a.get("href") for a in page.iter("a")]
+    assert response.headers["content-security-policy"]  # a page like the others
 
 
-def test_feed_stylesheet_outputs_text_only(fake_arxiv):
-    assert etree.parse(str(XSL)).xpath("//@disable-output-escaping") == []
+def test_the_feed_page_shows_hostile_text_as_text(fake_arxiv):
     with running_app(fake_arxiv) as app:
         fake_arxiv.fail_next(Failure(200, hostile_day()))
         for fmt in ("rss", "atom"):
-            page = _transform(app.get(f"/feed?cat=cs.AI&q=diffusion&format={fmt}").content)
-            assert not css(page, "ol.papers script, ol.papers img, ol.papers svg, ol.papers b")
-            titles = [text(a) for a in css(page, ".paper-title a")]
-            assert "<script>alert(1)</script> Diffusion" in titles
-            bodies = text(css(page, "ol.papers")[0])
-            assert "diffusion <img src=x onerror=alert(2)>" in bodies  # decoded once, shown as text
-            assert "diffusion &amp; 'x'" in bodies
+            response = app.get(f"/feed?cat=cs.AI&q=diffusion&format={fmt}", headers=NAVIGATION)
+            for raw in ("<script>alert(1)", "<img src=x", "<svg onload"):
+                assert raw not in response.text
+            page = html(response)
+            assert not css(page, "ol.papers script, ol.papers img, ol.papers svg")
+            assert "<script>alert(1)</script> Diffusion" in [text(a) for a in css(page, ".paper-title a")]
+
+
+def test_a_bad_feed_url_opened_in_a_browser_is_an_error_page(app):
+    response = app.get("/feed?cat=cs.XX&format=atom", headers=NAVIGATION)
+    assert response.status_code == 400
 
 
 def test_static_urls_are_versioned_by_content(app):

@@ -27,7 +27,7 @@ class OutputFormat:
     media_type: str  # the Content-Type it is served with (readers refuse `text/plain`)
     renderer: str  # "module:function", imported on first use (feedgen only when an XML feed is asked)
     kind: Kind = "feed"  # feed: readers subscribe (OPML); digest: to read; citations: reference managers
-    stylesheet: bool = False  # XML a browser shows through /static/feed.xsl
+    browser_page: bool = False  # XML: a browser opening its URL gets the feed's HTML page instead
 
     def render(self, doc: FeedDocument) -> bytes:
         module, _, function = self.renderer.partition(":")
@@ -36,8 +36,8 @@ class OutputFormat:
 
 
 _TABLE = (
-    OutputFormat("rss", "rss", "RSS", "application/rss+xml; charset=utf-8", "core.render.rss:render_rss", stylesheet=True),
-    OutputFormat("atom", "atom", "Atom", "application/atom+xml; charset=utf-8", "core.render.atom:render_atom", stylesheet=True),
+    OutputFormat("rss", "rss", "RSS", "application/rss+xml; charset=utf-8", "core.render.rss:render_rss", browser_page=True),
+    OutputFormat("atom", "atom", "Atom", "application/atom+xml; charset=utf-8", "core.render.atom:render_atom", browser_page=True),
     OutputFormat("json", "json", "JSON Feed", "application/feed+json; charset=utf-8", "core.render.jsonfeed:render_jsonfeed"),
     OutputFormat("md", "md", "Markdown", "text/markdown; charset=utf-8", "core.render.markdown:render_markdown", kind="digest"),
     OutputFormat("bib", "bib", "BibTeX", "application/x-bibtex; charset=utf-8", "core.render.bibtex:render_bibtex", kind="citations"),

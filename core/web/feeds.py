@@ -54,6 +54,17 @@ def alternate_urls(request: Request) -> dict[str, str]:
     return urls
 
 
+# A feed's URL answers a browser and a reader differently: caches must keep both apart.
+VARY = "Sec-Fetch-Mode, Sec-Fetch-Dest"
+
+
+def browser_navigation(request: Request) -> bool:
+    """A person opening the URL in a browser: only a browser's top-level navigation sends
+    both headers (feed readers send neither; fetch() and frames send other values)."""
+    headers = request.headers
+    return headers.get("sec-fetch-mode") == "navigate" and headers.get("sec-fetch-dest") == "document"
+
+
 SPEC_MEMO_SIZE = 512  # distinct feed URLs whose spec is kept
 
 
@@ -78,6 +89,10 @@ def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple:
 
 async def _respond(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> Response:
     spec, fmt, self_url, base, alternates = _memo(request, make)
+    if REGISTRY[fmt].browser_page and browser_navigation(request):
+        from core.web.pages import feed_page  # core.web.pages imports this module
+
+        return await feed_page(request, spec, fmt, {**alternates, fmt: self_url})
     feed = await _service(request).rendered(spec, fmt, self_url, base, alternates)
     return feed_response(request, feed)
 
@@ -91,26 +106,15 @@ def feed_response(request: Request, feed: RenderedFeed) -> Response:
     if feed.stale:
         headers["Warning"] = '110 - "Response is Stale"'
     headers["Cache-Control"] = cache_control(feed, _service(request).clock.now())
-    headers["Vary"] = "Sec-Fetch-Dest"
+    headers["Vary"] = VARY
     if _not_modified(request, feed):
         return Response(status_code=304, headers=headers)
-    return Response(content=feed.body, media_type=_browser_media_type(request, feed.media_type), headers=headers)
+    return Response(content=feed.body, media_type=feed.media_type, headers=headers)
 
 
 @functools.lru_cache(maxsize=256)
 def _http_date(when: dt.datetime) -> str:
     return email.utils.format_datetime(when, usegmt=True)
-
-
-def _browser_media_type(request: Request, media_type: str) -> str:
-    """Browsers show RSS and Atom media types as plain text (Chromium) or offer a download;
-    as `application/xml` they apply the feed's XSL stylesheet and show a readable page.
-    Only a browser's top-level navigation sends `Sec-Fetch-Dest: document`; readers never do."""
-    if request.headers.get("sec-fetch-dest") == "document" and media_type.startswith(
-        ("application/rss+xml", "application/atom+xml")
-    ):
-        return "application/xml; charset=utf-8"
-    return media_type
 
 
 BROWSER_MAX_AGE = 600  # readers and browsers re-ask every 10 minutes at most; mostly 304s

@@ -1,5 +1,6 @@
 """The human side: `/` (profiles and the feed builder), `/preview/{profile}` and `/preview?...`
-(a feed as a readable page), `/opml`, the builder's live preview (`/api/preview.html`, the
+(a feed as a readable page, which is also what a browser gets when it opens an RSS or Atom
+feed's own URL: `feed_page`), `/opml`, the builder's live preview (`/api/preview.html`, the
 papers rendered with the preview page's partial; `/api/preview` as JSON) and `/api/categories`.
 
 HTML comes from the Jinja2 templates in core/web/templates (`core.web.templating`); this
@@ -28,7 +29,7 @@ from core.render.document import xml_safe
 from core.render.formats import DEFAULT_FORMAT, FORMATS, READER_FORMATS, REGISTRY
 from core.service import FeedService
 from core.taxonomy import ARCHIVES, CATEGORIES, category_name
-from core.web.feeds import NotFound, base_url
+from core.web.feeds import VARY, NotFound, base_url
 from core.web.highlight import highlight
 from core.web.params import BadRequest, FeedQueryParam, checked, describe
 from core.web.templating import page
@@ -233,15 +234,29 @@ def _drop_empty(request: Request) -> RedirectResponse | None:
     return RedirectResponse(_with_query(str(request.url.path), kept), status_code=303)
 
 
-async def _preview_page(request: Request, spec: FeedSpec, kicker: str, urls: dict[str, str]) -> HTMLResponse:
+async def _preview_page(
+    request: Request, spec: FeedSpec, kicker: str, urls: dict[str, str], *, preferred: str = "atom", feed: bool = False
+) -> HTMLResponse:
+    """The feed's items as a page; `feed`: the page a browser gets at the feed's own URL
+    (`urls[preferred]` is that URL, to copy, with how to subscribe)."""
     service = _service(request)
     service.seen_categories.update(spec.categories)
     result = await service.result(spec)
     summaries = await service.summaries_for(result, service.settings.summary_budget_s)
     items = [(item, highlight(item, spec), summaries.get(item.paper.id)) for item in result.items]
-    return page(request, "preview.html", root=site_root(request), title=f"{spec.title} — preview — arxiv-feeds",
+    title = f"{spec.title} — {'feed' if feed else 'preview'} — arxiv-feeds"
+    return page(request, "preview.html", root=site_root(request), title=title,
                 page="preview", alternates=alternates(urls), kicker=kicker, spec=spec, result=result, items=items,
-                urls=urls, newest=_newest(result.metas))
+                urls=urls, newest=_newest(result.metas), preferred=preferred, feed=feed)
+
+
+async def feed_page(request: Request, spec: FeedSpec, fmt: str, urls: dict[str, str]) -> Response:
+    """An RSS or Atom feed opened in a browser (core.web.feeds): its HTML page instead of XML
+    that browsers would show raw (they are removing XSLT)."""
+    response = await _guarded(request, lambda: _preview_page(
+        request, spec, f"{REGISTRY[fmt].label} feed", urls, preferred=fmt, feed=True))
+    response.headers["Vary"] = VARY
+    return response
 
 
 def alternates(urls: dict[str, str]) -> list[dict[str, str]]:

@@ -24,8 +24,6 @@ from core.taxonomy import category_name
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
-# Types Python's mimetypes gets wrong for browsers (.xsl is not application/xslt+xml to them).
-STATIC_TYPES = {".xsl": "text/xsl; charset=utf-8"}
 STATIC_CACHE = "public, max-age=3600"
 PAGE_HEADERS = {"Cache-Control": "no-cache"}  # security headers come from core.web.security
 
@@ -52,7 +50,7 @@ def static_url(root: str, name: str) -> str:
 
 class Static(StaticFiles):
     """Starlette's StaticFiles (ETag, Last-Modified, 304, HEAD, no path traversal) with our
-    cache lifetime and the browser types mimetypes lacks. Dot-files are never served."""
+    cache lifetime. Dot-files are never served."""
 
     def lookup_path(self, path: str):
         if any(part.startswith(".") for part in Path(path).parts):
@@ -61,9 +59,6 @@ class Static(StaticFiles):
 
     def file_response(self, full_path, stat_result, scope: Scope, status_code: int = 200) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
-        media_type = STATIC_TYPES.get(Path(full_path).suffix)
-        if media_type:
-            response.headers["content-type"] = media_type
         response.headers["cache-control"] = STATIC_CACHE
         return response
 
