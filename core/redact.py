@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
 
@@ -48,3 +49,15 @@ def redact(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     return value
+
+
+def split_userinfo(url: str) -> tuple[str, tuple[str, str] | None]:
+    """`(url without user:password, (user, password) or None)`: credentials in a configured
+    URL are sent as auth, never as part of a URL that a log line or an error could show."""
+    parts = urlsplit(url)
+    if not (parts.username or parts.password):
+        return url, None
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return bare, (unquote(parts.username or ""), unquote(parts.password or ""))

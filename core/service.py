@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from core.arxiv.client import ArxivClient, strip_credentials
+from core.arxiv.client import ArxivClient
 from core.cache import ByteLRU
 from core.feeds import FeedResult, FeedSpec, candidates, rank
 from core.kv import KV, open_store
@@ -31,6 +31,7 @@ from core.kv.resilient import ResilientKV
 from core.clock import SYSTEM_CLOCK, Clock
 from core.listings import CategoryMeta, Listings, UpstreamUnavailable
 from core.listings.freshness import newest_day
+from core.redact import split_userinfo
 from core.profiles import ADHOC_PROFILE, Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
 from core.schedule import next_rebuild
@@ -259,8 +260,8 @@ class FeedService:
             "time": now.isoformat(),
             "kv": store,
             "upstream": {
-                "rss_url": strip_credentials(self.settings.arxiv_rss_url)[0],
-                "api_url": strip_credentials(self.settings.arxiv_api_url)[0],
+                "rss_url": split_userinfo(self.settings.arxiv_rss_url)[0],
+                "api_url": split_userinfo(self.settings.arxiv_api_url)[0],
                 "requests_made": self.client.requests_made,
                 "request_budget_s": self.settings.request_budget_s,
                 "user_agent": self.client.user_agent,

@@ -242,8 +242,10 @@ pairs = st.one_of(
     st.tuples(st.sampled_from(CATEGORY_POOL[:4]), st.lists(valid_pair, max_size=6, unique_by=lambda p: p[0])).map(lambda t: [("cat", t[0]), *t[1]]),
     st.lists(st.one_of(known_pair, known_pair, known_pair, valid_pair, unknown_pair), max_size=8),
 )
-# A path segment: not empty ("/rss/" redirects to "/rss"), not a dot-segment (the client resolves those).
-segment = st.text(min_size=1, max_size=20).filter(lambda s: s not in (".", "..")).map(lambda s: quote(s, safe=""))
+# A path segment: not empty and not ending in "/" (the server decodes %2F, and "/preview/a/"
+# redirects to "/preview/a" like "/rss/" to "/rss"), not a dot-segment (the client resolves those).
+segment = (st.text(min_size=1, max_size=20).filter(lambda s: s not in (".", "..") and not s.endswith("/"))
+           .map(lambda s: quote(s, safe="")))
 other_paths = st.one_of(
     segment.map(lambda name: f"/feeds/{name}.rss"),
     segment.map(lambda name: f"/preview/{name}"),

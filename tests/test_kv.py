@@ -393,6 +393,18 @@ def test_redis_url_password_never_shown() -> None:
     assert "s3cret-pw" not in str(raised.value) and "s3cret-pw" not in repr(store)
 
 
+def test_upstash_url_credentials_never_shown() -> None:
+    """The same redaction as /config (core.redact): userinfo and secret query parameters."""
+    from core.kv.upstash import UpstashKV
+
+    store = UpstashKV(f"http://user:s3cret-pw@127.0.0.1:{free_port()}/?token=s3cret-tok", "t", timeout=0.5)
+    with pytest.raises(KVError) as raised:
+        run(store.get("k"))
+    shown = str(raised.value) + repr(store)
+    assert "127.0.0.1" in shown and "s3cret-pw" not in shown and "s3cret-tok" not in shown
+    run(store.close())
+
+
 def test_redis_reconnects_once_when_the_server_dropped_the_connection(redis_sync: Any, key) -> None:
     """Servers close idle clients (serverless, managed Redis): the next command must still work."""
     from core.kv.redis import RedisKV

@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -21,6 +20,7 @@ from core.arxiv.parse import Listing, parse_listing
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import Retryable, TooLarge, UpstreamBusy, UpstreamError  # noqa: F401 (re-exported)
 from core.perloop import PerLoop
+from core.redact import split_userinfo
 from core.retry import RetryPolicy, parse_retry_after, retrying
 from core.settings import Settings
 
@@ -69,7 +69,7 @@ class ArxivClient:
         self.requests_made = 0  # for /health and the tests: every HTTP request sent upstream
         self._queued = 0  # requests waiting for their turn (or under way)
         # A mirror or proxy URL may carry user:password; send it as auth, never in a logged URL.
-        self._auth = strip_credentials(settings.arxiv_rss_url)[1]
+        self._auth = split_userinfo(settings.arxiv_rss_url)[1]
 
     def _new_http(self) -> httpx.AsyncClient:
         s = self.settings
@@ -85,7 +85,7 @@ class ArxivClient:
         return f"arxiv-feeds/{__version__} (+{self.settings.project_url}; mailto:{contact})"
 
     def listing_url(self, categories: Sequence[str]) -> str:
-        return f"{strip_credentials(self.settings.arxiv_rss_url)[0].rstrip('/')}/{'+'.join(categories)}"
+        return f"{split_userinfo(self.settings.arxiv_rss_url)[0].rstrip('/')}/{'+'.join(categories)}"
 
     async def fetch_listing(self, categories: Sequence[str], etag: str | None = None) -> Fetched:
         """GET the combined RSS listing for `categories` (conditional when `etag` is known)."""
@@ -94,13 +94,13 @@ class ArxivClient:
 
     async def fetch_html(self, arxiv_id: str, version: int) -> str:
         """arXiv's HTML rendering of a paper (for summaries of the full text)."""
-        url = f"{strip_credentials(self.settings.arxiv_html_url)[0].rstrip('/')}/{arxiv_id}v{version}"
+        url = f"{split_userinfo(self.settings.arxiv_html_url)[0].rstrip('/')}/{arxiv_id}v{version}"
         fetched = await self._get(url, {"Accept": "text/html"})
         return fetched.body.decode("utf-8", errors="replace")
 
     async def query_api(self, params: dict[str, str | int]) -> bytes:
         """GET export.arxiv.org/api/query with `params` (search_query, id_list, start, max_results)."""
-        return (await self._get(strip_credentials(self.settings.arxiv_api_url)[0], {}, params)).body
+        return (await self._get(split_userinfo(self.settings.arxiv_api_url)[0], {}, params)).body
 
     async def fetch_ids(self, ids: Sequence[str]) -> bytes:
         """The query API's entries for these ids (`2401.12345` or `2401.12345v2`), in one request."""
@@ -173,13 +173,3 @@ class ArxivClient:
             await self.clock.sleep(gap)
         self._last_request = self.clock.monotonic()
 
-
-def strip_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
-    """`(url without user:password, (user, password) or None)`."""
-    parts = urlsplit(url)
-    if not (parts.username or parts.password):
-        return url, None
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return bare, (unquote(parts.username or ""), unquote(parts.password or ""))

@@ -26,6 +26,7 @@ from redis.exceptions import RedisError
 
 from core.kv.base import KV, KVError
 from core.perloop import PerLoop
+from core.redact import redact_text
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +38,6 @@ def ttl_ms(ttl: float) -> int:
     """Seconds (float) to whole milliseconds, at least 1: Redis rejects `PX 0`."""
     return max(1, math.ceil(ttl * 1000))
 
-
-def redacted(url: str) -> str:
-    """`scheme://host:port/db` without user or password, for messages and logs."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 class RedisKV(KV):
@@ -63,7 +57,7 @@ class RedisKV(KV):
         if scheme not in _SCHEMES:
             raise ValueError(f"Redis URL must start with redis://, rediss:// or unix:// (got {scheme or 'no'} scheme)")
         self.url = url
-        self.where = redacted(url)
+        self.where = redact_text(url)  # no password in messages or logs
         self.timeout = timeout
         self.connect_timeout = timeout if connect_timeout is None else connect_timeout
         self.options = options

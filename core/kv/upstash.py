@@ -32,6 +32,7 @@ import httpx
 
 from core.kv.base import KV, KVError
 from core.perloop import PerLoop
+from core.redact import redact_text
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class UpstashKV(KV):
         if not token:
             raise ValueError("Upstash REST token is empty (KV_REST_API_TOKEN or UPSTASH_REDIS_REST_TOKEN)")
         self.url = url.rstrip("/")
-        self.where = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        self.where = redact_text(url)  # no credentials in messages or logs
         self._token = token
         self.timeout = timeout
         self._transport = transport
