@@ -77,7 +77,7 @@ class Listings:
             warm = {m.category for m in metas if m.days}
             late = not await self._within(self.fetcher.refresh(due, warm=warm), deadline)
             metas = await self._metas(categories)
-        gaps = await self.backfiller.due(categories, days)
+        gaps = self.backfiller.due(metas, days)
         if gaps and not late:
             task = self._spawn(self.backfiller.start(gaps, days))
             if cold:  # never fetched before this request: worth waiting for within the budget

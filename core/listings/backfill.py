@@ -20,7 +20,7 @@ from core.arxiv.client import ArxivClient
 from core.clock import Clock
 from core.errors import ParseError, UpstreamError
 from core.listings import freshness
-from core.listings.store import DayStore
+from core.listings.store import CategoryMeta, DayStore
 from core.papers import Paper
 from core.schedule import listing_day, submission_window
 from core.settings import Settings
@@ -53,10 +53,11 @@ class Backfiller:
         self._running: asyncio.Task[BackfillReport] | None = None
         self._one_at_a_time = asyncio.Lock()  # per process; the store's lock is across instances
 
-    async def due(self, categories: Sequence[str], days: int) -> list[str]:
-        """Categories with weekdays missing in the window, not asked about in the last hour."""
+    def due(self, metas: Sequence[CategoryMeta], days: int) -> list[str]:
+        """Categories with weekdays missing in the window, not asked about in the last hour
+        (from metadata the caller already read: a warm poll reads each category's once)."""
         now = self.clock.now()
-        return [c for c in categories if freshness.backfill_due(await self.store.meta(c), now, days)]
+        return [m.category for m in metas if freshness.backfill_due(m, now, days)]
 
     def start(self, categories: Sequence[str], days: int) -> asyncio.Task[BackfillReport]:
         """The backfill under way in this process, or a new one for `categories`."""
