@@ -1,16 +1,59 @@
 """Keep the cyclic garbage collector off the data the process keeps for good.
 
 A process that holds a few days of decoded papers and their analysed text has millions of
-container objects; every full (generation 2) collection walked all of them: 60-140 ms with the
-event loop stopped, the worst /health latencies under load. Once a batch of such data is built
-(a stored day decoded, a pool analysed), `settle()` moves everything alive into the permanent
-generation (`gc.freeze`, the technique CPython documents for pre-fork servers): it is still
-freed by reference counting when dropped, only no longer scanned for cycles."""
+container objects. Every full (generation 2) collection walked all of them with the GIL held:
+60-140 ms in which the event loop answered nobody, the worst /health latencies under load and
+the worst stalls during a cold fill. None of that data forms reference cycles.
+
+- `building()` goes around building a large batch of such data (a listing parsed, a stored day
+  decoded, a pool analysed): no cyclic collection meanwhile (it would walk the new objects again
+  and again), and when the last batch in progress ends, everything alive is moved to the
+  permanent generation (`gc.freeze`, as CPython documents for long-lived servers), then the
+  collector is back on.
+- `settle()` freezes what is alive now (after start-up).
+Frozen objects are still freed by reference counting when dropped; only objects in a cycle at
+freeze time would wait, and a request holds few of those.
+"""
 
 from __future__ import annotations
 
 import gc
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_building = 0
+_was_enabled = True
 
 
 def settle() -> None:
     gc.freeze()
+
+
+@contextmanager
+def building() -> Iterator[None]:
+    global _building, _was_enabled
+    with _lock:
+        if _building == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _building += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _building -= 1
+            if _building == 0:
+                gc.freeze()
+                if _was_enabled:
+                    gc.enable()
+
+
+def built(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` inside `building()` (for worker threads: `to_thread(built, parse, body)`)."""
+    with building():
+        return fn(*args)

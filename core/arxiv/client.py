@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from core import __version__
+from core import __version__, longlived
 from core.arxiv.parse import Listing, parse_listing
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import Retryable, TooLarge, UpstreamBusy, UpstreamError  # noqa: F401 (re-exported)
@@ -115,7 +115,7 @@ class ArxivClient:
         start = 0
         for _ in range(max_pages):
             body = await self.query_api({**params, "start": start, "max_results": page_size})
-            page = await asyncio.to_thread(parse_listing, body)  # a 1000-entry page takes a while
+            page = await asyncio.to_thread(longlived.built, parse_listing, body)  # a 1000-entry page takes a while
             yield page
             start += page_size
             if len(page.papers) < page_size or (page.total_results is not None and start >= page.total_results):

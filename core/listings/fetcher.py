@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from core.arxiv.client import MAX_COMBINED_ITEMS, ArxivClient
+from core import longlived
 from core.arxiv.parse import Listing, parse_listing
 from core.clock import Clock
 from core.errors import ParseError, UpstreamBusy, UpstreamError
@@ -126,7 +127,7 @@ class ListingFetcher:
         fetched = await self.client.fetch_listing(group, etag=etag)
         if fetched.not_modified:
             return None, etag
-        listing = await asyncio.to_thread(parse_listing, fetched.body)  # keep the event loop serving
+        listing = await asyncio.to_thread(longlived.built, parse_listing, fetched.body)  # keep the event loop serving
         if listing.malformed:  # a spliced or damaged body, whatever its last bytes: not a listing
             raise ParseError(f"truncated or malformed feed: {listing.malformed}")
         return listing, fetched.etag

@@ -113,7 +113,8 @@ class DayStore:
         if not raw:
             return []
         try:
-            papers = [Paper.model_validate(p) for p in json.loads(raw)]
+            with longlived.building():  # kept for good: no collector passes over it
+                papers = [Paper.model_validate(p) for p in json.loads(raw)]
         except ValueError:
             log.error("corrupt listing batch %s; ignoring it", key)
             return []
@@ -121,7 +122,6 @@ class DayStore:
             if len(self._decoded) > DECODED_KEPT:
                 self._decoded.clear()
             self._decoded[cache_key] = papers
-            longlived.settle()  # kept for good: out of the collector's way
         return papers
 
     async def _write_day(self, meta: CategoryMeta, day: dt.date, papers: list[Paper]) -> None:

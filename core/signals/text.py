@@ -153,12 +153,17 @@ def analysed(paper: Paper) -> bool:
     return _key(paper) in _analysed
 
 
+def _analyse_all(papers: list[Paper]) -> None:
+    with longlived.building():  # kept for good: no collector passes over it
+        for paper in papers:
+            analyse(paper)
+
+
 async def prepare(papers: Iterable[Paper]) -> None:
     """Analyse the papers not seen yet; many of them in a worker thread, off the event loop."""
     missing = [p for p in papers if not analysed(p)]
     if len(missing) > THREAD_THRESHOLD:
-        await asyncio.to_thread(lambda: [analyse(p) for p in missing])
-        longlived.settle()  # kept for good: out of the collector's way
+        await asyncio.to_thread(_analyse_all, missing)
     else:
         for paper in missing:
             analyse(paper)

@@ -1,0 +1,66 @@
+"""core.longlived: data built for good is taken out of the cyclic collector's passes, and the
+collector is always back on afterwards."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import pytest
+
+from core import longlived
+
+
+@pytest.fixture(autouse=True)
+def collector_on():
+    gc.enable()
+    yield
+    gc.enable()
+
+
+def test_no_collection_while_building_then_what_was_built_is_frozen():
+    before = gc.get_freeze_count()
+    with longlived.building():
+        assert not gc.isenabled()
+        kept = [{"paper": i} for i in range(1000)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= before + len(kept)
+
+
+def test_nested_and_concurrent_batches_turn_the_collector_back_on_only_when_the_last_ends():
+    inside = threading.Event()
+    release = threading.Event()
+
+    def other_batch() -> None:
+        with longlived.building():
+            inside.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=other_batch)
+    thread.start()
+    inside.wait(5)
+    with longlived.building():
+        pass
+    assert not gc.isenabled()  # the other batch is still being built
+    release.set()
+    thread.join(5)
+    assert gc.isenabled()
+
+
+def test_a_failing_batch_still_turns_the_collector_back_on():
+    with pytest.raises(ValueError):
+        with longlived.building():
+            raise ValueError("corrupt")
+    assert gc.isenabled()
+
+
+def test_built_runs_the_function_inside_a_batch():
+    seen = longlived.built(gc.isenabled)
+    assert seen is False and gc.isenabled()
+
+
+def test_a_collector_turned_off_by_someone_else_stays_off():
+    gc.disable()
+    with longlived.building():
+        pass
+    assert not gc.isenabled()
