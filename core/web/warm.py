@@ -79,7 +79,9 @@ class WarmResponses:
 
     async def _through(self, key: tuple, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve through the app; keep a response the feed route marked as reusable."""
-        generation = self.generation()  # before the app runs: a write during it makes the entry old
+        # Both taken before the app runs: the answer is as old as its request (a reader may have it,
+        # and move on, before this layer keeps it), and a write meanwhile makes the entry old.
+        generation, made_at = self.generation(), self.clock().time()
         marks: dict[str, Any] = {}
         scope[SCOPE_KEY] = marks
         started: Message | None = None
@@ -90,13 +92,13 @@ class WarmResponses:
             if message["type"] == "http.response.start":
                 started = message
             elif started is not None and not message.get("more_body", False) and "until" in marks:
-                self._keep(key, started, message.get("body", b""), marks["until"], generation, scope["method"])
+                self._keep(key, started, message.get("body", b""), marks["until"], made_at, generation, scope["method"])
 
         await self.app(scope, receive, keeping)
 
-    def _keep(self, key: tuple, start: Message, body: bytes, until: float, generation: int, method: str) -> None:
+    def _keep(self, key: tuple, start: Message, body: bytes, until: float, now: float, generation: int,
+              method: str) -> None:
         headers = list(start.get("headers", []))
-        now = self.clock().time()
         until = min(until, now + self.seconds)
         etag = next((v for n, v in headers if n == b"etag"), b"").removeprefix(b"W/")
         if not etag:
