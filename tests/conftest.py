@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -67,11 +68,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, checking `should_exit` every 10 ms instead of every 100 ms.
+
+    Hundreds of tests each start and stop an app; the 100 ms tick was ~50 ms of every teardown."""
+
+    async def main_loop(self) -> None:
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            await asyncio.sleep(0.01)
+
+
 @contextmanager
 def serve(app, port: int | None = None) -> Iterator[str]:
     """Run `app` with uvicorn in a thread; yield its base URL."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
