@@ -1,14 +1,18 @@
 """Text analysis every signal shares: tokens, Snowball stems and counts, once per paper version.
 
-A paper's title, abstract and authors are analysed the first time any request ranks it and kept
-in a bounded in-process table keyed by id and version (the text of a version never changes),
-so a stored day is analysed once per process, not once per request. `prepare` analyses a big
-pool in a worker thread, off the event loop.
+A paper's title and abstract are analysed the first time any request ranks it (its author
+names the first time an author term reads them) and kept in a bounded in-process table keyed by
+id and version (the text of a version never changes), so a stored day is analysed once per
+process, not once per request. `prepare` analyses a big pool off the event loop (the service
+does it on the thread it ranks on).
 
 Tokens are runs of letters and digits, plus each punctuation character on its own (so `C++`
 and `a.*` stay literal); `-`, `/` and `_` only separate. Everything is case-folded and stripped
 of accents. Stems come from PyStemmer (Snowball English, C): it stems a day's 140,000 tokens
-60 times faster than the pure-Python `snowballstemmer` with identical output (bench/relevance.py).
+60 times faster than the pure-Python `snowballstemmer` with identical output (bench/relevance.py),
+and each distinct token is stemmed once per process (a bounded table). ASCII text, nearly all of
+arXiv's, is analysed by whole-text regex scans and C-level counting; tests/test_text_analysis.py
+holds the plain per-token algorithm and checks the two agree.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ import re
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import Stemmer
 
@@ -227,11 +232,16 @@ def analysed(paper: Paper) -> bool:
     return _key(paper) in _analysed
 
 
-async def prepare(papers: Iterable[Paper]) -> None:
-    """Analyse the papers not seen yet; many of them in a worker thread, off the event loop."""
+async def prepare(papers: Iterable[Paper], run: Callable[..., Awaitable[Any]] = asyncio.to_thread) -> None:
+    """Analyse the papers not seen yet; many of them off the event loop, through `run` (a
+    worker thread by default; the service passes the thread it ranks on)."""
     missing = [p for p in papers if not analysed(p)]
     if len(missing) > THREAD_THRESHOLD:
-        await asyncio.to_thread(lambda: [analyse(p) for p in missing])
+        await run(_analyse_all, missing)
     else:
-        for paper in missing:
-            analyse(paper)
+        _analyse_all(missing)
+
+
+def _analyse_all(papers: list[Paper]) -> None:
+    for paper in papers:
+        analyse(paper)
