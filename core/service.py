@@ -38,7 +38,6 @@ from core.schedule import next_rebuild
 from core.settings import Settings
 from core.signals.embeddings import Embedder
 from core.signals.seeds import SeedStore
-from core.signals.text import prepare
 from core.summaries.client import LLMClient
 from core.summaries.service import Summarizer, Summary
 
@@ -149,10 +148,10 @@ class FeedService:
         unlike = await self.seeds.papers(spec.unlike) if spec.unlike else []
         papers = await self.listings.papers(metas, spec.days)
         spec.check_cost(len(papers))
-        await prepare([*papers, *like, *unlike], off_loop)  # a big pool: on the ranking thread
         vectors = None
         if (like or unlike) and self.embedder is not None:
             vectors = await self.embedder.vectors([*like, *unlike, *candidates(papers, spec)])
+        # On the ranking thread, off the event loop: ranking analyses the papers not seen yet.
         items, considered = await off_loop(rank, papers, spec, like, unlike, vectors)
         ranked = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
         self.cache.put(key, ranked, _ranked_size(items))

@@ -3,8 +3,8 @@
 A paper's title and abstract are analysed the first time any request ranks it (its author
 names the first time an author term reads them) and kept in a bounded in-process table keyed by
 id and version (the text of a version never changes), so a stored day is analysed once per
-process, not once per request. `prepare` analyses a big pool off the event loop (the service
-does it on the thread it ranks on).
+process, not once per request. The service ranks, and so analyses, on its ranking thread, off
+the event loop; `prepare` does the same in a worker thread for other callers.
 
 Tokens are runs of letters and digits, plus each punctuation character on its own (so `C++`
 and `a.*` stay literal); `-`, `/` and `_` only separate. Everything is case-folded and stripped
@@ -22,9 +22,8 @@ import re
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import Stemmer
 
@@ -232,16 +231,12 @@ def analysed(paper: Paper) -> bool:
     return _key(paper) in _analysed
 
 
-async def prepare(papers: Iterable[Paper], run: Callable[..., Awaitable[Any]] = asyncio.to_thread) -> None:
-    """Analyse the papers not seen yet; many of them off the event loop, through `run` (a
-    worker thread by default; the service passes the thread it ranks on)."""
+async def prepare(papers: Iterable[Paper]) -> None:
+    """Analyse the papers not seen yet; many of them in a worker thread, off the event loop.
+    (The service needs none of this: it ranks, and so analyses, on its own ranking thread.)"""
     missing = [p for p in papers if not analysed(p)]
     if len(missing) > THREAD_THRESHOLD:
-        await run(_analyse_all, missing)
+        await asyncio.to_thread(lambda: [analyse(p) for p in missing])
     else:
-        _analyse_all(missing)
-
-
-def _analyse_all(papers: list[Paper]) -> None:
-    for paper in papers:
-        analyse(paper)
+        for paper in missing:
+            analyse(paper)
