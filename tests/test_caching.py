@@ -308,3 +308,25 @@ def test_cold_readers_of_one_feed_arriving_together_rank_and_render_it_once(fake
         assert len(fake_arxiv.listing_requests()) == 1
         assert app.get("/feeds/llm.rss").content == answers[0].content  # from the cache: no new work
         assert counts["rank"] == 1 and counts["render"] == 1
+
+
+def test_papers_just_stored_are_the_papers_another_instance_reads_back(fake_arxiv, tmp_path):
+    """The instance that fetched a day keeps what it wrote instead of reading it back: that
+    must be exactly what a reader of the store decodes."""
+    import asyncio
+
+    store = tmp_path / "shared.sqlite3"
+
+    def pool(app) -> list:
+        listings = app.service.listings
+        categories = app.service.config.profiles["llm"].categories
+        return asyncio.run(listings.papers(asyncio.run(listings._metas(categories)), 7))
+
+    with running_app(fake_arxiv, kv=SQLiteKV(store)) as one:
+        assert one.get("/feeds/llm.json").status_code == 200
+        kept = pool(one)
+    with running_app(fake_arxiv, kv=SQLiteKV(store)) as two:
+        read = pool(two)
+    assert len(kept) > 5
+    assert kept == read
+    assert not {id(p) for p in kept} & {id(p) for p in read}
