@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from core import longlived
 from core.arxiv.client import ArxivClient
 from core.cache import ByteLRU
 from core.feeds import FeedResult, FeedSpec, candidates, rank
@@ -38,6 +39,7 @@ from core.schedule import next_rebuild
 from core.settings import Settings
 from core.signals.embeddings import Embedder
 from core.signals.seeds import SeedStore
+from core.signals import text
 from core.summaries.client import LLMClient
 from core.summaries.service import Summarizer, Summary
 
@@ -152,7 +154,10 @@ class FeedService:
         if (like or unlike) and self.embedder is not None:
             vectors = await self.embedder.vectors([*like, *unlike, *candidates(papers, spec)])
         # On the ranking thread, off the event loop: ranking analyses the papers not seen yet.
+        analysed_before = text.analyses()
         items, considered = await off_loop(rank, papers, spec, like, unlike, vectors)
+        if text.analyses() - analysed_before > text.THREAD_THRESHOLD:
+            longlived.settle()  # a pool's analysed text, kept for good: out of the collector's way
         ranked = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
         self.cache.put(key, ranked, _ranked_size(items))
         return ranked

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import Stemmer
 
+from core import longlived
 from core.papers import Paper
 
 TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s\-/]")
@@ -204,6 +205,7 @@ class Doc:
 
 _analysed: OrderedDict[tuple, Doc] = OrderedDict()
 _analysed_lock = threading.Lock()
+_analyses = 0  # papers analysed since start (see analyses())
 
 
 def _key(paper: Paper) -> tuple:
@@ -212,6 +214,7 @@ def _key(paper: Paper) -> tuple:
 
 def analyse(paper: Paper) -> Doc:
     """The paper's analysed text (memoised per id and version)."""
+    global _analyses
     key = _key(paper)
     doc = _analysed.get(key)
     if doc is None:
@@ -221,10 +224,17 @@ def analyse(paper: Paper) -> Doc:
             names=tuple(paper.authors),
         )
         with _analysed_lock:
+            _analyses += 1
             _analysed[key] = doc
             while len(_analysed) > MAX_ANALYSED:
                 _analysed.popitem(last=False)
     return doc
+
+
+def analyses() -> int:
+    """How many papers this process has analysed: a caller that sees it jump after ranking a
+    pool can move the new analysed text out of the garbage collector's way (core.longlived)."""
+    return _analyses
 
 
 def analysed(paper: Paper) -> bool:
@@ -237,6 +247,7 @@ async def prepare(papers: Iterable[Paper]) -> None:
     missing = [p for p in papers if not analysed(p)]
     if len(missing) > THREAD_THRESHOLD:
         await asyncio.to_thread(lambda: [analyse(p) for p in missing])
+        longlived.settle()  # kept for good: out of the collector's way
     else:
         for paper in missing:
             analyse(paper)
