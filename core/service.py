@@ -25,7 +25,7 @@ import httpx
 
 from core import longlived
 from core.arxiv.client import ArxivClient
-from core.cache import ByteLRU
+from core.cache import ByteLRU, budgets
 from core.feeds import FeedResult, FeedSpec, candidates, rank
 from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
@@ -102,7 +102,7 @@ class FeedService:
         self.seeds = SeedStore(self.kv, self.client)
         self.embedder = _embedder(settings, self.kv, llm_transport)
         self.summarizer = Summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
-        self.cache = ByteLRU(settings.cache_max_bytes)  # ranked results and rendered bodies
+        self.cache = ByteLRU(budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)[0])  # ranked results, bodies
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
         self._background: set[asyncio.Future] = set()  # work no request waits for any more
         self._inflight: dict[tuple, asyncio.Future] = {}  # ranks and renders under way, by cache key
