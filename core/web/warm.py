@@ -88,11 +88,11 @@ class WarmResponses:
 
         async def keeping(message: Message) -> None:
             nonlocal started
-            await send(message)
             if message["type"] == "http.response.start":
                 started = message
             elif started is not None and not message.get("more_body", False) and "until" in marks:
                 self._keep(key, started, message.get("body", b""), marks["until"], made_at, generation, scope["method"])
+            await send(message)
 
         await self.app(scope, receive, keeping)
 
