@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import functools
 import re
 import time
 from dataclasses import dataclass
@@ -119,6 +120,7 @@ def _text(element: Any) -> str:
     return output.translate(_CP1252)
 
 
+@functools.lru_cache(maxsize=256)  # a listing's 500 items share one or two dates
 def _utc(text: str) -> time.struct_time:
     match = _RFC822_RE.match(text)
     if match:
