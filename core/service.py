@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import datetime as dt
 import hashlib
 import logging
@@ -153,11 +154,11 @@ class FeedService:
         vectors = None
         if (like or unlike) and self.embedder is not None:
             vectors = await self.embedder.vectors([*like, *unlike, *candidates(papers, spec)])
-        # On the ranking thread, off the event loop: ranking analyses the papers not seen yet.
-        analysed_before = text.analyses()
-        items, considered = await off_loop(rank, papers, spec, like, unlike, vectors)
-        if text.analyses() - analysed_before > text.THREAD_THRESHOLD:
-            longlived.settle()  # a pool's analysed text, kept for good: out of the collector's way
+        # On the ranking thread, off the event loop: ranking analyses the papers not seen yet. A new
+        # pool's analysed text is kept for good: built with the collector off, then frozen.
+        ranking = functools.partial(rank, papers, spec, like, unlike, vectors)
+        unseen = sum(1 for paper in papers if not text.analysed(paper))
+        items, considered = await off_loop(longlived.built if unseen > text.THREAD_THRESHOLD else _call, ranking)
         ranked = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
         self.cache.put(key, ranked, _ranked_size(items))
         return ranked
@@ -357,6 +358,10 @@ def _llm_client(
         base_url, model, key,
         timeout=settings.llm_timeout, max_concurrency=settings.llm_concurrency, transport=transport, clock=clock,
     )
+
+
+def _call(fn: Callable[[], Any]) -> Any:
+    return fn()
 
 
 def _render(doc: FeedDocument, fmt: str) -> tuple[bytes, str]:

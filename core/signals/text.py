@@ -205,7 +205,6 @@ class Doc:
 
 _analysed: OrderedDict[tuple, Doc] = OrderedDict()
 _analysed_lock = threading.Lock()
-_analyses = 0  # papers analysed since start (see analyses())
 
 
 def _key(paper: Paper) -> tuple:
@@ -214,7 +213,6 @@ def _key(paper: Paper) -> tuple:
 
 def analyse(paper: Paper) -> Doc:
     """The paper's analysed text (memoised per id and version)."""
-    global _analyses
     key = _key(paper)
     doc = _analysed.get(key)
     if doc is None:
@@ -224,17 +222,10 @@ def analyse(paper: Paper) -> Doc:
             names=tuple(paper.authors),
         )
         with _analysed_lock:
-            _analyses += 1
             _analysed[key] = doc
             while len(_analysed) > MAX_ANALYSED:
                 _analysed.popitem(last=False)
     return doc
-
-
-def analyses() -> int:
-    """How many papers this process has analysed: a caller that sees it jump after ranking a
-    pool can move the new analysed text out of the garbage collector's way (core.longlived)."""
-    return _analyses
 
 
 def analysed(paper: Paper) -> bool:
