@@ -19,9 +19,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from core.arxiv.client import ArxivClient
 from core.cache import ByteLRU
@@ -41,6 +39,9 @@ from core.signals.seeds import SeedStore
 from core.signals.text import prepare
 from core.summaries.client import LLMClient
 from core.summaries.service import Summarizer, Summary
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -26,6 +26,9 @@ from core.web.head import HeadAsGet
 from core.web.params import describe
 from core.web.security import SecurityHeaders
 from core.web.templating import STATIC_DIR, Static
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
