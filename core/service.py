@@ -37,11 +37,12 @@ from core.settings import Settings
 from core.signals.embeddings import Embedder
 from core.signals.seeds import SeedStore
 from core.signals.text import prepare
-from core.summaries.client import LLMClient
 from core.summaries.service import Summarizer, Summary
 
 if TYPE_CHECKING:
     import httpx
+
+    from core.summaries.client import LLMClient
 
 log = logging.getLogger(__name__)
 
@@ -310,6 +311,8 @@ def _llm_client(
         key = os.environ.get(extras["api_key_env"]) or None
     if not key:
         return None
+    from core.summaries.client import LLMClient  # only where a key is configured
+
     explicit = settings.model_fields_set
     model = settings.llm_model if "llm_model" in explicit or "model" not in extras else extras["model"]
     base_url = settings.llm_base_url if "llm_base_url" in explicit or "base_url" not in extras else extras["base_url"]
