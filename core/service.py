@@ -37,12 +37,13 @@ from core.settings import Settings
 from core.signals.embeddings import Embedder
 from core.signals.seeds import SeedStore
 from core.signals.text import prepare
-from core.summaries.service import Summarizer, Summary
+from core.summaries import NoSummaries
 
 if TYPE_CHECKING:
     import httpx
 
     from core.summaries.client import LLMClient
+    from core.summaries.service import Summarizer, Summary
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class FeedService:
         self.listings = Listings(self.kv, self.client, settings, clock)
         self.seeds = SeedStore(self.kv, self.client)
         self.embedder = _embedder(settings, self.kv, llm_transport)
-        self.summarizer = Summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
+        self.summarizer = _summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
         self.cache = ByteLRU(settings.cache_max_bytes)  # ranked results and rendered bodies
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
         self._background: set[asyncio.Future] = set()  # work no request waits for any more
@@ -320,6 +321,17 @@ def _llm_client(
         base_url, model, key,
         timeout=settings.llm_timeout, max_concurrency=settings.llm_concurrency, transport=transport, clock=clock,
     )
+
+
+def _summarizer(
+    settings: Settings, kv: KV, arxiv: ArxivClient, client: LLMClient | None, clock: Clock
+) -> Summarizer | NoSummaries:
+    """Summaries where an LLM is configured; without one, core.summaries.service is not imported."""
+    if client is None:
+        return NoSummaries(settings)
+    from core.summaries.service import Summarizer
+
+    return Summarizer(settings, kv, arxiv, client, clock)
 
 
 def _render(doc: FeedDocument, fmt: str) -> tuple[bytes, str]:

@@ -13,6 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from core.kv.memory import MemoryKV
+from core.settings import Settings
+from core.summaries import NoSummaries
+from core.web import create_app
+
 ROOT = Path(__file__).resolve().parent.parent
 # Variables that choose a store, an LLM or the upstream: the default deployment sets none.
 OPTIONAL_PREFIXES = ("ARXIV_", "KV_", "REDIS_", "UPSTASH_", "LLM_", "SUMMARY_", "EMBEDDINGS_", "CRON_", "PUBLIC_BASE_URL")
@@ -29,6 +36,7 @@ ON_FIRST_USE = {
     "redis": "KV_BACKEND=redis",
     "core.kv.redis": "KV_BACKEND=redis",
     "core.kv.upstash": "KV_BACKEND=upstash",
+    "core.summaries.service": "an LLM key",
     "core.summaries.client": "an LLM key",
     "core.summaries.fulltext": "SUMMARY_SOURCE=fulltext",
     "markdown_it": "showing an AI summary",
@@ -86,3 +94,16 @@ else:
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "refused"
+
+
+def test_summaries_stay_lazy_yet_a_missing_prompt_file_still_fails_the_start(tmp_path: Path) -> None:
+    """Without an LLM key the service holds `NoSummaries` (core.summaries.service is not
+    imported), which still reads SUMMARY_PROMPT: a wrong path fails the start with a key or without."""
+    missing = tmp_path / "no-such-prompt.md"
+    for key in (None, "sk-test"):
+        with pytest.raises(FileNotFoundError):
+            create_app(Settings(summary_prompt_path=missing, llm_api_key=key), kv=MemoryKV())
+    app = create_app(Settings(), kv=MemoryKV())
+    assert isinstance(app.state.service.summarizer, NoSummaries) and not app.state.service.summarizer.enabled
+    with_key = create_app(Settings(llm_api_key="sk-test"), kv=MemoryKV()).state.service.summarizer
+    assert with_key.enabled and with_key.client is not None
