@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     kv_path: Path | None = env(None, "KV_PATH")  # SQLite file; default beside the code, or /tmp when read-only
     history_days: int = env(14, "HISTORY_DAYS", ge=1, le=60)  # announcement days kept per category
     cache_max_bytes: int = env(64_000_000, "CACHE_MAX_BYTES", ge=0)  # in-process rank and render caches, together
+    warm_cache_s: float = env(10.0, "WARM_CACHE_S", ge=0, le=3600)  # a feed response re-sent before routing; 0: off
     # Shared stores. Secret-bearing values are SecretStr so a repr or log line never shows them.
     # Vercel Marketplace integrations and Upstash's own docs use different names.
     redis_url: SecretStr | None = env(None, "REDIS_URL", "KV_URL")  # redis:// or rediss://, may hold a password

@@ -29,6 +29,8 @@ class ResilientKV(KV):
         self.last_error: str | None = None
         self.last_error_at: float | None = None
         self._down_until = 0.0
+        self.writes = 0  # every write this process makes; in-process answers built before one are old
+
 
     @property
     def available(self) -> bool:
@@ -58,6 +60,7 @@ class ResilientKV(KV):
         return await self.mirror.get(key)
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        self.writes += 1
         await self.mirror.set(key, value, ttl)
         if self.available:
             try:
@@ -68,6 +71,7 @@ class ResilientKV(KV):
                 self._recovered()
 
     async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        self.writes += 1
         if self.available:
             try:
                 added = await self.inner.add(key, value, ttl)
@@ -81,6 +85,7 @@ class ResilientKV(KV):
         return await self.mirror.add(key, value, ttl)
 
     async def delete(self, key: str) -> None:
+        self.writes += 1
         await self.mirror.delete(key)
         if self.available:
             try:
@@ -90,6 +95,7 @@ class ResilientKV(KV):
 
     async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
         """Counted in the store; while it fails, in this process (the mirror), as before."""
+        self.writes += 1
         if self.available:
             try:
                 value = await self.inner.incr(key, amount, ttl)

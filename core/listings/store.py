@@ -20,6 +20,7 @@ import logging
 
 from pydantic import BaseModel
 
+from core import longlived
 from core.kv import KV
 from core.papers import Paper
 
@@ -120,6 +121,7 @@ class DayStore:
             if len(self._decoded) > DECODED_KEPT:
                 self._decoded.clear()
             self._decoded[cache_key] = papers
+            longlived.settle()  # kept for good: out of the collector's way
         return papers
 
     async def _write_day(self, meta: CategoryMeta, day: dt.date, papers: list[Paper]) -> None:

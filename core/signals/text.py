@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import Stemmer
 
+from core import longlived
 from core.papers import Paper
 
 TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s\-/]")
@@ -157,6 +158,7 @@ async def prepare(papers: Iterable[Paper]) -> None:
     missing = [p for p in papers if not analysed(p)]
     if len(missing) > THREAD_THRESHOLD:
         await asyncio.to_thread(lambda: [analyse(p) for p in missing])
+        longlived.settle()  # kept for good: out of the collector's way
     else:
         for paper in missing:
             analyse(paper)

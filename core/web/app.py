@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -12,8 +13,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
-from core import __version__
+from core import __version__, longlived
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import ArxivFeedsError
 from core.kv import KV
@@ -26,6 +28,7 @@ from core.web.head import HeadAsGet
 from core.web.params import describe
 from core.web.security import SecurityHeaders
 from core.web.templating import STATIC_DIR, Static
+from core.web.warm import WarmResponses
 
 if TYPE_CHECKING:
     import httpx
@@ -51,7 +54,7 @@ def create_app(
         yield
         await service.close()  # the upstream clients' and the store's connections
 
-    app = FastAPI(
+    app = FeedsApp(
         lifespan=lifespan,
         title="arxiv-feeds",
         version=__version__,
@@ -62,12 +65,30 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(Compression)
     app.add_middleware(HeadAsGet)  # outermost: a HEAD gets the headers a GET gets
+    app.warm = WarmResponses(  # before all of it: warm polls answered before routing
+        functools.partial(FastAPI.__call__, app), clock=lambda: service.clock, generation=lambda: service.kv.writes,
+        seconds=settings.warm_cache_s, max_bytes=settings.cache_max_bytes // 8,
+    )
     app.include_router(feeds.router)  # first: the feeds are what is polled (no path overlaps the pages)
     app.include_router(pages.router)
     app.include_router(admin.router)
     app.mount("/static", Static(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
+    longlived.settle()  # modules, models, routes: all kept for good
     return app
+
+
+class FeedsApp(FastAPI):
+    """FastAPI whose warm feed polls are answered before its own middleware stack (see
+    core.web.warm): even Starlette's outer error layer costs a warm poll more than our code."""
+
+    warm: WarmResponses | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.warm is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await self.warm(scope, receive, send)
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

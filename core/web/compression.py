@@ -35,7 +35,7 @@ class Compression:
                 headers = MutableHeaders(raw=message.setdefault("headers", []))
                 vary = [v.strip() for v in headers.get("vary", "").split(",") if v.strip()]
                 if "accept-encoding" not in {v.lower() for v in vary}:
-                    vary.insert(0, "Accept-Encoding")
+                    vary.append("Accept-Encoding")  # last, where gzip puts it: a 304 repeats its 200
                 deduplicated = list(dict.fromkeys(vary))
                 headers["vary"] = ", ".join(deduplicated)
                 etag = headers.get("etag")

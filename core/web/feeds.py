@@ -18,6 +18,7 @@ from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
 from core.service import FeedService, RenderedFeed, configured_base_url
 from core.taxonomy import normalize_category
 from core.web.params import FeedQueryParam, kept_query
+from core.web.warm import mark_reusable
 
 router = APIRouter(tags=["feeds"])
 
@@ -107,6 +108,8 @@ def feed_response(request: Request, feed: RenderedFeed) -> Response:
         headers["Warning"] = '110 - "Response is Stale"'
     headers["Cache-Control"] = cache_control(feed, _service(request).clock.now())
     headers["Vary"] = VARY
+    if not feed.stale:
+        mark_reusable(request.scope, feed.fresh_until.timestamp())
     if _not_modified(request, feed):
         return Response(status_code=304, headers=headers)
     return Response(content=feed.body, media_type=feed.media_type, headers=headers)

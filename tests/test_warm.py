@@ -1,0 +1,204 @@
+"""Warm polls answered before routing (core.web.warm): the same bytes and validators the route
+sends, never past what the route itself would still send."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from core.clock import ManualClock
+from core.kv.memory import MemoryKV
+from tests.conftest import running_app
+from tests.fakearxiv import Failure
+from tests.test_ingest import use_clock
+
+FEED = "/feeds/llm.json"
+# What differs between two answers to the same request by design.
+PER_RESPONSE = {"date", "age"}
+
+
+class Routed:
+    """Counts the requests that reached the feed route (FeedService.rendered)."""
+
+    def __init__(self, app):
+        self.count = 0
+        service = app.service
+        inner = service.rendered
+
+        async def counting(*args, **kwargs):
+            self.count += 1
+            return await inner(*args, **kwargs)
+
+        service.rendered = counting
+
+
+def headers_of(response) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k not in PER_RESPONSE}
+
+
+def fill(app, path: str = FEED, **kwargs):
+    """Poll until an answer comes from what was kept. The first poll fetches and stores (its
+    answer is older than the writes it made), and background work (a backfill) may write once
+    more after it; each write sends the next poll through the route again."""
+    for _ in range(20):
+        response = app.get(path, **kwargs)
+        if "age" in response.headers:
+            return response
+    raise AssertionError(f"{path} was never answered from a kept response")
+
+
+@pytest.fixture
+def warm(fake_arxiv):
+    with running_app(fake_arxiv) as app:
+        use_clock(app, "2026-04-27T12:00:00")
+        yield app
+
+
+def test_a_repeated_poll_gets_the_same_bytes_and_headers_without_reaching_the_route(warm):
+    first = fill(warm)
+    routed = Routed(warm)
+    again = warm.get(FEED)
+    assert routed.count == 0
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert headers_of(again) == headers_of(first)
+    assert again.headers["age"] == "0"  # Cache-Control is repeated as sent: Age keeps it true
+
+
+def test_age_grows_with_the_clock_and_the_answer_ends_after_warm_cache_s(warm):
+    clock = warm.service.clock
+    fill(warm)
+    routed = Routed(warm)
+    clock.advance(seconds=7)
+    assert warm.get(FEED).headers["age"] == "7"
+    clock.advance(seconds=3)  # WARM_CACHE_S (10) after it was kept
+    assert "age" not in warm.get(FEED).headers
+    assert routed.count == 1
+
+
+def test_no_answer_is_kept_past_the_feeds_next_rebuild(fake_arxiv):
+    with running_app(fake_arxiv, warm_cache_s=3600) as app:
+        clock = use_clock(app, "2026-04-28T04:09:55")  # 00:09:55 ET: arXiv's next rebuild is at 00:10 ET
+        fill(app)
+        routed = Routed(app)
+        app.get(FEED)
+        assert routed.count == 0
+        clock.advance(seconds=10)
+        app.get(FEED)
+        assert routed.count == 1
+
+
+def test_any_store_write_by_this_instance_ends_every_kept_answer(warm):
+    fill(warm)
+    routed = Routed(warm)
+    warm.get(FEED)
+    assert routed.count == 0
+    asyncio.run(warm.service.kv.set("unrelated", b"1"))
+    warm.get(FEED)
+    assert routed.count == 1
+
+
+def test_a_conditional_poll_gets_the_routes_own_304(fake_arxiv):
+    site = {"public_base_url": "https://feeds.example.org"}  # the same bytes from both servers
+    with running_app(fake_arxiv, warm_cache_s=0, **site) as plain:
+        use_clock(plain, "2026-04-27T12:00:00")
+        etag = plain.get(FEED).headers["etag"]
+        expected = plain.get(FEED, headers={"If-None-Match": etag})
+    assert expected.status_code == 304
+    with running_app(fake_arxiv, **site) as app:
+        use_clock(app, "2026-04-27T12:00:00")
+        assert fill(app).headers["etag"] == etag
+        routed = Routed(app)
+        strong = etag.removeprefix("W/")  # httpx asks for gzip: the tag is weak
+        for sent in (strong, f"W/{strong}", f'"other", {etag}', "*"):
+            answer = app.get(FEED, headers={"If-None-Match": sent})
+            assert answer.status_code == 304 and answer.content == b""
+            assert headers_of(answer) == headers_of(expected)
+        other = app.get(FEED, headers={"If-None-Match": '"not-this-one"'})
+        assert other.status_code == 200 and other.headers["etag"] == etag
+        assert routed.count == 0
+
+
+def test_a_304_seen_first_answers_the_next_conditional_poll_but_not_an_unconditional_one(warm):
+    etag = fill(warm).headers["etag"]
+    asyncio.run(warm.service.kv.set("unrelated", b"1"))  # the kept 200 is old now
+    routed = Routed(warm)
+    assert warm.get(FEED, headers={"If-None-Match": etag}).status_code == 304
+    assert warm.get(FEED, headers={"If-None-Match": etag}).status_code == 304
+    assert routed.count == 1
+    full = warm.get(FEED)
+    assert full.status_code == 200 and full.json()["items"]
+    assert routed.count == 2
+
+
+def test_head_gets_the_get_headers_and_no_body(warm):
+    got = fill(warm)
+    routed = Routed(warm)
+    head = warm.http.head(FEED)
+    assert head.status_code == 200 and head.content == b""
+    assert headers_of(head) == headers_of(got)
+    assert routed.count == 0
+
+
+def test_gzip_and_identity_are_kept_apart(warm):
+    fill(warm)
+    plain = warm.get(FEED, headers={"Accept-Encoding": "identity"})
+    packed = warm.get(FEED, headers={"Accept-Encoding": "gzip"})
+    packed_again = warm.get(FEED, headers={"Accept-Encoding": "gzip"})
+    plain_again = warm.get(FEED, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain_again.headers and plain_again.content == plain.content
+    assert packed_again.headers["content-encoding"] == "gzip"
+    assert packed_again.headers["etag"] == "W/" + plain.headers["etag"]
+    assert packed_again.content == packed.content  # httpx decodes: the same JSON
+
+
+def test_other_query_strings_and_hosts_are_other_answers(warm):
+    ten = warm.get(FEED + "?limit=1")
+    assert len(ten.json()["items"]) == 1
+    assert len(warm.get(FEED + "?limit=2").json()["items"]) == 2
+    assert len(warm.get(FEED + "?limit=1").json()["items"]) == 1
+    one = warm.get("/feeds/llm.atom", headers={"Host": "one.example"})
+    two = warm.get("/feeds/llm.atom", headers={"Host": "two.example"})
+    assert b"one.example" in one.content and b"two.example" in two.content and b"one.example" not in two.content
+
+
+def test_a_browser_navigation_is_never_answered_with_the_kept_feed(warm):
+    fill(warm, "/feeds/llm.atom")
+    page = warm.get("/feeds/llm.atom", headers={"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"})
+    assert page.headers["content-type"].startswith("text/html")
+
+
+def test_stale_answers_and_errors_are_never_kept(warm):
+    clock = warm.service.clock
+    fill(warm)
+    clock.advance(days=1)  # due again, and arXiv is down
+    warm.fake.fail_next(*[Failure(503, b"down")] * 10)
+    stale = warm.get(FEED)
+    assert stale.headers["warning"].startswith("110")
+    routed = Routed(warm)
+    warm.get(FEED)
+    assert routed.count == 1
+    bad = warm.get("/feed?cat=cs.AI&limit=0")
+    assert bad.status_code == 400
+    assert "age" not in warm.get("/feed?cat=cs.AI&limit=0").headers
+
+
+def test_warm_cache_s_zero_sends_every_poll_through_the_route(fake_arxiv):
+    with running_app(fake_arxiv, warm_cache_s=0) as app:
+        app.get(FEED)
+        app.get(FEED)
+        routed = Routed(app)
+        app.get(FEED)
+        app.get(FEED)
+        assert routed.count == 2
+
+
+def test_kept_answers_stay_within_their_byte_budget(fake_arxiv):
+    kv = MemoryKV(ManualClock())
+    with running_app(fake_arxiv, kv=kv, cache_max_bytes=8 * 40_000) as app:  # 40 kB for kept answers
+        for limit in range(1, 30):
+            app.get(f"{FEED}?limit={limit}&min_score=0")
+            app.get(f"{FEED}?limit={limit}&min_score=0")
+        kept = app.app.warm.entries
+        assert 0 < kept.bytes <= 40_000
