@@ -51,3 +51,13 @@ class ByteLRU:
         while self.bytes > self.max_bytes:
             _, (_, dropped) = self._entries.popitem(last=False)
             self.bytes -= dropped
+
+
+WARM_SHARE = 8  # warm answers (core.web.warm) get an eighth of CACHE_MAX_BYTES when they are on
+
+
+def budgets(cache_max_bytes: int, warm_on: bool) -> tuple[int, int]:
+    """CACHE_MAX_BYTES split between (ranked results and bodies, warm answers): one budget in
+    all, so memory stays within idle size plus CACHE_MAX_BYTES whatever is cached."""
+    warm = cache_max_bytes // WARM_SHARE if warm_on else 0
+    return cache_max_bytes - warm, warm

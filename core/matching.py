@@ -105,14 +105,28 @@ class Phrase:
         n = len(self.words)
         first = self.words[0]
         found = 0
-        for i in range(len(tokens) - n + 1):
-            if first.hit(tokens[i], stemmed[i]) and all(
-                w.hit(tokens[i + j], stemmed[i + j]) for j, w in enumerate(self.words[1:], 1)
-            ):
+        for i in _positions(stemmed if first.by_stem else tokens, first.keys, len(tokens) - n + 1):
+            if all(w.hit(tokens[i + j], stemmed[i + j]) for j, w in enumerate(self.words[1:], 1)):
                 yield i
                 found += 1
                 if found >= MAX_COUNT:
                     return
+
+
+def _positions(sequence: tuple[str, ...] | list[str], keys: frozenset[str], stop: int) -> list[int]:
+    """Where any of `keys` occurs in `sequence[:stop]`, in order (found by C-level scans)."""
+    found: list[int] = []
+    if stop <= 0:  # (a negative stop would count from the end)
+        return found
+    for key in keys:
+        i = -1
+        try:
+            while True:
+                i = sequence.index(key, i + 1, stop)
+                found.append(i)
+        except ValueError:
+            pass
+    return sorted(found) if len(keys) > 1 else found
 
 
 def compile_phrase(text: str, exact: bool = False) -> Phrase:
@@ -168,8 +182,17 @@ class Matcher:
         ]
         self.positive = [i for i, t in enumerate(self.terms) if not t.excluded]
         self._required = [i for i, t in enumerate(self.terms) if t.required]
+        # Every form any spelling of a term can be found by: a text that has none of them
+        # among its tokens, stems and compounds cannot hold the term (most papers, most terms).
+        self._keys = [
+            tuple({k for p in phrases for w in (*p.words, *([p.joined] if p.joined else [])) for k in w.keys})
+            for phrases in self.phrases
+        ]
 
     def _count(self, index: int, text: FieldText) -> int:
+        tokens, stems, compounds = text.token_counts, text.stem_counts, text.compounds
+        if not any(k in tokens or k in stems or k in compounds for k in self._keys[index]):
+            return 0
         return min(sum(p.count(text) for p in self.phrases[index]), MAX_COUNT)
 
     def match(self, doc: Doc) -> dict[int, TermMatch] | None:

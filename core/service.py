@@ -16,13 +16,14 @@ import hashlib
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from core import longlived
 from core.arxiv.client import ArxivClient
-from core.cache import ByteLRU
+from core.cache import ByteLRU, budgets
 from core.feeds import FeedResult, FeedSpec, candidates, rank
 from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
@@ -36,7 +37,7 @@ from core.schedule import next_rebuild
 from core.settings import Settings
 from core.signals.embeddings import Embedder
 from core.signals.seeds import SeedStore
-from core.signals.text import prepare
+from core.signals import text
 from core.summaries import NoSummaries
 
 if TYPE_CHECKING:
@@ -71,6 +72,21 @@ class RenderedFeed:
     item_count: int
 
 
+@dataclass(frozen=True)
+class FeedPage:
+    """What one request asks to be rendered."""
+
+    spec: FeedSpec
+    fmt: str
+    self_url: str
+    base_url: str
+    alternates: dict[str, str]
+    result: FeedResult
+    summaries: dict[str, Summary]
+    stale: bool
+    fresh_until: dt.datetime
+
+
 class FeedService:
     def __init__(
         self,
@@ -89,15 +105,27 @@ class FeedService:
         self.seeds = SeedStore(self.kv, self.client)
         self.embedder = _embedder(settings, self.kv, llm_transport)
         self.summarizer = _summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
-        self.cache = ByteLRU(settings.cache_max_bytes)  # ranked results and rendered bodies
+        self.cache = ByteLRU(budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)[0])  # ranked results, bodies
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
         self._background: set[asyncio.Future] = set()  # work no request waits for any more
+        self._inflight: dict[tuple, asyncio.Future] = {}  # ranks and renders under way, by cache key
 
     def keep_running(self, task: asyncio.Future) -> None:
         """Hold `task` until it ends: a request stopped waiting, the work (a fetch that will be
         stored for the next visitor) goes on, and asyncio itself keeps only a weak reference."""
         self._background.add(task)
         task.add_done_callback(lambda t: (self._background.discard(t), t.cancelled() or t.exception()))
+
+    async def _once(self, key: tuple, make: Callable[[], Awaitable[Any]]) -> Any:
+        """`make()`'s result, computed once for all who ask for `key` while it runs: eight
+        cold readers of one feed rank and render it once, not eight times in a queue. A waiter
+        that goes away does not cancel it for the others (nor for the cache it fills)."""
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(make())
+            self._inflight[key] = task
+            task.add_done_callback(lambda t: (self._inflight.pop(key, None), t.cancelled() or t.exception()))
+        return await asyncio.shield(task)
 
     @property
     def clock(self) -> Clock:
@@ -117,18 +145,25 @@ class FeedService:
         key = ("ranked", spec.key, _data_version(metas))
         cached = self.cache.get(key)
         if cached is None:
-            like = await self.seeds.papers(spec.like) if spec.like else []
-            unlike = await self.seeds.papers(spec.unlike) if spec.unlike else []
-            papers = await self.listings.papers(metas, spec.days)
-            spec.check_cost(len(papers))
-            await prepare([*papers, *like, *unlike])  # a big pool is analysed off the event loop
-            vectors = None
-            if (like or unlike) and self.embedder is not None:
-                vectors = await self.embedder.vectors([*like, *unlike, *candidates(papers, spec)])
-            items, considered = await off_loop(rank, papers, spec, like, unlike, vectors)
-            cached = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
-            self.cache.put(key, cached, _ranked_size(items))
+            cached = await self._once(key, lambda: self._rank(spec, metas, key))
         return dataclasses.replace(cached, metas=metas)
+
+    async def _rank(self, spec: FeedSpec, metas: list[CategoryMeta], key: tuple) -> FeedResult:
+        like = await self.seeds.papers(spec.like) if spec.like else []
+        unlike = await self.seeds.papers(spec.unlike) if spec.unlike else []
+        papers = await self.listings.papers(metas, spec.days)
+        spec.check_cost(len(papers))
+        vectors = None
+        if (like or unlike) and self.embedder is not None:
+            vectors = await self.embedder.vectors([*like, *unlike, *candidates(papers, spec)])
+        # On the ranking thread, off the event loop: ranking analyses the papers not seen yet.
+        analysed_before = text.analyses()
+        items, considered = await off_loop(rank, papers, spec, like, unlike, vectors)
+        if text.analyses() - analysed_before > text.THREAD_THRESHOLD:
+            longlived.settle()  # a pool's analysed text, kept for good: out of the collector's way
+        ranked = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
+        self.cache.put(key, ranked, _ranked_size(items))
+        return ranked
 
     async def summaries_for(self, result: FeedResult, budget_s: float, *, public: bool = True) -> dict[str, Summary]:
         spec = result.spec
@@ -158,26 +193,32 @@ class FeedService:
         cached = self.cache.get(key)
         if cached is not None:
             return dataclasses.replace(cached, stale=stale, fresh_until=fresh_until)
+        page = FeedPage(spec, fmt, self_url, base_url, alternates or {}, result, summaries, stale, fresh_until)
+        feed = await self._once(key, lambda: self._render(key, page))
+        return dataclasses.replace(feed, stale=stale, fresh_until=fresh_until)
+
+    async def _render(self, key: tuple, page: FeedPage) -> RenderedFeed:
+        spec, result = page.spec, page.result
         updated = result.updated or self.clock.now()
         doc = FeedDocument(
             title=spec.title,
             description=spec.description,
-            self_url=self_url,
-            home_url=base_url.rstrip("/") + "/",
+            self_url=page.self_url,
+            home_url=page.base_url.rstrip("/") + "/",
             feed_id=_feed_id(spec, self.settings),
             updated=updated,
             items=result.items,
-            summaries=summaries,
-            alternates=alternates or {},
+            summaries=page.summaries,
+            alternates=page.alternates,
         )
-        body, etag = await off_loop(_render, doc, fmt)
+        body, etag = await off_loop(_render, doc, page.fmt)
         feed = RenderedFeed(
             body=body,
-            media_type=MEDIA_TYPES[fmt],
+            media_type=MEDIA_TYPES[page.fmt],
             etag=etag,
             last_modified=updated,
-            fresh_until=fresh_until,
-            stale=stale,
+            fresh_until=page.fresh_until,
+            stale=page.stale,
             item_count=len(result.items),
         )
         self.cache.put(key, feed, len(body))

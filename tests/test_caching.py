@@ -255,8 +255,78 @@ def test_the_caches_stay_within_their_byte_budget(fake_arxiv):
             response = app.get(f"/feed?cat=cs.CV&limit={n * 40}&format=json")
             assert response.status_code == 200
             sizes.append(len(response.content))
-            assert app.service.cache.bytes <= budget
+            assert app.service.cache.bytes + app.app.warm.entries.bytes <= budget  # warm answers share it
         assert sum(sizes) > 3 * budget  # the budget really was exceeded many times over
         assert 0 < len(app.service.cache) < 24
         again = app.get("/feed?cat=cs.CV&limit=480&format=json")  # the newest entry is still there
         assert again.content == app.get("/feed?cat=cs.CV&limit=480&format=json").content
+
+
+def test_cold_readers_of_one_feed_arriving_together_rank_and_render_it_once(fake_arxiv, monkeypatch):
+    """Eight identical requests on a cold instance share one upstream fetch, one ranking and
+    one rendering: the ones that arrive while the feed is being made wait for it."""
+    import core.service as service
+
+    readers = 8
+    entered = threading.Condition()
+    counts = {"result": 0, "rank": 0, "render": 0}
+    real_result, real_rank, real_render = service.FeedService.result, service.rank, service._render
+
+    async def result(self, *args, **kwargs):
+        with entered:
+            counts["result"] += 1
+            entered.notify_all()
+        return await real_result(self, *args, **kwargs)
+
+    def rank(*args, **kwargs):
+        with entered:  # hold the first ranking until every reader is past the cache lookup
+            entered.wait_for(lambda: counts["result"] >= readers, timeout=10)
+            counts["rank"] += 1
+        return real_rank(*args, **kwargs)
+
+    def render(*args, **kwargs):
+        counts["render"] += 1
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(service.FeedService, "result", result)
+    monkeypatch.setattr(service, "rank", rank)
+    monkeypatch.setattr(service, "_render", render)
+    with running_app(fake_arxiv) as app:
+        answers: list = [None] * readers
+
+        def read(i: int) -> None:
+            answers[i] = app.get("/feeds/llm.rss")
+
+        threads = [threading.Thread(target=read, args=(i,)) for i in range(readers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [a.status_code for a in answers] == [200] * readers
+        assert len({a.content for a in answers}) == 1
+        assert counts == {"result": readers, "rank": 1, "render": 1}
+        assert len(fake_arxiv.listing_requests()) == 1
+        assert app.get("/feeds/llm.rss").content == answers[0].content  # from the cache: no new work
+        assert counts["rank"] == 1 and counts["render"] == 1
+
+
+def test_papers_just_stored_are_the_papers_another_instance_reads_back(fake_arxiv, tmp_path):
+    """The instance that fetched a day keeps what it wrote instead of reading it back: that
+    must be exactly what a reader of the store decodes."""
+    import asyncio
+
+    store = tmp_path / "shared.sqlite3"
+
+    def pool(app) -> list:
+        listings = app.service.listings
+        categories = app.service.config.profiles["llm"].categories
+        return asyncio.run(listings.papers(asyncio.run(listings._metas(categories)), 7))
+
+    with running_app(fake_arxiv, kv=SQLiteKV(store)) as one:
+        assert one.get("/feeds/llm.json").status_code == 200
+        kept = pool(one)
+    with running_app(fake_arxiv, kv=SQLiteKV(store)) as two:
+        read = pool(two)
+    assert len(kept) > 5
+    assert kept == read
+    assert not {id(p) for p in kept} & {id(p) for p in read}

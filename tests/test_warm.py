@@ -163,6 +163,16 @@ def test_other_query_strings_and_hosts_are_other_answers(warm):
     assert b"one.example" in one.content and b"two.example" in two.content and b"one.example" not in two.content
 
 
+def test_tracking_parameters_share_the_answer_of_the_url_without_them(warm):
+    first = fill(warm)
+    kept = len(warm.app.warm.entries)
+    routed = Routed(warm)
+    for extra in ("utm_source=a", "_=123&utm_medium=b"):
+        again = warm.get(f"{FEED}?{extra}")
+        assert again.content == first.content and "age" in again.headers
+    assert routed.count == 0 and len(warm.app.warm.entries) == kept
+
+
 def test_a_browser_navigation_is_never_answered_with_the_kept_feed(warm):
     fill(warm, "/feeds/llm.atom")
     page = warm.get("/feeds/llm.atom", headers={"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"})

@@ -14,11 +14,11 @@ keeps the stored papers and is recorded as an anomaly.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-import json
 import logging
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from core import longlived
 from core.kv import KV
@@ -64,6 +64,12 @@ class CategoryMeta(BaseModel):
         events = self.anomalies if kind == "anomaly" else self.rejections
         events.append(event)
         del events[:-EVENTS_KEPT]
+
+
+@functools.cache
+def _papers_adapter() -> TypeAdapter[list[Paper]]:
+    """A day's papers to and from JSON in one call each (built on first use, not at import)."""
+    return TypeAdapter(list[Paper])
 
 
 def content_hash(papers: list[Paper]) -> str:
@@ -113,24 +119,30 @@ class DayStore:
         if not raw:
             return []
         try:
-            papers = [Paper.model_validate(p) for p in json.loads(raw)]
+            papers = _papers_adapter().validate_json(raw)
         except ValueError:
             log.error("corrupt listing batch %s; ignoring it", key)
             return []
         if digest is not None:
-            if len(self._decoded) > DECODED_KEPT:
-                self._decoded.clear()
-            self._decoded[cache_key] = papers
-            longlived.settle()  # kept for good: out of the collector's way
+            self._remember(cache_key, papers)
         return papers
 
+    def _remember(self, cache_key: tuple[str, dt.date, str | None], papers: list[Paper]) -> None:
+        if len(self._decoded) > DECODED_KEPT:
+            self._decoded.clear()
+        self._decoded[cache_key] = papers
+        longlived.settle()  # kept for good: out of the collector's way
+
     async def _write_day(self, meta: CategoryMeta, day: dt.date, papers: list[Paper]) -> None:
-        body = json.dumps([p.model_dump(mode="json") for p in papers]).encode()
+        body = _papers_adapter().dump_json(papers)
         await self.kv.set(f"{PREFIX}:{meta.category}:{day.isoformat()}", body, self.ttl)
-        meta.day_hashes[day.isoformat()] = content_hash(papers)
+        digest = meta.day_hashes[day.isoformat()] = content_hash(papers)
         meta.sources[day.isoformat()] = day_source(papers)
         if day not in meta.days:
             meta.days = sorted([*meta.days, day], reverse=True)
+        # What was just written is what reading it back would give: the request that fetched
+        # it (and the backfill after) need not read and decode it again.
+        self._remember((meta.category, day, digest), papers)
 
     async def merge(self, meta: CategoryMeta, day: dt.date, incoming: list[Paper], now: dt.datetime) -> bool:
         """Merge `incoming` (all from one source) into the stored `day`. True if it changed.

@@ -1,14 +1,18 @@
 """Text analysis every signal shares: tokens, Snowball stems and counts, once per paper version.
 
-A paper's title, abstract and authors are analysed the first time any request ranks it and kept
-in a bounded in-process table keyed by id and version (the text of a version never changes),
-so a stored day is analysed once per process, not once per request. `prepare` analyses a big
-pool in a worker thread, off the event loop.
+A paper's title and abstract are analysed the first time any request ranks it (its author
+names the first time an author term reads them) and kept in a bounded in-process table keyed by
+id and version (the text of a version never changes), so a stored day is analysed once per
+process, not once per request. The service ranks, and so analyses, on its ranking thread, off
+the event loop; `prepare` does the same in a worker thread for other callers.
 
 Tokens are runs of letters and digits, plus each punctuation character on its own (so `C++`
 and `a.*` stay literal); `-`, `/` and `_` only separate. Everything is case-folded and stripped
 of accents. Stems come from PyStemmer (Snowball English, C): it stems a day's 140,000 tokens
-60 times faster than the pure-Python `snowballstemmer` with identical output (bench/relevance.py).
+60 times faster than the pure-Python `snowballstemmer` with identical output (bench/relevance.py),
+and each distinct token is stemmed once per process (a bounded table). ASCII text, nearly all of
+arXiv's, is analysed by whole-text regex scans and C-level counting; tests/test_text_analysis.py
+holds the plain per-token algorithm and checks the two agree.
 """
 
 from __future__ import annotations
@@ -80,6 +84,70 @@ def tokens_with_spans(text: str) -> list[tuple[str, int, int]]:
 
 
 def analyse_text(text: str) -> FieldText:
+    """`text` analysed. ASCII text (98% of arXiv's fields) takes a path of whole-text regex
+    scans, C-level counting and a table of stems already made, several times faster than
+    looking at each token in Python; other text keeps the per-token path, which folds each
+    token on its own."""
+    if not text.isascii():
+        return _analyse_spans(text)
+    lowered = text.lower()  # for ASCII: position for position, so tokens are the same runs
+    tokens = _ASCII_TOKEN_RE.findall(lowered)
+    token_counts = Counter(tokens)
+    stem_of = _stem_table(token_counts)
+    stemmed = tuple(map(stem_of.__getitem__, tokens))
+    stem_counts = Counter(stemmed)
+    length = len(tokens)
+    for mark in token_counts.keys() & _ASCII_MARKS:  # punctuation stems to itself, no word does
+        del stem_counts[mark]
+        length -= token_counts[mark]
+    compounds: Counter = Counter()
+    if "-" in lowered or "/" in lowered or "_" in lowered:
+        joined = [_JOINER_RE.sub("", run) for run in _COMPOUND_RE.findall(" " + lowered)]
+        for whole, stem_ in zip(joined, stems(joined)):
+            compounds[whole] += 1
+            compounds[stem_] += 1
+    return FieldText(
+        tokens=tuple(tokens),
+        stems=stemmed,
+        token_counts=token_counts,
+        stem_counts=stem_counts,
+        compounds=compounds,
+        length=length,
+    )
+
+
+# For lower-cased ASCII text only: TOKEN_RE without its slow negated classes; words joined by
+# one or two of - / _ (the gap between two ASCII tokens holds nothing but spaces and joiners),
+# each after a character that is no letter or digit (matching starts only there: several
+# times faster than trying each position; the text gets a space in front); the joiners; the
+# characters that are punctuation tokens.
+_ASCII_TOKEN_RE = re.compile(r"[a-z0-9]+|[^a-z0-9\s\-/_]")
+_COMPOUND_RE = re.compile(r"[^a-z0-9]([a-z0-9]++(?:[-/_]{1,2}[a-z0-9]++)+)")  # from a non-word: fast
+_JOINER_RE = re.compile(r"[-/_]+")
+_ASCII_MARKS = frozenset(chr(i) for i in range(128) if not chr(i).isalnum())
+
+# Stems of the tokens seen so far: stemming a word costs a microsecond, looking it up a tenth
+# of that, and a day's papers share most of their words. Replaced (not cleared, so a thread
+# holding it still finds its words) when full.
+MAX_STEMS = 100_000
+_stem_cache: dict[str, str] = {}
+
+
+def _stem_table(tokens: Counter) -> dict[str, str]:
+    """A table holding the stem of every token in `tokens`."""
+    global _stem_cache
+    table = _stem_cache
+    missing = list(set(tokens).difference(table))  # set - dict looks up each of the set
+    if missing:
+        if len(table) + len(missing) > MAX_STEMS:
+            table = _stem_cache = {}
+            missing = list(tokens)
+        table.update(zip(missing, stems(missing)))
+    return table
+
+
+def _analyse_spans(text: str) -> FieldText:
+    """The per-token path: each token folded on its own, compounds found from the gaps."""
     spans = tokens_with_spans(text)
     tokens = [t for t, _, _ in spans]
     stemmed = stems(tokens)
@@ -115,17 +183,29 @@ def _add_compound(compounds: Counter, run: list[str]) -> None:
         compounds[stem(joined)] += 1
 
 
-@dataclass(frozen=True, slots=True)
 class Doc:
-    """A paper's analysed text."""
+    """A paper's analysed text. The author names are analysed when first asked for: only
+    author terms read them, and a feed without any need not pay for a pool's 7 names a paper."""
 
-    title: FieldText
-    abstract: FieldText
-    authors: tuple[FieldText, ...]  # one per name
+    __slots__ = ("title", "abstract", "_names", "_authors")
+
+    def __init__(self, title: FieldText, abstract: FieldText, names: tuple[str, ...]):
+        self.title = title
+        self.abstract = abstract
+        self._names = names
+        self._authors: tuple[FieldText, ...] | None = None
+
+    @property
+    def authors(self) -> tuple[FieldText, ...]:
+        """One per name (two threads asking at once both analyse them, to the same result)."""
+        if self._authors is None:
+            self._authors = tuple(analyse_text(name) for name in self._names)
+        return self._authors
 
 
 _analysed: OrderedDict[tuple, Doc] = OrderedDict()
 _analysed_lock = threading.Lock()
+_analyses = 0  # papers analysed since start (see analyses())
 
 
 def _key(paper: Paper) -> tuple:
@@ -134,19 +214,27 @@ def _key(paper: Paper) -> tuple:
 
 def analyse(paper: Paper) -> Doc:
     """The paper's analysed text (memoised per id and version)."""
+    global _analyses
     key = _key(paper)
     doc = _analysed.get(key)
     if doc is None:
         doc = Doc(
             title=analyse_text(paper.title),
             abstract=analyse_text(paper.abstract),
-            authors=tuple(analyse_text(name) for name in paper.authors),
+            names=tuple(paper.authors),
         )
         with _analysed_lock:
+            _analyses += 1
             _analysed[key] = doc
             while len(_analysed) > MAX_ANALYSED:
                 _analysed.popitem(last=False)
     return doc
+
+
+def analyses() -> int:
+    """How many papers this process has analysed: a caller that sees it jump after ranking a
+    pool can move the new analysed text out of the garbage collector's way (core.longlived)."""
+    return _analyses
 
 
 def analysed(paper: Paper) -> bool:
@@ -154,7 +242,8 @@ def analysed(paper: Paper) -> bool:
 
 
 async def prepare(papers: Iterable[Paper]) -> None:
-    """Analyse the papers not seen yet; many of them in a worker thread, off the event loop."""
+    """Analyse the papers not seen yet; many of them in a worker thread, off the event loop.
+    (The service needs none of this: it ranks, and so analyses, on its own ranking thread.)"""
     missing = [p for p in papers if not analysed(p)]
     if len(missing) > THREAD_THRESHOLD:
         await asyncio.to_thread(lambda: [analyse(p) for p in missing])

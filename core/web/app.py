@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from core import __version__, longlived
+from core.cache import budgets
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import ArxivFeedsError
 from core.kv import KV
@@ -67,7 +68,7 @@ def create_app(
     app.add_middleware(HeadAsGet)  # outermost: a HEAD gets the headers a GET gets
     app.warm = WarmResponses(  # before all of it: warm polls answered before routing
         functools.partial(FastAPI.__call__, app), clock=lambda: service.clock, generation=lambda: service.kv.writes,
-        seconds=settings.warm_cache_s, max_bytes=settings.cache_max_bytes // 8,
+        seconds=settings.warm_cache_s, max_bytes=budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)[1],
     )
     app.include_router(feeds.router)  # first: the feeds are what is polled (no path overlaps the pages)
     app.include_router(pages.router)

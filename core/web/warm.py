@@ -14,14 +14,15 @@ It behaves like the CDN in front of a deployment, only smaller and shorter:
 - any write this process makes to the store (a fetch, a backfill, a summary, a seed) drops
   every entry at once (the store's write counter), so this instance never serves older data
   than it holds; another instance's writes show here within `WARM_CACHE_S`, as through a CDN;
-- the key is the request as the route sees it: method-free path, the raw query string, Host,
-  scheme, root path and whether gzip is accepted. A navigation from a browser (which gets the
+- the key is the request as the route sees it: method-free path, the query string without
+  `utm_*` and `_` (they change nothing), Host, scheme, root path and whether gzip is accepted. A navigation from a browser (which gets the
   HTML feed page) and `If-Modified-Since` without an ETag go the whole way;
-- entries are bounded in bytes (an eighth of `CACHE_MAX_BYTES`).
+- entries are bounded in bytes: an eighth of `CACHE_MAX_BYTES`, the rest is the render cache's.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -30,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.cache import ByteLRU
 from core.clock import Clock
+from core.web.params import kept_query
 
 SCOPE_KEY = "arxiv_feeds.warm"  # the feed route writes {"until": epoch seconds} here
 # Headers a 304 does not repeat (RFC 9110 15.4.5 lists what it must; these describe a body).
@@ -151,8 +153,15 @@ def _read(scope: Scope) -> tuple[tuple, bytes | None] | None:
             document = value == b"document"
     if (navigate and document) or (since and if_none_match is None):
         return None
-    key = (scope["path"], scope["query_string"], host, bool(gzip), scope.get("scheme"), scope.get("root_path", ""))
+    query = _kept(scope["query_string"]) if scope["query_string"] else b""
+    key = (scope["path"], query, host, bool(gzip), scope.get("scheme"), scope.get("root_path", ""))
     return key, if_none_match
+
+
+@functools.lru_cache(maxsize=256)
+def _kept(raw: bytes) -> bytes:
+    """The query string without what never changes a feed (utm_*, `_`): no entries of their own."""
+    return kept_query(raw.decode("latin-1")).encode("latin-1")
 
 
 def mark_reusable(scope: Scope, until: float) -> None:
