@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -67,18 +68,44 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, checking `should_exit` every 10 ms instead of every 100 ms.
+
+    Hundreds of tests each start and stop an app; the 100 ms tick was ~50 ms of every teardown."""
+
+    async def main_loop(self) -> None:
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            await asyncio.sleep(0.01)
+
+    async def shutdown(self, sockets=None) -> None:
+        """uvicorn's shutdown without its fixed 100 ms grace sleep when nothing is left to drain.
+
+        With open connections or running tasks it is uvicorn's own shutdown, unchanged."""
+        if self.server_state.connections or self.server_state.tasks or sockets:
+            await super().shutdown(sockets)
+            return
+        for server in self.servers:
+            server.close()
+        for server in self.servers:
+            await server.wait_closed()
+        if not self.force_exit:
+            await self.lifespan.shutdown()
+
+
 @contextmanager
 def serve(app, port: int | None = None) -> Iterator[str]:
     """Run `app` with uvicorn in a thread; yield its base URL."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
+        time.sleep(0.002)  # hundreds of tests start an app: poll finely, uvicorn starts in ~1-20 ms
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

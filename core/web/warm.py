@@ -86,11 +86,14 @@ class WarmResponses:
 
         async def keeping(message: Message) -> None:
             nonlocal started
-            await send(message)
             if message["type"] == "http.response.start":
                 started = message
             elif started is not None and not message.get("more_body", False) and "until" in marks:
+                # Kept before the last bytes go out, so the entry's time is when the answer was
+                # made: kept after, a reader (or a test moving the injected clock) that already
+                # has the answer could see it kept with a later time, and younger than it is.
                 self._keep(key, started, message.get("body", b""), marks["until"], generation, scope["method"])
+            await send(message)
 
         await self.app(scope, receive, keeping)
 
