@@ -44,8 +44,12 @@ def test_arxivs_listing_shapes_take_the_fast_path(name):
     assert listing.malformed is None
 
 
-def test_query_api_answers_go_to_feedparser():
-    assert parse_listing((FIXTURES / "api_query_all-AI_max15_2026-03-21.xml").read_bytes()).parser == "feedparser"
+def test_query_api_answers_take_the_fast_path_and_its_errors_feedparser():
+    for name in ("api_query_all-AI_max15_2026-03-21.xml", "api_query_cat-csLG-OR-csAI_max20_2026-04-30.xml",
+                 "api_query_idlist-0000.0000_empty_2026-04-12.xml"):
+        assert parse_listing((FIXTURES / name).read_bytes()).parser == "fast"
+    with pytest.raises(ParseError, match="incorrect id format"):
+        parse_listing((FIXTURES / "api_error_400_incorrect-id_2026-04-12.xml").read_bytes())
 
 
 def _item_title(body: bytes, new: str) -> bytes:
@@ -114,9 +118,70 @@ HOSTILE_ATOM = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(HOSTILE_RSS) + sorted(HOSTILE_ATOM))
+API = (FIXTURES / "api_query_cat-csLG-OR-csAI_max20_2026-04-30.xml").read_bytes()
+API_REFS = (FIXTURES / "api_query_all-AI_max15_2026-03-21.xml").read_bytes()  # DOIs, journal references
+
+
+def _fake_api_answer() -> bytes:
+    """What tests/fakearxiv.py answers (Atom under an `atom:` prefix, ElementTree's way)."""
+    import datetime as dt
+
+    from tests.fakearxiv import FakeArxiv, history
+
+    fake = FakeArxiv()
+    try:
+        fake.serve_api(history(dt.date(2026, 4, 21), ["cs.CV", "cs.AI"], per_day=2, days=5))
+        return fake.api_answer({"search_query": ["cat:cs.CV OR cat:cs.AI"], "max_results": ["50"]})
+    finally:
+        fake._server.server_close()
+
+
+HOSTILE_API = {
+    "api-refs": API_REFS,
+    "api-fake": _fake_api_answer(),
+    "api-affiliation": API.replace(b"<name>Gongbo Zhang</name>", b"<name>Gongbo Zhang</name><arxiv:affiliation>PKU</arxiv:affiliation>", 1),
+    "api-author-email": API.replace(b"<name>Gongbo Zhang</name>", b"<name>Gongbo Zhang</name><email>g@example.org</email>", 1),
+    "api-email-name": API.replace(b"<name>Gongbo Zhang</name>", b"<name>g@example.org</name>", 1),
+    "api-blank-name": API.replace(b"<name>Gongbo Zhang</name>", b"<name>  </name>", 1),
+    "api-no-primary": API.replace(b'<arxiv:primary_category term="cs.CL"/>', b"", 1),
+    "api-primary-not-first": API.replace(b'<arxiv:primary_category term="cs.CL"/>', b'<arxiv:primary_category term="cs.LG"/>', 1),
+    "api-primary-label": API.replace(b'<arxiv:primary_category term="cs.CL"/>', b'<arxiv:primary_category term="cs.CL" label="x"/>', 1),
+    "api-primary-scheme": API.replace(b'<arxiv:primary_category term="cs.CL"/>', b'<arxiv:primary_category term="cs.CL" scheme="http://arxiv.org/schemas/atom"/>', 1),
+    "api-two-comments": API.replace(b"<arxiv:comment>", b"<arxiv:comment>first</arxiv:comment><arxiv:comment>", 1),
+    "api-unknown-child": API.replace(b"<published>", b"<arxiv:foo>x</arxiv:foo><published>", 1),
+    "api-entities": API.replace(b"Diffusion large language models (dLLMs)", b"&lt;b&gt; &#233;t&#xE9; &#x2014; p &lt; 0.05 &amp; q", 1),
+    "api-mojibake": API.replace(b"Turning the TIDE", "CafÃ© TIDE".encode(), 1),
+    "api-comment-inside": API.replace(b"Diffusion large language models", b"Diffusion <!-- c --> models", 1),
+    "api-html-summary": API.replace(b"<summary>", b'<summary type="html">', 1),
+    "api-whitespace": API.replace(b"Turning the TIDE: ", "Turning\n   the\tTIDE:\u00a0 ".encode(), 1),
+    "api-tex": API.replace(b"Turning the TIDE", rb"J\"org's $\alpha$-TIDE \emph{x}", 1),
+    "api-no-updated": API.replace(b"<updated>2026-04-29T17:59:01Z</updated>", b"", 1),
+    "api-no-dates": API.replace(b"<updated>2026-04-29T17:59:01Z</updated>", b"", 1).replace(b"<published>2026-04-29T17:59:01Z</published>", b"", 1),
+    "api-offset-dates": API.replace(b"<updated>2026-04-29T17:59:01Z</updated>", b"<updated>2026-04-29T23:59:01-04:00</updated>", 1),
+    "api-old-style-id": API.replace(b"2604.26951", b"hep-th/9901001"),
+    "api-duplicate-id": API.replace(b"<id>http://arxiv.org/abs/2604.26951v1</id>", b"<id>http://arxiv.org/abs/2604.26951v1</id><id>http://arxiv.org/abs/2604.00001v1</id>", 1),
+    "api-no-total": API.replace(b"<opensearch:totalResults>364218</opensearch:totalResults>", b"", 1),
+    "api-other-prefix": API.replace(b"xmlns:arxiv=", b"xmlns:ax=", 1).replace(b"<arxiv:", b"<ax:").replace(b"</arxiv:", b"</ax:"),
+    "api-duplicate-categories": API.replace(b'<category term="cs.AI" scheme="http://arxiv.org/schemas/atom"/>', b'<category term="cs.AI"/><category term="cs.AI"/>', 1),
+    "api-error": (FIXTURES / "api_error_400_incorrect-id_2026-04-12.xml").read_bytes(),
+    "api-truncated": API[: len(API) // 2],
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_RSS) + sorted(HOSTILE_ATOM) + sorted(HOSTILE_API))
 def test_hostile_variants_give_identical_results(name):
-    assert_same({**HOSTILE_RSS, **HOSTILE_ATOM}[name])
+    assert_same({**HOSTILE_RSS, **HOSTILE_ATOM, **HOSTILE_API}[name])
+
+
+def test_the_api_variants_exercise_both_paths():
+    parsers = {}
+    for name, body in HOSTILE_API.items():
+        try:
+            parsers[name] = parse_listing(body).parser
+        except ParseError:
+            parsers[name] = "refused"
+    assert parsers["api-fake"] == parsers["api-refs"] == parsers["api-entities"] == "fast"
+    assert parsers["api-affiliation"] == parsers["api-unknown-child"] == "feedparser"
 
 
 @pytest.mark.parametrize("cut", [0.001, 0.1, 0.5, 0.9, 0.999])

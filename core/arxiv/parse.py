@@ -1,6 +1,6 @@
 """Parse arXiv's RSS 2.0 and Atom listing feeds and its query-API Atom into `Paper`s.
 
-arXiv's own listing shapes go through `fastparse` (lxml, about 20x faster);
+arXiv's own listing shapes and query-API answers go through `fastparse` (lxml, about 20x faster);
 anything else, and every body that is not well-formed XML, goes through
 feedparser, which stays the reference: both give identical `Paper`s
 (tests/test_fastparse.py). arXiv's abstracts hold literal `<` and `>` (escaped
