@@ -4,6 +4,7 @@ an innocent key (`"x": "Bearer sk-..."`)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -19,11 +20,16 @@ _SECRET_NAME = re.compile(
 _NAME_OF_A_VARIABLE = re.compile(r"_env$")  # `api_key_env`: the name of a variable, not its value
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]*@")
 _QUERY_PARAM = re.compile(r"([?&;])([^=&;#\s]+)=([^&;#\s]*)")
-_SECRET_VALUE = re.compile(
-    r"(?i)^\s*(?:bearer|basic|token|digest)\s+\S"  # an Authorization header's value
-    r"|\b(?:sk|pk|rk)-[a-z0-9_-]{12,}"  # OpenAI-style keys
-    r"|\bgh[pousr]_[a-z0-9]{20,}|\bxox[abprs]-[a-z0-9-]{10,}|\bAKIA[0-9A-Z]{16}\b"
-)
+
+
+@functools.cache
+def _secret_value() -> re.Pattern[str]:
+    """Compiled on first use: about a millisecond that a start-up does not need."""
+    return re.compile(
+        r"(?i)^\s*(?:bearer|basic|token|digest)\s+\S"  # an Authorization header's value
+        r"|\b(?:sk|pk|rk)-[a-z0-9_-]{12,}"  # OpenAI-style keys
+        r"|\bgh[pousr]_[a-z0-9]{20,}|\bxox[abprs]-[a-z0-9-]{10,}|\bAKIA[0-9A-Z]{16}\b"
+    )
 
 
 def secret_name(name: str) -> bool:
@@ -37,7 +43,7 @@ def redact_text(text: str) -> str:
     a value that looks like a key or an Authorization header becomes `[redacted]`."""
     text = _USERINFO.sub(r"\1", text)
     text = _QUERY_PARAM.sub(lambda m: m.group(0) if not secret_name(m.group(2)) else f"{m.group(1)}{m.group(2)}={REDACTED}", text)
-    return REDACTED if _SECRET_VALUE.search(text) else text
+    return REDACTED if _secret_value().search(text) else text
 
 
 def redact(value: Any) -> Any:

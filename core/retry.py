@@ -14,12 +14,13 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
-
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
+from typing import TYPE_CHECKING, TypeVar
 
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import Retryable
+
+if TYPE_CHECKING:  # tenacity is imported by the first retrying call: many instances make none
+    from tenacity import RetryCallState
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,8 @@ async def retrying(
     `policy.wait`, at most `policy.retries` times and never past `policy.budget` seconds from
     `started` (a `clock.monotonic()` reading; default now). Other exceptions propagate at
     once; when retries run out, the last `Retryable` does."""
+    from tenacity import AsyncRetrying, retry_if_exception_type
+
     deadline = None if policy.budget is None else (clock.monotonic() if started is None else started) + policy.budget
 
     def wait(state: RetryCallState) -> float:

@@ -19,9 +19,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from core import longlived
 from core.arxiv.client import ArxivClient
@@ -40,8 +38,13 @@ from core.settings import Settings
 from core.signals.embeddings import Embedder
 from core.signals.seeds import SeedStore
 from core.signals import text
-from core.summaries.client import LLMClient
-from core.summaries.service import Summarizer, Summary
+from core.summaries import NoSummaries
+
+if TYPE_CHECKING:
+    import httpx
+
+    from core.summaries.client import LLMClient
+    from core.summaries.service import Summarizer, Summary
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +104,7 @@ class FeedService:
         self.listings = Listings(self.kv, self.client, settings, clock)
         self.seeds = SeedStore(self.kv, self.client)
         self.embedder = _embedder(settings, self.kv, llm_transport)
-        self.summarizer = Summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
+        self.summarizer = _summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
         self.cache = ByteLRU(budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)[0])  # ranked results, bodies
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
         self._background: set[asyncio.Future] = set()  # work no request waits for any more
@@ -350,6 +353,8 @@ def _llm_client(
         key = os.environ.get(extras["api_key_env"]) or None
     if not key:
         return None
+    from core.summaries.client import LLMClient  # only where a key is configured
+
     explicit = settings.model_fields_set
     model = settings.llm_model if "llm_model" in explicit or "model" not in extras else extras["model"]
     base_url = settings.llm_base_url if "llm_base_url" in explicit or "base_url" not in extras else extras["base_url"]
@@ -357,6 +362,17 @@ def _llm_client(
         base_url, model, key,
         timeout=settings.llm_timeout, max_concurrency=settings.llm_concurrency, transport=transport, clock=clock,
     )
+
+
+def _summarizer(
+    settings: Settings, kv: KV, arxiv: ArxivClient, client: LLMClient | None, clock: Clock
+) -> Summarizer | NoSummaries:
+    """Summaries where an LLM is configured; without one, core.summaries.service is not imported."""
+    if client is None:
+        return NoSummaries(settings)
+    from core.summaries.service import Summarizer
+
+    return Summarizer(settings, kv, arxiv, client, clock)
 
 
 def _render(doc: FeedDocument, fmt: str) -> tuple[bytes, str]:

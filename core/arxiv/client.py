@@ -12,17 +12,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from core import __version__
-from core.arxiv.parse import Listing, parse_listing
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import Retryable, TooLarge, UpstreamBusy, UpstreamError  # noqa: F401 (re-exported)
 from core.perloop import PerLoop
 from core.redact import split_userinfo
 from core.retry import RetryPolicy, parse_retry_after, retrying
 from core.settings import Settings
+
+if TYPE_CHECKING:  # imported on first use: an instance with its data stored makes no request
+    import httpx
+
+    from core.arxiv.parse import Listing
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,8 @@ class ArxivClient:
         self._auth = split_userinfo(settings.arxiv_rss_url)[1]
 
     def _new_http(self) -> httpx.AsyncClient:
+        import httpx
+
         s = self.settings
         return httpx.AsyncClient(transport=self._transport, timeout=s.arxiv_timeout, follow_redirects=True, auth=self._auth)
 
@@ -112,6 +117,8 @@ class ArxivClient:
         """Page through one query-API search (`search_query` and/or `id_list`, sort order...),
         yielding each parsed page; stops after a short page, at `totalResults`, or after
         `max_pages` requests. Each page is one polite request like any other."""
+        from core.arxiv.parse import parse_listing
+
         start = 0
         for _ in range(max_pages):
             body = await self.query_api({**params, "start": start, "max_results": page_size})
@@ -147,6 +154,8 @@ class ArxivClient:
         self, http: httpx.AsyncClient, url: str, headers: dict[str, str], params: dict[str, str | int] | None
     ) -> Fetched:
         """One request in our turn: the answer, or `Retryable` for what is worth trying again."""
+        import httpx  # loaded by _new_http already
+
         await self._wait_turn()
         self.requests_made += 1
         try:

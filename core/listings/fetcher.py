@@ -12,15 +12,18 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from core.arxiv.client import MAX_COMBINED_ITEMS, ArxivClient
-from core.arxiv.parse import Listing, parse_listing
 from core.clock import Clock
 from core.errors import ParseError, UpstreamBusy, UpstreamError
 from core.listings import freshness
 from core.listings.store import DayStore, Event
 from core.papers import Paper
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.arxiv.parse import Listing
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +129,8 @@ class ListingFetcher:
         fetched = await self.client.fetch_listing(group, etag=etag)
         if fetched.not_modified:
             return None, etag
+        from core.arxiv.parse import parse_listing  # on the first fetch: a filled store needs none
+
         listing = await asyncio.to_thread(parse_listing, fetched.body)  # keep the event loop serving
         if listing.malformed:  # a spliced or damaged body, whatever its last bytes: not a listing
             raise ParseError(f"truncated or malformed feed: {listing.malformed}")

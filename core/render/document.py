@@ -6,14 +6,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from html import escape
+from typing import TYPE_CHECKING
 
 from core import __version__
 from core.matching import Scored
 from core.papers import Paper
 from core.profiles import MAX_ITEMS
 from core.schedule import EASTERN
-from core.summaries.service import Summary
 from core.taxonomy import category_name
+
+if TYPE_CHECKING:
+    from core.summaries.service import Summary
 
 GENERATOR = f"arxiv-feeds {__version__}"
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")

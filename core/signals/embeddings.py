@@ -13,10 +13,12 @@ import logging
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
-
-import httpx
+from typing import TYPE_CHECKING
 
 from core.papers import Paper
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,8 @@ class Embedder:
             else:
                 found[key] = self._remember(key, vector)
         todo = list(missing.items())
+        import httpx  # on first use: most instances never embed
+
         try:
             for start in range(0, len(todo), BATCH):
                 batch = todo[start:start + BATCH]
@@ -70,6 +74,8 @@ class Embedder:
         return found
 
     async def _embed(self, texts: list[str]) -> list[list[float]]:
+        import httpx
+
         self.requests_made += 1
         async with httpx.AsyncClient(transport=self.transport, timeout=self.timeout) as http:
             response = await http.post(self.url, json={"model": self.model, "input": texts}, headers=self._headers)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from core.arxiv.parse import parse_listing
 from core.errors import ParseError, SeedError, SeedsUnavailable, UpstreamError
 from core.papers import Paper
 
@@ -72,6 +71,8 @@ class SeedStore:
         return [found[ref] for ref in refs]
 
     async def _fetch(self, refs: list[str]) -> dict[str, Paper]:
+        from core.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
+
         try:
             listing = parse_listing(await self.client.fetch_ids(refs))
         except (UpstreamError, ParseError) as exc:

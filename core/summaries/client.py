@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-
-import httpx
+from typing import TYPE_CHECKING
 
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import LLMError, Retryable  # noqa: F401 (re-exported)
 from core.perloop import PerLoop
 from core.retry import RetryPolicy, parse_retry_after, retrying
+
+if TYPE_CHECKING:  # imported with the first call's connection
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ class LLMClient:
         self.policy = RetryPolicy(retries=retries, first=0.5, cap=30.0, jitter=True)
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._http: PerLoop[httpx.AsyncClient] = PerLoop(
-            lambda: httpx.AsyncClient(timeout=timeout, transport=transport), lambda http: http.aclose()
+            lambda: _new_http(timeout, transport), lambda http: http.aclose()
         )
         self.calls = 0  # requests sent: for /health and the tests
 
@@ -54,6 +56,8 @@ class LLMClient:
             "max_tokens": max_tokens,
             "temperature": 0.2,
         }
+        import httpx  # loaded by _new_http already
+
         async with self._semaphore:
             http = self._http.get()
 
@@ -79,6 +83,12 @@ class LLMClient:
     async def close(self) -> None:
         """Close the connection pool (on shutdown)."""
         await self._http.close()
+
+
+def _new_http(timeout: float, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+    import httpx
+
+    return httpx.AsyncClient(timeout=timeout, transport=transport)
 
 
 def _text_of(response: httpx.Response) -> str:

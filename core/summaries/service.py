@@ -14,16 +14,19 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core.arxiv.client import ArxivClient, UpstreamError
 from core.clock import SYSTEM_CLOCK, Clock
+from core.errors import LLMError
 from core.kv import KV, KVError
 from core.papers import Paper
 from core.retry import backoff
 from core.settings import Settings
-from core.summaries.client import LLMClient, LLMError
-from core.summaries.fulltext import cut_to_tokens, html_to_text
 from core.summaries.render import summary_html
+
+if TYPE_CHECKING:  # the client is imported only where an LLM key is configured
+    from core.summaries.client import LLMClient
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +232,8 @@ class Summarizer:
         if self.settings.summary_source == "fulltext":
             try:
                 html = await self.arxiv.fetch_html(paper.id, paper.version)
+                from core.summaries.fulltext import cut_to_tokens, html_to_text  # SUMMARY_SOURCE=fulltext only
+
                 text = cut_to_tokens(html_to_text(html), self.settings.summary_input_tokens)
                 if len(text) > len(paper.abstract):
                     return text, "Full text (may be cut)"

@@ -7,8 +7,8 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -30,6 +30,9 @@ from core.web.params import describe
 from core.web.security import SecurityHeaders
 from core.web.templating import STATIC_DIR, Static
 from core.web.warm import WarmResponses
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 

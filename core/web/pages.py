@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,9 +29,12 @@ from core.render.formats import DEFAULT_FORMAT, FORMATS, READER_FORMATS, REGISTR
 from core.service import FeedService
 from core.taxonomy import ARCHIVES, CATEGORIES, category_name
 from core.web.feeds import VARY, NotFound, base_url
-from core.web.highlight import highlight
 from core.web.params import BadRequest, FeedQueryParam, checked, describe
 from core.web.templating import page
+
+if TYPE_CHECKING:
+    from core.matching import Scored
+    from core.web.highlight import Highlighted
 
 router = APIRouter(tags=["pages"])
 
@@ -41,6 +43,13 @@ PREVIEW_API_MAX_ITEMS = 50  # items in one live-preview answer (its count is the
 
 def _service(request: Request) -> FeedService:
     return request.app.state.service
+
+
+def highlight(item: Scored, spec: FeedSpec) -> Highlighted:
+    """`core.web.highlight.highlight`, imported by the first page that shows papers."""
+    from core.web.highlight import highlight as spans
+
+    return spans(item, spec)
 
 
 def site_root(request: Request) -> str:
@@ -449,6 +458,8 @@ async def opml(request: Request) -> Response:
 
 def _opml(*, title: str, outlines: list[dict[str, str]], created: str) -> bytes:
     """OPML 2.0 with one outline per feed (attributes escaped by ElementTree)."""
+    import xml.etree.ElementTree as ET  # only /opml writes XML here: imported on its first request
+
     root = ET.Element("opml", {"version": "2.0"})
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = xml_safe(title)
