@@ -23,6 +23,7 @@ import threading
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
+from itertools import chain
 from dataclasses import dataclass
 
 import Stemmer
@@ -102,10 +103,9 @@ def analyse_text(text: str) -> FieldText:
         length -= token_counts[mark]
     compounds: Counter = Counter()
     if "-" in lowered or "/" in lowered or "_" in lowered:
-        joined = [_JOINER_RE.sub("", run) for run in _COMPOUND_RE.findall(" " + lowered)]
-        for whole, stem_ in zip(joined, stems(joined)):
-            compounds[whole] += 1
-            compounds[stem_] += 1
+        runs = _COMPOUND_RE.findall(" " + lowered)
+        joined = [run.replace("-", "").replace("/", "").replace("_", "") for run in runs]
+        compounds.update(chain.from_iterable(zip(joined, stems(joined))))  # each word, then its stem
     return FieldText(
         tokens=tuple(tokens),
         stems=stemmed,
@@ -119,11 +119,10 @@ def analyse_text(text: str) -> FieldText:
 # For lower-cased ASCII text only: TOKEN_RE without its slow negated classes; words joined by
 # one or two of - / _ (the gap between two ASCII tokens holds nothing but spaces and joiners),
 # each after a character that is no letter or digit (matching starts only there: several
-# times faster than trying each position; the text gets a space in front); the joiners; the
-# characters that are punctuation tokens.
+# times faster than trying each position; the text gets a space in front); the characters
+# that are punctuation tokens.
 _ASCII_TOKEN_RE = re.compile(r"[a-z0-9]+|[^a-z0-9\s\-/_]")
 _COMPOUND_RE = re.compile(r"[^a-z0-9]([a-z0-9]++(?:[-/_]{1,2}[a-z0-9]++)+)")  # from a non-word: fast
-_JOINER_RE = re.compile(r"[-/_]+")
 _ASCII_MARKS = frozenset(chr(i) for i in range(128) if not chr(i).isalnum())
 
 # Stems of the tokens seen so far: stemming a word costs a microsecond, looking it up a tenth
