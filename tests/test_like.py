@@ -173,30 +173,37 @@ def test_every_signal_is_described_on_the_preview_and_the_profile_card_lists_its
     assert f'href="https://arxiv.org/abs/{SPLAT}"' in index
 
 
-def test_a_big_pool_is_analysed_in_a_worker_thread_once():
-    import asyncio
-    import datetime as dt
+def test_a_big_pool_is_analysed_on_the_ranking_thread_once_with_the_collector_off():
+    import gc
     import threading
 
-    from core.papers import Paper
     from core.signals import text
+    from tests.conftest import FIXTURES
 
-    papers = [Paper(id=f"2604.{i:05d}", title=f"Robots number {i}", abstract="We study robotic grasping.",
-                    categories=["cs.RO"], announced=dt.date(2026, 4, 21)) for i in range(text.THREAD_THRESHOLD + 1)]
-    threads: set[int] = set()
-    analyse = text.analyse
+    # The recorded day under ids of its own: no earlier test in this process analysed these.
+    day = (FIXTURES / "rss_cs.CV_2026-04-21.xml").read_bytes().replace(b"2604.", b"2699.")
+    fake = FakeArxiv().start()
+    fake.serve_xml(day)
 
-    def spy(paper):
-        threads.add(threading.get_ident())
-        return analyse(paper)
+    seen: list[tuple[str, bool]] = []  # (thread, collector on) of each paper analysed
+    analyse_text = text.analyse_text
 
-    text.analyse = spy  # records where the work runs; the analysis itself is the real one
+    def spy(value: str):
+        seen.append((threading.current_thread().name, gc.isenabled()))
+        return analyse_text(value)
+
+    text.analyse_text = spy  # records where the work runs; the analysis itself is the real one
     try:
-        asyncio.run(text.prepare(papers))
-        assert threads and threading.get_ident() not in threads  # not on the event loop's thread
-        threads.clear()
-        asyncio.run(text.prepare(papers))
-        assert not threads  # memoised: nothing analysed twice
+        with running_app(fake) as app:
+            assert app.get("/feed?cat=cs.CV&q=robot&limit=5").status_code == 200
+            first = list(seen)
+            seen.clear()
+            assert app.get("/feed?cat=cs.CV&q=grasping&limit=5").status_code == 200
     finally:
-        text.analyse = analyse
-    assert all(text.analysed(p) for p in papers)
+        text.analyse_text = analyse_text
+        fake.stop()
+    assert len(first) > 2 * text.THREAD_THRESHOLD  # the 501-paper day: titles and abstracts
+    assert {name for name, _ in first} == {"arxiv-feeds-cpu_0"}  # never on the event loop
+    assert not any(on for _, on in first)  # a new pool: no collector passes meanwhile
+    assert gc.isenabled()
+    assert seen == []  # the same pool, another query: nothing analysed twice

@@ -4,7 +4,7 @@ A paper's title and abstract are analysed the first time any request ranks it (i
 names the first time an author term reads them) and kept in a bounded in-process table keyed by
 id and version (the text of a version never changes), so a stored day is analysed once per
 process, not once per request. The service ranks, and so analyses, on its ranking thread, off
-the event loop; `prepare` does the same in a worker thread for other callers.
+the event loop.
 
 Tokens are runs of letters and digits, plus each punctuation character on its own (so `C++`
 and `a.*` stay literal); `-`, `/` and `_` only separate. Everything is case-folded and stripped
@@ -17,24 +17,21 @@ holds the plain per-token algorithm and checks the two agree.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
 from itertools import chain
 from dataclasses import dataclass
 
 import Stemmer
 
-from core import longlived
 from core.papers import Paper
 
 TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s\-/]")
 _JOINERS = frozenset("-/_")  # a run of words joined by these is also a compound word (pre-training)
 MAX_ANALYSED = 50_000  # papers kept (about 14 days of a busy archive)
-THREAD_THRESHOLD = 200  # analyse more unseen papers than this in a worker thread
+THREAD_THRESHOLD = 200  # a pool with more unseen papers is ranked with the collector off (core.longlived)
 
 _stemmer = Stemmer.Stemmer("english")
 _stem_lock = threading.Lock()  # a PyStemmer object is not thread-safe
@@ -232,19 +229,3 @@ def analyse(paper: Paper) -> Doc:
 def analysed(paper: Paper) -> bool:
     return _key(paper) in _analysed
 
-
-def _analyse_all(papers: list[Paper]) -> None:
-    with longlived.building():  # kept for good: no collector passes over it
-        for paper in papers:
-            analyse(paper)
-
-
-async def prepare(papers: Iterable[Paper]) -> None:
-    """Analyse the papers not seen yet; many of them in a worker thread, off the event loop.
-    (The service needs none of this: it ranks, and so analyses, on its own ranking thread.)"""
-    missing = [p for p in papers if not analysed(p)]
-    if len(missing) > THREAD_THRESHOLD:
-        await asyncio.to_thread(_analyse_all, missing)
-    else:
-        for paper in missing:
-            analyse(paper)
