@@ -99,7 +99,7 @@ def analyse_text(text: str) -> FieldText:
     stem_counts = Counter(stemmed)
     length = len(tokens)
     for mark in token_counts.keys() & _ASCII_MARKS:  # punctuation stems to itself, no word does
-        del stem_counts[mark]
+        dict.__delitem__(stem_counts, mark)  # (Counter's own __delitem__ is Python code)
         length -= token_counts[mark]
     compounds: Counter = Counter()
     if "-" in lowered or "/" in lowered or "_" in lowered:
@@ -149,7 +149,9 @@ def _analyse_spans(text: str) -> FieldText:
     """The per-token path: each token folded on its own, compounds found from the gaps."""
     spans = tokens_with_spans(text)
     tokens = [t for t, _, _ in spans]
-    stemmed = stems(tokens)
+    token_counts = Counter(tokens)
+    stem_of = _stem_table(token_counts)
+    stemmed = [stem_of[t] for t in tokens]
     compounds: Counter = Counter()
     run: list[str] = []
     for i, (token, start, end) in enumerate(spans):
@@ -163,7 +165,7 @@ def _analyse_spans(text: str) -> FieldText:
     return FieldText(
         tokens=tuple(tokens),
         stems=tuple(stemmed),
-        token_counts=Counter(tokens),
+        token_counts=token_counts,
         stem_counts=Counter(s for t, s in zip(tokens, stemmed) if is_word(t)),
         compounds=compounds,
         length=len(words),
