@@ -203,10 +203,7 @@ def _api_entry(item: Any) -> dict[str, Any]:
         if tag == ATOM + "link":
             continue
         if tag == ATOM + "category":
-            term = child.get("term") or ""
-            if len(child) or (child.text or "").strip() or not term:
-                raise _Unexpected("category content")
-            tags.append({"term": term})
+            tags.append(_atom_category(child))
         elif tag == ATOM + "author":
             if len(child) != 1 or child[0].tag != ATOM + "name" or child.attrib or (child.text or "").strip():
                 raise _Unexpected("author content")
@@ -227,14 +224,26 @@ def _api_entry(item: Any) -> dict[str, Any]:
                 if value:
                     entry[key + "_parsed"] = _utc(value)
             entry[key] = value
+    _finish(entry, tags)
+    entry["authors"] = authors
+    return entry
+
+
+def _atom_category(child: Any) -> dict[str, str]:
+    term = child.get("term") or ""
+    if len(child) or (child.text or "").strip() or not term:
+        raise _Unexpected("category content")
+    return {"term": term}
+
+
+def _finish(entry: dict[str, Any], tags: list[dict[str, str]]) -> None:
+    """Categories and id of the shapes arXiv writes, else feedparser's turn."""
     for tag in tags:
         if not _TERM_RE.match(tag["term"]):
             raise _Unexpected(tag["term"])
     if not _ID_SHAPE_RE.match(entry.get("id") or ""):
         raise _Unexpected("id")
     entry["tags"] = tags
-    entry["authors"] = authors
-    return entry
 
 
 def _entry(item: Any, fields: dict[str, str]) -> dict[str, Any]:
@@ -252,10 +261,7 @@ def _entry(item: Any, fields: dict[str, str]) -> dict[str, Any]:
                 tags.append({"term": term})
             continue
         if tag == ATOM + "category":
-            term = child.get("term") or ""
-            if len(child) or (child.text or "").strip() or not term:
-                raise _Unexpected("category content")
-            tags.append({"term": term})
+            tags.append(_atom_category(child))
             continue
         if tag == ATOM + "link":
             continue  # read only when there is no id, which we do not accept
@@ -275,10 +281,5 @@ def _entry(item: Any, fields: dict[str, str]) -> dict[str, Any]:
             raise _Unexpected("an e-mail address in the author")  # feedparser splits those off
         elif value or key not in ("title",):
             entry[key] = value
-    for tag in tags:
-        if not _TERM_RE.match(tag["term"]):
-            raise _Unexpected(tag["term"])
-    if not _ID_SHAPE_RE.match(entry.get("id") or ""):
-        raise _Unexpected("id")
-    entry["tags"] = tags
+    _finish(entry, tags)
     return entry
