@@ -72,6 +72,17 @@ class Word:
         return any(k in counts for k in self.keys)
 
 
+def _needles(word: Word) -> tuple[str, ...]:
+    return tuple(_fragment(k) if word.by_stem else k for k in word.keys)
+
+
+def _fragment(stem: str) -> str:
+    """A prefix of every word with this Snowball English stem: a stem differs from its words in
+    its last letter at most (studi: study), except the stems of four-letter words in -ying (die:
+    dying)."""
+    return stem[:1] if len(stem) == 3 and stem.endswith("ie") else stem[:-1]
+
+
 def _is_acronym(word: str) -> bool:
     return sum(c.isupper() for c in word) >= 2
 
@@ -188,6 +199,23 @@ class Matcher:
             tuple({k for p in phrases for w in (*p.words, *([p.joined] if p.joined else [])) for k in w.keys})
             for phrases in self.phrases
         ]
+
+    def fragments(self) -> list[tuple[tuple[str, ...], ...]] | None:
+        """What a paper's skim (`core.signals.text.Skim`) holds if any term of this matcher
+        (excluded ones too) can be found in its title or abstract: clauses, one per spelling of a
+        term (its words; and its words written as one), each a tuple of words, each word the
+        needles it can be found by (a word compared as written: itself; by stem: the stem's
+        fragment). A clause holds when every one of its words has a needle in the skim. None when
+        a term reads the authors, which skimming does not look at."""
+        if any(t.field == "au" for t in self.terms):
+            return None
+        clauses = []
+        for phrases in self.phrases:
+            for phrase in phrases:
+                clauses.append(tuple(_needles(w) for w in phrase.words))
+                if phrase.joined:
+                    clauses.append((_needles(phrase.joined),))
+        return clauses
 
     def _count(self, index: int, text: FieldText) -> int:
         tokens, stems, compounds = text.token_counts, text.stem_counts, text.compounds

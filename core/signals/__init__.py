@@ -7,6 +7,7 @@ Adding a signal: one module with a class following `base.Signal`, and one entry 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from core.signals.authors import AuthorSignal
 from core.signals.base import Candidate, Hit, Pool, Scored, Signal
 from core.signals.keyword import KeywordSignal
 from core.signals.like import FLOOR, LikeSignal
-from core.signals.text import analyse
+from core.signals.text import analyse, analysed, skim
 
 if TYPE_CHECKING:
     from core.matching import Matcher
@@ -31,13 +32,41 @@ def describe() -> list[tuple[str, str]]:
 
 
 def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequence[Paper] = (), unlike: Sequence[Paper] = (),
-              embeddings: dict[str, list[float]] | None = None) -> Pool:
+              embeddings: dict[str, list[float]] | None = None, skimming: bool = True) -> Pool:
+    """The candidates with what each term list finds in them. A paper not analysed yet whose
+    skim holds no fragment of any term is not analysed at all (most of a pool, most feeds): no
+    term can be found in it, and only its length is read. Not with seeds (similarity reads every
+    word) nor author terms; `skimming=False` analyses everything (the tests' reference)."""
+    clauses = _fragments(matchers) if skimming and not like and not unlike else None
+    holds = None if clauses is None else functools.partial(_may_hold, clauses=clauses)
+    nothing = [{} for _ in matchers]
+    unmatched_admitted = all(m.admits({}) for m in matchers)
     candidates = []
     for paper in papers:
+        if holds is not None and not analysed(paper):
+            skimmed = skim(paper, holds)
+            if skimmed is not None:
+                candidates.append(Candidate(paper, skimmed, nothing, unmatched_admitted))  # type: ignore[arg-type]
+                continue
         doc = analyse(paper)
         found = [m.find(doc) for m in matchers]
         candidates.append(Candidate(paper, doc, found, all(m.admits(f) for m, f in zip(matchers, found))))
     return Pool(candidates, list(matchers), list(like), list(unlike), embeddings)
+
+
+def _fragments(matchers: Sequence[Matcher]) -> list[tuple[tuple[str, ...], ...]] | None:
+    found: list[tuple[tuple[str, ...], ...]] = []
+    for matcher in matchers:
+        clauses = matcher.fragments()
+        if clauses is None:
+            return None
+        found += clauses
+    return found
+
+
+def _may_hold(hay: str, *, clauses: list[tuple[tuple[str, ...], ...]]) -> bool:
+    """Some clause has a needle of each of its words in `hay`."""
+    return any(all(any(needle in hay for needle in word) for word in clause) for clause in clauses)
 
 
 def rank_pool(pool: Pool) -> list[Scored]:

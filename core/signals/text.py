@@ -21,6 +21,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from itertools import chain
 from dataclasses import dataclass
 
@@ -99,9 +100,8 @@ def analyse_text(text: str) -> FieldText:
         dict.__delitem__(stem_counts, mark)  # (Counter's own __delitem__ is Python code)
         length -= token_counts[mark]
     compounds: Counter = Counter()
-    if "-" in lowered or "/" in lowered or "_" in lowered:
-        runs = _COMPOUND_RE.findall(" " + lowered)
-        joined = [run.replace("-", "").replace("/", "").replace("_", "") for run in runs]
+    joined = _compounds(lowered)
+    if joined:
         compounds.update(chain.from_iterable(zip(joined, stems(joined))))  # each word, then its stem
     return FieldText(
         tokens=tuple(tokens),
@@ -120,6 +120,7 @@ def analyse_text(text: str) -> FieldText:
 # that are punctuation tokens.
 _ASCII_TOKEN_RE = re.compile(r"[a-z0-9]+|[^a-z0-9\s\-/_]")
 _COMPOUND_RE = re.compile(r"[^a-z0-9]([a-z0-9]++(?:[-/_]{1,2}[a-z0-9]++)+)")  # from a non-word: fast
+_NO_JOINERS = str.maketrans("", "", "-/_")
 _ASCII_MARKS = frozenset(chr(i) for i in range(128) if not chr(i).isalnum())
 
 # Stems of the tokens seen so far: stemming a word costs a microsecond, looking it up a tenth
@@ -127,6 +128,13 @@ _ASCII_MARKS = frozenset(chr(i) for i in range(128) if not chr(i).isalnum())
 # holding it still finds its words) when full.
 MAX_STEMS = 100_000
 _stem_cache: dict[str, str] = {}
+
+
+def _compounds(lowered: str) -> list[str]:
+    """The words of lower-cased ASCII text joined by `-`, `/` or `_`, written as one."""
+    if "-" not in lowered and "/" not in lowered and "_" not in lowered:
+        return []
+    return [run.translate(_NO_JOINERS) for run in _COMPOUND_RE.findall(" " + lowered)]
 
 
 def _stem_table(tokens: Counter) -> dict[str, str]:
@@ -228,4 +236,53 @@ def analyse(paper: Paper) -> Doc:
 
 def analysed(paper: Paper) -> bool:
     return _key(paper) in _analysed
+
+
+# --- skimming: papers no term can be in are not analysed ----------------------------------
+
+_WORD_RE = re.compile(r"[a-z0-9]+")  # the words of lower-cased ASCII text, as analyse_text counts them
+
+
+@dataclass(frozen=True, slots=True)
+class FieldLength:
+    """A skimmed field: its length in words is all anyone reads of it (BM25's average)."""
+
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class Skim:
+    """A paper's title and abstract lower-cased with `-`, `/` and `_` taken out (`hay`), and
+    their lengths: enough to tell that no term can be in them, without analysing them.
+
+    A term is found by a key among a field's tokens, stems or compounds (words joined by joiners,
+    and their stems). A token is a substring of the lower-cased text, a compound of the text
+    without joiners, and the stems of compounds are appended to `hay`; so a key compared as
+    written is in `hay` wherever it can match. A key compared by stem may match words it is not
+    a substring of (studi: study), but a Snowball English stem without its last letter (the first
+    letter of the stems of four-letter -ying words: die, dying) begins every word with that stem:
+    tests/test_skim.py checks it over every word of the recorded data and two million made-up
+    ones. So a paper whose `hay` holds none of a matcher's fragments (`Matcher.fragments`) holds
+    none of its terms, and its analysis would only ever be asked for its length."""
+
+    hay: str
+    title: FieldLength
+    abstract: FieldLength
+
+
+def skim(paper: Paper, holds: Callable[[str], bool]) -> Skim | None:
+    """The paper skimmed when no term can be in it (`holds(hay)` is False), else None (and
+    when its text is not ASCII: folding it takes the analysis). `holds` is asked of the plain
+    lower-cased text first, which settles most papers that need analysing at little cost."""
+    title, abstract = paper.title, paper.abstract
+    if not (title.isascii() and abstract.isascii()):
+        return None
+    title, abstract = title.lower(), abstract.lower()
+    if holds(f"{title}\n{abstract}"):
+        return None
+    compounds = _compounds(title) + _compounds(abstract)
+    hay = "\n".join([title.translate(_NO_JOINERS), abstract.translate(_NO_JOINERS), *stems(compounds)])
+    if holds(hay):
+        return None
+    return Skim(hay, FieldLength(len(_WORD_RE.findall(title))), FieldLength(len(_WORD_RE.findall(abstract))))
 

@@ -1,0 +1,92 @@
+"""Skimming (core.signals.text.skim, Matcher.fragments): a paper no term can be in is not
+analysed, and the ranking is exactly the one full analysis gives."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import string
+
+import pytest
+
+from core.arxiv.parse import parse_listing
+from core.feeds import FeedQuery, FeedSpec, candidates
+from core.matching import _fragment
+from core.profiles import parse_config
+from core.signals import make_pool, rank_pool
+from core.signals.text import Skim, stems
+from tests.conftest import FIXTURES, TEST_CONFIG
+
+SUFFIXES = ["s", "es", "ed", "ing", "ly", "ness", "ation", "ational", "ize", "ization", "iveness", "fulness",
+            "bility", "ically", "ement", "y", "ies", "ied", "ying", "er", "est", "ality", "ator", "ative", "ity",
+            "ibly", "ably", "eed", "eedly", "ingly", "edly", "al", "ous", "ive", "ence", "ency", "ism", "ful", "able"]
+
+
+def recorded_words() -> set[str]:
+    words: set[str] = set()
+    for path in FIXTURES.glob("*.xml"):
+        words |= set(re.findall(r"[a-z0-9]+", path.read_text(encoding="utf-8", errors="replace").lower()))
+    return words
+
+
+def test_a_fragment_of_a_stem_begins_every_word_with_that_stem():
+    words = recorded_words()
+    alpha = sorted(w for w in words if w.isalpha())[:6000]
+    short = ["".join(p) for n in (1, 2, 3) for p in itertools.product(string.ascii_lowercase, repeat=n)]
+    made_up = {w + s for w in (*alpha, *short) for s in SUFFIXES}
+    every = sorted(words | made_up)
+    wrong = [(w, s) for w, s in zip(every, stems(every)) if not w.startswith(_fragment(s))]
+    assert wrong == []
+    assert len(every) > 200_000
+
+
+QUERIES = [
+    "diffusion model", "gaussian splatting", "video generation", "segmentation", "3D reconstruction",
+    "study", "studies of robotics", "pre-training", "self-supervised", "mixture of experts", "RL", "LLMs", "SLAM",
+    "=robot", "C++", "gpt-4", "dying", "happy", "+transformer -survey", "ti:attention", "abs:benchmark",
+    '"vision language"^2 navigation', "agent reasoning -survey", "a", "x-ray", "state of the art",
+]
+
+
+def days(run: int) -> list[list]:
+    """Each recorded listing day, under ids of this run's own (no other run analysed these)."""
+    found = []
+    for n, path in enumerate(sorted(FIXTURES.glob("rss_*.xml"))):
+        prefix = b"%02d%02d." % (20 + run, n + 1)
+        body = re.sub(rb"\d{4}\.(?=\d{4,5})", prefix, path.read_bytes())
+        papers = parse_listing(body).papers
+        if papers:
+            found.append(papers)
+    return found
+
+
+def specs() -> list[FeedSpec]:
+    config = parse_config(TEST_CONFIG)
+    made = [FeedSpec.from_profile(name, profile) for name, profile in config.profiles.items()]
+    made += [FeedSpec.from_query(FeedQuery(cat=["cs.CV"], q=q, type=["new", "cross", "replace", "replace-cross"])) for q in QUERIES]
+    made.append(FeedSpec.from_query(FeedQuery(cat=["cs.CV"], q="robot", exclude=["survey", "benchmark"])))
+    made.append(FeedSpec.from_query(FeedQuery(cat=["cs.CV"])))  # no terms at all
+    return made
+
+
+@pytest.mark.parametrize("index", range(len(QUERIES) + 4))
+def test_skimming_ranks_exactly_as_analysing_everything(index):
+    spec = specs()[index]
+    skimmed_any = 0
+    for papers in days(index):
+        pool = candidates(papers, spec)
+        quick = make_pool(pool, spec.matchers)  # first: nothing of this pool is analysed yet
+        skimmed_any += sum(isinstance(c.doc, Skim) for c in quick.candidates)
+        full = make_pool(pool, spec.matchers, skimming=False)
+        assert [(c.paper.id, c.matches, c.admitted) for c in quick.candidates] == \
+               [(c.paper.id, c.matches, c.admitted) for c in full.candidates]
+        assert [(s.paper.id, s.score, s.hits) for s in rank_pool(quick)] == [(s.paper.id, s.score, s.hits) for s in rank_pool(full)]
+    if index == 1:  # "gaussian splatting": rare
+        assert skimmed_any > 0  # it did skip papers
+
+
+def test_most_papers_are_not_analysed_for_a_rare_term():
+    spec = FeedSpec.from_query(FeedQuery(cat=["cs.CV"], q="gaussian splatting"))
+    pool = candidates(days(70)[0], spec)
+    skimmed = [c for c in make_pool(pool, spec.matchers).candidates if isinstance(c.doc, Skim)]
+    assert len(skimmed) > 0.8 * len(pool) > 0
