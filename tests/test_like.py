@@ -195,10 +195,10 @@ def test_a_big_pool_is_analysed_on_the_ranking_thread_once_with_the_collector_of
     text.analyse_text = spy  # records where the work runs; the analysis itself is the real one
     try:
         with running_app(fake) as app:
-            assert app.get("/feed?cat=cs.CV&q=robot&limit=5").status_code == 200
+            assert app.get("/feed?cat=cs.CV&q=model&limit=5").status_code == 200
             first = list(seen)
             seen.clear()
-            assert app.get("/feed?cat=cs.CV&q=grasping&limit=5").status_code == 200
+            assert app.get("/feed?cat=cs.CV&q=models&limit=9").status_code == 200
     finally:
         text.analyse_text = analyse_text
         fake.stop()
