@@ -212,3 +212,25 @@ def test_kept_answers_stay_within_their_byte_budget(fake_arxiv):
             app.get(f"{FEED}?limit={limit}&min_score=0")
         kept = app.app.warm.entries
         assert 0 < kept.bytes <= 40_000
+
+
+def test_a_body_sent_in_parts_is_never_kept():
+    import httpx
+
+    from core.clock import SYSTEM_CLOCK
+    from core.web.warm import WarmResponses, mark_reusable
+
+    async def streaming(scope, receive, send):  # a route that marks itself reusable, then streams
+        mark_reusable(scope, SYSTEM_CLOCK.time() + 60)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"x"')]})
+        await send({"type": "http.response.body", "body": b"first ", "more_body": True})
+        await send({"type": "http.response.body", "body": b"second"})
+
+    warm = WarmResponses(streaming, clock=lambda: SYSTEM_CLOCK, generation=lambda: 0, seconds=10, max_bytes=100_000)
+
+    async def twice() -> list[bytes]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=warm), base_url="http://t") as client:
+            return [(await client.get("/feed")).content for _ in range(2)]
+
+    assert asyncio.run(twice()) == [b"first second"] * 2
+    assert len(warm.entries) == 0

@@ -90,7 +90,9 @@ class WarmResponses:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = message
-            elif started is not None and not message.get("more_body", False) and "until" in marks:
+            elif started is not None and message.get("more_body", False):
+                started = None  # a body in parts: not kept (the feed route sends one)
+            elif started is not None and "until" in marks:
                 self._keep(key, started, message.get("body", b""), marks["until"], made_at, generation, scope["method"])
             await send(message)
 
