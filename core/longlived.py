@@ -10,6 +10,8 @@ the worst stalls during a cold fill. None of that data forms reference cycles.
   and again), and when the last batch in progress ends, everything alive is moved to the
   permanent generation (`gc.freeze`, as CPython documents for long-lived servers), then the
   collector is back on.
+  A batch that may build nothing lasting (a ranking over papers already analysed) says so with
+  `keep`: freezing transient objects of other requests for nothing is what it avoids.
 - `settle()` freezes what is alive now (after start-up).
 Frozen objects are still freed by reference counting when dropped; only objects in a cycle at
 freeze time would wait, and a request holds few of those.
@@ -28,6 +30,7 @@ T = TypeVar("T")
 _lock = threading.Lock()
 _building = 0
 _was_enabled = True
+_keep = False  # a batch that ended asked for what is alive to be frozen
 
 
 def settle() -> None:
@@ -35,8 +38,10 @@ def settle() -> None:
 
 
 @contextmanager
-def building() -> Iterator[None]:
-    global _building, _was_enabled
+def building(keep: Callable[[], bool] | None = None) -> Iterator[None]:
+    """No cyclic collection while the batch runs; when the last batch in progress ends, what is
+    alive is frozen if any of them kept something (`keep()` asked when it ends; None: always)."""
+    global _building, _was_enabled, _keep
     with _lock:
         if _building == 0:
             _was_enabled = gc.isenabled()
@@ -46,14 +51,17 @@ def building() -> Iterator[None]:
         yield
     finally:
         with _lock:
+            _keep = _keep or keep is None or keep()
             _building -= 1
             if _building == 0:
-                gc.freeze()
+                if _keep:
+                    gc.freeze()
+                _keep = False
                 if _was_enabled:
                     gc.enable()
 
 
-def built(fn: Callable[..., T], *args: Any) -> T:
-    """`fn(*args)` inside `building()` (for worker threads: `to_thread(built, parse, body)`)."""
-    with building():
+def built(fn: Callable[..., T], *args: Any, keep: Callable[[], bool] | None = None) -> T:
+    """`fn(*args)` inside `building(keep)` (for worker threads: `to_thread(built, parse, body)`)."""
+    with building(keep):
         return fn(*args)

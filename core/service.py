@@ -157,11 +157,10 @@ class FeedService:
         vectors = None
         if (like or unlike) and self.embedder is not None:
             vectors = await self.embedder.vectors([*like, *unlike, *candidates(papers, spec)])
-        # On the ranking thread, off the event loop: ranking analyses the papers not seen yet. A new
-        # pool's analysed text is kept for good: built with the collector off, then frozen.
-        ranking = functools.partial(rank, papers, spec, like, unlike, vectors)
-        unseen = sum(1 for paper in papers if not text.analysed(paper))
-        items, considered = await off_loop(longlived.built if unseen > text.THREAD_THRESHOLD else _call, ranking)
+        # On the ranking thread, off the event loop, with the collector off: ranking analyses the
+        # papers not seen yet (not those it can skim), and a new pool's analysed text is kept for
+        # good (frozen); a ranking over text already analysed freezes nothing.
+        items, considered = await off_loop(_rank_keeping, functools.partial(rank, papers, spec, like, unlike, vectors))
         ranked = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
         self.cache.put(key, ranked, _ranked_size(items))
         return ranked
@@ -365,8 +364,9 @@ def _llm_client(
     )
 
 
-def _call(fn: Callable[[], Any]) -> Any:
-    return fn()
+def _rank_keeping(ranking: Callable[[], Any]) -> Any:
+    before = text.analyses()
+    return longlived.built(ranking, keep=lambda: text.analyses() - before > text.THREAD_THRESHOLD)
 
 
 def _summarizer(

@@ -64,3 +64,13 @@ def test_a_collector_turned_off_by_someone_else_stays_off():
     with longlived.building():
         pass
     assert not gc.isenabled()
+
+
+def test_a_batch_that_kept_nothing_freezes_nothing():
+    before = gc.get_freeze_count()
+    transient = [[i] for i in range(1000)]  # lists are always tracked by the collector
+    assert longlived.built(len, transient, keep=lambda: False) == 1000
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == before
+    longlived.built(len, transient, keep=lambda: True)
+    assert gc.get_freeze_count() >= before + len(transient)

@@ -32,7 +32,7 @@ from core.papers import Paper
 TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s\-/]")
 _JOINERS = frozenset("-/_")  # a run of words joined by these is also a compound word (pre-training)
 MAX_ANALYSED = 50_000  # papers kept (about 14 days of a busy archive)
-THREAD_THRESHOLD = 200  # a pool with more unseen papers is ranked with the collector off (core.longlived)
+THREAD_THRESHOLD = 200  # a ranking that analysed more papers than this keeps them frozen (core.longlived)
 
 _stemmer = Stemmer.Stemmer("english")
 _stem_lock = threading.Lock()  # a PyStemmer object is not thread-safe
@@ -211,6 +211,7 @@ class Doc:
 
 _analysed: OrderedDict[tuple, Doc] = OrderedDict()
 _analysed_lock = threading.Lock()
+_analyses = 0  # papers analysed since start: a ranking that analysed many keeps them (core.longlived)
 
 
 def _key(paper: Paper) -> tuple:
@@ -219,6 +220,7 @@ def _key(paper: Paper) -> tuple:
 
 def analyse(paper: Paper) -> Doc:
     """The paper's analysed text (memoised per id and version)."""
+    global _analyses
     key = _key(paper)
     doc = _analysed.get(key)
     if doc is None:
@@ -228,10 +230,15 @@ def analyse(paper: Paper) -> Doc:
             names=tuple(paper.authors),
         )
         with _analysed_lock:
+            _analyses += 1
             _analysed[key] = doc
             while len(_analysed) > MAX_ANALYSED:
                 _analysed.popitem(last=False)
     return doc
+
+
+def analyses() -> int:
+    return _analyses
 
 
 def analysed(paper: Paper) -> bool:
