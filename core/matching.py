@@ -199,6 +199,7 @@ class Matcher:
             tuple({k for p in phrases for w in (*p.words, *([p.joined] if p.joined else [])) for k in w.keys})
             for phrases in self.phrases
         ]
+        self._clauses = self._skim_clauses()
 
     def fragments(self) -> list[tuple[tuple[str, ...], ...]] | None:
         """What a paper's skim (`core.signals.text.Skim`) holds if any term of this matcher
@@ -206,7 +207,10 @@ class Matcher:
         term (its words; and its words written as one), each a tuple of words, each word the
         needles it can be found by (a word compared as written: itself; by stem: the stem's
         fragment). A clause holds when every one of its words has a needle in the skim. None when
-        a term reads the authors, which skimming does not look at."""
+        a term reads the authors, which skimming does not look at. Built once per matcher."""
+        return self._clauses
+
+    def _skim_clauses(self) -> list[tuple[tuple[str, ...], ...]] | None:
         if any(t.field == "au" for t in self.terms):
             return None
         clauses = []
