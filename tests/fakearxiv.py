@@ -403,3 +403,20 @@ def rss_for_day(entries: list[ET.Element], day: dt.date) -> bytes:
         names = [a.findtext(f"{A}name") or "" for a in entry.findall(f"{A}author")]
         ET.SubElement(item, "{http://purl.org/dc/elements/1.1/}creator").text = ", ".join(names)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+_CHANNEL = """<?xml version='1.0' encoding='UTF-8'?>
+<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0"><channel>
+<title>cs.AI updates on arXiv.org</title><link>http://rss.arxiv.org/rss/cs.AI</link><description>x</description>
+<pubDate>Mon, 27 Apr 2026 00:00:00 -0400</pubDate>{items}</channel></rss>"""
+_ITEM = """<item><title>{title}</title><link>https://arxiv.org/abs/2604.{n:05d}</link>
+<description>arXiv:2604.{n:05d}v1 Announce Type: new
+Abstract: {abstract}</description><guid isPermaLink="false">oai:arXiv.org:2604.{n:05d}v1</guid>
+<category>cs.AI</category><pubDate>Mon, 27 Apr 2026 00:00:00 -0400</pubDate><arxiv:announce_type>new</arxiv:announce_type>
+<dc:creator>{authors}</dc:creator></item>"""
+
+
+def cs_ai_listing(items: list[dict]) -> bytes:
+    """A cs.AI listing of arXiv's shape for 2026-04-27 with these items (`n`, `title`,
+    `abstract`, `authors`, each already XML-escaped as arXiv sends them): for hostile text."""
+    return _CHANNEL.format(items="".join(_ITEM.format(**item) for item in items)).encode()

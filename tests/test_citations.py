@@ -22,7 +22,7 @@ from core.arxiv.parse import parse_listing
 from core.matching import Scored
 from core.render import REGISTRY, FeedDocument, render
 from tests.conftest import FIXTURES, running_app
-from tests.fakearxiv import Failure
+from tests.fakearxiv import Failure, cs_ai_listing
 
 BIB = "application/x-bibtex; charset=utf-8"
 CSL = "application/vnd.citationstyles.csl+json; charset=utf-8"
@@ -33,20 +33,11 @@ HOSTILE = [  # (title, authors as arXiv's one comma-joined dc:creator) -- what w
     ("Diffusion <script>alert(1)</script> \"quoted\" 'single' ~tilde | bar", "Ludwig van Beethoven, Martin Luther King Jr., ATLAS Collaboration"),
     ("Unbalanced { diffusion \\", "Plato"),
 ]
-CHANNEL = """<?xml version='1.0' encoding='UTF-8'?>
-<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0"><channel>
-<title>cs.AI updates on arXiv.org</title><link>http://rss.arxiv.org/rss/cs.AI</link><description>x</description>
-<pubDate>Mon, 27 Apr 2026 00:00:00 -0400</pubDate>{items}</channel></rss>"""
-ITEM = """<item><title>{title}</title><link>https://arxiv.org/abs/2604.{n:05d}</link>
-<description>arXiv:2604.{n:05d}v1 Announce Type: new
-Abstract: diffusion {title}</description><guid isPermaLink="false">oai:arXiv.org:2604.{n:05d}v1</guid>
-<category>cs.AI</category><pubDate>Mon, 27 Apr 2026 00:00:00 -0400</pubDate><arxiv:announce_type>new</arxiv:announce_type>
-<dc:creator>{authors}</dc:creator></item>"""
 
 
 def hostile_day() -> bytes:
-    items = "".join(ITEM.format(n=n, title=escape(t), authors=escape(a)) for n, (t, a) in enumerate(HOSTILE, 1))
-    return CHANNEL.format(items=items).encode()
+    return cs_ai_listing([{"n": n, "title": escape(t), "abstract": f"diffusion {escape(t)}", "authors": escape(a)}
+                          for n, (t, a) in enumerate(HOSTILE, 1)])
 
 
 def _decoder() -> latex2text.LatexNodes2Text:

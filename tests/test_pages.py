@@ -20,22 +20,13 @@ from core.taxonomy import ARCHIVES, CATEGORIES
 from core.web import pages
 from core.web.templating import STATIC_DIR
 from tests.conftest import TEST_CONFIG, App, running_app
-from tests.fakearxiv import Failure, FakeArxiv
+from tests.fakearxiv import Failure, FakeArxiv, cs_ai_listing
 from tests.llm_stub import LLMStub
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 DAY = ("rss_cs.AI_2026-04-27_trimmed3.xml", "rss_cs.CL_2026-04-27_trimmed3.xml", "rss_cs.LG_2026-04-27_trimmed3.xml")
 
-HOSTILE_CHANNEL = """<?xml version='1.0' encoding='UTF-8'?>
-<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0"><channel>
-<title>cs.AI updates on arXiv.org</title><link>http://rss.arxiv.org/rss/cs.AI</link><description>x</description>
-<pubDate>Mon, 27 Apr 2026 00:00:00 -0400</pubDate>{items}</channel></rss>"""
-HOSTILE_ITEM = """<item><title>{title}</title><link>https://arxiv.org/abs/2604.{n:05d}</link>
-<description>arXiv:2604.{n:05d}v1 Announce Type: new
-Abstract: {abstract}</description><guid isPermaLink="false">oai:arXiv.org:2604.{n:05d}v1</guid>
-<category>cs.AI</category><pubDate>Mon, 27 Apr 2026 00:00:00 -0400</pubDate><arxiv:announce_type>new</arxiv:announce_type>
-<dc:creator>{authors}</dc:creator></item>"""
 HOSTILE = [
     {"title": "&lt;script&gt;alert(1)&lt;/script&gt; Diffusion", "abstract": "diffusion &lt;img src=x onerror=alert(2)&gt;",
      "authors": "A. &lt;b&gt;Bold&lt;/b&gt; Author"},
@@ -57,8 +48,7 @@ def app() -> Iterator[App]:
 
 
 def hostile_day() -> bytes:
-    items = "".join(HOSTILE_ITEM.format(n=n, **item) for n, item in enumerate(HOSTILE))
-    return HOSTILE_CHANNEL.format(items=items).encode()
+    return cs_ai_listing([{**item, "n": n} for n, item in enumerate(HOSTILE)])
 
 
 _SIMPLE = re.compile(r'^(?P<tag>[a-z0-9]+|\*)?(?P<classes>(?:\.[\w-]+)*)(?:\[(?P<attr>[\w-]+)="(?P<value>[^"]*)"\])?$')
