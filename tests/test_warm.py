@@ -234,3 +234,36 @@ def test_a_body_sent_in_parts_is_never_kept():
 
     assert asyncio.run(twice()) == [b"first second"] * 2
     assert len(warm.entries) == 0
+
+
+def send(app, path: str, *accept_encoding: str):
+    """A GET with exactly these Accept-Encoding headers (none: like plain curl)."""
+    request = app.http.build_request("GET", path, headers=[("Accept-Encoding", value) for value in accept_encoding])
+    if not accept_encoding:
+        del request.headers["accept-encoding"]
+    return app.http.send(request)
+
+
+def test_repeated_accept_encoding_headers_never_give_gzip_to_a_reader_who_did_not_ask(warm):
+    """`curl -H 'Accept-Encoding: gzip' -H 'Accept-Encoding: identity'` between plain readers'
+    polls: the list is one list (gzip accepted), and no plain reader gets its gzip bytes."""
+    plain = fill(warm, headers={"Accept-Encoding": "identity"}).content
+    for _ in range(3):
+        mixed = send(warm, FEED, "gzip", "identity")
+        assert mixed.headers["content-encoding"] == "gzip"
+        for reader in (send(warm, FEED), send(warm, FEED, "identity"), send(warm, FEED, "identity", "gzip;q=0")):
+            assert "content-encoding" not in reader.headers and reader.content == plain
+            assert not reader.headers["etag"].startswith("W/")
+    later = send(warm, FEED, "identity", "gzip")  # gzip named in the second header counts too
+    assert later.headers["content-encoding"] == "gzip" and later.content == plain
+
+
+@pytest.mark.parametrize("refusal", ["gzip;q=0", "gzip; q=0.0, identity", "x-gzip;q=0, gzip;q=0", "deflate, br"])
+def test_gzip_refused_with_q_zero_is_never_sent_from_the_route_or_the_kept_answers(warm, refusal):
+    fill(warm, headers={"Accept-Encoding": "gzip"})  # a gzip answer is kept
+    for _ in range(2):  # through the route, then from what was kept
+        answer = send(warm, FEED, refusal)
+        assert answer.status_code == 200 and "content-encoding" not in answer.headers, refusal
+        assert not answer.headers["etag"].startswith("W/")
+    assert send(warm, FEED, "gzip;q=0.5").headers["content-encoding"] == "gzip"
+

@@ -7,11 +7,20 @@ gzip gets a weak ETag (`W/"..."`), on a 200 and on a 304 alike, since the compre
 are another representation than the ones the strong ETag names (nginx does the same).
 `If-None-Match` compares weakly (RFC 9110 13.1.2): the `W/` is taken off before the app
 sees it, so either form of a tag still earns a 304 from every route.
+
+Whether a request gets gzip is decided once, by `accepts_gzip`, which the warm layer
+(core.web.warm) keys its answers on too: every `Accept-Encoding` header counts (a list split
+over several headers is one list, RFC 9110 5.3), and `gzip` (or `x-gzip`) must be named with a
+q above 0 (`gzip;q=0` refuses it; `*` is not taken as gzip, as nginx does not). Starlette's
+compressor reads only the first header and any "gzip" in it, so it is handed the decision
+as a single `Accept-Encoding: gzip` header, or none.
 """
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers, MutableHeaders
+import functools
+
+from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,8 +36,8 @@ class Compression:
         if scope["type"] != "http":
             await self.gzip(scope, receive, send)
             return
-        accepts_gzip = "gzip" in Headers(scope=scope).get("accept-encoding", "")
-        scope = _weak_match(scope)
+        gzip = accepts_gzip(scope["headers"])
+        scope = _decided(_weak_match(scope), gzip)
 
         async def honest_validators(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -39,7 +48,7 @@ class Compression:
                 deduplicated = list(dict.fromkeys(vary))
                 headers["vary"] = ", ".join(deduplicated)
                 etag = headers.get("etag")
-                if accepts_gzip and etag and not etag.startswith("W/"):
+                if gzip and etag and not etag.startswith("W/"):
                     headers["etag"] = "W/" + etag
             await send(message)
 
@@ -53,3 +62,36 @@ def _weak_match(scope: Scope) -> Scope:
         return scope
     rewritten = [(n, v.replace(b"W/", b"") if n == b"if-none-match" else v) for n, v in headers]
     return {**scope, "headers": rewritten}
+
+
+def accepts_gzip(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a request's headers (ASGI's, names in lower case) accept gzip."""
+    return _gzip_named(b",".join(value for name, value in headers if name == b"accept-encoding"))
+
+
+@functools.lru_cache(maxsize=256)
+def _gzip_named(accept_encoding: bytes) -> bool:
+    """`gzip` or `x-gzip` is in the list with a q above 0 (a q that is not a number refuses:
+    identity is always safe)."""
+    for part in accept_encoding.split(b","):
+        coding, _, parameters = part.partition(b";")
+        if coding.strip().lower() not in (b"gzip", b"x-gzip"):
+            continue
+        for parameter in parameters.split(b";"):
+            name, _, value = parameter.partition(b"=")
+            if name.strip().lower() == b"q":
+                try:
+                    return float(value.strip()) > 0
+                except ValueError:
+                    return False
+        return True
+    return False
+
+
+def _decided(scope: Scope, gzip: bool) -> Scope:
+    """The scope with one `Accept-Encoding: gzip` header when gzip was accepted, else none:
+    what Starlette's compressor reads says what `accepts_gzip` decided."""
+    headers = [(n, v) for n, v in scope.get("headers") or [] if n != b"accept-encoding"]
+    if gzip:
+        headers.append((b"accept-encoding", b"gzip"))
+    return {**scope, "headers": headers}

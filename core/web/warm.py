@@ -14,9 +14,12 @@ It behaves like the CDN in front of a deployment, only smaller and shorter:
 - any write this process makes to the store (a fetch, a backfill, a summary, a seed) drops
   every entry at once (the store's write counter), so this instance never serves older data
   than it holds; another instance's writes show here within `WARM_CACHE_S`, as through a CDN;
-- the key is the request as the route sees it: method-free path, the query string without
-  `utm_*` and `_` (they change nothing), Host, scheme, root path and whether gzip is accepted. A navigation from a browser (which gets the
-  HTML feed page) and `If-Modified-Since` without an ETag go the whole way;
+- the key is what the answer depends on, read as the layers behind it read it: the path, the
+  query string without `utm_*` and `_` (they change nothing), the first Host header (as
+  Starlette builds self links from it), scheme, root path, and whether gzip is accepted as the
+  compressor decides it (`core.web.compression.accepts_gzip`: every Accept-Encoding header,
+  `q=0` refusing). A navigation from a browser (which gets the HTML feed page) and
+  `If-Modified-Since` without an ETag go the whole way;
 - entries are bounded in bytes: an eighth of `CACHE_MAX_BYTES`, the rest is the render cache's.
 """
 
@@ -31,11 +34,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.cache import ByteLRU
 from core.clock import Clock
+from core.web.compression import accepts_gzip
 from core.web.params import kept_query
 
 SCOPE_KEY = "arxiv_feeds.warm"  # the feed route writes {"until": epoch seconds} here
 # Headers a 304 does not repeat (RFC 9110 15.4.5 lists what it must; these describe a body).
 _BODY_HEADERS = frozenset({b"content-type", b"content-length", b"content-encoding"})
+_READ = frozenset({b"host", b"if-none-match", b"if-modified-since", b"sec-fetch-mode", b"sec-fetch-dest"})
 
 
 @dataclass(slots=True)
@@ -139,26 +144,19 @@ def _matches(if_none_match: bytes, etag: bytes) -> bool:
 
 
 def _read(scope: Scope) -> tuple[tuple, bytes | None] | None:
-    """(cache key, If-None-Match) of a request this layer may answer, else None."""
-    host = gzip = if_none_match = None
-    navigate = document = since = False
+    """(cache key, If-None-Match) of a request this layer may answer, else None. Of a header
+    given twice, the first counts, as for the route (Starlette's `Headers.get`)."""
+    first: dict[bytes, bytes] = {}
     for name, value in scope["headers"]:
-        if name == b"host":
-            host = value
-        elif name == b"accept-encoding":
-            gzip = b"gzip" in value
-        elif name == b"if-none-match":
-            if_none_match = value
-        elif name == b"if-modified-since":
-            since = True
-        elif name == b"sec-fetch-mode":
-            navigate = value == b"navigate"
-        elif name == b"sec-fetch-dest":
-            document = value == b"document"
-    if (navigate and document) or (since and if_none_match is None):
+        if name in _READ and name not in first:
+            first[name] = value
+    if_none_match = first.get(b"if-none-match")
+    navigate = first.get(b"sec-fetch-mode") == b"navigate" and first.get(b"sec-fetch-dest") == b"document"
+    if navigate or (b"if-modified-since" in first and if_none_match is None):
         return None
+    host = first.get(b"host")
     query = _kept(scope["query_string"]) if scope["query_string"] else b""
-    key = (scope["path"], query, host, bool(gzip), scope.get("scheme"), scope.get("root_path", ""))
+    key = (scope["path"], query, host, accepts_gzip(scope["headers"]), scope.get("scheme"), scope.get("root_path", ""))
     return key, if_none_match
 
 
