@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import sys
@@ -49,6 +50,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# How long a feed's last body (ETag, Last-Modified) is remembered: a feed polled at all changes
+# daily and is written again; one unpolled for this long starts over from its data's time.
+LAST_MODIFIED_TTL_S = 30 * 86400
 # Ranking and rendering a large pool takes up to a second or two of CPU: it runs here, off the
 # event loop. One thread: CPU-bound threads share the GIL with the loop, and each more of them
 # lengthens how long the loop waits for it; heavy requests queue behind each other instead.
@@ -216,13 +220,29 @@ class FeedService:
             body=body,
             media_type=MEDIA_TYPES[page.fmt],
             etag=etag,
-            last_modified=updated,
+            last_modified=await self._last_modified(page, etag, updated),
             fresh_until=page.fresh_until,
             stale=page.stale,
             item_count=len(result.items),
         )
         self.cache.put(key, feed, len(body))
         return feed
+
+    async def _last_modified(self, page: FeedPage, etag: str, updated: dt.datetime) -> dt.datetime:
+        """When this feed's body last changed, so that `If-Modified-Since` sees every change the
+        ETag sees: the data's time for the first body, then, whenever the body changes (new papers,
+        summaries arriving, a profile changed and the service restarted), the time it changed, a
+        whole second after the last one. Kept in the store by the URL served (a profile's URL stays
+        when the profile changes), so instances and restarts agree."""
+        key = "lastmod:v1:" + hashlib.sha256(f"{page.fmt}\0{page.self_url}".encode()).hexdigest()[:32]
+        seen = _last_body(await self.kv.get(key))
+        if seen is not None and seen[0] == etag:
+            return seen[1]
+        at = updated
+        if seen is not None:
+            at = max(updated, self.clock.now(), seen[1].replace(microsecond=0) + dt.timedelta(seconds=1))
+        await self.kv.set(key, json.dumps({"etag": etag, "at": at.isoformat()}).encode(), ttl=LAST_MODIFIED_TTL_S)
+        return at
 
     # --- cron -------------------------------------------------------------------
 
@@ -383,6 +403,15 @@ def _summarizer(
 def _render(doc: FeedDocument, fmt: str) -> tuple[bytes, str]:
     body = render(doc, fmt)
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _last_body(raw: bytes | None) -> tuple[str, dt.datetime] | None:
+    """(ETag, Last-Modified) of a feed's last body as `_last_modified` stored it; None if unreadable."""
+    try:
+        record = json.loads(raw) if raw else None
+        return (record["etag"], dt.datetime.fromisoformat(record["at"])) if record else None
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 def _ranked_size(items: list) -> int:

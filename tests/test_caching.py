@@ -330,3 +330,49 @@ def test_papers_just_stored_are_the_papers_another_instance_reads_back(fake_arxi
     assert len(kept) > 5
     assert kept == read
     assert not {id(p) for p in kept} & {id(p) for p in read}
+
+
+def since(app, path: str, last_modified: str):
+    """A reader that sends only If-Modified-Since (no ETag), as some feed readers do."""
+    return app.get(path, headers={"If-Modified-Since": last_modified})
+
+
+def test_summaries_arriving_move_last_modified_so_a_date_only_reader_gets_them(fake_arxiv):
+    from tests.llm_stub import LLMStub
+    from tests.test_summaries import CONFIG, with_llm
+
+    llm = LLMStub()
+    llm.delay = 0.3  # longer than a request waits: the first answer has no summaries
+    try:
+        with running_app(fake_arxiv, config=CONFIG, **with_llm(llm, summary_budget_s=0.01)) as app:
+            first = app.get("/feeds/llm.json")
+            assert not any(i["_arxiv_feeds"]["summary"] for i in first.json()["items"])
+            assert since(app, "/feeds/llm.json", first.headers["last-modified"]).status_code == 304
+            refreshed = app.http.post("/api/cron/refresh", headers={"Authorization": "Bearer s3cret"})
+            assert refreshed.json()["summaries"]["llm"]["cached"] == 2
+            later = since(app, "/feeds/llm.json", first.headers["last-modified"])
+            assert later.status_code == 200, "the summaries arrived but If-Modified-Since got a 304"
+            assert sum(1 for i in later.json()["items"] if i["_arxiv_feeds"]["summary"]) == 2
+            assert later.headers["etag"] != first.headers["etag"]
+            moved = email.utils.parsedate_to_datetime(later.headers["last-modified"])
+            assert moved > email.utils.parsedate_to_datetime(first.headers["last-modified"])
+            assert since(app, "/feeds/llm.json", later.headers["last-modified"]).status_code == 304
+    finally:
+        llm.stop()
+
+
+def test_a_profile_changed_across_a_restart_moves_last_modified_and_an_unchanged_one_keeps_it(fake_arxiv, tmp_path):
+    from tests.conftest import TEST_CONFIG
+
+    store = tmp_path / "store.sqlite3"
+    changed = {"profiles": {**TEST_CONFIG["profiles"], "llm": {**TEST_CONFIG["profiles"]["llm"], "keywords": ["agent"]}}}
+    site = {"public_base_url": "https://feeds.example.org"}  # the same URL after the restart
+    with running_app(fake_arxiv, kv=SQLiteKV(store), **site) as app:
+        first = app.get("/feeds/llm.atom")
+    for config, changes in ((changed, True), (changed, False)):
+        with running_app(fake_arxiv, config=config, kv=SQLiteKV(store), **site) as app:
+            again = since(app, "/feeds/llm.atom", first.headers["last-modified"])
+            assert (again.status_code == 200) is changes, (changes, again.status_code)
+            if changes:
+                assert again.headers["last-modified"] != first.headers["last-modified"]
+                first = again
