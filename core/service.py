@@ -450,10 +450,14 @@ def configured_base_url(settings: Settings) -> str | None:
 
 def _feed_id(spec: FeedSpec, settings: Settings) -> str:
     """The feed's identity: never from the Host header (a feed's id must not change with the
-    name it was reached by, and a CDN that does not key by host would spread a forged one)."""
+    name it was reached by, and a CDN that does not key by host would spread a forged one).
+    Without a configured base it is a URN whose parts are joined by ':' (RFC 2141 has no '/' in
+    a name: `urn:arxiv-feeds:feeds:NAME`, `urn:arxiv-feeds:feed:KEY`)."""
     base = configured_base_url(settings)
-    path = f"feed#{spec.key}" if spec.name == ADHOC_PROFILE else f"feeds/{spec.name}"
-    return f"{base}/{path}" if base else f"urn:arxiv-feeds:{path.replace('#', ':')}"
+    adhoc = spec.name == ADHOC_PROFILE
+    if base:
+        return f"{base}/feed#{spec.key}" if adhoc else f"{base}/feeds/{spec.name}"
+    return f"urn:arxiv-feeds:feed:{spec.key}" if adhoc else f"urn:arxiv-feeds:feeds:{spec.name}"
 
 
 def _category_health(meta: CategoryMeta, now: dt.datetime, missing: list[dt.date]) -> dict:

@@ -285,6 +285,24 @@ def test_atom_entries_have_one_alternate_a_related_pdf_and_unique_ids_and_self_i
             assert timestamp(value) == timestamp(item["date_published"])
 
 
+# RFC 2141's URN syntax, which the W3C feed validator checks `urn:` ids against (it says
+# InvalidURN otherwise): a NID of 2-32 letters, digits and hyphens, then letters, digits,
+# "()+,-.:=@;$_!*'" or %-escapes, and none of the reserved "/", "?", "#".
+_URN = re.compile(r"^urn:[A-Za-z0-9][A-Za-z0-9-]{1,31}:(?:[A-Za-z0-9()+,\-.:=@;$_!*']|%[0-9A-Fa-f]{2})+$", re.I)
+
+
+def test_atom_feed_ids_of_a_local_install_are_valid_urns_by_rfc_2141(served: Served):
+    """Without PUBLIC_BASE_URL the feed id is a URN; W3C's validator rejected `feeds/vision`."""
+    root = xml(served.response("atom").content)
+    feed_id = root.findtext(f"{ATOM}id")
+    assert feed_id.startswith("urn:arxiv-feeds:feed"), feed_id
+    assert _URN.match(feed_id), f"{feed_id!r} is not a URN by RFC 2141"
+    if served.case in ("vision", "llm"):
+        assert feed_id == f"urn:arxiv-feeds:feeds:{served.case}"
+    entry_ids = [e.findtext(f"{ATOM}id") for e in root.findall(f"{ATOM}entry")]
+    assert all(i.startswith("https://arxiv.org/abs/") for i in entry_ids)
+
+
 # --- 3. RSS --------------------------------------------------------------------------
 
 

@@ -142,7 +142,7 @@ def test_atom_feed_id_does_not_follow_the_host_header(app: App):
     assert forged[1].startswith("http://evil.example/")  # without a configured base, links follow the request
     assert forged[0] == honest[0] and forged[2] == honest[2], "the feed id changed with the Host header"
     assert "evil.example" not in forged[0] + forged[2]
-    assert honest[0] == "urn:arxiv-feeds:feeds/llm"
+    assert honest[0] == "urn:arxiv-feeds:feeds:llm"
 
 
 @pytest.mark.parametrize("settings,base", [
