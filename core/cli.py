@@ -20,13 +20,13 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the feeds over HTTP (uvicorn)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s; 0.0.0.0: every interface)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default %(default)s)")
     serve.add_argument("--reload", action="store_true", help="restart on code changes")
 
     feed = commands.add_parser("feed", help="print a profile's feed or digest to stdout")
     feed.add_argument("profile", help="profile name from config.json")
-    feed.add_argument("--format", choices=FORMATS, default="md")
+    feed.add_argument("--format", choices=FORMATS, default="md", help="output format (default %(default)s)")
     feed.add_argument("--days", type=int, help="days of announcements to include")
     feed.add_argument("--limit", type=int, help="at most this many items")
     feed.add_argument("--base-url", default=None, help="absolute URL the feed's links use (default PUBLIC_BASE_URL or http://127.0.0.1:8000)")
@@ -54,7 +54,12 @@ def _progress_bar():
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    if not (sys.argv[1:] if argv is None else argv):  # no command: what there is, not only an error
+        print(parser.format_help(), end="")
+        print("\nexample: python -m core serve   (then open http://127.0.0.1:8000)")
+        return 2
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
         import uvicorn
