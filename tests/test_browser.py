@@ -286,3 +286,24 @@ def test_text_meets_wcag_aa_contrast_in_light_and_dark_mode(browser, fake_arxiv,
         measured = page.evaluate(CONTRAST_JS, TEXT_SELECTORS)
         low = [m for m in measured if m[1] < 4.5]
         assert low == [], f"below 4.5:1 in {scheme} mode: {low}"
+
+
+def test_profile_cards_promise_ai_summaries_only_where_the_server_can_make_them(browser, fake_arxiv):
+    """A profile asking for summaries (the llm one, top 2): with an LLM key its card says so;
+    without one it says the reader gets none, and why."""
+    from tests.test_summaries import CONFIG
+
+    for key, expected in (({}, "no AI summaries: this server has no LLM key"),
+                          ({"llm_api_key": "test-key", "llm_base_url": "http://127.0.0.1:9/v1"}, "AI summaries of the top 2")):
+        with running_app(fake_arxiv, config=CONFIG, **key) as app:
+            watched = open_page(browser)
+            watched.page.goto(app.url + "/")
+            llm = watched.page.locator("#profile-llm dd", has_text="last 7 days")
+            expect(llm).to_have_count(1)
+            settings = llm.inner_text()
+            assert expected in settings, (key, settings)
+            assert ("top 2" in settings) is bool(key), settings
+            vision = watched.page.locator("#profile-vision dd", has_text="last 7 days").inner_text()
+            assert "summar" not in vision.lower()  # a profile that asks for none is silent about them
+            assert watched.csp_violations() == []
+            watched.page.context.close()

@@ -167,14 +167,18 @@ def _keywords(profile: Profile) -> list[tuple[str, float, list[str]]]:
     return [(k, 1.0, []) if isinstance(k, str) else (k.term, k.weight, k.aliases) for k in profile.keywords]
 
 
-def _settings_line(profile: Profile) -> str:
+def _settings_line(profile: Profile, summaries_on: bool) -> str:
+    """What the feed holds, as a reader will get it: a profile asking for AI summaries gets
+    none where the server has no LLM key, and the card says so rather than promise them."""
     parts = [", ".join(profile.announce_types)]
     if profile.min_score:
         parts.append(f"min score {profile.min_score:g}")
     parts.append(f"up to {profile.max_items} items")
     parts.append(f"last {profile.days} {'day' if profile.days == 1 else 'days'}")
-    if profile.summaries.enabled:
+    if profile.summaries.enabled and summaries_on:
         parts.append(f"AI summaries of the top {profile.summaries.top_n}")
+    elif profile.summaries.enabled:
+        parts.append("no AI summaries: this server has no LLM key")
     return " · ".join(parts)
 
 
@@ -215,7 +219,7 @@ async def index(request: Request) -> HTMLResponse:
                 keywords=_keywords(profile),
                 exclude=profile.exclude,
                 authors=profile.authors,
-                settings=_settings_line(profile),
+                settings=_settings_line(profile, service.summarizer.enabled),
                 urls=profile_urls(base, name),
                 preview_url=f"{root}/preview/{name}",
                 count=count,
