@@ -159,3 +159,37 @@ def test_a_configured_base_url_fixes_self_links_and_ids_whatever_the_host(fake_a
             assert query_id.startswith(f"{base}/feed#")
         page = app.get("/", headers={"Host": "evil.example"}).text
         assert "evil.example" not in page and f"{base}/feeds/llm.atom" in page
+
+
+# --- issue 19 item 8: FreshRSS's HTML-escaped query strings -------------------------------------------
+
+
+def escaped(url: str) -> str:
+    """A feed URL as FreshRSS keeps it and asks it (its feeds' URLs are stored HTML-escaped)."""
+    return url.replace("&", "&amp;")
+
+
+@pytest.mark.parametrize("path", ["/feed?cat=cs.AI&q=agent&limit=3&format=atom", "/feeds/llm.atom?limit=2&sort=date",
+                                  "/rss?cat=cs.AI&cat=cs.CL&q=agent", "/preview?cat=cs.AI&q=agent"])
+def test_an_html_escaped_query_is_read_as_the_query_it_escapes(app: App, path: str):
+    plain = app.get(path, headers=IDENTITY)
+    assert plain.status_code == 200, plain.text
+    for sent in (escaped(path), escaped(path).replace("amp;", "amp%3B")):
+        answer = app.get(sent, headers=IDENTITY)
+        assert answer.status_code == 200, (sent, answer.text)
+        assert answer.headers.get("x-items") == plain.headers.get("x-items")
+        if path.startswith("/feed"):
+            assert answer.content == plain.content  # self links included: the query as meant
+            root = etree.fromstring(answer.content)
+            self_link = next(link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "self")
+            assert "amp;" not in self_link and self_link.endswith(path)
+
+
+def test_an_escaped_parameter_never_overrides_or_hides_a_plain_one(app: App):
+    both = app.get("/feed?cat=cs.AI&q=agent&amp;q=survey")
+    assert both.status_code == 400 and "HTML-escaped" in both.json()["error"] and "'q'" in both.json()["error"]
+    unknown = app.get("/feed?cat=cs.AI&amp;bogus=1")
+    assert unknown.status_code == 400 and "unknown parameter 'amp;bogus'" in unknown.json()["error"]
+    lists = app.get("/feed?cat=cs.AI&amp;cat=cs.CL&q=agent&format=json")  # list parameters may repeat
+    assert lists.status_code == 200
+    assert lists.json()["items"] == app.get("/feed?cat=cs.AI,cs.CL&q=agent&format=json").json()["items"]
