@@ -307,3 +307,34 @@ def test_profile_cards_promise_ai_summaries_only_where_the_server_can_make_them(
             assert "summar" not in vision.lower()  # a profile that asks for none is silent about them
             assert watched.csp_violations() == []
             watched.page.context.close()
+
+
+def test_the_api_page_renders_offline_from_the_services_own_files_under_the_pages_csp(browser, fake_arxiv):
+    """/docs in Chromium with every other origin unreachable: Swagger UI draws the routes from
+    /openapi.json, every request stays on this origin, and the strict page CSP holds."""
+    with running_app(fake_arxiv) as app:
+        watched = open_page(browser)
+        page = watched.page
+        elsewhere: list[str] = []
+
+        def offline(route):
+            if route.request.url.startswith(app.url + "/"):
+                route.continue_()
+            else:
+                elsewhere.append(route.request.url)
+                route.abort("internetdisconnected")
+
+        page.context.route("**/*", offline)
+        response = page.goto(app.url + "/docs")
+        assert response is not None and response.status == 200
+        assert "script-src 'self';" in response.headers["content-security-policy"]
+        assert "unsafe-inline" not in response.headers["content-security-policy"]
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("arxiv-feeds")
+        expect(page.locator(".opblock-summary-path", has_text="/feed").first).to_be_visible()
+        page.locator(".opblock-summary", has_text="/feeds/{filename}").first.click()
+        expect(page.locator(".opblock-body .parameters").first).to_be_visible()
+        shot(watched, "docs-offline.png")
+        assert elsewhere == [] and all(u.startswith(app.url + "/") for u in watched.requests), elsewhere
+        assert watched.csp_violations() == [], watched.csp_violations()
+        assert watched.errors == [], watched.errors
+        page.context.close()

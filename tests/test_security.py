@@ -49,6 +49,23 @@ def test_html_pages_carry_security_headers(app):
     assert feed.headers["x-content-type-options"] == "nosniff"
 
 
+def test_the_api_page_loads_only_same_origin_assets_that_answer_and_has_the_pages_csp(app):
+    import lxml.html
+
+    page = app.get("/docs")
+    assert page.status_code == 200
+    assert page.headers["content-security-policy"] == app.get("/").headers["content-security-policy"]
+    tree = lxml.html.fromstring(page.content)
+    assets = [*tree.xpath("//script/@src"), *tree.xpath("//link/@href")]
+    assert len(assets) >= 4 and not tree.xpath("//script[not(@src)]"), "an inline script or too few assets"
+    for asset in assets:
+        assert asset.startswith("/") and not asset.startswith("//"), f"{asset} is not on this origin"
+        answer = app.get(asset)
+        assert answer.status_code == 200 and len(answer.content) > 100, asset
+    assert app.get("/openapi.json").json()["paths"]["/feed"]
+    assert app.get("/redoc").status_code == 404  # ReDoc came from the CDN too; /docs is the one API page
+
+
 def test_no_parameter_takes_a_url_to_fetch(app):
     for name in ("url", "feed", "source", "callback", "redirect"):
         response = app.get(f"/feed?cat=cs.AI&{name}=http://127.0.0.1:1/x")

@@ -413,6 +413,9 @@ def test_built_function_serves_health_feeds_and_404(toolchain, built, function, 
         digest = get("/feeds/llm.md")
         assert digest.status_code == 200 and digest.text.lstrip().startswith("#")
 
+        swagger = get("/docs/assets/swagger-ui-bundle.js")  # the API page's assets ship in the bundle
+        assert swagger.status_code == 200 and swagger.headers["content-type"].startswith("text/javascript")
+
         missing = get("/no/such/page")
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/json" and missing.json()["status"] == 404

@@ -23,7 +23,7 @@ from core.kv import KV
 from core.profiles import Config
 from core.service import FeedService
 from core.settings import Settings
-from core.web import admin, feeds, pages
+from core.web import admin, docs, feeds, pages
 from core.web.compression import Compression
 from core.web.head import HeadAsGet
 from core.web.params import describe, unescaped_query
@@ -60,6 +60,7 @@ def create_app(
         title="arxiv-feeds",
         version=__version__,
         description="Personal, filtered, ranked RSS/Atom/JSON feeds of arXiv.",
+        docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,  # /docs is core.web.docs: no CDN
     )
     app.state.service = service
     app.state.feed_specs = OrderedDict()  # see core.web.feeds._memo
@@ -73,6 +74,9 @@ def create_app(
     app.include_router(feeds.router)  # first: the feeds are what is polled (no path overlaps the pages)
     app.include_router(pages.router)
     app.include_router(admin.router)
+    app.include_router(docs.router)
+    if docs.ASSETS_DIR is not None:
+        app.mount(docs.ASSETS_PATH, Static(directory=docs.ASSETS_DIR), name="docs-assets")
     app.mount("/static", Static(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     longlived.settle()  # modules, models, routes: all kept for good

@@ -1,5 +1,5 @@
 """Security headers on every response: nosniff everywhere; on HTML, a strict CSP
-(no inline scripts or styles, no framing) and no referrer."""
+(no inline scripts or styles, no framing) and no referrer, /docs included (core.web.docs)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,6 @@ PAGE_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
-# FastAPI's /docs and /redoc load Swagger UI / ReDoc from a CDN with an inline bootstrap script.
-DOCS_CSP = (
-    "default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; worker-src blob:; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
-DOCS_PATHS = ("/docs", "/redoc")
 
 
 class SecurityHeaders:
@@ -29,7 +21,6 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope.get("path", "")
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -38,9 +29,8 @@ class SecurityHeaders:
                 extra = [(b"x-content-type-options", b"nosniff")]
                 content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
                 if content_type.startswith(b"text/html"):
-                    csp = DOCS_CSP if path.startswith(DOCS_PATHS) else PAGE_CSP
                     extra += [
-                        (b"content-security-policy", csp.encode()),
+                        (b"content-security-policy", PAGE_CSP.encode()),
                         (b"referrer-policy", b"no-referrer"),
                         (b"x-frame-options", b"DENY"),
                     ]
