@@ -101,3 +101,50 @@ def test_the_architecture_notes_cite_only_files_that_exist():
 
     missing = sorted(c for c in cited if not exists(c))
     assert not missing, f"docs/architecture.md cites what is not in the repository: {missing}"
+
+
+# --- the README's claims about the tests -------------------------------------------------------
+
+TESTS = ROOT / "tests"
+TEST_SECTION = README.split("Run the tests", 1)[1].split("\n## ", 1)[0]
+# Code that reaches a package registry: npm, a pip/uv install, PyPI itself.
+REGISTRY_USE = re.compile(r'"npm"|"pip",\s*"install"|"uv",\s*"pip"|pypi\.org')
+
+
+def test_tests_that_reach_a_package_registry_are_marked_and_named_with_how_to_leave_them_out():
+    import importlib
+
+    reaching = sorted(p.name for p in TESTS.glob("test_*.py") if p.name != "test_readme.py" and REGISTRY_USE.search(p.read_text()))
+    assert reaching, "the Vercel build test installs from npm and PyPI: the pattern found nothing"
+    for name in reaching:
+        marks = getattr(importlib.import_module(f"tests.{name[:-3]}"), "pytestmark", [])
+        marks = marks if isinstance(marks, list) else [marks]
+        assert "registry" in {m.name for m in marks}, f"{name} reaches a registry but is not marked `registry`"
+        assert f"tests/{name}" in TEST_SECTION, f"the README does not say that {name} uses a registry"
+    assert 'python -m pytest -q -m "not registry"' in TEST_SECTION
+    assert "nothing leaves the machine" not in TEST_SECTION.split('-m "not registry"')[0], "claimed before the exception"
+
+
+def test_the_readme_test_command_shows_why_tests_skipped(tmp_path):
+    """`python -m pytest -q` with this repository's pytest configuration lists skip reasons
+    (without it, -q prints only "1 skipped"). A one-test file keeps this run small."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "test_one.py").write_text(
+        "import pytest\n\n@pytest.mark.skip(reason='REDIS_URL not set: the reason a newcomer needs')\ndef test_x(): pass\n")
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", str(ROOT / "pytest.ini"),
+                          "--rootdir", str(tmp_path), str(tmp_path / "test_one.py")],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert "1 skipped" in run.stdout, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "SKIPPED" in run.stdout and "the reason a newcomer needs" in run.stdout, "with -q the skip reasons are not shown"
+
+
+def test_the_readme_says_how_to_run_the_tests_that_need_redis():
+    needing = sorted(p.name for p in TESTS.glob("test_*.py") if p.name != "test_readme.py" and "REDIS_URL" in p.read_text())
+    assert needing
+    for name in needing:
+        assert f"tests/{name}" in TEST_SECTION, f"{name} needs REDIS_URL; the README does not say so"
+    assert re.search(r"REDIS_URL=redis://127\.0\.0\.1:6379/\d+ python -m pytest -q", TEST_SECTION)

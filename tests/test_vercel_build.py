@@ -37,6 +37,10 @@ import pytest
 
 from tests.fakearxiv import FakeArxiv
 
+# `npm ci` of the pinned CLI (when tests/vercel/node_modules is missing) and `vercel build`,
+# which installs requirements.txt from PyPI: `-m "not registry"` leaves this file out.
+pytestmark = pytest.mark.registry
+
 ROOT = Path(__file__).resolve().parent.parent
 CLI_DIR = Path(__file__).resolve().parent / "vercel"
 VERCEL_BIN = CLI_DIR / "node_modules" / ".bin" / "vercel"
