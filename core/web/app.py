@@ -93,7 +93,8 @@ class FeedsApp(FastAPI):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         query = scope.get("query_string", b"")
         if b"amp" in query:  # `&amp;` from a reader that keeps URLs HTML-escaped (core.web.params)
-            scope = {**scope, "query_string": unescaped_query(query.decode("latin-1")).encode("latin-1")}
+            meant = unescaped_query(query.decode("latin-1")).encode("latin-1")
+            scope = scope if meant == query else {**scope, "query_string": meant}
         if self.warm is None:
             await super().__call__(scope, receive, send)
         else:
