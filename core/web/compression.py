@@ -73,19 +73,20 @@ def accepts_gzip(headers: list[tuple[bytes, bytes]]) -> bool:
 def _gzip_named(accept_encoding: bytes) -> bool:
     """`gzip` or `x-gzip` is in the list with a q above 0 (a q that is not a number refuses:
     identity is always safe)."""
-    for part in accept_encoding.split(b","):
-        coding, _, parameters = part.partition(b";")
-        if coding.strip().lower() not in (b"gzip", b"x-gzip"):
-            continue
-        for parameter in parameters.split(b";"):
-            name, _, value = parameter.partition(b"=")
-            if name.strip().lower() == b"q":
-                try:
-                    return float(value.strip()) > 0
-                except ValueError:
-                    return False
-        return True
-    return False
+    entries = (part.partition(b";") for part in accept_encoding.split(b","))
+    return any(_weight(parameters) > 0 for coding, _, parameters in entries if coding.strip().lower() in (b"gzip", b"x-gzip"))
+
+
+def _weight(parameters: bytes) -> float:
+    """The q of one Accept-Encoding entry's parameters (1 when not given, 0 when unreadable)."""
+    for parameter in parameters.split(b";"):
+        name, _, value = parameter.partition(b"=")
+        if name.strip().lower() == b"q":
+            try:
+                return float(value.strip())
+            except ValueError:
+                return 0.0
+    return 1.0
 
 
 def _decided(scope: Scope, gzip: bool) -> Scope:

@@ -71,7 +71,8 @@ def check_names(request: Request) -> None:
             continue
         if name.startswith(ESCAPED) and name.removeprefix(ESCAPED) in KNOWN:
             raise BadRequest(f"parameter {name!r} is {name.removeprefix(ESCAPED)!r} after an HTML-escaped '&' "
-                             f"(&amp;), and {name.removeprefix(ESCAPED)!r} is also given: write each '&' as '&'")
+                             f"('&amp;'), and {name.removeprefix(ESCAPED)!r} is also given: give it once, "
+                             "in a URL with plain '&' between parameters")
         if name not in KNOWN:
             raise BadRequest(f"unknown parameter {name!r}; known parameters: {', '.join(sorted(KNOWN))}")
         if name in seen and name not in LIST_FIELDS:
