@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import shutil
 import subprocess
+import unicodedata
 from xml.sax.saxutils import escape
 
 import bibtexparser
@@ -319,3 +320,47 @@ def test_a_blank_author_is_dropped_from_the_citations():
     assert shown.startswith("Smith, A. and Jones, B.")
     [entry] = parse_bib(render(doc, "bib"))
     assert entry["author"] == ["A. Smith", "B. Jones"]
+
+
+# --- title case through a real LaTeX run ------------------------------------------------------
+
+CASED_TITLES = [  # what bibtex's plain style printed as "Sam2 for video ...", "Ntire 2026 ... (ripdetseg)"
+    "SAM2 for Video Object Segmentation",
+    "NTIRE 2026 Challenge on Rip Current Detection (RipDetSeg): Methods and Results",
+    "Learnable Gabor filters for Schrödinger bridges",
+    "iPhone photos: a dataset for 3D reconstruction",
+]
+LATEX_TOOLS = ("pdflatex", "bibtex", "pdftotext")
+needs_latex = pytest.mark.skipif(
+    any(shutil.which(t) is None for t in LATEX_TOOLS),
+    reason="pdflatex, bibtex and pdftotext are not installed (Debian: texlive-latex-base poppler-utils)")
+
+
+def printed_bibliography(bib: bytes, workdir, style: str = "plain") -> str:
+    """What a reader of the PDF sees: pdflatex, bibtex with `style`, pdflatex, pdftotext; with
+    hyphenation off so a title is never cut across lines."""
+    (workdir / "refs.bib").write_bytes(bib)
+    (workdir / "doc.tex").write_text(
+        "\\documentclass{article}\\usepackage[utf8]{inputenc}\\hyphenpenalty=10000\\exhyphenpenalty=10000\n"
+        f"\\begin{{document}}\\raggedright\\nocite{{*}}\\bibliographystyle{{{style}}}\\bibliography{{refs}}\\end{{document}}\n")
+    latex = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"]
+    for command in (latex, ["bibtex", "doc"], latex):
+        run = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stdout[-3000:]
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "doc.pdf", "-"], cwd=workdir, capture_output=True,
+                          text=True, check=True, timeout=60).stdout
+    return unicodedata.normalize("NFC", " ".join(text.split()))  # pdftotext gives ö as o + U+0308
+
+
+@needs_latex
+def test_bibtex_plain_style_prints_titles_with_their_capitals(fake_arxiv, tmp_path):
+    day = cs_ai_listing([{"n": n, "title": escape(t), "abstract": "diffusion", "authors": "A. Smith"}
+                         for n, t in enumerate(CASED_TITLES, 1)])
+    with running_app(fake_arxiv) as app:
+        fake_arxiv.fail_next(Failure(200, day))
+        bib = app.get("/feed?cat=cs.AI&q=diffusion&format=bib").content
+    printed = printed_bibliography(bib, tmp_path)
+    for title in CASED_TITLES:
+        assert title in printed, printed
+    # still plain BibTeX to the other readers: the braces are not text
+    assert sorted(e["title"] for e in parse_bib(bib)) == sorted(CASED_TITLES)
