@@ -232,12 +232,23 @@ def detex(text: str) -> str:
     """Turn TeX accent commands into Unicode letters (`J\\"org` -> `Jörg`); leave other TeX alone."""
     if "\\" not in text:
         return text
-
-    def accent(match: re.Match[str]) -> str:
-        base = (match.group("braced") or match.group("base")).strip().removesuffix("{}")
-        if base.startswith("\\"):
-            base = base[1:]  # an accent on a dotless \i or \j is the accented i or j
-        return unicodedata.normalize("NFC", base + _COMBINING[match.group("cmd")])
-
-    text = _ACCENT_RE.sub(accent, text)
+    text = _ACCENT_RE.sub(_accented, text)
     return _LETTER_RE.sub(lambda m: _LETTERS[m.group("cmd")], text)
+
+
+def accent_at(text: str, pos: int) -> tuple[int, str] | None:
+    """The accent command (or `\\ss`-like letter) starting at `pos`: (its end, the letter)."""
+    match = _ACCENT_RE.match(text, pos)
+    if match:
+        return match.end(), _accented(match)
+    match = _LETTER_RE.match(text, pos)
+    if match:
+        return match.end(), _LETTERS[match.group("cmd")]
+    return None
+
+
+def _accented(match: re.Match[str]) -> str:
+    base = (match.group("braced") or match.group("base")).strip().removesuffix("{}")
+    if base.startswith("\\"):
+        base = base[1:]  # an accent on a dotless \i or \j is the accented i or j
+    return unicodedata.normalize("NFC", base + _COMBINING[match.group("cmd")])
