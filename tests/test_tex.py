@@ -167,3 +167,35 @@ def test_pandoc_reads_the_markdown_digest_without_warnings_or_math(fake_arxiv):
     assert run.stderr.decode() == "", run.stderr.decode()[:2000]
     html = run.stdout.decode()
     assert 'class="math' not in html and "mAP₅₀" in html
+
+
+def _no_browser() -> str | None:
+    from tests import test_browser
+
+    if test_browser.sync_playwright is None:
+        return "the playwright package is not installed (pip install -r requirements-dev.txt)"
+    if test_browser.CHROMIUM is None:
+        return "chromium is not on PATH (apt-get install chromium)"
+    return None
+
+
+@pytest.mark.skipif(_no_browser() is not None, reason=str(_no_browser()))
+def test_chromium_shows_the_printed_tex_and_runs_nothing_from_it(fake_arxiv):
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, Watched, sync_playwright
+
+    items = [{"title": escape(PAGE_TITLE), "abstract": escape(PAGE_ABSTRACT), "authors": "A. Author"}]
+    with running_app(fake_arxiv) as app, sync_playwright() as playwright:
+        fake_arxiv.fail_next(Failure(200, day("cs.AI", items)))
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
+        try:
+            watched = Watched(browser.new_page())
+            watched.page.goto(app.url + "/preview?cat=cs.AI&q=diffusion")
+            title = watched.page.locator(".paper-title a").first
+            assert " ".join(title.inner_text().split()) == "Boosting mAP50 to 91.0% for diffusion on O(n2) budgets"
+            assert title.locator("sub").inner_text() == "50" and title.locator("sup").inner_text() == "2"
+            abstract = watched.page.locator("p.abstract").first.inner_text()
+            assert "<script>alert(1)</script>" in abstract and "$" not in abstract
+            assert watched.page.locator("li.paper script, li.paper img").count() == 0
+            assert watched.errors == []  # no alert, no CSP report, no page error
+        finally:
+            browser.close()
