@@ -104,6 +104,34 @@ def test_simple_tex_prints_as_unicode_text_and_escaped_html(source, text, html):
         assert texprint.html(texprint.runs(source)) == html
 
 
+def test_random_tex_never_raises_and_never_makes_other_markup_than_sub_and_sup():
+    import random
+    from html.parser import HTMLParser
+
+    class Tags(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: set[str] = set()
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.add(tag)
+
+    alphabet = [*"$\\{}_^%&#<>\"' ab1~", "\\alpha", "\\text{", "\\frac", "\\mathcal{", "$$", "\\(", "\\)",
+                "\\textbf{", "\\'e", "<script>", "&amp;", "\\href{", "\\sqrt", "\\mkern-2mu"]
+    rng = random.Random(19)
+    for _ in range(3000):
+        source = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        parser = Tags()
+        parser.feed(texprint.html(texprint.runs(source)))
+        assert parser.tags <= {"sub", "sup"}, source
+        texprint.plain(source)
+
+
+def test_text_longer_than_any_arxiv_abstract_is_shown_as_written():
+    source = "mAP$_{50}$ " * (texprint.MAX_TEXT // 10)  # arXiv caps abstracts at 1,920 characters
+    assert len(source) > texprint.MAX_TEXT and texprint.plain(source) == source
+
+
 def test_a_mark_that_ends_inside_tex_covers_the_whole_construct():
     from core.web.highlight import spans
 

@@ -77,7 +77,10 @@ SKIPPED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl"
 TEXT_COMMANDS = {"textbf", "textit", "emph", "texttt", "textsf", "textrm", "underline", "text", "textsc", "mbox"}
 TEXT_WORDS = {"ldots": "…", "dots": "…", "LaTeX": "LaTeX", "TeX": "TeX", "textendash": "–", "textemdash": "—"}
 
-_MAX_MATH = 400  # longer "math" is more likely two stray dollar signs
+_MAX_MATH = 400  # longer "math" (or a longer \textbf{...} group) is more likely stray signs
+# arXiv caps abstracts at 1,920 characters: longer text is upstream trouble and is shown as
+# written, so hostile text cannot make a page slow (the cost is linear below this).
+MAX_TEXT = 2500
 _MAX_DEPTH = 12  # deeper nesting is kept as written (hostile input cannot recurse far)
 _MATH_RE = re.compile(
     r"\$\$(?P<display>(?:\\.|[^$\\]){1,%d})\$\$"
@@ -94,6 +97,8 @@ _SPECIAL = re.compile(r"[$\\{]")
 
 def pieces(text: str) -> list[Piece]:
     """`text` cut into literal stretches and the TeX constructs it holds, in order."""
+    if len(text) > MAX_TEXT:
+        return [Piece(0, len(text), (Run(text),), literal=True)] if text else []
     result: list[Piece] = []
     _text_pieces(text, 0, len(text), result, 0)
     return result
@@ -113,7 +118,7 @@ def _text_pieces(text: str, start: int, end: int, out: list[Piece], depth: int) 
         at = found.start()
         made = _construct(text, at, end, depth)
         if made is None:
-            pos = at + 1
+            pos = at + (2 if text.startswith("\\\\", at) else 1)  # `\\%` is a line break and a %, not `\%`
             continue
         flush(at)
         stop, made_pieces = made
@@ -174,6 +179,7 @@ def _money(match: re.Match[str], text: str) -> bool:
 def _group_end(text: str, open_at: int, end: int) -> int | None:
     """The index of the `}` closing the group opened at `open_at` (escaped braces skipped)."""
     depth, i = 0, open_at
+    end = min(end, open_at + _MAX_MATH)
     while i < end:
         char = text[i]
         if char == "\\":
