@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -113,6 +113,82 @@ def split_authors(creator: str) -> list[str]:
     return cleaned
 
 
+class Author(NamedTuple):
+    """One author as a citation wants it: the name alone, the affiliation apart."""
+
+    name: str
+    affiliation: str | None = None
+
+
+_ET_AL_RE = re.compile(r"^(?:et\.?\s*al\.?|others)$", re.IGNORECASE)
+
+
+def is_et_al(name: str) -> bool:
+    """arXiv's author lists sometimes end in "et al.": a marker, not a person."""
+    return bool(_ET_AL_RE.match(name.strip()))
+
+
+def parse_author(text: str) -> Author:
+    """Split arXiv's `A. Smith (Dept. of Physics, MIT, Cambridge, MA)` into name and affiliation.
+
+    Only a bracketed group that ends the string (nested brackets allowed, several groups joined
+    with "; ") or an unclosed one is an affiliation: `Jose (Pepe) Garcia` stays one name, and a
+    name that is all brackets stays as it is.
+    """
+    name = " ".join(text.split())
+    groups: list[str] = []
+    while name:
+        opened = _affiliation_start(name)
+        if opened is None or not name[:opened].strip():
+            break
+        group = name[opened + 1:]
+        if group[-1:] in ")]" and _balanced(group[:-1]):
+            group = group[:-1]
+        groups.insert(0, " ".join(group.split()))
+        name = name[:opened].rstrip()
+    affiliation = "; ".join(g for g in groups if g)
+    return Author(name, affiliation or None)
+
+
+def _affiliation_start(name: str) -> int | None:
+    """Where a trailing bracketed group (or the first unclosed bracket) opens, if any."""
+    depth, start = 0, None
+    for i, char in enumerate(name):
+        if char in "([":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif char in ")]" and depth:
+            depth -= 1
+    if depth:  # unclosed: everything from its (outermost) bracket on
+        return _outermost_unclosed(name)
+    if start is not None and name.endswith((")", "]")) and _balanced(name[start + 1:-1]):
+        return start
+    return None
+
+
+def _outermost_unclosed(name: str) -> int:
+    stack: list[int] = []
+    for i, char in enumerate(name):
+        if char in "([":
+            stack.append(i)
+        elif char in ")]" and stack:
+            stack.pop()
+    return stack[0]
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
 def _split_outside_brackets(creator: str) -> list[str]:
     names: list[str] = []
     depth = 0
@@ -156,12 +232,23 @@ def detex(text: str) -> str:
     """Turn TeX accent commands into Unicode letters (`J\\"org` -> `Jörg`); leave other TeX alone."""
     if "\\" not in text:
         return text
-
-    def accent(match: re.Match[str]) -> str:
-        base = (match.group("braced") or match.group("base")).strip().removesuffix("{}")
-        if base.startswith("\\"):
-            base = base[1:]  # an accent on a dotless \i or \j is the accented i or j
-        return unicodedata.normalize("NFC", base + _COMBINING[match.group("cmd")])
-
-    text = _ACCENT_RE.sub(accent, text)
+    text = _ACCENT_RE.sub(_accented, text)
     return _LETTER_RE.sub(lambda m: _LETTERS[m.group("cmd")], text)
+
+
+def accent_at(text: str, pos: int) -> tuple[int, str] | None:
+    """The accent command (or `\\ss`-like letter) starting at `pos`: (its end, the letter)."""
+    match = _ACCENT_RE.match(text, pos)
+    if match:
+        return match.end(), _accented(match)
+    match = _LETTER_RE.match(text, pos)
+    if match:
+        return match.end(), _LETTERS[match.group("cmd")]
+    return None
+
+
+def _accented(match: re.Match[str]) -> str:
+    base = (match.group("braced") or match.group("base")).strip().removesuffix("{}")
+    if base.startswith("\\"):
+        base = base[1:]  # an accent on a dotless \i or \j is the accented i or j
+    return unicodedata.normalize("NFC", base + _COMBINING[match.group("cmd")])

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+import subprocess
+import unicodedata
 from xml.sax.saxutils import escape
 
 import bibtexparser
 import feedparser
+import lxml.etree
 import lxml.html
 import pybtex.database
 import pytest
@@ -20,6 +24,7 @@ from pylatexenc import latex2text
 
 from core.arxiv.parse import parse_listing
 from core.matching import Scored
+from core.papers import Paper
 from core.render import REGISTRY, FeedDocument, render
 from tests.conftest import FIXTURES, running_app
 from tests.fakearxiv import Failure, cs_ai_listing
@@ -213,3 +218,149 @@ def test_the_cli_offers_every_registered_format():
 
     feed = cli._parser()._subparsers._group_actions[0].choices["feed"]  # type: ignore[union-attr]
     assert next(a for a in feed._actions if a.dest == "format").choices == FORMATS
+
+
+# --- authors with affiliations (arXiv's dc:creator carries them in brackets) ---------------
+
+AFFILIATED = [  # (dc:creator, names, affiliations): shapes arXiv's author strings take
+    ("A. Smith (Dept. of Physics, MIT, Cambridge, MA), B. Jones, and C. Wu",
+     ["A. Smith", "B. Jones", "C. Wu"], ["Dept. of Physics, MIT, Cambridge, MA", None, None]),
+    ("Jos\\'e Garc\\'ia (Inst. de F\\'isica Te\\'orica (IFT), Madrid, Spain), Li Wei [1,2]",
+     ["José García", "Li Wei"], ["Inst. de Física Teórica (IFT), Madrid, Spain", "1,2"]),
+    ("Jose (Pepe) Garcia, D. Lee (MIT) (Harvard), et al.",
+     ["Jose (Pepe) Garcia", "D. Lee", "et al."], [None, "MIT; Harvard", None]),
+]
+
+
+def affiliated_day() -> bytes:
+    return cs_ai_listing([{"n": n, "title": f"Diffusion paper {n}", "abstract": "diffusion", "authors": escape(creator)}
+                          for n, (creator, _, _) in enumerate(AFFILIATED, 1)])
+
+
+def _by_id(items: list[dict], key) -> dict:
+    return {key(i): i for i in items}
+
+
+def test_affiliations_leave_the_names_and_stay_where_a_format_has_a_place(fake_arxiv):
+    with running_app(fake_arxiv) as app:
+        fake_arxiv.fail_next(Failure(200, affiliated_day()))
+        query = "/feed?cat=cs.AI&q=diffusion"
+        feed = app.get(query + "&format=json").json()["items"]
+        csl = app.get(query + "&format=csl").json()
+        atom = app.get(query + "&format=atom").content
+        bib = app.get(query + "&format=bib").content
+        rss = app.get(query).text
+    assert len(feed) == len(AFFILIATED)
+    by_title = {i["title"]: i for i in feed}
+    csl_by_id = {i["id"]: i for i in csl}
+    atom_entries = {e.findtext("{http://www.w3.org/2005/Atom}title"): e
+                    for e in lxml.etree.fromstring(atom).iter("{http://www.w3.org/2005/Atom}entry")}
+    persons = pybtex.database.parse_bytes(bib, "bibtex").entries
+    for n, (creator, names, affiliations) in enumerate(AFFILIATED, 1):
+        item = by_title[f"Diffusion paper {n}"]
+        # JSON Feed: the name, the affiliation in the item's author extension
+        assert [a["name"] for a in item["authors"]] == names
+        assert [a.get("_arxiv_feeds", {}).get("affiliation") for a in item["authors"]] == affiliations
+        # Atom: <name> and arXiv's own <arxiv:affiliation>, as its API writes it
+        authors = atom_entries[f"Diffusion paper {n}"].findall("{http://www.w3.org/2005/Atom}author")
+        assert [a.findtext("{http://www.w3.org/2005/Atom}name") for a in authors] == names
+        assert [a.findtext("{http://arxiv.org/schemas/atom}affiliation") for a in authors] == affiliations
+        # CSL-JSON: no place for an affiliation; family names are names, not "MA)"
+        key = f"arXiv:{item['_arxiv_feeds']['arxiv_id']}"
+        people = [n for n in names if n != "et al."]
+        assert [" ".join(filter(None, (a.get("given"), a.get("literal"), a.get("family")))) for a in csl_by_id[key]["author"]] == people
+        # BibTeX: the names, "et al." as BibTeX's `others`
+        bib_people = [str(p) for p in persons[key].persons["author"]]
+        assert len(bib_people) == len(names)
+        assert ("others" in bib_people[-1]) == ("et al." in names)
+    assert "Dept. of Physics, MIT, Cambridge, MA" in rss  # RSS and the pages show arXiv's own string
+    assert "Dept. of Physics" not in bib.decode()
+
+
+def test_feeds_with_affiliations_stay_valid_atom_and_json_feed(fake_arxiv, tmp_path):
+    from tests.test_feed_validity import jsonfeed_validator
+
+    with running_app(fake_arxiv) as app:
+        fake_arxiv.fail_next(Failure(200, affiliated_day()))
+        atom = app.get("/feed?cat=cs.AI&q=diffusion&format=atom").content
+        jsonfeed = app.get("/feed?cat=cs.AI&q=diffusion&format=json").json()
+    assert b"<arxiv:affiliation>" in atom
+    assert not list(jsonfeed_validator().iter_errors(jsonfeed))
+    if shutil.which("jing") is None:
+        pytest.skip("jing not on PATH (apt-get install jing): the JSON Feed half ran")
+    (tmp_path / "feed.atom").write_bytes(atom)
+    proc = subprocess.run(["jing", "-c", str(FIXTURES / "atom.rnc"), str(tmp_path / "feed.atom")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+
+
+@pytest.mark.skipif(shutil.which("biber") is None, reason="biber is not installed (Debian package biber)")
+def test_biber_keeps_every_entry_whose_authors_carry_affiliations(fake_arxiv, tmp_path):
+    with running_app(fake_arxiv) as app:
+        fake_arxiv.fail_next(Failure(200, affiliated_day()))
+        bib = app.get("/feed?cat=cs.AI&q=diffusion&format=bib").content
+    (tmp_path / "feed.bib").write_bytes(bib)
+    run = subprocess.run(["biber", "--tool", "--output-file", "out.bib", "feed.bib"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, log
+    assert "skipping entry" not in log and "ERROR" not in log, log
+    out = (tmp_path / "out.bib").read_text()
+    assert out.count("@MISC{") == len(AFFILIATED), out
+    assert "AUTHOR = {Smith, A. and Jones, B. and Wu, C.}" in out, out
+
+
+def test_a_blank_author_is_dropped_from_the_citations():
+    paper = Paper(id="2604.00001", title="Diffusion", abstract="diffusion", authors=["A. Smith", " ", "\x01", "B. Jones"],
+                  announced=dt.date(2026, 4, 27), categories=["cs.AI"])
+    doc = FeedDocument(title="t", description="d", self_url="http://x/feed", home_url="http://x/", feed_id="x",
+                       updated=dt.datetime(2026, 4, 27, tzinfo=dt.UTC), items=[Scored(paper=paper, score=1, hits=[])])
+    [item] = json.loads(render(doc, "csl"))
+    assert item["author"] == [{"family": "Smith", "given": "A."}, {"family": "Jones", "given": "B."}]
+    [shown] = bibliography([item], formatter.plain)
+    assert shown.startswith("Smith, A. and Jones, B.")
+    [entry] = parse_bib(render(doc, "bib"))
+    assert entry["author"] == ["A. Smith", "B. Jones"]
+
+
+# --- title case through a real LaTeX run ------------------------------------------------------
+
+CASED_TITLES = [  # what bibtex's plain style printed as "Sam2 for video ...", "Ntire 2026 ... (ripdetseg)"
+    "SAM2 for Video Object Segmentation",
+    "NTIRE 2026 Challenge on Rip Current Detection (RipDetSeg): Methods and Results",
+    "Learnable Gabor filters for Schrödinger bridges",
+    "iPhone photos: a dataset for 3D reconstruction",
+]
+LATEX_TOOLS = ("pdflatex", "bibtex", "pdftotext")
+needs_latex = pytest.mark.skipif(
+    any(shutil.which(t) is None for t in LATEX_TOOLS),
+    reason="pdflatex, bibtex and pdftotext are not installed (Debian: texlive-latex-base poppler-utils)")
+
+
+def printed_bibliography(bib: bytes, workdir, style: str = "plain") -> str:
+    """What a reader of the PDF sees: pdflatex, bibtex with `style`, pdflatex, pdftotext; with
+    hyphenation off so a title is never cut across lines."""
+    (workdir / "refs.bib").write_bytes(bib)
+    (workdir / "doc.tex").write_text(
+        "\\documentclass{article}\\usepackage[utf8]{inputenc}\\hyphenpenalty=10000\\exhyphenpenalty=10000\n"
+        f"\\begin{{document}}\\raggedright\\nocite{{*}}\\bibliographystyle{{{style}}}\\bibliography{{refs}}\\end{{document}}\n")
+    latex = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"]
+    for command in (latex, ["bibtex", "doc"], latex):
+        run = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stdout[-3000:]
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "doc.pdf", "-"], cwd=workdir, capture_output=True,
+                          text=True, check=True, timeout=60).stdout
+    return unicodedata.normalize("NFC", " ".join(text.split()))  # pdftotext gives ö as o + U+0308
+
+
+@needs_latex
+def test_bibtex_plain_style_prints_titles_with_their_capitals(fake_arxiv, tmp_path):
+    day = cs_ai_listing([{"n": n, "title": escape(t), "abstract": "diffusion", "authors": "A. Smith"}
+                         for n, t in enumerate(CASED_TITLES, 1)])
+    with running_app(fake_arxiv) as app:
+        fake_arxiv.fail_next(Failure(200, day))
+        bib = app.get("/feed?cat=cs.AI&q=diffusion&format=bib").content
+    printed = printed_bibliography(bib, tmp_path)
+    for title in CASED_TITLES:
+        assert title in printed, printed
+    # still plain BibTeX to the other readers: the braces are not text
+    assert sorted(e["title"] for e in parse_bib(bib)) == sorted(CASED_TITLES)

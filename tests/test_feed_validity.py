@@ -33,6 +33,7 @@ from jsonschema import Draft7Validator
 from lxml import etree
 
 from core.render.formats import REGISTRY
+from core.render.texprint import plain
 from tests.conftest import App, running_app
 from tests.fakearxiv import FIXTURES, FakeArxiv
 
@@ -169,7 +170,7 @@ def jsonfeed_validator() -> Draft7Validator:
 
 
 _MD_HEADING = re.compile(r"^## (\d+)\. \[(.*)\]\((\S+)\)$", re.M)
-_MD_SPECIAL = set("\\`*_[]<>#|")
+_MD_SPECIAL = set("\\`*_[]<>#|$~^")
 
 
 def md_unescape(text: str) -> str:
@@ -211,7 +212,7 @@ def test_every_format_parses_cleanly_and_all_agree_on_titles_links_and_count(ser
     markdown = served.body("md").decode("utf-8")
     headings = _MD_HEADING.findall(markdown)
     assert [int(rank) for rank, _, _ in headings] == list(range(1, count + 1))
-    assert [(md_unescape(title), link) for _, title, link in headings] == expected
+    assert [(md_unescape(title), link) for _, title, link in headings] == [(plain(t), u) for t, u in expected]  # TeX printed
 
 
 # --- 2. Atom -------------------------------------------------------------------------
@@ -528,7 +529,7 @@ def test_markdown_digest_lists_every_item_with_escaped_title_abs_link_and_the_co
     assert len(headings) == count == len(served.items)
     for (rank, title, link), item in zip(headings, served.items, strict=True):
         assert md_unescaped_specials(title) == "", f"unescaped Markdown in {title!r}"
-        assert md_unescape(title) == item["title"]
+        assert md_unescape(title) == plain(item["title"])  # its simple TeX printed as Unicode
         assert link == item["url"] and re.fullmatch(r"https://arxiv\.org/abs/\d{4}\.\d{4,5}", link)
     assert text.count("\n**Authors:** ") == count
     assert re.search(r"(?<!\\)[<>]", text.replace("\n> ", "\n")) is None, "raw HTML in the digest"

@@ -11,6 +11,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from core.papers import parse_author
 from core.render.document import (
     GENERATOR,
     FeedDocument,
@@ -25,20 +26,25 @@ ARXIV_SCHEME = "http://arxiv.org/schemas/atom"
 
 class _PdfLinkFeed(BaseExtension):
     def extend_ns(self) -> dict[str, str]:
-        return {}
+        return {"arxiv": ARXIV_SCHEME}
 
 
 class _PdfLinkEntry(BaseEntryExtension):
-    """Adds `<link rel="related" type="application/pdf">` after the other links."""
+    """Adds `<link rel="related" type="application/pdf">` after the other links, and each
+    author's `<arxiv:affiliation>` (as arXiv's own API writes it; feedgen knows no such child)."""
 
     def __init__(self) -> None:
         self.href: str | None = None
+        self.affiliations: list[str | None] = []  # one per <author>, in order
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
         if self.href:
             # Un-namespaced like feedgen's own elements, so it serialises as a plain
             # <link> in the feed's default (Atom) namespace, not as <ns0:link>.
             etree.SubElement(entry, "link", href=self.href, rel="related", type="application/pdf", title="pdf")
+        for author, affiliation in zip(entry.findall("author"), self.affiliations):
+            if affiliation:
+                etree.SubElement(author, f"{{{ARXIV_SCHEME}}}affiliation").text = affiliation
         return entry
 
 
@@ -69,8 +75,10 @@ def render_atom(doc: FeedDocument) -> bytes:
         entry.pdflink.href = paper.pdf_url
         entry.published(when)
         entry.updated(when)
-        for author in paper.authors:
-            entry.author({"name": xml_safe(author)})
+        authors = [a for a in (parse_author(xml_safe(a)) for a in paper.authors) if a.name]
+        for author in authors:
+            entry.author({"name": author.name})
+        entry.pdflink.affiliations = [a.affiliation for a in authors]
         for category in paper.categories:
             entry.category(term=category, scheme=ARXIV_SCHEME, label=category_label(category))
         entry.summary(xml_safe(paper.abstract), type="text")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from core.papers import Paper
+from core.papers import Paper, is_et_al, parse_author
 from core.render.document import FeedDocument, xml_safe
 
 _SPECIALS = {
@@ -30,10 +30,43 @@ def tex(text: str) -> str:
     return _SPECIAL_RE.sub(lambda m: _SPECIALS[m.group()], " ".join(xml_safe(text).split()))
 
 
+_WORD_RE = re.compile(r"(?<![\\\w])[^\W_]+|(?<=_)[^\W_]+")  # letters and digits, never a command's name
+
+
+def tex_title(title: str) -> str:
+    """The title as TeX with its case protected: bibtex's plain and abbrv styles (and every
+    sentence-casing style) lowercase a title but what is braced. Braced, as Zotero's BibTeX
+    export does, is every word with a capital letter anywhere (SAM2, NTIRE, RipDetSeg, Gabor,
+    Schrödinger), except a first word whose only capital is its first letter: the styles keep
+    that one anyway, and bracing it would stop biblatex's case changes for nothing."""
+    text = tex(title)
+    first = True
+
+    def protect(match: re.Match[str]) -> str:
+        nonlocal first
+        word, was_first = match.group(), first
+        first = False
+        if not any(c.isupper() for c in word) or (was_first and not any(c.isupper() for c in word[1:])):
+            return word
+        return "{" + word + "}"
+
+    return _WORD_RE.sub(protect, text)
+
+
 def tex_name(name: str) -> str:
-    """One author for BibTeX's `and`-separated list: a literal `and` or comma inside a name is
-    braced so BibTeX neither splits the list there nor reads `Last, First`."""
-    return _AND_RE.sub(lambda m: "{" + m.group() + "}", tex(name)).replace(",", "{,}")
+    """One author for BibTeX's `and`-separated list: a literal `and` inside a name is braced so
+    BibTeX does not split the list there; a name still holding a comma is braced whole (one
+    literal name) so it is not read as `Last, First` (biber skips the entry at two commas, even
+    braced ones)."""
+    text = _AND_RE.sub(lambda m: "{" + m.group() + "}", tex(name))
+    return "{" + text + "}" if "," in text else text
+
+
+def cited_names(paper: Paper) -> list[str]:
+    """The authors' names without their affiliations (neither BibTeX nor CSL has a field for
+    them), empty names and an "et al." marker dropped."""
+    names = (parse_author(xml_safe(a)).name for a in paper.authors)
+    return [n for n in names if n and not is_et_al(n)]
 
 
 def citation_key(paper: Paper) -> str:
@@ -42,9 +75,12 @@ def citation_key(paper: Paper) -> str:
 
 
 def entry(paper: Paper) -> str:
-    fields = [("title", tex(paper.title))]
-    if paper.authors:
-        fields.append(("author", " and ".join(tex_name(a) for a in paper.authors)))
+    fields = [("title", tex_title(paper.title))]
+    names = [tex_name(a) for a in cited_names(paper)]
+    if names and any(is_et_al(a) for a in paper.authors):
+        names.append("others")  # BibTeX's "et al."
+    if names:
+        fields.append(("author", " and ".join(names)))
     fields += [
         ("year", str(paper.announced.year)),
         ("eprint", paper.id),

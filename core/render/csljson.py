@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from core.papers import Paper
-from core.render.bibtex import citation_key
+from core.render.bibtex import cited_names, citation_key
 from core.render.document import FeedDocument, xml_safe
 
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
@@ -41,7 +41,7 @@ def item(paper: Paper) -> dict:
         "id": citation_key(paper),
         "type": "article",
         "title": xml_safe(paper.title),
-        "author": [csl_name(a) for a in paper.authors],
+        "author": [csl_name(a) for a in cited_names(paper)],
         "issued": {"date-parts": [[announced.year, announced.month, announced.day]]},
         "publisher": "arXiv",
         "number": f"arXiv:{paper.id}",

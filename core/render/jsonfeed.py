@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import json
 
-from core.render.document import FeedDocument, item_html
+from core.papers import Paper, parse_author
+from core.render.document import FeedDocument, item_html, xml_safe
+
+
+def authors(paper: Paper) -> list[dict]:
+    """Each author's name; an affiliation arXiv gave in parentheses goes in the extension."""
+    result = []
+    for author in (parse_author(xml_safe(a)) for a in paper.authors):
+        if author.name:
+            result.append({"name": author.name} | ({"_arxiv_feeds": {"affiliation": author.affiliation}} if author.affiliation else {}))
+    return result
 
 
 def render_jsonfeed(doc: FeedDocument) -> bytes:
@@ -21,7 +31,7 @@ def render_jsonfeed(doc: FeedDocument) -> bytes:
                 "content_html": item_html(item, doc.summary_for(item)),
                 "summary": paper.abstract,
                 "date_published": when.isoformat(),
-                "authors": [{"name": name} for name in paper.authors],
+                "authors": authors(paper),
                 "tags": paper.categories,
                 "language": "en",
                 "_arxiv_feeds": {

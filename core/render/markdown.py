@@ -2,7 +2,9 @@
 
 It is read where Markdown renders with raw HTML allowed (GitHub-like viewers), so every
 text that is not ours (arXiv's, the query string's, the model's) is escaped and every
-link target is http(s) and percent-encoded.
+link target is http(s) and percent-encoded. Simple TeX in titles and abstracts is printed as
+Unicode (`mAP$_{50}$` -> mAP₅₀, `91.0\\%` -> 91.0%, `core.render.texprint`); what is left of
+it is text, its `$` escaped so neither GitHub nor Pandoc reads it as math.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import re
 from urllib.parse import quote
 
 from core.render.document import FeedDocument
+from core.render.texprint import plain
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$~^])")
 _UNSAFE_LINK = re.compile(r"\]\(\s*(?!https?://)[^)]*\)", re.IGNORECASE)
 # A reference definition (`[1]: javascript:...`, the target maybe on the next line, maybe in a
 # list or quote) whose target is not http(s): its `[` is escaped so it is text, not a definition.
@@ -47,7 +50,7 @@ def render_markdown(doc: FeedDocument) -> bytes:
         paper = item.paper
         cats = _md(", ".join(paper.categories))
         lines += [
-            f"## {rank}. [{_md(paper.title)}]({_url(paper.abs_url)})",
+            f"## {rank}. [{_md(plain(paper.title))}]({_url(paper.abs_url)})",
             "",
             f"**Authors:** {_md(', '.join(paper.authors))}  ",
             f"**Categories:** {cats} · **Type:** {_md(paper.announce_type)} · **Announced:** {paper.announced} · [PDF]({_url(paper.pdf_url)})  ",
@@ -62,7 +65,7 @@ def render_markdown(doc: FeedDocument) -> bytes:
             text = _UNSAFE_REFERENCE.sub(r"\\[\1]:", text)  # [1]: javascript:... -> text
             lines += [f"**AI summary** ({_md(summary.model)}):", "", text, ""]
         lines += [
-            "> " + _md(paper.abstract),
+            "> " + _md(plain(paper.abstract)),
             "",
         ]
     return "\n".join(lines).encode("utf-8")

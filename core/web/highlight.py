@@ -5,22 +5,37 @@ and the feed's matchers locate them (`core.matching.Matcher.spans`: stems, acron
 aliases exactly as they were matched): what is marked is what was matched. Spans are plain text;
 the HTML pages escape them and the live preview builds DOM text nodes from them, so nothing from
 arXiv is ever markup.
+
+The pages print simple TeX (`core.render.texprint`): a span's `html` is its text with scripts
+as <sub>/<sup>, every character escaped first. Marks are cut on the source and widened so they
+never split a TeX construct (a term found in `$\\mathcal{O}(n^2)$` marks all of it).
+`/api/preview` keeps the source text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from html import escape
+
+from markupsafe import Markup
 
 from core.feeds import FeedSpec
 from core.matching import Scored
+from core.render import texprint
 
 _FIELD_OF_HIT = {"title": "ti", "abstract": "abs", "authors": "au"}
 
 
 @dataclass(frozen=True)
 class Span:
-    text: str
+    text: str  # the source
     mark: bool = False
+    runs: tuple[texprint.Run, ...] | None = field(default=None, compare=False)  # how it prints
+
+    @property
+    def html(self) -> Markup:
+        """The printed text, escaped, with <sub>/<sup>: safe to put in a page as it is."""
+        return Markup(escape(self.text, quote=False) if self.runs is None else texprint.html(list(self.runs)))
 
     def as_json(self) -> dict:
         return {"text": self.text, "mark": self.mark}
@@ -41,10 +56,18 @@ def _ranges(spec: FeedSpec, item: Scored, field: str, text: str) -> list[tuple[i
 
 
 def spans(text: str, ranges: list[tuple[int, int]]) -> list[Span]:
-    """`text` cut into unmarked and marked spans (overlapping ranges merged)."""
-    ranges = [r for r in ranges if r[1] > r[0]]
+    """`text` cut into unmarked and marked spans (overlapping ranges merged), each with how
+    its TeX prints."""
+    pieces = texprint.pieces(text)
+    starts = [p.start for p in pieces]
+    cut = _cut(text, [texprint.widen(r, pieces, starts) for r in ranges if r[1] > r[0]])
+    printed = texprint.split(pieces, text, [(start, start + len(s.text)) for s, start in cut])
+    return [Span(s.text, s.mark, tuple(runs)) for (s, _), runs in zip(cut, printed)]
+
+
+def _cut(text: str, ranges: list[tuple[int, int]]) -> list[tuple[Span, int]]:
     if not ranges:
-        return [Span(text)] if text else []
+        return [(Span(text), 0)] if text else []
     ranges.sort()
     merged = [list(ranges[0])]
     for start, end in ranges[1:]:
@@ -52,15 +75,15 @@ def spans(text: str, ranges: list[tuple[int, int]]) -> list[Span]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    result: list[Span] = []
+    result: list[tuple[Span, int]] = []
     position = 0
     for start, end in merged:
         if start > position:
-            result.append(Span(text[position:start]))
-        result.append(Span(text[start:end], mark=True))
+            result.append((Span(text[position:start]), position))
+        result.append((Span(text[start:end], mark=True), start))
         position = end
     if position < len(text):
-        result.append(Span(text[position:]))
+        result.append((Span(text[position:]), position))
     return result
 
 
