@@ -54,6 +54,7 @@ class Failure:
     delay: float = 0.0
     reset: bool = False  # close the connection without answering
     api: bool = False  # for a query-API request (else for the next listing or HTML request)
+    only: str = ""  # for the next such request whose path holds this (`id_list=`: a seed fetch)
 
 
 @dataclass
@@ -183,7 +184,9 @@ class FakeArxiv:
         if ids:  # one entry per id asked: the version asked for where it is held, else the latest
             picked: list[ET.Element] = []
             for ref in ids:
-                entry = self.old_versions.get(ref) or next((e for e in entries if _asked_for(e, [ref])), None)
+                entry = self.old_versions.get(ref)
+                if entry is None:
+                    entry = next((e for e in entries if _asked_for(e, [ref])), None)
                 if entry is not None and all(entry is not p for p in picked):
                     picked.append(entry)
             entries = [_withdrawn(e) if _ref(e)[0] in self.withdrawn else e for e in picked]
@@ -251,7 +254,7 @@ class FakeArxiv:
                     self.seen = Seen(self.path, dict(self.headers), time.monotonic())
                     fake.requests.append(self.seen)
                     is_api = self.path.startswith("/api/")
-                    failure = next((f for f in fake.failures if f.api == is_api), None)
+                    failure = next((f for f in fake.failures if f.api == is_api and f.only in self.path), None)
                     if failure is not None:
                         fake.failures.remove(failure)
                 if fake.delay:

@@ -3,8 +3,11 @@
 All seeds missing from the store are fetched in ONE `id_list` request and stored per id and
 version (`seed:v1:{id}v{n}`, kept for good: a version's abstract never changes), so a seed is
 fetched once per deployment. A versionless id is also stored under `seed:v1:{id}` for a week
-(a newer version may appear); an unknown id is remembered for an hour. Unknown or withdrawn ids are the caller's mistake (400, naming
-them); arXiv unreachable with a seed not stored is a 503 with Retry-After.
+(a newer version may appear), as its newest version whatever else was asked. The API answers
+nothing now and then: an id missing from an answer is asked once more before it counts as
+unknown, and an unknown id (or one arXiv refuses as malformed) is remembered for an hour.
+Unknown or withdrawn ids are the caller's mistake (400, naming them); arXiv unreachable with a
+seed not stored is a 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from core.papers import Paper
 
 MAX_SEEDS = 20
 LATEST_TTL = 7 * 86400
-UNKNOWN_TTL = 3600  # an id arXiv did not know is not asked about again for an hour
+UNKNOWN_TTL = 3600  # an id arXiv did not know (twice in a row) is not asked about again for an hour
 _ID_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v[1-9]\d*)?$")
 _PREFIX_RE = re.compile(r"^(?:https?://arxiv\.org/(?:abs|pdf)/|arxiv:)", re.IGNORECASE)
 
@@ -71,20 +74,12 @@ class SeedStore:
         return [found[ref] for ref in refs]
 
     async def _fetch(self, refs: list[str]) -> dict[str, Paper]:
-        from core.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
-
-        try:
-            listing = parse_listing(await self.client.fetch_ids(refs))
-        except (UpstreamError, ParseError) as exc:
-            raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})") from None
-        got = {}
-        for paper in listing.papers:
-            got[paper.id] = paper
-            got[f"{paper.id}v{paper.version}"] = paper
+        got = await self._ask(refs)
+        if empty := [ref for ref in refs if ref not in got]:
+            got.update(await self._ask(empty))  # one empty answer is no proof: ask once more
         unknown = [ref for ref in refs if ref not in got]
-        for ref in unknown:  # a bad id must not cost arXiv a request every time it is asked for
-            await self.kv.set(f"seed:v1:{ref}:unknown", b"1", ttl=UNKNOWN_TTL)
         if unknown:
+            await self._remember_unknown(unknown)
             raise SeedError(f"like/unlike: arXiv does not know {', '.join(unknown)}; check the ids (and versions)")
         withdrawn = [ref for ref in refs if _withdrawn(got[ref])]
         if withdrawn:
@@ -98,3 +93,30 @@ class SeedStore:
                 await self.kv.set(f"seed:v1:{ref}", body, ttl=LATEST_TTL)
             result[ref] = paper
         return result
+
+    async def _ask(self, refs: list[str]) -> dict[str, Paper]:
+        """One `id_list` request: each paper under `id` + `v` + version, and under its
+        versionless id as the newest version in the answer (`like=Y,Yv1` gives both)."""
+        from core.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
+
+        try:
+            listing = parse_listing(await self.client.fetch_ids(refs))
+        except UpstreamError as exc:
+            if exc.status == 400:  # arXiv's explicit answer: an id it cannot read (which one, if one)
+                if len(refs) == 1:
+                    await self._remember_unknown(refs)
+                raise SeedError(f"like/unlike: arXiv refused {', '.join(refs)} as malformed; check the ids") from None
+            raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})") from None
+        except ParseError as exc:
+            raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})") from None
+        got: dict[str, Paper] = {}
+        for paper in listing.papers:
+            got[f"{paper.id}v{paper.version}"] = paper
+            if paper.id not in got or paper.version > got[paper.id].version:
+                got[paper.id] = paper
+        return got
+
+    async def _remember_unknown(self, refs: list[str]) -> None:
+        """A bad id must not cost arXiv a request every time it is asked for."""
+        for ref in refs:
+            await self.kv.set(f"seed:v1:{ref}:unknown", b"1", ttl=UNKNOWN_TTL)
