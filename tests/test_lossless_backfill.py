@@ -211,6 +211,26 @@ def test_a_replacement_on_a_missed_day_is_backfilled(fake_arxiv):
         assert new[paper]["date_published"].startswith("2026-11-23")  # still listed new on Monday
 
 
+def test_a_paper_replaced_later_in_a_missed_week_is_backfilled_new_on_its_first_day(fake_arxiv):
+    entries = history(dt.date(2026, 11, 27), CATS, per_day=2)
+    first = on_day(entries, dt.date(2026, 11, 23))[0]  # announced new on Monday...
+    paper = arxiv_id(first)
+    v2 = copy.deepcopy(first)
+    v2.find(f"{A}id").text = f"http://arxiv.org/abs/{paper}v2"
+    v2.find(f"{A}updated").text = "2026-11-26T15:00:00Z"  # ...and replaced in Friday's listing
+    fake_arxiv.serve_api([e for e in entries if e is not first] + [v2])  # the API gives only v2
+    with saturday_app(fake_arxiv) as app:
+        app.service.listings.clock = at("2026-11-28T15:00:00")
+        cron(app)
+        items = items_of(app)
+        assert per_day(items) == {day: PER_DAY for day in WEEK}
+        mine = next(i for i in items if i["_arxiv_feeds"]["arxiv_id"] == paper)
+        assert mine["date_published"].startswith("2026-11-23") and mine["_arxiv_feeds"]["announce_type"] == "new"
+        replaced = items_of(app, "/feed?cat=cs.AI&format=json&type=replace&limit=500")
+        assert any(i["_arxiv_feeds"]["arxiv_id"] == paper and i["date_published"].startswith("2026-11-27")
+                   for i in replaced)
+
+
 # --- like= seeds (scenario 5) -------------------------------------------------------------
 
 SPLAT = "2604.14706"  # 04-17: "NG-GS: NeRF-Guided 3D Gaussian Splatting Segmentation"

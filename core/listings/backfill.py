@@ -151,12 +151,10 @@ class Backfiller:
                         continue
                     newest_seen = day if newest_seen is None else max(newest_seen, day)
                     oldest_seen = day if oldest_seen is None else min(oldest_seen, day)
-                    if day > newest_allowed or day < oldest:
-                        continue  # not listed yet, or before the window
-                    for category, gaps in missing.items():
-                        if day in gaps and paper.in_any(frozenset([category])):
-                            copy = paper.relative_to(frozenset([category])).model_copy(update={"source": "backfill"})
-                            collected[category].setdefault(day, {}).setdefault(copy.id, copy)
+                    self._collect(paper, day, missing, collected, oldest, newest_allowed)
+                    if paper.id in page.first_listed:  # its v1 was announced `new` on another day
+                        v1 = paper.model_copy(update={"version": 1, "announce_type": "new"})
+                        self._collect(v1, page.first_listed[paper.id], missing, collected, oldest, newest_allowed)
                 if pager.done or (oldest_seen is not None and oldest_seen < oldest):
                     report.complete = True
                     break
@@ -182,6 +180,19 @@ class Backfiller:
         await self._store(missing, collected, newest_seen, oldest_seen, now, report, done, report.rejected)
         say(len(wanted), len(wanted), f"backfill: {report.papers} papers on {sum(map(len, report.filled.values()))} "
             f"category-days from {report.requests} requests" + (f"; stopped: {report.error}" if report.error else ""))
+
+    @staticmethod
+    def _collect(
+        paper: Paper, day: dt.date, missing: dict[str, list[dt.date]],
+        collected: dict[str, dict[dt.date, dict[str, Paper]]], oldest: dt.date, newest_allowed: dt.date,
+    ) -> None:
+        """`paper` announced on `day`, kept for each category missing that day."""
+        if day > newest_allowed or day < oldest:
+            return  # not listed yet, or before the window
+        for category, gaps in missing.items():
+            if day in gaps and paper.in_any(frozenset([category])):
+                copy = paper.relative_to(frozenset([category])).model_copy(update={"announced": day, "source": "backfill"})
+                collected[category].setdefault(day, {}).setdefault(copy.id, copy)
 
     async def _store(
         self, missing: dict[str, list[dt.date]], collected: dict[str, dict[dt.date, dict[str, Paper]]],
