@@ -257,6 +257,13 @@ def test_a_seed_the_api_returned_nothing_for_once_is_asked_again(cv):
         assert all("closest to" in i["_arxiv_feeds"]["explanation"] for i in response.json()["items"])
 
 
+def test_a_cut_seed_answer_is_neither_stored_nor_taken_for_unknown_ids(cv):
+    cv.fake.quirk_next(Quirk(cut_at=0.6, only="id_list="))  # cut in the entry, </feed> appended
+    response = cv.get(f"/feed?cat=cs.CV&like={SPLAT}")
+    assert response.status_code == 503 and "Retry-After" in response.headers, response.text
+    assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}").status_code == 200  # asked again, and known
+
+
 def test_like_with_an_id_and_its_v1_keeps_the_newest_version_as_the_id(cv):
     from tests.fakearxiv import _ref
 

@@ -101,6 +101,8 @@ class SeedStore:
 
         try:
             listing = parse_listing(await self.client.fetch_ids(refs))
+            if listing.malformed:  # a cut or damaged answer says nothing about the ids missing from it
+                raise ParseError(f"malformed answer: {listing.malformed}")
         except UpstreamError as exc:
             if exc.status == 400:  # arXiv's explicit answer: an id it cannot read (which one, if one)
                 if len(refs) == 1:
