@@ -52,9 +52,9 @@ class Failure:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    only: str = ""  # for the next such request whose path holds this (`id_list=`: a seed fetch)
     reset: bool = False  # close the connection without answering
     api: bool = False  # for a query-API request (else for the next listing or HTML request)
-    only: str = ""  # for the next such request whose path holds this (`id_list=`: a seed fetch)
 
 
 @dataclass

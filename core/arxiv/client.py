@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core import __version__
+from core import __version__, longlived
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import Retryable, TooLarge, UpstreamBusy, UpstreamError  # noqa: F401 (re-exported)
 from core.perloop import PerLoop
@@ -24,6 +24,8 @@ from core.settings import Settings
 
 if TYPE_CHECKING:  # imported on first use: an instance with its data stored makes no request
     import httpx
+
+    from core.arxiv.parse import Listing
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,23 @@ class ArxivClient:
     async def fetch_ids(self, ids: Sequence[str]) -> bytes:
         """The query API's entries for these ids (`2401.12345` or `2401.12345v2`), in one request."""
         return await self.query_api({"id_list": ",".join(ids), "max_results": len(ids)})
+
+    async def query_pages(
+        self, params: dict[str, str | int], page_size: int, max_pages: int
+    ) -> AsyncIterator[Listing]:
+        """Page through one query-API search (`search_query` and/or `id_list`, sort order...),
+        yielding each parsed page; stops after a short page, at `totalResults`, or after
+        `max_pages` requests. Each page is one polite request like any other."""
+        from core.arxiv.parse import parse_listing
+
+        start = 0
+        for _ in range(max_pages):
+            body = await self.query_api({**params, "start": start, "max_results": page_size})
+            page = await asyncio.to_thread(longlived.built, parse_listing, body)  # a 1000-entry page takes a while
+            yield page
+            start += page_size
+            if len(page.papers) < page_size or (page.total_results is not None and start >= page.total_results):
+                return
 
     async def _get(
         self, url: str, headers: dict[str, str], params: dict[str, str | int] | None = None

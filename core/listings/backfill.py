@@ -21,7 +21,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from core import longlived
 from core.arxiv.client import ArxivClient
 from core.arxiv.paging import Pager
 from core.clock import Clock
@@ -135,14 +134,10 @@ class Backfiller:
             "sortBy": "lastUpdatedDate",
             "sortOrder": "descending",
         }
-        from core.arxiv.parse import parse_listing  # on the first backfill: a filled store needs none
-
         pager = Pager(self.page_size)
         try:
-            while report.requests < max_requests:
-                body = await self.client.query_api({**params, "start": pager.start, "max_results": self.page_size})
+            async for page in self.client.query_pages(params, self.page_size, max_requests):
                 report.requests += 1
-                page = await asyncio.to_thread(longlived.built, parse_listing, body)  # a 1000-entry page takes a while
                 pager.take(page)  # a page that is not whole stops here: the days it touches stay missing
                 for paper in page.papers:
                     day = paper.announced

@@ -7,7 +7,7 @@ fetched once per deployment. A versionless id is also stored under `seed:v1:{id}
 nothing now and then: an id missing from an answer is asked once more before it counts as
 unknown, and an unknown id (or one arXiv refuses as malformed) is remembered for an hour.
 Unknown or withdrawn ids are the caller's mistake (400, naming them); arXiv unreachable with a
-seed not stored is a 503 with Retry-After.
+seed not stored, or a cut answer, is a 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -73,13 +73,44 @@ class SeedStore:
             found.update(await self._fetch(missing))
         return [found[ref] for ref in refs]
 
+    async def _ask(self, refs: list[str]) -> dict[str, Paper]:
+        """One `id_list` request: each paper under `id` + `v` + version, and under its
+        versionless id as the newest version in the answer (`like=Y,Yv1` gives both)."""
+        from core.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
+
+        try:
+            listing = parse_listing(await self._answer(refs))
+        except (UpstreamError, ParseError) as exc:
+            raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})") from None
+        got = {}
+        if listing.malformed:  # a cut or damaged answer says nothing about the ids missing from it
+            raise SeedsUnavailable(f"like: arXiv's answer for {', '.join(refs)} was cut or damaged "
+                                   f"({listing.malformed})", retry_after=30)
+        for paper in listing.papers:
+            got[f"{paper.id}v{paper.version}"] = paper
+            if paper.id not in got or paper.version > got[paper.id].version:
+                got[paper.id] = paper
+        return got
+
+    async def _answer(self, refs: list[str]) -> bytes:
+        """arXiv's answer for `refs`; its own refusal of a malformed id (HTTP 400) is a `SeedError`."""
+        try:
+            return await self.client.fetch_ids(refs)
+        except UpstreamError as exc:
+            if exc.status != 400:
+                raise
+            if len(refs) == 1:  # which id it refused is known only when one was asked
+                await self.kv.set(f"seed:v1:{refs[0]}:unknown", b"1", ttl=UNKNOWN_TTL)
+            raise SeedError(f"like/unlike: arXiv refused {', '.join(refs)} as malformed; check the ids") from None
+
     async def _fetch(self, refs: list[str]) -> dict[str, Paper]:
         got = await self._ask(refs)
         if empty := [ref for ref in refs if ref not in got]:
             got.update(await self._ask(empty))  # one empty answer is no proof: ask once more
         unknown = [ref for ref in refs if ref not in got]
+        for ref in unknown:  # a bad id must not cost arXiv a request every time it is asked for
+            await self.kv.set(f"seed:v1:{ref}:unknown", b"1", ttl=UNKNOWN_TTL)
         if unknown:
-            await self._remember_unknown(unknown)
             raise SeedError(f"like/unlike: arXiv does not know {', '.join(unknown)}; check the ids (and versions)")
         withdrawn = [ref for ref in refs if _withdrawn(got[ref])]
         if withdrawn:
@@ -93,32 +124,3 @@ class SeedStore:
                 await self.kv.set(f"seed:v1:{ref}", body, ttl=LATEST_TTL)
             result[ref] = paper
         return result
-
-    async def _ask(self, refs: list[str]) -> dict[str, Paper]:
-        """One `id_list` request: each paper under `id` + `v` + version, and under its
-        versionless id as the newest version in the answer (`like=Y,Yv1` gives both)."""
-        from core.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
-
-        try:
-            listing = parse_listing(await self.client.fetch_ids(refs))
-            if listing.malformed:  # a cut or damaged answer says nothing about the ids missing from it
-                raise ParseError(f"malformed answer: {listing.malformed}")
-        except UpstreamError as exc:
-            if exc.status == 400:  # arXiv's explicit answer: an id it cannot read (which one, if one)
-                if len(refs) == 1:
-                    await self._remember_unknown(refs)
-                raise SeedError(f"like/unlike: arXiv refused {', '.join(refs)} as malformed; check the ids") from None
-            raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})") from None
-        except ParseError as exc:
-            raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})") from None
-        got: dict[str, Paper] = {}
-        for paper in listing.papers:
-            got[f"{paper.id}v{paper.version}"] = paper
-            if paper.id not in got or paper.version > got[paper.id].version:
-                got[paper.id] = paper
-        return got
-
-    async def _remember_unknown(self, refs: list[str]) -> None:
-        """A bad id must not cost arXiv a request every time it is asked for."""
-        for ref in refs:
-            await self.kv.set(f"seed:v1:{ref}:unknown", b"1", ttl=UNKNOWN_TTL)
