@@ -181,15 +181,10 @@ class FakeArxiv:
             entries = [e for e in entries if low <= (e.findtext(f"{A}updated") or "")[:16] <= high]
         if wanted:
             entries = [e for e in entries if any(c in wanted or c.split(".")[0] in wanted for c in _entry_categories(e))]
-        if ids:  # one entry per id asked: the version asked for where it is held, else the latest
-            picked: list[ET.Element] = []
-            for ref in ids:
-                entry = self.old_versions.get(ref)
-                if entry is None:
-                    entry = next((e for e in entries if _asked_for(e, [ref])), None)
-                if entry is not None and all(entry is not p for p in picked):
-                    picked.append(entry)
-            entries = [_withdrawn(e) if _ref(e)[0] in self.withdrawn else e for e in picked]
+        if ids:
+            entries = [e for e in entries if _asked_for(e, ids)]
+            entries = [_withdrawn(e) if _ref(e)[0] in self.withdrawn else e for e in entries]
+            entries += [self.old_versions[ref] for ref in ids if ref in self.old_versions]  # as arXiv: that version too
         entries += quirk.extra
         entries.sort(key=lambda e: e.findtext(sort_key) or "", reverse=(query.get("sortOrder") or ["descending"])[0] == "descending")
         root = ET.Element(f"{A}feed")
