@@ -3,11 +3,8 @@
 All seeds missing from the store are fetched in ONE `id_list` request and stored per id and
 version (`seed:v1:{id}v{n}`, kept for good: a version's abstract never changes), so a seed is
 fetched once per deployment. A versionless id is also stored under `seed:v1:{id}` for a week
-(a newer version may appear), as its newest version whatever else was asked. The API answers
-nothing now and then: an id missing from an answer is asked once more before it counts as
-unknown, and an unknown id (or one arXiv refuses as malformed) is remembered for an hour.
-Unknown or withdrawn ids are the caller's mistake (400, naming them); arXiv unreachable with a
-seed not stored, or a cut answer, is a 503 with Retry-After.
+(a newer version may appear); an unknown id is remembered for an hour. Unknown or withdrawn ids are the caller's mistake (400, naming
+them); arXiv unreachable with a seed not stored is a 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -20,7 +17,7 @@ from core.papers import Paper
 
 MAX_SEEDS = 20
 LATEST_TTL = 7 * 86400
-UNKNOWN_TTL = 3600  # an id arXiv did not know (twice in a row) is not asked about again for an hour
+UNKNOWN_TTL = 3600  # an id arXiv did not know is not asked about again for an hour
 _ID_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v[1-9]\d*)?$")
 _PREFIX_RE = re.compile(r"^(?:https?://arxiv\.org/(?:abs|pdf)/|arxiv:)", re.IGNORECASE)
 
@@ -70,12 +67,13 @@ class SeedStore:
         if unknown:
             raise SeedError(f"like/unlike: arXiv does not know {', '.join(unknown)}; check the ids (and versions)")
         if missing:
-            found.update(await self._fetch(missing))
+            found.update(await self._fetch_known(missing))
         return [found[ref] for ref in refs]
 
-    async def _ask(self, refs: list[str]) -> dict[str, Paper]:
+    async def _fetch(self, refs: list[str]) -> dict[str, Paper]:
         """One `id_list` request: each paper under `id` + `v` + version, and under its
-        versionless id as the newest version in the answer (`like=Y,Yv1` gives both)."""
+        versionless id as the newest version in the answer (`like=Y,Yv1` gives both). A cut or
+        damaged answer says nothing about the ids missing from it: 503, asked again."""
         from core.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
 
         try:
@@ -83,7 +81,7 @@ class SeedStore:
         except (UpstreamError, ParseError) as exc:
             raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})") from None
         got = {}
-        if listing.malformed:  # a cut or damaged answer says nothing about the ids missing from it
+        if listing.malformed:
             raise SeedsUnavailable(f"like: arXiv's answer for {', '.join(refs)} was cut or damaged "
                                    f"({listing.malformed})", retry_after=30)
         for paper in listing.papers:
@@ -92,21 +90,12 @@ class SeedStore:
                 got[paper.id] = paper
         return got
 
-    async def _answer(self, refs: list[str]) -> bytes:
-        """arXiv's answer for `refs`; its own refusal of a malformed id (HTTP 400) is a `SeedError`."""
-        try:
-            return await self.client.fetch_ids(refs)
-        except UpstreamError as exc:
-            if exc.status != 400:
-                raise
-            if len(refs) == 1:  # which id it refused is known only when one was asked
-                await self.kv.set(f"seed:v1:{refs[0]}:unknown", b"1", ttl=UNKNOWN_TTL)
-            raise SeedError(f"like/unlike: arXiv refused {', '.join(refs)} as malformed; check the ids") from None
-
-    async def _fetch(self, refs: list[str]) -> dict[str, Paper]:
-        got = await self._ask(refs)
+    async def _fetch_known(self, refs: list[str]) -> dict[str, Paper]:
+        """The seeds from arXiv, stored. The API answers nothing now and then: an id missing
+        from one answer is asked once more before it counts as unknown (400, remembered)."""
+        got = await self._fetch(refs)
         if empty := [ref for ref in refs if ref not in got]:
-            got.update(await self._ask(empty))  # one empty answer is no proof: ask once more
+            got.update(await self._fetch(empty))
         unknown = [ref for ref in refs if ref not in got]
         for ref in unknown:  # a bad id must not cost arXiv a request every time it is asked for
             await self.kv.set(f"seed:v1:{ref}:unknown", b"1", ttl=UNKNOWN_TTL)
@@ -124,3 +113,14 @@ class SeedStore:
                 await self.kv.set(f"seed:v1:{ref}", body, ttl=LATEST_TTL)
             result[ref] = paper
         return result
+
+    async def _answer(self, refs: list[str]) -> bytes:
+        """arXiv's answer for `refs`; its own refusal of a malformed id (HTTP 400) is a `SeedError`."""
+        try:
+            return await self.client.fetch_ids(refs)
+        except UpstreamError as exc:
+            if exc.status != 400:
+                raise
+            if len(refs) == 1:  # which id it refused is known only when one was asked
+                await self.kv.set(f"seed:v1:{refs[0]}:unknown", b"1", ttl=UNKNOWN_TTL)
+            raise SeedError(f"like/unlike: arXiv refused {', '.join(refs)} as malformed; check the ids") from None
