@@ -7,8 +7,10 @@ requested set, as arXiv does. Query API: `serve_api(entries)` holds Atom entries
 renders them from the recorded API answer with dates relative to "today"); `/api/query`
 answers `search_query=cat:a OR cat:b` sorted and paged like arXiv (`sortBy`, `start`,
 `max_results`, `opensearch:totalResults`), and `id_list`. `rss_for_day()` renders the listing
-arXiv would publish for one day from the same entries. Tests script failures with `fail_next`
-and read `requests` to count what reached "arXiv".
+arXiv would publish for one day from the same entries. Tests script failures with `fail_next`,
+query-API answers that lose papers with `quirk_next` (`Quirk`: short pages, wrong totals, `start=`
+ignored, a cut body, stray dates, an empty answer), and read `requests` to count what reached
+"arXiv".
 """
 
 from __future__ import annotations
@@ -50,8 +52,22 @@ class Failure:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    only: str = ""  # for the next such request whose path holds this (`id_list=`: a seed fetch)
     reset: bool = False  # close the connection without answering
     api: bool = False  # for a query-API request (else for the next listing or HTML request)
+
+
+@dataclass
+class Quirk:
+    """How one query-API answer goes wrong (the real API does each now and then); `Quirk()`
+    is a correct answer. Applied in order to the next API requests (`quirk_next`)."""
+
+    keep: int | None = None  # only the first `keep` entries of the page (0: an empty page)
+    total: int | None = None  # this `totalResults` instead of the true one
+    ignore_start: bool = False  # the first page whatever `start=` asked
+    cut_at: float | None = None  # the body cut at this fraction with `</feed>` appended
+    extra: list[ET.Element] = field(default_factory=list)  # entries outside the asked range too
+    only: str = ""  # for the next request whose path holds this (`id_list=`: a seed fetch)
 
 
 @dataclass
@@ -67,10 +83,12 @@ class FakeArxiv:
         self.channel: ET.Element | None = None
         self.items: list[ET.Element] = []
         self.failures: list[Failure] = []
+        self.quirks: list[Quirk] = []
         self.requests: list[Seen] = []
         self.delay = 0.0
         self.html_pages: dict[str, bytes] = {}  # "2604.21935v1" -> arxiv.org/html page
         self.api_entries: list[ET.Element] = []  # the query API's papers, newest change first
+        self.old_versions: dict[str, ET.Element] = {}  # "2604.14706v1" -> that version (id_list only)
         self.withdrawn: set[str] = set()  # ids whose API entry says "withdrawn" (like= seeds)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -121,6 +139,10 @@ class FakeArxiv:
         with self._lock:
             self.failures.extend(failures)
 
+    def quirk_next(self, *quirks: Quirk) -> None:
+        with self._lock:
+            self.quirks.extend(quirks)
+
     def listing_requests(self) -> list[Seen]:
         return [r for r in self.requests if r.path.startswith("/rss/")]
 
@@ -143,7 +165,8 @@ class FakeArxiv:
 
     # --- the query API -----------------------------------------------------------
 
-    def api_answer(self, query: dict[str, list[str]]) -> bytes:
+    def api_answer(self, query: dict[str, list[str]], quirk: Quirk | None = None) -> bytes:
+        quirk = quirk or Quirk()
         search = (query.get("search_query") or [""])[0]
         ids = [i for i in (query.get("id_list") or [""])[0].split(",") if i]
         start = int((query.get("start") or ["0"])[0])
@@ -161,15 +184,23 @@ class FakeArxiv:
         if ids:
             entries = [e for e in entries if _asked_for(e, ids)]
             entries = [_withdrawn(e) if _ref(e)[0] in self.withdrawn else e for e in entries]
+            entries += [self.old_versions[ref] for ref in ids if ref in self.old_versions]  # as arXiv: that version too
+        entries += quirk.extra
         entries.sort(key=lambda e: e.findtext(sort_key) or "", reverse=(query.get("sortOrder") or ["descending"])[0] == "descending")
         root = ET.Element(f"{A}feed")
         ET.SubElement(root, f"{A}title").text = f"arXiv Query: search_query={search}"
         ET.SubElement(root, f"{A}updated").text = "2026-04-30T17:33:16Z"
-        ET.SubElement(root, f"{{{OPENSEARCH_NS}}}totalResults").text = str(len(entries))
+        total = len(entries) if quirk.total is None else quirk.total
+        ET.SubElement(root, f"{{{OPENSEARCH_NS}}}totalResults").text = str(total)
         ET.SubElement(root, f"{{{OPENSEARCH_NS}}}startIndex").text = str(start)
         ET.SubElement(root, f"{{{OPENSEARCH_NS}}}itemsPerPage").text = str(size)
-        root.extend(copy.deepcopy(e) for e in entries[start : start + size])
-        return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+        first = 0 if quirk.ignore_start else start
+        page = entries[first : first + size][: quirk.keep]
+        root.extend(copy.deepcopy(e) for e in page)
+        body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+        if quirk.cut_at is not None:
+            body = body[: int(len(body) * quirk.cut_at)] + b"</feed>"
+        return body
 
     # --- the listing -----------------------------------------------------------
 
@@ -218,7 +249,7 @@ class FakeArxiv:
                     self.seen = Seen(self.path, dict(self.headers), time.monotonic())
                     fake.requests.append(self.seen)
                     is_api = self.path.startswith("/api/")
-                    failure = next((f for f in fake.failures if f.api == is_api), None)
+                    failure = next((f for f in fake.failures if f.api == is_api and f.only in self.path), None)
                     if failure is not None:
                         fake.failures.remove(failure)
                 if fake.delay:
@@ -242,7 +273,11 @@ class FakeArxiv:
                     return
                 if path == "/api/query":
                     query = parse_qs(self.path.split("?", 1)[1] if "?" in self.path else "")
-                    self._send(200, fake.api_answer(query), {"Content-Type": "application/atom+xml"})
+                    with fake._lock:
+                        quirk = next((q for q in fake.quirks if q.only in self.path), None)
+                        if quirk is not None:
+                            fake.quirks.remove(quirk)
+                    self._send(200, fake.api_answer(query, quirk), {"Content-Type": "application/atom+xml"})
                     return
                 if not path.startswith("/rss/"):
                     self._send(404, b"not found", {})

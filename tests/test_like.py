@@ -92,7 +92,18 @@ def test_bad_seeds_are_400s_naming_them(cv, like, message):
 def test_an_unknown_seed_is_not_asked_about_again_for_an_hour(cv):
     for _ in range(3):
         assert cv.get("/feed?cat=cs.CV&like=2604.99999").status_code == 400
-    assert api_ids(cv.fake) == [["2604.99999"]]
+    assert api_ids(cv.fake) == [["2604.99999"]] * 2  # one empty answer is no proof: asked once more
+
+
+def test_an_id_arxiv_refuses_as_malformed_is_a_400_and_not_asked_again(cv):
+    from tests.fakearxiv import FIXTURES
+
+    refusal = (FIXTURES / "api_error_400_incorrect-id_2026-04-12.xml").read_bytes()
+    cv.fake.fail_next(Failure(400, refusal, api=True, only="id_list="))
+    for _ in range(2):
+        response = cv.get("/feed?cat=cs.CV&like=hep-xx/2604999")
+        assert response.status_code == 400 and "hep-xx/2604999" in response.json()["error"]
+    assert api_ids(cv.fake) == [["hep-xx/2604999"]]
 
 
 def test_withdrawn_seed_is_a_400(cv):

@@ -38,6 +38,9 @@ class Listing:
     # in a body that still looked complete: what the flaw was. None for a clean document.
     malformed: str | None = None
     parser: str = "fast"  # fast | feedparser: which one read it (for tests and the bench)
+    # Query API: the listing day of v1 (from <published>) of each paper answered as a later
+    # version: the API gives only the newest version, yet v1 was announced `new` on that day.
+    first_listed: dict[str, dt.date] = field(default_factory=dict)
 
 
 def parse_listing(body: bytes | str, *, fast: bool = True) -> Listing:
@@ -68,6 +71,8 @@ def parse_listing(body: bytes | str, *, fast: bool = True) -> Listing:
         paper = _paper_from_api(entry) if is_api else _paper_from_listing(entry, listing.build_date)
         if paper is not None:
             listing.papers.append(paper)
+            if is_api and paper.version > 1 and entry.get("published_parsed"):
+                listing.first_listed[paper.id] = listing_day_of_submission(_utc(entry["published_parsed"]))
     if listing.build_date is None and listing.papers and not is_api:
         listing.build_date = listing.papers[0].announced
     return listing
@@ -123,6 +128,11 @@ def _date_of(obj: Any, *keys: str) -> dt.date | None:
         if value:
             return dt.datetime.fromtimestamp(calendar.timegm(value), dt.UTC).date()
     return None
+
+
+def _utc(stamp: Any) -> dt.datetime:
+    """A feedparser time struct (UTC) as an aware datetime."""
+    return dt.datetime.fromtimestamp(calendar.timegm(stamp), dt.UTC)
 
 
 def _clean(text: str | None) -> str:
@@ -181,7 +191,7 @@ def _paper_from_api(entry: Any) -> Paper | None:
     stamp = entry.get("updated_parsed") or entry.get("published_parsed")
     if not stamp:
         return None
-    announced = listing_day_of_submission(dt.datetime.fromtimestamp(calendar.timegm(stamp), dt.UTC))
+    announced = listing_day_of_submission(_utc(stamp))
     return Paper(
         id=arxiv_id,
         version=version,

@@ -3,9 +3,14 @@ day arXiv's schedule gives it (`core.schedule.listing_day_of_submission`).
 
 One search for the whole category set (`cat:a OR cat:b ...`, which matches cross-lists too)
 over the submission times of the missing days (`lastUpdatedDate:[from TO until]`), newest change
-first (`sortBy=lastUpdatedDate`), paged with `start` until the oldest missing day is passed; at most `ARXIV_BACKFILL_MAX_REQUESTS` polite requests per run. Why the query API and
-not OAI-PMH: docs/architecture.md. A version replaced during the window is a `replace`, a paper
-whose primary is outside the category a `cross`; the listing, once seen, overrides both.
+first (`sortBy=lastUpdatedDate`), paged with `start` until the oldest missing day is passed; at
+most `ARXIV_BACKFILL_MAX_REQUESTS` polite requests per run. Why the query API and not OAI-PMH:
+docs/architecture.md. A version replaced during the window is a `replace`, a paper whose primary
+is outside the category a `cross`; the listing, once seen, overrides both.
+
+Only whole pages count (`core.arxiv.paging`): a day is stored when every page covering it
+arrived whole; a page that is not, and entries dated outside the asked range, are recorded as
+rejections (/health) and the days they touch stay missing, asked again on the next run.
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from core.arxiv.client import ArxivClient
+from core.arxiv.paging import Pager
 from core.clock import Clock
 from core.errors import ParseError, UpstreamError
 from core.listings import freshness
-from core.listings.store import CategoryMeta, DayStore
+from core.listings.store import CategoryMeta, DayStore, Event
 from core.papers import Paper
-from core.schedule import listing_day, submission_window
+from core.schedule import listing_day, listing_day_of_submission, submission_window
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,7 @@ class BackfillReport:
     papers: int = 0
     complete: bool = False  # every missing day was covered
     error: str | None = None
+    rejected: list[str] = field(default_factory=list)  # answers or entries not counted, and why
 
 
 class Backfiller:
@@ -117,30 +124,33 @@ class Backfiller:
         done: set[tuple[str, dt.date]] = set()  # category-days stored (or found empty) in this run
         say(0, len(wanted), f"backfill: {len(wanted)} weekdays missing in {', '.join(missing)}")
         since, until = submission_window(oldest)[0], submission_window(wanted[-1])[1]
+        # arXiv reads the range in GMT, to the minute: entries at its edges belong to the days on
+        # either side; anything dated beyond them is not an answer to this search.
+        asked = listing_day_of_submission(since), listing_day_of_submission(until + dt.timedelta(minutes=1))
+        strays: list[Paper] = []
         params: dict[str, str | int] = {
-            # arXiv reads the range in GMT, to the minute; entries at its edges are sorted out below
             "search_query": f"({' OR '.join(f'cat:{c}' for c in missing)}) AND "
             f"lastUpdatedDate:[{since:%Y%m%d%H%M} TO {until:%Y%m%d%H%M}]",
             "sortBy": "lastUpdatedDate",
             "sortOrder": "descending",
         }
+        pager = Pager(self.page_size)
         try:
             async for page in self.client.query_pages(params, self.page_size, max_requests):
                 report.requests += 1
+                pager.take(page)  # a page that is not whole stops here: the days it touches stay missing
                 for paper in page.papers:
                     day = paper.announced
+                    if not asked[0] <= day <= asked[1]:
+                        strays.append(paper)
+                        continue
                     newest_seen = day if newest_seen is None else max(newest_seen, day)
                     oldest_seen = day if oldest_seen is None else min(oldest_seen, day)
-                    if day > newest_allowed or day < oldest:
-                        continue  # not listed yet, or before the window
-                    for category, gaps in missing.items():
-                        if day in gaps and paper.in_any(frozenset([category])):
-                            copy = paper.relative_to(frozenset([category])).model_copy(update={"source": "backfill"})
-                            collected[category].setdefault(day, {}).setdefault(copy.id, copy)
-                exhausted = len(page.papers) < self.page_size or (
-                    page.total_results is not None and report.requests * self.page_size >= page.total_results
-                )
-                if exhausted or (oldest_seen is not None and oldest_seen < oldest):
+                    self._collect(paper, day, missing, collected, oldest, newest_allowed)
+                    if paper.id in page.first_listed:  # its v1 was announced `new` on another day
+                        v1 = paper.model_copy(update={"version": 1, "announce_type": "new"})
+                        self._collect(v1, page.first_listed[paper.id], missing, collected, oldest, newest_allowed)
+                if pager.done or (oldest_seen is not None and oldest_seen < oldest):
                     report.complete = True
                     break
                 # Store each day as soon as it is complete: a run cut short keeps what it paid for.
@@ -151,35 +161,58 @@ class Backfiller:
                 if deadline is not None and self.clock.monotonic() + worst_case > deadline:
                     report.error = "out of time for this run; the next run goes on"
                     break
-        except (UpstreamError, ParseError) as exc:
+        except ParseError as exc:
+            report.error = f"{exc}; the days it covers stay missing and are asked again later"
+            report.rejected.append(report.error)
+            log.error("backfill of %s: %s", "+".join(missing), report.error)
+        except UpstreamError as exc:
             report.error = str(exc)
             log.error("backfill of %s stopped: %s", "+".join(missing), exc)
-        await self._store(missing, collected, newest_seen, oldest_seen, now, report, done)
+        if strays:
+            dates = ", ".join(sorted({p.announced.isoformat() for p in strays}))
+            report.rejected.append(f"{len(strays)} query-API entries dated outside the asked range ({dates}): ignored")
+            log.warning("backfill of %s: %s", "+".join(missing), report.rejected[-1])
+        await self._store(missing, collected, newest_seen, oldest_seen, now, report, done, report.rejected)
         say(len(wanted), len(wanted), f"backfill: {report.papers} papers on {sum(map(len, report.filled.values()))} "
             f"category-days from {report.requests} requests" + (f"; stopped: {report.error}" if report.error else ""))
+
+    @staticmethod
+    def _collect(
+        paper: Paper, day: dt.date, missing: dict[str, list[dt.date]],
+        collected: dict[str, dict[dt.date, dict[str, Paper]]], oldest: dt.date, newest_allowed: dt.date,
+    ) -> None:
+        """`paper` announced on `day`, kept for each category missing that day."""
+        if day > newest_allowed or day < oldest:
+            return  # not listed yet, or before the window
+        for category, gaps in missing.items():
+            if day in gaps and paper.in_any(frozenset([category])):
+                copy = paper.relative_to(frozenset([category])).model_copy(update={"announced": day, "source": "backfill"})
+                collected[category].setdefault(day, {}).setdefault(copy.id, copy)
 
     async def _store(
         self, missing: dict[str, list[dt.date]], collected: dict[str, dict[dt.date, dict[str, Paper]]],
         newest_seen: dt.date | None, oldest_seen: dt.date | None, now: dt.datetime, report: BackfillReport,
-        done: set[tuple[str, dt.date]],
+        done: set[tuple[str, dt.date]], rejected: Sequence[str] = (),
     ) -> None:
         """Store the days the pages covered completely; a day only partly paged is left for
         the next run. A covered weekday with no papers, between days that had some, is a
-        holiday: remembered so it is not asked about again."""
+        holiday: remembered so it is not asked about again. `rejected` goes to /health.
+        A paper the listing gave (that very version) is not added again on a derived day;
+        another version of it is another announcement (a `replace` on a missed day) and is."""
 
         def covered(day: dt.date) -> bool:
             return (report.complete and report.error is None) or (oldest_seen is not None and day > oldest_seen)
 
         for category, gaps in missing.items():
             meta = await self.store.meta(category)
-            listed = {p.id for d in meta.days if meta.sources.get(d.isoformat()) != "backfill"
+            listed = {(p.id, p.version) for d in meta.days if meta.sources.get(d.isoformat()) != "backfill"
                       for p in await self.store.load_day(meta, d) if p.source == "listing"}
             changed = False
             for day in gaps:
                 if (category, day) in done or not covered(day):
                     continue
                 done.add((category, day))
-                papers = [p for p in collected[category].get(day, {}).values() if p.id not in listed]
+                papers = [p for p in collected[category].get(day, {}).values() if (p.id, p.version) not in listed]
                 if papers:
                     changed |= await self.store.merge(meta, day, papers, now)
                     report.papers += len(papers)
@@ -187,6 +220,8 @@ class Backfiller:
                 elif newest_seen is not None and oldest_seen is not None and oldest_seen < day < newest_seen:
                     meta.empty_days.append(day)
                     report.empty.setdefault(category, []).append(day.isoformat())
+            for reason in rejected:
+                meta.note("rejection", Event(at=now, reason=f"backfill: {reason}"))
             self.store.trim(meta)
             if changed:
                 meta.fetched_at = now

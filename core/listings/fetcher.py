@@ -154,7 +154,7 @@ class ListingFetcher:
                 [d for d in days if d <= freshness.latest_plausible(now)] + meta.days[:1], default=None
             )
             changed = False
-            listed: set[str] = set()
+            listed: set[tuple[str, int]] = set()  # (id, version): another version is another announcement
             kept_days: set[dt.date] = set()
             for day, papers in sorted(days.items(), reverse=True):
                 why = freshness.implausible(day, now, newest, history)
@@ -164,7 +164,7 @@ class ListingFetcher:
                     meta.note("rejection", Event(at=now, day=day, reason=reason))
                     continue
                 changed |= await self.store.merge(meta, day, papers, now)
-                listed.update(p.id for p in papers)
+                listed.update((p.id, p.version) for p in papers)
                 kept_days.add(day)
             if listed:
                 changed |= await self.store.drop_backfilled(meta, listed, kept_days)

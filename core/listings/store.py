@@ -6,9 +6,10 @@ Keys (see docs/architecture.md): `listing:v1:{category}:meta` holds `CategoryMet
 the category alone, each marked with its source (`listing` or `backfill`).
 
 Rules: a day is only ever merged into, never replaced. The listing is authoritative: its papers
-replace backfilled copies (day, type, version), and a paper the listing puts on one day leaves
-the days a backfill derived for it. A listing much smaller than what is stored for the same day
-keeps the stored papers and is recorded as an anomaly.
+replace backfilled copies on the same day, and a version the listing puts on one day leaves the
+days a backfill derived for that same version; another version is another announcement (a `new`
+v1 stays on its day when the listing later has v2 as a `replace`). A listing much smaller than
+what is stored for the same day keeps the stored papers and is recorded as an anomaly.
 """
 
 from __future__ import annotations
@@ -173,14 +174,15 @@ class DayStore:
         await self._write_day(meta, day, papers)
         return True
 
-    async def drop_backfilled(self, meta: CategoryMeta, ids: set[str], except_days: set[dt.date]) -> bool:
-        """Remove backfilled copies of papers the listing put on another day."""
+    async def drop_backfilled(self, meta: CategoryMeta, refs: set[tuple[str, int]], except_days: set[dt.date]) -> bool:
+        """Remove backfilled copies of the versions (`(id, version)`) the listing put on another
+        day: the schedule guessed their day wrong (moderation, a holiday). Other versions stay."""
         changed = False
         for day in list(meta.days):
             if day in except_days or meta.sources.get(day.isoformat()) == "listing":
                 continue
             papers = await self.load_day(meta, day)
-            kept = [p for p in papers if not (p.source == "backfill" and p.id in ids)]
+            kept = [p for p in papers if not (p.source == "backfill" and (p.id, p.version) in refs)]
             if len(kept) == len(papers):
                 continue
             changed = True

@@ -67,20 +67,35 @@ class SeedStore:
         if unknown:
             raise SeedError(f"like/unlike: arXiv does not know {', '.join(unknown)}; check the ids (and versions)")
         if missing:
-            found.update(await self._fetch(missing))
+            found.update(await self._fetch_known(missing))
         return [found[ref] for ref in refs]
 
     async def _fetch(self, refs: list[str]) -> dict[str, Paper]:
+        """One `id_list` request: each paper under `id` + `v` + version, and under its
+        versionless id as the newest version in the answer (`like=Y,Yv1` gives both). A cut or
+        damaged answer says nothing about the ids missing from it: 503, asked again."""
         from core.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
 
         try:
-            listing = parse_listing(await self.client.fetch_ids(refs))
+            listing = parse_listing(await self._answer(refs))
         except (UpstreamError, ParseError) as exc:
             raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})") from None
         got = {}
+        if listing.malformed:
+            raise SeedsUnavailable(f"like: arXiv's answer for {', '.join(refs)} was cut or damaged "
+                                   f"({listing.malformed})", retry_after=30)
         for paper in listing.papers:
-            got[paper.id] = paper
             got[f"{paper.id}v{paper.version}"] = paper
+            if paper.id not in got or paper.version > got[paper.id].version:
+                got[paper.id] = paper
+        return got
+
+    async def _fetch_known(self, refs: list[str]) -> dict[str, Paper]:
+        """The seeds from arXiv, stored. The API answers nothing now and then: an id missing
+        from one answer is asked once more before it counts as unknown (400, remembered)."""
+        got = await self._fetch(refs)
+        if empty := [ref for ref in refs if ref not in got]:
+            got.update(await self._fetch(empty))
         unknown = [ref for ref in refs if ref not in got]
         for ref in unknown:  # a bad id must not cost arXiv a request every time it is asked for
             await self.kv.set(f"seed:v1:{ref}:unknown", b"1", ttl=UNKNOWN_TTL)
@@ -98,3 +113,14 @@ class SeedStore:
                 await self.kv.set(f"seed:v1:{ref}", body, ttl=LATEST_TTL)
             result[ref] = paper
         return result
+
+    async def _answer(self, refs: list[str]) -> bytes:
+        """arXiv's answer for `refs`; its own refusal of a malformed id (HTTP 400) is a `SeedError`."""
+        try:
+            return await self.client.fetch_ids(refs)
+        except UpstreamError as exc:
+            if exc.status != 400:
+                raise
+            if len(refs) == 1:  # which id it refused is known only when one was asked
+                await self.kv.set(f"seed:v1:{refs[0]}:unknown", b"1", ttl=UNKNOWN_TTL)
+            raise SeedError(f"like/unlike: arXiv refused {', '.join(refs)} as malformed; check the ids") from None
