@@ -202,8 +202,9 @@ class FeedService:
         `alternates` (format -> URL of this feed in it) follows from `self_url`."""
         self.seen_categories.update(spec.categories)
         metas, late = await self.listings.ensure_within(spec.categories, spec.days)
-        note = await self.listings.history_note(metas, spec.days)  # missing weekdays: not fresh either
-        stale = late or bool(note) or any(m.last_error for m in metas)
+        note = await self.listings.history_note(metas, spec.days)
+        incomplete = bool(note) and self.settings.arxiv_backfill_max_requests > 0  # (off: the listing is all)
+        stale = late or incomplete or any(m.last_error for m in metas)
         fresh_until = min((m.fresh_until for m in metas if m.fresh_until), default=next_rebuild(self.clock.now()))
         version = _data_version(metas)
         wants_summaries = bool(spec.summary_top_n and self.summarizer.enabled)

@@ -10,7 +10,7 @@ never holds up the day's listing. Coalescing of identical concurrent fetches liv
 
 Every answer has a deadline as a whole (ARXIV_TIMEOUT), not only each read: an upstream
 trickling a byte every few seconds is cut. The listing retries what may pass in seconds
-(429, 5xx, resets); an unreachable or slow upstream is not retried within the call. The
+(429, 5xx, resets, a slow answer); an unreachable upstream (DNS, refused) is not retried. The
 query API is asked once per call: its trouble puts it into a back-off shared by every
 instance through the store (`core.arxiv.trouble`), and every caller honours it.
 """
@@ -186,11 +186,11 @@ class ArxivClient:
         except Retryable as exc:
             error = UpstreamError(message(lane, exc.kind, str(exc), url), exc.status, exc.kind, exc.retry_after)
             if api:
-                await self.api_backoff.failed(error.kind or "failing", str(error), exc.retry_after)
+                await self._api_failed(error)
             raise error from None
         except UpstreamError as exc:
             if api and exc.kind:  # unreachable or slow (a 4xx is our request's fault, not arXiv's state)
-                await self.api_backoff.failed(exc.kind, str(exc), exc.retry_after)
+                await self._api_failed(exc)
             raise
         finally:
             turn.queued -= 1
@@ -198,12 +198,17 @@ class ArxivClient:
             await self.api_backoff.recovered()
         return fetched
 
+    async def _api_failed(self, error: UpstreamError) -> None:
+        """Back off the query API for every instance; the error then says for how long."""
+        trouble = await self.api_backoff.failed(error.kind or "failing", str(error), error.retry_after)
+        error.retry_after = (trouble.until - self.clock.now()).total_seconds()
+
     async def _attempt(
         self, http: httpx.AsyncClient, turn: _Lane, url: str, headers: dict[str, str],
         params: dict[str, str | int] | None,
     ) -> Fetched:
         """One request in our turn: the answer, `Retryable` for what may pass in seconds, or
-        `UpstreamError` (unreachable, slow, refused) for what retrying now would not help."""
+        `UpstreamError` for what retrying now would not help (unreachable, a 4xx)."""
         import httpx  # loaded by _new_http already
 
         s = self.settings
@@ -215,11 +220,11 @@ class ArxivClient:
                 async with http.stream("GET", url, headers=headers, params=params) as response:
                     body = b"" if response.status_code == 304 else await _read_capped(response, s.arxiv_max_bytes, url)
         except TimeoutError:
-            detail = f"{host} sent no whole answer within {s.arxiv_timeout:g} s (ARXIV_TIMEOUT)"
-            raise UpstreamError(message(turn.name, "slow", detail, url), kind="slow") from None
+            raise Retryable(f"{host} sent no whole answer within {s.arxiv_timeout:g} s (ARXIV_TIMEOUT)",
+                            kind="slow") from None
         except httpx.HTTPError as exc:
             kind, detail = network_trouble(exc, host, s.arxiv_timeout)
-            if kind in ("unreachable", "slow"):
+            if kind == "unreachable":  # DNS, refused: nothing that passes in seconds
                 raise UpstreamError(message(turn.name, kind, detail, url), kind=kind) from None
             raise Retryable(detail, kind=kind) from exc
         finally:  # the next request waits the interval after this one ended, however long it took

@@ -9,6 +9,7 @@ them); arXiv unreachable with a seed not stored is a 503 with Retry-After.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 
@@ -76,7 +77,9 @@ class SeedStore:
         try:
             listing = parse_listing(await self.client.fetch_ids(refs))
         except (UpstreamError, ParseError) as exc:
-            raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})") from None
+            retry = max(5, math.ceil(exc.retry_after)) if getattr(exc, "retry_after", None) else 300
+            raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})",
+                                   retry_after=retry) from None
         got = {}
         for paper in listing.papers:
             got[paper.id] = paper
