@@ -328,7 +328,8 @@ class FeedService:
             missing = self.listings.missing(meta, self.window_days)
             categories[category] = _category_health(meta, now, missing)
             categories[category]["history"] = _history_health(meta, missing, now, trouble, backfill_on)
-        degraded = not store["ok"] or anomalous or any(
+        backing_off = trouble is not None and now < trouble.until  # the query API, for every instance
+        degraded = not store["ok"] or anomalous or backing_off or any(
             c["last_error"] or c["history"]["state"] == "failing" for c in categories.values())
         return {
             "status": "degraded" if degraded else "ok",
@@ -339,7 +340,7 @@ class FeedService:
                 "api_url": split_userinfo(self.settings.arxiv_api_url)[0],
                 "requests_made": self.client.requests_made,
                 "query_api": None if trouble is None else {  # its back-off, shared by every instance
-                    **trouble.model_dump(mode="json"), "backing_off": now < trouble.until},
+                    **trouble.model_dump(mode="json"), "backing_off": backing_off},
                 "request_budget_s": self.settings.request_budget_s,
                 "user_agent": self.client.user_agent,
             },
@@ -494,7 +495,7 @@ def _history_health(meta: CategoryMeta, missing: list[dt.date], now: dt.datetime
     since when, and what happens next."""
     if not missing:
         return {"state": "complete"}
-    what = {"missing_weekdays": [d.isoformat() for d in missing], "oldest_missing": missing[0].isoformat()}
+    what = {"missing_weekdays": [d.isoformat() for d in missing], "oldest_missing": min(missing).isoformat()}
     if not backfill_on:
         return {"state": "off", **what, "next": "backfill is off (ARXIV_BACKFILL_MAX_REQUESTS=0): these days stay missing"}
     blocked = trouble if trouble is not None and now < trouble.until else None
