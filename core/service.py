@@ -141,10 +141,15 @@ class FeedService:
 
     # --- feeds ------------------------------------------------------------------
 
-    async def result(self, spec: FeedSpec, metas: list[CategoryMeta] | None = None, note: str | None = None) -> FeedResult:
+    async def result(
+        self, spec: FeedSpec, metas: list[CategoryMeta] | None = None, note: str | None = None,
+        deadline: float | None = None,
+    ) -> FeedResult:
         """Ranked items for `spec`, without rendering (from the rank cache when unchanged);
-        `note` says what its window lacks (see `Listings.history_note`)."""
-        started = asyncio.get_running_loop().time()
+        `note` says what its window lacks (see `Listings.history_note`); `deadline` (loop time,
+        default the request budget from now) bounds the wait for `like=` seeds."""
+        if deadline is None:
+            deadline = asyncio.get_running_loop().time() + self.settings.request_budget_s
         if metas is None:
             metas = await self.listings.ensure(spec.categories, spec.days)
         if note is None:
@@ -152,7 +157,6 @@ class FeedService:
         key = ("ranked", spec.key, _data_version(metas))
         cached = self.cache.get(key)
         if cached is None:
-            deadline = started + self.settings.request_budget_s
             cached = await self._once(key, lambda: self._rank(spec, metas, key, deadline))
         return dataclasses.replace(cached, metas=metas, note=note)
 
@@ -201,6 +205,7 @@ class FeedService:
         """The feed body for `spec` in `fmt`, from the render cache when nothing changed.
         `alternates` (format -> URL of this feed in it) follows from `self_url`."""
         self.seen_categories.update(spec.categories)
+        deadline = asyncio.get_running_loop().time() + self.settings.request_budget_s  # listing and seeds
         metas, late = await self.listings.ensure_within(spec.categories, spec.days)
         note = await self.listings.history_note(metas, spec.days)
         incomplete = bool(note) and self.settings.arxiv_backfill_max_requests > 0  # (off: the listing is all)
@@ -212,7 +217,7 @@ class FeedService:
             cached = self.cache.get(("rendered", spec.key, fmt, self_url, version, note, ()))
             if cached is not None:
                 return dataclasses.replace(cached, stale=stale, fresh_until=fresh_until)
-        result = await self.result(spec, metas, note)
+        result = await self.result(spec, metas, note, deadline)
         summaries = await self.summaries_for(result, self.settings.summary_budget_s)
         key = ("rendered", spec.key, fmt, self_url, version, note, tuple(sorted(summaries)))
         cached = self.cache.get(key)

@@ -180,3 +180,11 @@ def test_health_is_degraded_while_backfill_fails_and_says_what_since_when_and_wh
         items = response.json()["items"]
         assert "Warning" not in response.headers and days_of(items) == WINDOW
         assert set(guids(friday)) <= set(guids(items)) and len(items) == len(set(guids(items)))
+
+
+def test_a_history_budget_lets_the_first_answer_wait_for_the_window(fake_arxiv):
+    clock = friday_world(fake_arxiv)
+    with running_app(fake_arxiv, config=CONFIG, clock=clock, history_budget_s=10.0) as app:
+        response = app.get("/feeds/week.json")
+        items = response.json()["items"]
+        assert days_of(items) == WINDOW and "Warning" not in response.headers and not note(response)
