@@ -86,6 +86,10 @@ class UpstreamBusy(UpstreamError):
     for uncached categories must not pile up unbounded traffic for arXiv."""
 
 
+class UpstreamBackingOff(UpstreamError):
+    """No request made: the upstream's shared back-off has not ended (`retry_after` seconds)."""
+
+
 class TooLarge(UpstreamError):
     """The body passed `ARXIV_MAX_BYTES` (after decompression): not a listing we want."""
 

@@ -188,3 +188,25 @@ def test_a_history_budget_lets_the_first_answer_wait_for_the_window(fake_arxiv):
         response = app.get("/feeds/week.json")
         items = response.json()["items"]
         assert days_of(items) == WINDOW and "Warning" not in response.headers and not note(response)
+
+
+def test_the_query_apis_back_off_is_shared_by_every_instance(fake_arxiv, tmp_path):
+    from core.kv.sqlite import SQLiteKV
+
+    clock = friday_world(fake_arxiv)
+    store = tmp_path / "shared.sqlite3"
+    shared = {"config": CONFIG, "clock": clock, "arxiv_backfill_max_requests": 0}
+    with running_app(fake_arxiv, kv=SQLiteKV(store, clock), **shared) as one, \
+            running_app(fake_arxiv, kv=SQLiteKV(store, clock), **shared) as two:
+        seed = one.get("/feeds/week.json").json()["items"][0]["id"].rsplit("/", 1)[-1]
+        fake_arxiv.fail_next(Failure(429, b"slow down", {"Retry-After": "600"}, api=True))
+        limited = one.get(f"/feed?cat=cs.AI&like={seed}")
+        assert limited.status_code == 503 and "rate-limiting us: HTTP 429" in limited.json()["error"]
+        assert 590 <= int(limited.headers["Retry-After"]) <= 600  # arXiv's wish, longer than our back-off
+        other = two.get(f"/feed?cat=cs.AI&like={seed}")  # another instance: no request, the same answer
+        assert other.status_code == 503 and "rate-limiting us" in other.json()["error"]
+        assert len(fake_arxiv.api_requests()) == 1
+        assert two.get("/health").json()["upstream"]["query_api"]["kind"] == "rate-limited"
+        clock.advance(601)
+        assert two.get(f"/feed?cat=cs.AI&like={seed}").status_code == 200  # over: asked again, and it answers
+        assert one.get("/health").json()["upstream"]["query_api"] is None

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from core import __version__, longlived
-from core.arxiv.trouble import SharedBackoff, message, network_trouble
+from core.arxiv.trouble import SharedBackoff, Trouble, message, network_trouble
 from core.clock import SYSTEM_CLOCK, Clock
-from core.errors import Retryable, TooLarge, UpstreamBusy, UpstreamError  # noqa: F401 (re-exported)
+from core.errors import Retryable, TooLarge, UpstreamBackingOff, UpstreamBusy, UpstreamError  # noqa: F401 (re-exported)
 from core.perloop import PerLoop
 from core.redact import split_userinfo
 from core.retry import RetryPolicy, parse_retry_after, retrying
@@ -165,10 +165,7 @@ class ArxivClient:
         s = self.settings
         turn = self._lanes[lane]
         api = lane == "api"
-        trouble = await self.api_backoff.current() if api else None
-        if trouble is not None and self.clock.now() < trouble.until:  # honoured by every instance
-            wait = (trouble.until - self.clock.now()).total_seconds()
-            raise UpstreamError(trouble.public(), kind=trouble.kind, retry_after=wait)
+        trouble = await self._api_trouble() if api else None
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **headers}
         started = self.clock.monotonic()  # the retry budget counts the wait for our turn too
         if turn.queued >= s.arxiv_max_queue:
@@ -176,6 +173,8 @@ class ArxivClient:
         turn.queued += 1
         try:
             async with turn.lock:  # one connection at a time to each upstream from this process
+                if api:  # the request before ours may have put it into back-off meanwhile
+                    trouble = await self._api_trouble()
                 http = self._http.get()
 
                 async def attempt() -> Fetched:
@@ -188,6 +187,8 @@ class ArxivClient:
             if api:
                 await self._api_failed(error)
             raise error from None
+        except UpstreamBackingOff:
+            raise
         except UpstreamError as exc:
             if api and exc.kind:  # unreachable or slow (a 4xx is our request's fault, not arXiv's state)
                 await self._api_failed(exc)
@@ -197,6 +198,14 @@ class ArxivClient:
         if trouble is not None:
             await self.api_backoff.recovered()
         return fetched
+
+    async def _api_trouble(self) -> Trouble | None:
+        """The query API's last trouble; raises while its back-off (every instance's) lasts."""
+        trouble = await self.api_backoff.current()
+        if trouble is not None and self.clock.now() < trouble.until:
+            wait = (trouble.until - self.clock.now()).total_seconds()
+            raise UpstreamBackingOff(trouble.public(), kind=trouble.kind, retry_after=wait)
+        return trouble
 
     async def _api_failed(self, error: UpstreamError) -> None:
         """Back off the query API for every instance; the error then says for how long."""

@@ -7,7 +7,8 @@ Retry-After) or `failing` (other 5xx, resets). Messages say which, so an operato
 right thing.
 
 The query API's back-off is kept in the KV store (`upstream:v1:api:trouble`), so every instance
-honours it: no request before `until`, whoever asks (a backfill, a `like=` seed). It doubles
+honours it: no request before `until`, whoever asks (a backfill, a `like=` seed); a success
+empties it. It doubles
 with each failure in a row (`FIRST_S` up to `CAP_S`), longer when arXiv's Retry-After asks.
 """
 
@@ -126,8 +127,8 @@ class SharedBackoff:
     async def recovered(self) -> None:
         if self.kv is None:
             self._local = None
-        else:
-            await self.kv.delete(self.key)
+        else:  # overwritten, not deleted: an instance's store mirror would still hold what it wrote
+            await self.kv.set(self.key, b"", RETRY_AFTER_CAP_S + KEPT_S)  # outlives any mirrored record
 
     async def _save(self, trouble: Trouble, ttl: float) -> None:
         if self.kv is None:
