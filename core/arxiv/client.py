@@ -74,7 +74,7 @@ class _Lane:
 
 
 class ArxivClient:
-    """Fetches listing feeds, one request at a time, spaced `min_interval` apart."""
+    """Fetches from arXiv: per upstream (lane), one request at a time, spaced `min_interval` apart."""
 
     def __init__(
         self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None, clock: Clock = SYSTEM_CLOCK,
