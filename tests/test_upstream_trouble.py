@@ -62,6 +62,8 @@ def test_the_first_answer_of_a_fresh_instance_does_not_wait_for_history(fake_arx
             again = app.get("/feeds/week.json")
             assert again.headers["Warning"].startswith("110")
             assert "query API is unreachable" in note(again) and "refused the connection" in note(again)
+            page = app.get("/preview/week").text  # the feed's page says it too
+            assert "This feed is incomplete: history incomplete: 4 weekdays" in page and "unreachable" in page
             assert [i["id"] for i in again.json()["items"]] == [i["id"] for i in items]  # nothing lost
             return
         for category in CATS:  # healthy: the window fills in behind the first answer
