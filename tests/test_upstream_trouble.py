@@ -212,3 +212,27 @@ def test_the_query_apis_back_off_is_shared_by_every_instance(fake_arxiv, tmp_pat
         clock.advance(601)
         assert two.get(f"/feed?cat=cs.AI&like={seed}").status_code == 200  # over: asked again, and it answers
         assert one.get("/health").json()["upstream"]["query_api"] is None
+
+
+def test_a_trickling_backfill_holds_up_no_listing_and_is_cut_at_its_deadline(fake_arxiv):
+    """Scenario 6 in the background: the backfill's answer trickles in (one byte every 0.2 s)."""
+    clock = friday_world(fake_arxiv)
+    fake_arxiv.fail_next(Failure(200, b"<feed>" + b" " * 60, trickle=0.2, api=True))
+    with running_app(fake_arxiv, config=CONFIG, clock=clock, arxiv_timeout=1.0, request_budget_s=2.0) as app:
+        first = app.get("/feeds/week.json")  # the listing; the backfill starts behind it and trickles
+        deadline = time.monotonic() + 5
+        while not fake_arxiv.api_requests():
+            assert time.monotonic() < deadline, "the backfill never asked the API"
+            time.sleep(0.01)
+        trickling = time.monotonic()
+        started = time.monotonic()
+        other = app.get("/feed?cat=math.AG&format=json")  # never fetched: its listing, now
+        assert other.status_code == 200 and time.monotonic() - started < 1.0
+        wait_for_backfill(app)
+        assert time.monotonic() - trickling < 1.0 + 0.5  # cut at ARXIV_TIMEOUT, not after the 61 bytes
+        health = app.get("/health").json()
+        assert health["status"] == "degraded" and health["upstream"]["query_api"]["kind"] == "slow"
+        assert "query API is slow" in health["categories"]["cs.AI"]["history"]["error"]
+        again = app.get("/feeds/week.json")
+        assert again.headers["Warning"].startswith("110") and "query API is slow" in note(again)
+        assert [i["id"] for i in again.json()["items"]] == [i["id"] for i in first.json()["items"]]  # nothing lost
