@@ -56,11 +56,16 @@ class ConfigError(ArxivFeedsError, ValueError):
 
 
 class UpstreamError(ArxivFeedsError):
-    """arXiv could not give us a usable answer (after retries)."""
+    """arXiv could not give us a usable answer (after retries). `kind` says which trouble:
+    `unreachable` (DNS, refused), `slow` (no whole answer in time), `rate-limited` (429,
+    `Rate exceeded.`, 503 with Retry-After), `failing` (other 5xx, resets), or None."""
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, kind: str | None = None,
+                 retry_after: float | None = None):
         super().__init__(message)
         self.status = status
+        self.kind = kind
+        self.retry_after = retry_after  # seconds until it is worth asking again, when known
 
 
 class Retryable(ArxivFeedsError):
@@ -68,15 +73,21 @@ class Retryable(ArxivFeedsError):
     `Rate exceeded.`, a network error); `retry_after` is the server's wish in seconds.
     `core/retry.py` retries it; when retries run out the caller raises its own error."""
 
-    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None):
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None,
+                 kind: str = "failing"):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.kind = kind  # as UpstreamError.kind
 
 
 class UpstreamBusy(UpstreamError):
     """Too many upstream requests are already queued in this process: a public request
     for uncached categories must not pile up unbounded traffic for arXiv."""
+
+
+class UpstreamBackingOff(UpstreamError):
+    """No request made: the upstream's shared back-off has not ended (`retry_after` seconds)."""
 
 
 class TooLarge(UpstreamError):

@@ -216,6 +216,7 @@ class FeedResult:
     items: list[Scored]
     metas: list[CategoryMeta]
     considered: int  # papers in the window before scoring
+    note: str = ""  # what the window lacks and when it fills in ("" when complete)
 
     @property
     def updated(self) -> dt.datetime | None:

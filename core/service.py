@@ -25,13 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 from core import longlived
 from core.arxiv.client import ArxivClient
+from core.arxiv.trouble import Trouble
 from core.cache import ByteLRU, budgets
 from core.feeds import FeedResult, FeedSpec, candidates, rank
 from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
 from core.clock import SYSTEM_CLOCK, Clock
+from core.errors import SeedsUnavailable
 from core.listings import CategoryMeta, Listings, UpstreamUnavailable
-from core.listings.freshness import newest_day
+from core.listings.freshness import newest_day, next_backfill
 from core.redact import split_userinfo
 from core.profiles import ADHOC_PROFILE, Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
@@ -105,7 +107,7 @@ class FeedService:
         self.settings = settings
         self.config = config if config is not None else load_config(settings.config_path)
         self.kv = ResilientKV(kv if kv is not None else open_store(settings), clock=clock)
-        self.client = ArxivClient(settings, transport=transport, clock=clock)
+        self.client = ArxivClient(settings, transport=transport, clock=clock, kv=self.kv)
         self.listings = Listings(self.kv, self.client, settings, clock)
         self.seeds = SeedStore(self.kv, self.client)
         self.embedder = _embedder(settings, self.kv, llm_transport)
@@ -143,19 +145,44 @@ class FeedService:
 
     # --- feeds ------------------------------------------------------------------
 
-    async def result(self, spec: FeedSpec, metas: list[CategoryMeta] | None = None) -> FeedResult:
-        """Ranked items for `spec`, without rendering (from the rank cache when unchanged)."""
+    async def result(
+        self, spec: FeedSpec, metas: list[CategoryMeta] | None = None, note: str | None = None,
+        deadline: float | None = None,
+    ) -> FeedResult:
+        """Ranked items for `spec`, without rendering (from the rank cache when unchanged);
+        `note` says what its window lacks (see `Listings.history_note`); `deadline` (loop time,
+        default the request budget from now) bounds the wait for `like=` seeds."""
+        if deadline is None:
+            deadline = asyncio.get_running_loop().time() + self.settings.request_budget_s
         if metas is None:
             metas = await self.listings.ensure(spec.categories, spec.days)
+        if note is None:
+            note = await self.listings.history_note(metas, spec.days)
         key = ("ranked", spec.key, _data_version(metas))
         cached = self.cache.get(key)
         if cached is None:
-            cached = await self._once(key, lambda: self._rank(spec, metas, key))
-        return dataclasses.replace(cached, metas=metas)
+            cached = await self._once(key, lambda: self._rank(spec, metas, key, deadline))
+        return dataclasses.replace(cached, metas=metas, note=note)
 
-    async def _rank(self, spec: FeedSpec, metas: list[CategoryMeta], key: tuple) -> FeedResult:
-        like = await self.seeds.papers(spec.like) if spec.like else []
-        unlike = await self.seeds.papers(spec.unlike) if spec.unlike else []
+    async def _seeds(self, refs: tuple[str, ...], deadline: float) -> list:
+        """The `like=`/`unlike=` seeds, fetched within what is left of the request budget; a
+        fetch still under way then goes on (and is stored for the next request)."""
+        if not refs:
+            return []
+        task = asyncio.ensure_future(self.seeds.papers(refs))
+        remaining = deadline - asyncio.get_running_loop().time()
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), max(remaining, 0.0))
+        except TimeoutError:
+            self.keep_running(task)
+            retry = max(5, int(self.settings.request_budget_s))
+            raise SeedsUnavailable(f"like: arXiv's query API is slow: no answer for {', '.join(refs)} within "
+                                   f"REQUEST_BUDGET_S ({self.settings.request_budget_s:g} s); the fetch goes on",
+                                   retry_after=retry) from None
+
+    async def _rank(self, spec: FeedSpec, metas: list[CategoryMeta], key: tuple, deadline: float) -> FeedResult:
+        like = await self._seeds(spec.like, deadline)
+        unlike = await self._seeds(spec.unlike, deadline)
         papers = await self.listings.papers(metas, spec.days)
         spec.check_cost(len(papers))
         vectors = None
@@ -182,18 +209,21 @@ class FeedService:
         """The feed body for `spec` in `fmt`, from the render cache when nothing changed.
         `alternates` (format -> URL of this feed in it) follows from `self_url`."""
         self.seen_categories.update(spec.categories)
+        deadline = asyncio.get_running_loop().time() + self.settings.request_budget_s  # listing and seeds
         metas, late = await self.listings.ensure_within(spec.categories, spec.days)
-        stale = late or any(m.last_error for m in metas)
+        note = await self.listings.history_note(metas, spec.days)
+        incomplete = bool(note) and self.settings.arxiv_backfill_max_requests > 0  # (off: the listing is all)
+        stale = late or incomplete or any(m.last_error for m in metas)
         fresh_until = min((m.fresh_until for m in metas if m.fresh_until), default=next_rebuild(self.clock.now()))
         version = _data_version(metas)
         wants_summaries = bool(spec.summary_top_n and self.summarizer.enabled)
         if not wants_summaries:  # the warm path: straight to the body, no ranked result needed
-            cached = self.cache.get(("rendered", spec.key, fmt, self_url, version, ()))
+            cached = self.cache.get(("rendered", spec.key, fmt, self_url, version, note, ()))
             if cached is not None:
                 return dataclasses.replace(cached, stale=stale, fresh_until=fresh_until)
-        result = await self.result(spec, metas)
+        result = await self.result(spec, metas, note, deadline)
         summaries = await self.summaries_for(result, self.settings.summary_budget_s)
-        key = ("rendered", spec.key, fmt, self_url, version, tuple(sorted(summaries)))
+        key = ("rendered", spec.key, fmt, self_url, version, note, tuple(sorted(summaries)))
         cached = self.cache.get(key)
         if cached is not None:
             return dataclasses.replace(cached, stale=stale, fresh_until=fresh_until)
@@ -214,6 +244,7 @@ class FeedService:
             items=result.items,
             summaries=page.summaries,
             alternates=page.alternates,
+            note=result.note,
         )
         body, etag = await off_loop(_render, doc, page.fmt)
         feed = RenderedFeed(
@@ -314,11 +345,17 @@ class FeedService:
             store["last_error_at"] = dt.datetime.fromtimestamp(self.kv.last_error_at, dt.UTC).isoformat()
         categories = {}
         anomalous = False  # a shrunken listing in the last day: someone should look
+        trouble = await self.client.api_backoff.current()
+        backfill_on = self.settings.arxiv_backfill_max_requests > 0
         for category in sorted(self.seen_categories):
             meta = await self.listings.meta(category)
             anomalous |= any(now - e.at < dt.timedelta(days=1) for e in meta.anomalies)
-            categories[category] = _category_health(meta, now, self.listings.missing(meta, self.window_days))
-        degraded = not store["ok"] or anomalous or any(c["last_error"] for c in categories.values())
+            missing = self.listings.missing(meta, self.window_days)
+            categories[category] = _category_health(meta, now, missing)
+            categories[category]["history"] = _history_health(meta, missing, now, trouble, backfill_on)
+        backing_off = trouble is not None and now < trouble.until  # the query API, for every instance
+        degraded = not store["ok"] or anomalous or backing_off or any(
+            c["last_error"] or c["history"]["state"] == "failing" for c in categories.values())
         return {
             "status": "degraded" if degraded else "ok",
             "time": now.isoformat(),
@@ -327,6 +364,8 @@ class FeedService:
                 "rss_url": split_userinfo(self.settings.arxiv_rss_url)[0],
                 "api_url": split_userinfo(self.settings.arxiv_api_url)[0],
                 "requests_made": self.client.requests_made,
+                "query_api": None if trouble is None else {  # its back-off, shared by every instance
+                    **trouble.model_dump(mode="json"), "backing_off": backing_off},
                 "request_budget_s": self.settings.request_budget_s,
                 "user_agent": self.client.user_agent,
             },
@@ -482,3 +521,35 @@ def _category_health(meta: CategoryMeta, now: dt.datetime, missing: list[dt.date
         "last_error_at": iso(meta.last_error_at),
         "stale": bool(meta.last_error),
     }
+
+
+HISTORY_OVERDUE = dt.timedelta(minutes=70)  # a backfill retries within an hour: past that, gaps are overdue
+
+
+def _history_health(meta: CategoryMeta, missing: list[dt.date], now: dt.datetime, trouble: Trouble | None,
+                    backfill_on: bool) -> dict:
+    """The window's history for /health: complete, filling, failing (which degrades /health:
+    the last backfill stopped, or gaps outlived the retry), or off; with what is missing,
+    since when, and what happens next."""
+    if not missing:
+        return {"state": "complete"}
+    what = {"missing_weekdays": [d.isoformat() for d in missing], "oldest_missing": min(missing).isoformat()}
+    if not backfill_on:
+        return {"state": "off", **what, "next": "backfill is off (ARXIV_BACKFILL_MAX_REQUESTS=0): these days stay missing"}
+    blocked = trouble if trouble is not None and now < trouble.until else None
+    error = meta.backfill_error or (blocked.reason if blocked else None)
+    stopped = bool(error) and not error.startswith("out of time")
+    overdue = meta.backfilled_at is not None and now - meta.backfilled_at > HISTORY_OVERDUE
+    attempt = next_backfill(meta)
+    if blocked is not None:
+        attempt = max(attempt or now, blocked.until)
+    if attempt is not None and attempt > now:
+        following = f"the next feed request or cron run from {attempt.isoformat()} asks arXiv's query API again"
+    else:
+        following = "the next feed request or cron run asks arXiv's query API (or a backfill is under way)"
+    failing = stopped or overdue
+    since = None
+    if failing:
+        since = (trouble.since if trouble is not None else meta.backfilled_at or now).isoformat()
+    return {"state": "failing" if failing else "filling", **what, "error": error, "failing_since": since,
+            "next_attempt": attempt.isoformat() if attempt else None, "next": following}

@@ -40,12 +40,13 @@ class Settings(BaseSettings):
     arxiv_contact: str = env("arxiv-feeds@users.noreply.github.com", "ARXIV_CONTACT")
     project_url: str = "https://github.com/arxiv-feeds/arxiv-feeds"
     arxiv_min_interval: float = env(3.0, "ARXIV_MIN_INTERVAL", ge=0)  # seconds between upstream requests
-    arxiv_timeout: float = env(20.0, "ARXIV_TIMEOUT", gt=0)
+    arxiv_timeout: float = env(20.0, "ARXIV_TIMEOUT", gt=0)  # seconds for a whole answer (not each read)
     arxiv_retries: int = env(3, "ARXIV_RETRIES", ge=0, le=10)
     arxiv_retry_budget: float = env(30.0, "ARXIV_RETRY_BUDGET", ge=0)  # give up retrying after this many seconds
     arxiv_max_bytes: int = env(20_000_000, "ARXIV_MAX_BYTES", ge=10_000)  # a 2000-item listing is about 4 MB
     arxiv_max_queue: int = env(8, "ARXIV_MAX_QUEUE", ge=1, le=1000)  # upstream requests waiting in one process
     request_budget_s: float = env(25.0, "REQUEST_BUDGET_S", gt=0, le=55)  # the most a reader waits for arXiv, queued or not
+    history_budget_s: float = env(0.0, "HISTORY_BUDGET_S", ge=0, le=55)  # the most a reader waits for missing days (backfill)
     arxiv_backfill_max_requests: int = env(10, "ARXIV_BACKFILL_MAX_REQUESTS", ge=0, le=100)  # query-API pages per backfill run; 0: off
     kv_backend: str = env("auto", "KV_BACKEND")
     kv_path: Path | None = env(None, "KV_PATH")  # SQLite file; default beside the code, or /tmp when read-only

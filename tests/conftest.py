@@ -57,6 +57,9 @@ def make_settings(fake: FakeArxiv, **overrides: object) -> Settings:
         "arxiv_retry_budget": 5.0,
         "arxiv_timeout": 5.0,
         "kv_backend": "memory",
+        # The recorded listings are of April 2026 and the clock is mostly today's: with a scripted
+        # query API that knows no history, a test runs listing-only (backfill off) unless it asks.
+        "arxiv_backfill_max_requests": 10 if fake.api_entries else 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -55,6 +55,7 @@ class Failure:
     only: str = ""  # for the next such request whose path holds this (`id_list=`: a seed fetch)
     reset: bool = False  # close the connection without answering
     api: bool = False  # for a query-API request (else for the next listing or HTML request)
+    trickle: float = 0.0  # send the body one byte every this many seconds (each read in time)
 
 
 @dataclass
@@ -261,6 +262,9 @@ class FakeArxiv:
                         self.close_connection = True
                         self.connection.shutdown(2)
                         return
+                    if failure.trickle:
+                        self._trickle(failure)
+                        return
                     self._send(failure.status, failure.body, failure.headers)
                     return
                 path = unquote(self.path.split("?", 1)[0])
@@ -290,6 +294,19 @@ class FakeArxiv:
                     return
                 self._send(200, body, {"ETag": etag, "Content-Type": "application/rss+xml"})
 
+            def _trickle(self, failure: Failure) -> None:
+                self.send_response(failure.status)
+                self.send_header("Content-Length", str(len(failure.body)))
+                self.end_headers()
+                self.close_connection = True
+                try:
+                    for byte in failure.body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(failure.trickle)
+                except OSError:  # the client stopped listening: what a deadline does
+                    pass
+
             def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
                 self.send_response(status)
                 for name, value in headers.items():
@@ -302,6 +319,16 @@ class FakeArxiv:
                     self.wfile.write(body)
 
         return Handler
+
+
+def closed_url(path: str = "") -> str:
+    """A URL on 127.0.0.1 where nothing listens: every connection is refused."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}{path}"
 
 
 # --- history relative to "today", rendered from the recorded query-API answer ----------------

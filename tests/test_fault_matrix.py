@@ -29,7 +29,7 @@ class Scenario:
 
 
 SCENARIOS = [
-    Scenario("upstream-timeout", [Failure(200, b"", delay=1.0)], error_contains="Timeout"),
+    Scenario("upstream-timeout", [Failure(200, b"", delay=1.0)], error_contains="is slow: "),
     Scenario("connection-reset", [Failure(200, b"", reset=True)], error_contains="Error"),
     Scenario("429-with-retry-after", [Failure(429, b"slow down", {"Retry-After": "0"})], error_contains="HTTP 429"),
     Scenario("429-without-retry-after", [Failure(429, b"slow down")], error_contains="HTTP 429"),

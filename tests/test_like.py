@@ -3,14 +3,18 @@ similarity per item, every route, errors (400 naming the ids, 503 with Retry-Aft
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from core.clock import ManualClock
+
 from core.profiles import parse_config
 from tests.conftest import TEST_CONFIG, App, running_app
 from tests.fakearxiv import Failure, FakeArxiv
+from tests.test_history import wait_for_backfill
 
 SPLAT = "2604.14706"  # 04-17: "NG-GS: NeRF-Guided 3D Gaussian Splatting Segmentation"
 DEEPFAKE = "2604.14570"  # 04-17: "Deepfake Detection Generalization with Diffusion Noise"
@@ -114,10 +118,14 @@ def test_withdrawn_seed_is_a_400(cv):
 
 def test_unreachable_api_with_nothing_stored_is_a_503_with_retry_after(cv):
     assert cv.get("/feed?cat=cs.CV").status_code == 200  # the listing is stored; the seed is not
-    cv.fake.fail_next(*[Failure(503, api=True)] * 3)
+    wait_for_backfill(cv)  # (the days before the listing's, in the background)
+    cv.fake.fail_next(Failure(503, api=True))
     response = cv.get(f"/feed?cat=cs.CV&like={SPLAT}")
-    assert response.status_code == 503 and "Retry-After" in response.headers
-    assert SPLAT in response.json()["error"]
+    assert response.status_code == 503 and 30 <= int(response.headers["Retry-After"]) <= 60  # the API's back-off
+    assert SPLAT in response.json()["error"] and "query API is failing: HTTP 503" in response.json()["error"]
+    assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}").status_code == 503  # backing off: arXiv is not asked
+    assert api_ids(cv.fake) == [[SPLAT]]  # one request, no retries inside a reader's request
+    cv.service.client.clock = ManualClock(time.time() + 61)  # the back-off is over
     assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}").status_code == 200  # recovers; then stored
     cv.fake.fail_next(*[Failure(503, api=True)] * 3)
     assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}&limit=3").status_code == 200  # stored: no API needed

@@ -2,8 +2,17 @@
 
 arXiv's terms of use: at most one request every 3 seconds and one connection at
 a time, a descriptive User-Agent, and patience with 429/503 and HTTP-200
-bodies reading `Rate exceeded.`. One `ArxivClient` per process enforces that;
-coalescing of identical concurrent fetches lives in `core.listings`.
+bodies reading `Rate exceeded.`. One `ArxivClient` per process enforces that, per
+upstream ("lane"): the listing (rss.arxiv.org), the query API (export.arxiv.org) and the
+HTML pages are separate services, each with its own turn and spacing, so a slow query API
+never holds up the day's listing. Coalescing of identical concurrent fetches lives in
+`core.listings`.
+
+Every answer has a deadline as a whole (ARXIV_TIMEOUT), not only each read: an upstream
+trickling a byte every few seconds is cut. The listing retries what may pass in seconds
+(429, 5xx, resets, a slow answer); an unreachable upstream (DNS, refused) is not retried. The
+query API is asked once per call: its trouble puts it into a back-off shared by every
+instance through the store (`core.arxiv.trouble`), and every caller honours it.
 """
 
 from __future__ import annotations
@@ -13,10 +22,12 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from core import __version__, longlived
+from core.arxiv.trouble import SharedBackoff, Trouble, message, network_trouble
 from core.clock import SYSTEM_CLOCK, Clock
-from core.errors import Retryable, TooLarge, UpstreamBusy, UpstreamError  # noqa: F401 (re-exported)
+from core.errors import Retryable, TooLarge, UpstreamBackingOff, UpstreamBusy, UpstreamError  # noqa: F401 (re-exported)
 from core.perloop import PerLoop
 from core.redact import split_userinfo
 from core.retry import RetryPolicy, parse_retry_after, retrying
@@ -26,6 +37,7 @@ if TYPE_CHECKING:  # imported on first use: an instance with its data stored mak
     import httpx
 
     from core.arxiv.parse import Listing
+    from core.kv import KV
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +63,25 @@ class Fetched:
     not_modified: bool = False
 
 
+class _Lane:
+    """One upstream service's turn: one connection at a time, spaced `min_interval` apart."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.lock = asyncio.Lock()
+        self.last_request = float("-inf")
+        self.queued = 0  # requests waiting for their turn (or under way)
+
+
 class ArxivClient:
-    """Fetches listing feeds, one request at a time, spaced `min_interval` apart."""
+    """Fetches from arXiv: per upstream (lane), one request at a time, spaced `min_interval` apart."""
 
     def __init__(
-        self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None, clock: Clock = SYSTEM_CLOCK
+        self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None, clock: Clock = SYSTEM_CLOCK,
+        kv: KV | None = None,
     ):
         self.settings = settings
+        self.api_backoff = SharedBackoff(kv, clock)
         self.clock = clock
         # Spaced at least ARXIV_MIN_INTERVAL apart anyway; the backoff doubles from there, a
         # Retry-After (at most two minutes) may ask for longer, ARXIV_RETRY_BUDGET bounds it all.
@@ -65,14 +89,21 @@ class ArxivClient:
             retries=settings.arxiv_retries, first=max(settings.arxiv_min_interval, 0.05), cap=120.0,
             budget=settings.arxiv_retry_budget,
         )
+        self.once = RetryPolicy(retries=0, first=0.0, cap=0.0)  # the query API: its back-off is shared
         self._transport = transport
         self._http: PerLoop[httpx.AsyncClient] = PerLoop(self._new_http, lambda http: http.aclose())
-        self._lock = asyncio.Lock()
-        self._last_request = 0.0
+        self._lanes = {name: _Lane(name) for name in ("listing", "api", "html")}
         self.requests_made = 0  # for /health and the tests: every HTTP request sent upstream
-        self._queued = 0  # requests waiting for their turn (or under way)
         # A mirror or proxy URL may carry user:password; send it as auth, never in a logged URL.
         self._auth = split_userinfo(settings.arxiv_rss_url)[1]
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self._clock = self.api_backoff.clock = clock
 
     def _new_http(self) -> httpx.AsyncClient:
         import httpx
@@ -100,12 +131,12 @@ class ArxivClient:
     async def fetch_html(self, arxiv_id: str, version: int) -> str:
         """arXiv's HTML rendering of a paper (for summaries of the full text)."""
         url = f"{split_userinfo(self.settings.arxiv_html_url)[0].rstrip('/')}/{arxiv_id}v{version}"
-        fetched = await self._get(url, {"Accept": "text/html"})
+        fetched = await self._get(url, {"Accept": "text/html"}, lane="html")
         return fetched.body.decode("utf-8", errors="replace")
 
     async def query_api(self, params: dict[str, str | int]) -> bytes:
         """GET export.arxiv.org/api/query with `params` (search_query, id_list, start, max_results)."""
-        return (await self._get(split_userinfo(self.settings.arxiv_api_url)[0], {}, params)).body
+        return (await self._get(split_userinfo(self.settings.arxiv_api_url)[0], {}, params, lane="api")).body
 
     async def fetch_ids(self, ids: Sequence[str]) -> bytes:
         """The query API's entries for these ids (`2401.12345` or `2401.12345v2`), in one request."""
@@ -129,42 +160,84 @@ class ArxivClient:
                 return
 
     async def _get(
-        self, url: str, headers: dict[str, str], params: dict[str, str | int] | None = None
+        self, url: str, headers: dict[str, str], params: dict[str, str | int] | None = None, lane: str = "listing"
     ) -> Fetched:
         s = self.settings
+        turn = self._lanes[lane]
+        api = lane == "api"
+        trouble = await self._api_trouble() if api else None
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **headers}
         started = self.clock.monotonic()  # the retry budget counts the wait for our turn too
-        if self._queued >= s.arxiv_max_queue:
-            raise UpstreamBusy(f"{self._queued} upstream requests are already waiting; try again shortly")
-        self._queued += 1
+        if turn.queued >= s.arxiv_max_queue:
+            raise UpstreamBusy(f"{turn.queued} upstream requests are already waiting; try again shortly")
+        turn.queued += 1
         try:
-            async with self._lock:  # one connection at a time from this process
+            async with turn.lock:  # one connection at a time to each upstream from this process
+                if api:  # the request before ours may have put it into back-off meanwhile
+                    trouble = await self._api_trouble()
                 http = self._http.get()
 
                 async def attempt() -> Fetched:
-                    return await self._attempt(http, url, headers, params)
+                    return await self._attempt(http, turn, url, headers, params)
 
-                return await retrying(attempt, self.policy, what=f"arXiv fetch {url}", clock=self.clock, started=started)
+                policy = self.once if api else self.policy
+                fetched = await retrying(attempt, policy, what=f"arXiv fetch {url}", clock=self.clock, started=started)
         except Retryable as exc:
-            raise UpstreamError(f"arXiv unavailable for {url}: {exc}", exc.status) from None
+            error = UpstreamError(message(lane, exc.kind, str(exc), url), exc.status, exc.kind, exc.retry_after)
+            if api:
+                await self._api_failed(error)
+            raise error from None
+        except UpstreamBackingOff:
+            raise
+        except UpstreamError as exc:
+            if api and exc.kind:  # unreachable or slow (a 4xx is our request's fault, not arXiv's state)
+                await self._api_failed(exc)
+            raise
         finally:
-            self._queued -= 1
+            turn.queued -= 1
+        if trouble is not None:
+            await self.api_backoff.recovered()
+        return fetched
+
+    async def _api_trouble(self) -> Trouble | None:
+        """The query API's last trouble; raises while its back-off (every instance's) lasts."""
+        trouble = await self.api_backoff.current()
+        if trouble is not None and self.clock.now() < trouble.until:
+            wait = (trouble.until - self.clock.now()).total_seconds()
+            raise UpstreamBackingOff(trouble.public(), kind=trouble.kind, retry_after=wait)
+        return trouble
+
+    async def _api_failed(self, error: UpstreamError) -> None:
+        """Back off the query API for every instance; the error then says for how long."""
+        trouble = await self.api_backoff.failed(error.kind or "failing", str(error), error.retry_after)
+        error.retry_after = (trouble.until - self.clock.now()).total_seconds()
 
     async def _attempt(
-        self, http: httpx.AsyncClient, url: str, headers: dict[str, str], params: dict[str, str | int] | None
+        self, http: httpx.AsyncClient, turn: _Lane, url: str, headers: dict[str, str],
+        params: dict[str, str | int] | None,
     ) -> Fetched:
-        """One request in our turn: the answer, or `Retryable` for what is worth trying again."""
+        """One request in our turn: the answer, `Retryable` for what may pass in seconds, or
+        `UpstreamError` for what retrying now would not help (unreachable, a 4xx)."""
         import httpx  # loaded by _new_http already
 
-        await self._wait_turn()
+        s = self.settings
+        await self._wait_turn(turn)
         self.requests_made += 1
+        host = urlsplit(url).netloc
         try:
-            async with http.stream("GET", url, headers=headers, params=params) as response:
-                body = b"" if response.status_code == 304 else await _read_capped(response, self.settings.arxiv_max_bytes, url)
+            async with asyncio.timeout(s.arxiv_timeout):  # the whole answer, not each read
+                async with http.stream("GET", url, headers=headers, params=params) as response:
+                    body = b"" if response.status_code == 304 else await _read_capped(response, s.arxiv_max_bytes, url)
+        except TimeoutError:
+            raise Retryable(f"{host} sent no whole answer within {s.arxiv_timeout:g} s (ARXIV_TIMEOUT)",
+                            kind="slow") from None
         except httpx.HTTPError as exc:
-            raise Retryable(f"{type(exc).__name__}: {exc}") from exc
+            kind, detail = network_trouble(exc, host, s.arxiv_timeout)
+            if kind == "unreachable":  # DNS, refused: nothing that passes in seconds
+                raise UpstreamError(message(turn.name, kind, detail, url), kind=kind) from None
+            raise Retryable(detail, kind=kind) from exc
         finally:  # the next request waits the interval after this one ended, however long it took
-            self._last_request = self.clock.monotonic()
+            turn.last_request = self.clock.monotonic()
         if response.status_code == 304:
             return Fetched(b"", response.headers.get("etag"), not_modified=True)
         rate_exceeded = body.strip() == b"Rate exceeded."
@@ -174,11 +247,14 @@ class ArxivClient:
         if response.status_code not in RETRY_STATUSES and response.status_code != 200:
             raise UpstreamError(f"arXiv answered {error} for {url}", response.status_code)
         retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.time())
-        raise Retryable(error, response.status_code, retry_after)
+        limited = rate_exceeded or response.status_code == 429 or retry_after is not None
+        if retry_after is not None:
+            error += f", Retry-After {retry_after:.0f} s"
+        raise Retryable(error, response.status_code, retry_after, kind="rate-limited" if limited else "failing")
 
-    async def _wait_turn(self) -> None:
-        gap = self.settings.arxiv_min_interval - (self.clock.monotonic() - self._last_request)
+    async def _wait_turn(self, turn: _Lane) -> None:
+        gap = self.settings.arxiv_min_interval - (self.clock.monotonic() - turn.last_request)
         if gap > 0:
             await self.clock.sleep(gap)
-        self._last_request = self.clock.monotonic()
+        turn.last_request = self.clock.monotonic()
 

@@ -7,6 +7,12 @@ One job per module:
 - `backfill.py`   filling missing weekdays from arXiv's query API, dated by the schedule
 This module ties them together for the service: `ensure` (bounded by `REQUEST_BUDGET_S`),
 `papers` (the window), `refresh` and `backfill` (cron and CLI).
+
+A reader never waits for history: once the listing is in hand (stored or just fetched), the
+answer goes out; missing weekdays are filled by a background backfill (bounded by
+ARXIV_BACKFILL_MAX_REQUESTS and each answer's deadline), or, where the runtime stops after
+the answer, by the next request or the cron run. A request waits for it at most
+HISTORY_BUDGET_S (default 0); `history_note` says what is missing meanwhile.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ class Listings:
 
     def __init__(self, kv: KV, client: ArxivClient, settings: Settings, clock: Clock = SYSTEM_CLOCK):
         self.settings = settings
+        self.client = client
         self.store = DayStore(kv, settings.history_days)
         self.fetcher = ListingFetcher(self.store, client, settings, clock)
         self.backfiller = Backfiller(self.store, client, settings, clock)
@@ -69,26 +76,21 @@ class Listings:
         """The categories' metadata after fetching what is due, and whether the request budget
         ran out first (then the fetch goes on in the background and what is stored is served).
 
-        Categories with no stored day at all may also wait for a backfill within the budget;
-        gaps in warm categories are backfilled in the background. Raises
-        `UpstreamUnavailable` (503 with Retry-After) only when nothing at all is stored."""
+        Missing weekdays are backfilled in the background once the listing is in hand; the
+        request waits for that at most HISTORY_BUDGET_S. Raises `UpstreamUnavailable` (503
+        with Retry-After) only when nothing at all is stored and the listing failed."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.request_budget_s
         late = False
         metas = await self._metas(categories)
-        cold = [m.category for m in metas if not m.days]
         now = self.clock.now()
         due = [m.category for m in metas if freshness.due(m, now)]
         if due:
             warm = {m.category for m in metas if m.days}
             late = not await self._within(self.fetcher.refresh(due, warm=warm), deadline)
             metas = await self._metas(categories)
-        gaps = self.backfiller.due(metas, days)
-        if gaps and not late:
-            task = self._spawn(self.backfiller.start(gaps, days))
-            if cold:  # never fetched before this request: worth waiting for within the budget
-                late = not await self._within(task, deadline)
-                metas = await self._metas(categories)
+        if not late and await self._fill_history(metas, days, min(deadline, loop.time() + self.settings.history_budget_s)):
+            metas = await self._metas(categories)
         if not any(m.days for m in metas):
             if late:
                 retry = max(5, math.ceil(self.settings.request_budget_s))
@@ -102,12 +104,43 @@ class Listings:
                                           retry_after=60)
         return metas, late
 
-    async def _within(self, work: Awaitable, deadline: float) -> bool:
+    async def _fill_history(self, metas: Sequence[CategoryMeta], days: int, deadline: float) -> bool:
+        """Start the backfill of missing weekdays in the background (not while the query API is
+        backing off); wait for it until `deadline` (loop time). True if it ended in time."""
+        gaps = self.backfiller.due(metas, days)
+        if not gaps or await self.client.api_backoff.blocking() is not None:
+            return False
+        task = self._spawn(self.backfiller.start(gaps, days))
+        if deadline <= asyncio.get_running_loop().time():
+            return False
+        return await self._within(task, deadline, quiet=True)
+
+    async def history_note(self, metas: Sequence[CategoryMeta], days: int) -> str:
+        """What a feed over `metas` lacks of its `days`-day window and when it fills in; "" when
+        nothing is missing (then nothing is read)."""
+        now = self.clock.now()
+        missing = {m.category: gaps for m in metas if (gaps := freshness.missing_days(m, now, days))}
+        if not missing:
+            return ""
+        weekdays = sorted({d for gaps in missing.values() for d in gaps})
+        what = (f"history incomplete: {len(weekdays)} weekday{'s' if len(weekdays) > 1 else ''} "
+                f"({', '.join(d.isoformat() for d in weekdays)}) missing in {', '.join(sorted(missing))}")
+        if not self.settings.arxiv_backfill_max_requests:
+            return f"{what}; backfill is off (ARXIV_BACKFILL_MAX_REQUESTS=0), so they stay missing"
+        trouble = await self.client.api_backoff.blocking()
+        if trouble is not None:
+            return f"{what}; {trouble.public()}; the next feed request or cron run after that fills them"
+        errors = sorted({m.backfill_error for m in metas if m.category in missing and m.backfill_error})
+        if errors:
+            return f"{what}; the last backfill stopped ({'; '.join(errors)}); the next feed request or cron run goes on"
+        return f"{what}; they are being filled from arXiv's query API and appear within a minute or two"
+
+    async def _within(self, work: Awaitable, deadline: float, quiet: bool = False) -> bool:
         """Wait for `work` until `deadline` (loop time); it goes on in the background after."""
         task = self._spawn(work)
         remaining = deadline - asyncio.get_running_loop().time()
         done, _ = await asyncio.wait({task}, timeout=max(remaining, 0))
-        if not done:
+        if not done and not quiet:
             log.warning("request budget of %.0f s spent waiting for arXiv; serving what is stored",
                         self.settings.request_budget_s)
         return bool(done)

@@ -13,6 +13,7 @@ from core.schedule import eastern_today, listing_day, next_rebuild, weekdays_bet
 ERROR_BACKOFF = (dt.timedelta(minutes=2), dt.timedelta(hours=1))  # first, cap
 STALE_BATCH_RECHECK = dt.timedelta(hours=1)  # arXiv served yesterday's list on a weekday
 BACKFILL_RETRY = dt.timedelta(hours=1)  # a category's gaps are asked about at most this often
+BACKFILL_RETRY_FAILED = dt.timedelta(minutes=2)  # after a run that stopped (the API's back-off paces it)
 PAST_SLACK = 7  # days beyond the kept history that still count as plausible
 
 
@@ -64,4 +65,12 @@ def missing_days(meta: CategoryMeta, now: dt.datetime, days: int) -> list[dt.dat
 def backfill_due(meta: CategoryMeta, now: dt.datetime, days: int) -> bool:
     if not missing_days(meta, now, days):
         return False
-    return meta.backfilled_at is None or now - meta.backfilled_at >= BACKFILL_RETRY
+    return meta.backfilled_at is None or now >= next_backfill(meta)
+
+
+def next_backfill(meta: CategoryMeta) -> dt.datetime | None:
+    """When this category's gaps are asked about again: soon after a run that stopped (the
+    query API's shared back-off decides how soon a request goes out), else in an hour."""
+    if meta.backfilled_at is None:
+        return None
+    return meta.backfilled_at + (BACKFILL_RETRY_FAILED if meta.backfill_error else BACKFILL_RETRY)

@@ -41,6 +41,7 @@ class FeedDocument:
     ttl_minutes: int = 60
     summaries: dict[str, Summary] = field(default_factory=dict)  # by arXiv id
     alternates: dict[str, str] = field(default_factory=dict)  # format name -> this feed in that format
+    note: str = ""  # the window is incomplete: what is missing and when it fills in
 
     def summary_for(self, item: Scored) -> Summary | None:
         return self.summaries.get(item.paper.id)

@@ -59,4 +59,6 @@ def render_jsonfeed(doc: FeedDocument) -> bytes:
         "language": "en",
         "items": items,
     }
+    if doc.note:  # a feed-level extension, as the items' `_arxiv_feeds`
+        feed["_arxiv_feeds"] = {"incomplete": True, "note": doc.note}
     return json.dumps(feed, ensure_ascii=False, indent=1).encode("utf-8")

@@ -9,6 +9,7 @@ them); arXiv unreachable with a seed not stored is a 503 with Retry-After.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 
@@ -79,7 +80,9 @@ class SeedStore:
         try:
             listing = parse_listing(await self._answer(refs))
         except (UpstreamError, ParseError) as exc:
-            raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})") from None
+            retry = max(5, math.ceil(exc.retry_after)) if getattr(exc, "retry_after", None) else 300
+            raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})",
+                                   retry_after=retry) from None
         got = {}
         if listing.malformed:
             raise SeedsUnavailable(f"like: arXiv's answer for {', '.join(refs)} was cut or damaged "

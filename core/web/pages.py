@@ -137,8 +137,8 @@ async def _profile_metas(service: FeedService, categories: list[str]) -> tuple[d
         metas = await _bounded(service, service.listings.ensure(categories, service.window_days), INDEX_WAIT_S)
     except TimeoutError:
         metas, note = None, "arXiv is slow: showing what is stored; reload in a minute"
-    except UpstreamUnavailable:
-        metas, note = None, "arXiv could not be reached"
+    except UpstreamUnavailable as exc:  # says which: unreachable (and what to check), slow, rate-limited
+        metas, note = None, str(exc)
     if metas is None:
         metas = [await service.listings.meta(c) for c in categories]
     return {m.category: m for m in metas}, note
