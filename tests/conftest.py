@@ -57,6 +57,7 @@ def make_settings(fake: FakeArxiv, **overrides: object) -> Settings:
         "arxiv_retry_budget": 5.0,
         "arxiv_timeout": 5.0,
         "kv_backend": "memory",
+        "enrich_max_requests": 0,  # enrichment's own tests turn it on: the others count requests exactly
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -127,12 +127,18 @@ class FakeArxiv:
     def api_requests(self) -> list[Seen]:
         return [r for r in self.requests if r.path.startswith("/api/")]
 
-    def serve_api_from(self, *fixture_names: str) -> None:
-        """Let the query API also know the papers of these recorded RSS listings (`like=` seeds)."""
+    def serve_api_from(self, *fixture_names: str, metadata: dict[str, dict[str, str]] | None = None) -> None:
+        """Let the query API also know the papers of these recorded RSS listings (`like=` seeds),
+        with arXiv's `comment`, `journal_ref` and `doi` per id from `metadata`
+        (`real_comments()` gives the recorded real comments)."""
         entries = []
         for name in fixture_names:
             for item in ET.fromstring((FIXTURES / name).read_bytes()).iter("item"):
-                entries.append(_entry_from_item(item))
+                entry = _entry_from_item(item)
+                for field, value in (metadata or {}).get(_ref(entry)[0], {}).items():
+                    if value:
+                        ET.SubElement(entry, f"{{{ARXIV_NS}}}{field}").text = value
+                entries.append(entry)
         with self._lock:
             self.api_entries = self.api_entries + entries
 
@@ -267,6 +273,14 @@ class FakeArxiv:
                     self.wfile.write(body)
 
         return Handler
+
+
+def real_comments() -> dict[str, dict[str, str]]:
+    """arXiv's real comments of the recorded cs.CV days, by id (tests/fixtures/real_comments.jsonl)."""
+    import json
+
+    rows = [json.loads(line) for line in (FIXTURES / "real_comments.jsonl").read_text().splitlines()]
+    return {row["id"]: {"comment": row["comment"]} for row in rows if row["comment"] and "daily_cs.CV" in row["source"]}
 
 
 # --- history relative to "today", rendered from the recorded query-API answer ----------------

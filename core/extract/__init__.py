@@ -16,9 +16,8 @@ from core.extract.links import code_links
 from core.extract.venue import VenueInfo, parse_venue
 from core.papers import Paper
 
-__all__ = ["HAS_VALUES", "PaperInfo", "VenueInfo", "code_links", "info", "parse_venue"]
+__all__ = ["PaperInfo", "VenueInfo", "code_links", "info", "parse_venue"]
 
-HAS_VALUES = ("code", "doi", "journal", "venue", "comment")
 _PAGES = re.compile(r"(?<![\d.])(\d{1,4})\s*(?:pages?|pp)\b", re.IGNORECASE)
 _FIGURES = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:figures?|figs?\b\.?|fig\b|figrues|figues)", re.IGNORECASE)
 MEMO_MAX = 50_000
@@ -32,10 +31,12 @@ class PaperInfo(BaseModel):
     journal_ref: str | None = None
     doi: str | None = None
 
+    comment: bool = False  # the paper has a comment at all
+
     def has(self, what: str) -> bool:
         return {
             "code": bool(self.code), "doi": bool(self.doi), "journal": bool(self.journal_ref),
-            "venue": self.venue is not None,
+            "venue": self.venue is not None, "comment": self.comment,
         }.get(what, False)
 
     @property
@@ -69,6 +70,7 @@ def derive(paper: Paper) -> PaperInfo:
         figures=int(figures.group(1)) if figures else None,
         journal_ref=paper.journal_ref or None,
         doi=(paper.doi or "").strip() or None,
+        comment=bool(comment.strip()),
     )
 
 

@@ -5,6 +5,7 @@ One job per module:
 - `freshness.py`  when to fetch, which days are plausible, which weekdays are missing
 - `fetcher.py`    the listing fetch: combined requests, coalescing, cross-instance locks
 - `backfill.py`   filling missing weekdays from arXiv's query API, dated by the schedule
+- `enrich.py`     comments, journal references and DOIs of stored papers (query API `id_list`)
 This module ties them together for the service: `ensure` (bounded by `REQUEST_BUDGET_S`),
 `papers` (the window), `refresh` and `backfill` (cron and CLI).
 """
@@ -23,12 +24,13 @@ from core.errors import UpstreamUnavailable
 from core.kv import KV
 from core.listings import freshness
 from core.listings.backfill import Backfiller, BackfillReport, Progress
+from core.listings.enrich import Enricher, EnrichReport
 from core.listings.fetcher import ListingFetcher
 from core.listings.store import CategoryMeta, DayStore
 from core.papers import Paper
 from core.settings import Settings
 
-__all__ = ["BackfillReport", "CategoryMeta", "Listings", "UpstreamUnavailable"]
+__all__ = ["BackfillReport", "CategoryMeta", "EnrichReport", "Listings", "UpstreamUnavailable"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class Listings:
         self.store = DayStore(kv, settings.history_days)
         self.fetcher = ListingFetcher(self.store, client, settings, clock)
         self.backfiller = Backfiller(self.store, client, settings, clock)
+        self.enricher = Enricher(self.store, client, settings, clock)
         self._clock = clock
         self._background: set[asyncio.Task] = set()
         self._pools: dict[tuple, list[Paper]] = {}  # see papers()
@@ -58,7 +61,7 @@ class Listings:
 
     @clock.setter
     def clock(self, clock: Clock) -> None:
-        self._clock = self.fetcher.clock = self.backfiller.clock = clock
+        self._clock = self.fetcher.clock = self.backfiller.clock = self.enricher.clock = clock
 
     # --- requests -----------------------------------------------------------------
 
@@ -81,7 +84,7 @@ class Listings:
         due = [m.category for m in metas if freshness.due(m, now)]
         if due:
             warm = {m.category for m in metas if m.days}
-            late = not await self._within(self.fetcher.refresh(due, warm=warm), deadline)
+            late = not await self._within(self._fetch_then_enrich(due, warm), deadline)
             metas = await self._metas(categories)
         gaps = self.backfiller.due(metas, days)
         if gaps and not late:
@@ -101,6 +104,14 @@ class Listings:
                 raise UpstreamUnavailable("these categories are being fetched, or too many fetches are queued",
                                           retry_after=60)
         return metas, late
+
+    async def _fetch_then_enrich(self, due: list[str], warm: set[str]) -> None:
+        """The listing fetch a request waits for (within its budget); the enrichment of what it
+        stored starts after it in the background: no reader waits for it."""
+        await self.fetcher.refresh(due, warm=warm)
+        task = self.enricher.start(due)
+        if task is not None:
+            self._spawn(task)
 
     async def _within(self, work: Awaitable, deadline: float) -> bool:
         """Wait for `work` until `deadline` (loop time); it goes on in the background after."""
@@ -173,6 +184,10 @@ class Listings:
     ) -> BackfillReport:
         """Fill every missing weekday of the last `days` days (cron and CLI)."""
         return await self.backfiller.run(categories, days, progress, budget_s)
+
+    async def enrich(self, categories: Sequence[str], budget_s: float | None = None) -> EnrichReport:
+        """Fetch arXiv's comments, journal references and DOIs for the stored papers (cron and CLI)."""
+        return await self.enricher.run(categories, budget_s)
 
     def missing(self, meta: CategoryMeta, days: int) -> list[dt.date]:
         return freshness.missing_days(meta, self.clock.now(), days)

@@ -14,6 +14,7 @@ from lxml import etree
 from core.render.document import (
     GENERATOR,
     FeedDocument,
+    categories_of,
     category_label,
     item_html,
     xml_safe,
@@ -73,6 +74,8 @@ def render_atom(doc: FeedDocument) -> bytes:
             entry.author({"name": xml_safe(author)})
         for category in paper.categories:
             entry.category(term=category, scheme=ARXIV_SCHEME, label=category_label(category))
+        for term, scheme in categories_of(paper):
+            entry.category(term=xml_safe(term), scheme=scheme, label=xml_safe(term if term != "code" else "Links its code"))
         entry.summary(xml_safe(paper.abstract), type="text")
         entry.content(item_html(item, doc.summary_for(item)), type="html")
     return fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
