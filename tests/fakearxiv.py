@@ -72,6 +72,8 @@ class FakeArxiv:
         self.html_pages: dict[str, bytes] = {}  # "2604.21935v1" -> arxiv.org/html page
         self.api_entries: list[ET.Element] = []  # the query API's papers, newest change first
         self.withdrawn: set[str] = set()  # ids whose API entry says "withdrawn" (like= seeds)
+        self.api_gate = threading.Event()  # query-API answers wait until it is set (cleared: "arXiv is slow")
+        self.api_gate.set()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -229,6 +231,8 @@ class FakeArxiv:
                         fake.failures.remove(failure)
                 if fake.delay:
                     time.sleep(fake.delay)
+                if is_api:
+                    fake.api_gate.wait(30)
                 if failure is not None:
                     if failure.delay:
                         time.sleep(failure.delay)
