@@ -182,3 +182,25 @@ def test_a_listing_fetched_again_keeps_the_stored_comments(cv_fake):
 def _later(app) -> ManualClock:
     """A day later: the listing is due again."""
     return ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+
+
+def test_pages_show_venue_code_and_doi_badges_and_the_builder_writes_the_filters_into_the_feed_url(cv_fake):
+    import lxml.html
+
+    with enriched_app(cv_fake) as app:
+        items(app, "/feeds/vision.json")
+        wait_enriched(app)
+        page = app.get(f"/preview?cat=cs.CV&{TYPES}&venue=CVPR,IJCV&limit=500")
+        assert page.status_code == 200
+        html = lxml.html.fromstring(page.text)
+        paper = html.get_element_by_id(f"paper-{CVPR_MAIN}")
+        assert [b.text_content() for b in paper.find_class("badge")] == ["CVPR 2026", "code"]
+        assert "https://zju3dv.github.io/d-prism" in [a.get("href") for a in paper.iter("a")]
+        published = html.get_element_by_id(f"paper-{PUBLISHED}")
+        assert "https://doi.org/10.1007/s43681-022-00167-3" in [a.get("href") for a in published.iter("a")]
+        assert "Comments: Published Open-Access in IJCV" in published.text_content()
+        builder = lxml.html.fromstring(app.get("/").text)
+        assert builder.get_element_by_id("venue").get("name") == "venue"
+        assert {i.get("value") for i in builder.xpath("//input[@name='has']")} == {"code", "doi", "journal"}
+        live = app.get("/api/preview.html?cat=cs.CV&venue=CVPR+2026&has=code&has=doi")
+        assert live.status_code == 200 and "venue=CVPR+2026&amp;has=code,doi" in live.text
