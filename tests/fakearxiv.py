@@ -167,7 +167,8 @@ class FakeArxiv:
         if wanted:
             entries = [e for e in entries if any(c in wanted or c.split(".")[0] in wanted for c in _entry_categories(e))]
         if ids:
-            entries = [e for e in entries if _asked_for(e, ids)]
+            asked = _asked(ids)
+            entries = [e for e in entries if _asked_for(e, asked)]
             entries = [_withdrawn(e) if _ref(e)[0] in self.withdrawn else e for e in entries]
         entries.sort(key=lambda e: e.findtext(sort_key) or "", reverse=(query.get("sortOrder") or ["descending"])[0] == "descending")
         root = ET.Element(f"{A}feed")
@@ -305,14 +306,19 @@ def _ref(entry: ET.Element) -> tuple[str, int]:
     return arxiv_id, int(version or 1)
 
 
-def _asked_for(entry: ET.Element, refs: list[str]) -> bool:
+def _asked(refs: list[str]) -> dict[str, int]:
+    """`id_list` as id -> the lowest version asked (0: any)."""
+    asked: dict[str, int] = {}
+    for ref in refs:
+        arxiv_id, _, version = ref.partition("v") if re.match(r"^\d{4}\.", ref) else (ref, "", "")
+        asked[arxiv_id] = min(asked.get(arxiv_id, 10**6), int(version or 0))
+    return asked
+
+
+def _asked_for(entry: ET.Element, asked: dict[str, int]) -> bool:
     """`id_list` names this paper, without a version or with one it has."""
     arxiv_id, version = _ref(entry)
-    for ref in refs:
-        asked, _, asked_version = ref.partition("v") if re.match(r"^\d{4}\.", ref) else (ref, "", "")
-        if asked == arxiv_id and (not asked_version or int(asked_version) <= version):
-            return True
-    return False
+    return arxiv_id in asked and asked[arxiv_id] <= version
 
 
 def _withdrawn(entry: ET.Element) -> ET.Element:
