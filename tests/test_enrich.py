@@ -204,3 +204,12 @@ def test_pages_show_venue_code_and_doi_badges_and_the_builder_writes_the_filters
         assert {i.get("value") for i in builder.xpath("//input[@name='has']")} == {"code", "doi", "journal"}
         live = app.get("/api/preview.html?cat=cs.CV&venue=CVPR+2026&has=code&has=doi")
         assert live.status_code == 200 and "venue=CVPR+2026&amp;has=code,doi" in live.text
+
+
+def test_a_profile_with_an_unknown_has_value_or_a_bad_venue_stops_the_start_naming_it():
+    from core.profiles import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=r"profiles\.x\.has: unknown value 'stars'"):
+        parse_config({"profiles": {"x": {"categories": ["cs.CV"], "has": ["code", "stars"]}}})
+    with pytest.raises(ConfigError, match=r"profiles\.x\.venue: .*not a venue"):
+        parse_config({"profiles": {"x": {"categories": ["cs.CV"], "venue": ["CVPR", "<b>"]}}})
