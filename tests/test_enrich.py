@@ -213,3 +213,51 @@ def test_a_profile_with_an_unknown_has_value_or_a_bad_venue_stops_the_start_nami
         parse_config({"profiles": {"x": {"categories": ["cs.CV"], "has": ["code", "stars"]}}})
     with pytest.raises(ConfigError, match=r"profiles\.x\.venue: .*not a venue"):
         parse_config({"profiles": {"x": {"categories": ["cs.CV"], "venue": ["CVPR", "<b>"]}}})
+
+
+def test_a_listed_copy_keeps_what_the_query_api_gave_its_backfilled_copy_until_a_new_version():
+    import asyncio
+
+    from core.kv.memory import MemoryKV
+    from core.listings.store import DayStore
+
+    async def run() -> list:
+        store = DayStore(MemoryKV(), 14)
+        meta = await store.meta("cs.CV")
+        day, now = dt.date(2026, 4, 21), dt.datetime(2026, 4, 21, 12, tzinfo=dt.UTC)
+        from core.arxiv.parse import parse_listing
+
+        listed = parse_listing((FIXTURES / CV_DAY).read_bytes()).papers[:2]
+        backfilled = [p.model_copy(update={"source": "backfill", "enriched": True, "comment": "Accepted to CVPR 2026",
+                                           "doi": "10.1/x"}) for p in listed]
+        await store.merge(meta, day, backfilled, now)
+        await store.merge(meta, day, [listed[0], listed[1].model_copy(update={"version": listed[1].version + 1})], now)
+        return sorted(await store.load_day(meta, day), key=lambda p: p.id)
+
+    same, newer = sorted(asyncio.run(run()), key=lambda p: p.version)
+    assert (same.source, same.enriched, same.comment, same.doi) == ("listing", True, "Accepted to CVPR 2026", "10.1/x")
+    assert (newer.source, newer.enriched, newer.comment) == ("listing", False, None)  # enriched again later
+
+
+def test_two_instances_sharing_a_store_enrich_once(cv_fake):
+    import asyncio
+
+    from core.kv.memory import MemoryKV
+    from core.profiles import parse_config
+    from core.service import FeedService
+    from tests.conftest import make_settings
+
+    async def run() -> list:
+        kv = MemoryKV()
+        settings = make_settings(cv_fake, enrich_max_requests=10, arxiv_backfill_max_requests=0)
+        one, two = (FeedService(settings, config=parse_config(CONFIG), kv=kv) for _ in range(2))
+        await one.listings.refresh(["cs.CV"])
+        reports = await asyncio.gather(one.listings.enrich(["cs.CV"]), two.listings.enrich(["cs.CV"]))
+        await one.close()
+        await two.close()
+        return reports
+
+    reports = asyncio.run(run())
+    assert sorted(r.requests for r in reports) == [0, 3]
+    assert "another instance" in next(r.skipped for r in reports if r.requests == 0)
+    assert len(cv_fake.api_requests()) == 3
