@@ -53,20 +53,30 @@ class Enricher:
         self.client = client
         self.settings = settings
         self.clock = clock
-        self._running: asyncio.Task[EnrichReport] | None = None
+        self._running: asyncio.Task[None] | None = None
+        self._wanted: set[str] = set()  # categories the background runs still have to cover
         self._one_at_a_time = asyncio.Lock()
 
     @property
     def enabled(self) -> bool:
         return self.settings.enrich_max_requests > 0
 
-    def start(self, categories: Sequence[str]) -> asyncio.Task[EnrichReport] | None:
-        """Enrich `categories` in the background (after the run under way, if any); None when off."""
+    def start(self, categories: Sequence[str]) -> asyncio.Task[None] | None:
+        """Enrich `categories` in the background: the run under way takes them on after its own
+        categories; None when enrichment is off."""
         if not self.enabled:
             return None
+        self._wanted.update(categories)
         if self._running is None or self._running.done():
-            self._running = asyncio.get_running_loop().create_task(self.run(categories))
+            self._running = asyncio.get_running_loop().create_task(self._drain())
         return self._running
+
+    async def _drain(self) -> None:
+        while self._wanted:
+            categories, self._wanted = sorted(self._wanted), set()
+            report = await self.run(categories)
+            if report.error or report.skipped:
+                return  # arXiv failing, or another instance at it: the next trigger tries again
 
     async def run(self, categories: Sequence[str], budget_s: float | None = None) -> EnrichReport:
         """Fetch the metadata of every stored paper of `categories` that lacks it, newest day
