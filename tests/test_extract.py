@@ -92,6 +92,11 @@ def test_code_link_finder_has_precision_097_and_recall_09():
     ("CVPR 2025. Project page: https://example.github.io/x", "CVPR 2025"),
     ("Accepted to the NeurIPS 2025 Datasets and Benchmarks Track", "NeurIPS 2025 Datasets and Benchmarks"),
     ("Accepted by IEEE Transactions on Pattern Analysis and Machine Intelligence", "TPAMI"),
+    ("Accepted for publication in IEEE Access", "IEEE Access"),
+    ("Accepted by Pattern Recognition", "Pattern Recognition"),
+    ("Published at TMLR (11/2025)", "TMLR 2025"),
+    ("Accepted by IJCAI-25", "IJCAI 2025"),
+    ("Accepted to ECCV 2024 (oral). We compare with CVPR 2023 methods", "ECCV 2024"),
 ])
 def test_the_issues_examples_give_their_venue(comment, label):
     assert parse_venue(comment).label == label

@@ -42,7 +42,8 @@ _NOT_THIS = re.compile(
     r"not\s+(?:been\s+)?accepted|before\s+\w+\s+(?:main\s+)?(?:track\s+)?submission)\b", re.IGNORECASE)
 # Sentence ends: ". " before a capital or a digit, ";", or a line end; "Vol. 93" and "et al. " stay.
 _SENTENCES = re.compile(r"(?<!\bVol)(?<!\bno)(?<!\bal)(?<!\bpp)\.\s+(?=[A-Z0-9\[(])|;\s*|\n+")
-_YEAR_AFTER = re.compile(r"^[-\s']*(?:\(\s*)?(?P<year>(?:19|20)\d\d|\d\d)(?!\d)")
+# A year after the name: `CVPR 2026`, `(2026)`; two digits only glued on: `CVPR26`, `IJCAI-25`, `DAC'26`.
+_YEAR_AFTER = re.compile(r"^(?:[-\s']*(?:\(\s*)?(?P<year>(?:19|20)\d\d)(?!\d)|[-']?(?P<short>\d\d)(?![\d/]))")
 _ANY_YEAR = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)(?!\d)")
 _SHORT_YEAR_BEFORE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\s+(?:IEEE/CVF\s+|IEEE\s+|ACM\s+)?$")
 _WORKSHOP = re.compile(r"\bworkshops?\b|(?<=[A-Z])-?W\b|\bchallenge\s+report", re.IGNORECASE)
@@ -63,10 +64,10 @@ _AFTER_CLAIM_ACRONYM = re.compile(
     r"(?:[\s']*(?P<year>(?:19|20)\d\d|\d\d)\b|(?=[\s,.;)]|$))")
 # A journal by its own name: "published in Computerized Medical Imaging and Graphics", "to appear in AI Magazine".
 _NAMED = re.compile(
-    r"^\s*(?:(?:for\s+publication\s+)?(?:in|at)|for\s+presentation\s+at)\s*:?\s+(?:the\s+)?"
+    r"^\s*(?:(?:for\s+publication\s+)?(?:in|at|by|to)|for\s+presentation\s+at)\s*:?\s+(?:the\s+)?"
     r"(?P<name>[A-Z][\w&-]*(?:\s+(?:[A-Z][\w&-]*|and|of|on|for|in|&))*)")
 _CONNECTORS = {"and", "of", "on", "for", "in", "&"}
-_NAMED_STOP = {"Vol", "Volume", "Proceedings", "Conference", "Workshop", "Symposium", "Meeting", "IEEE", "ACM", "Journal"}
+_NAMED_STOP = {"Vol", "Volume", "Proceedings", "Conference", "Workshop", "Symposium", "Meeting"}
 
 
 def parse_venue(comment: str | None) -> VenueInfo | None:
@@ -135,7 +136,7 @@ def _from_table(sentence: str, match: re.Match[str]) -> VenueInfo:
     after = sentence[match.end():]
     year_match = _YEAR_AFTER.match(after) or re.match(r"^[\s\-(]*(?:main|findings|workshops?)\s*\)?\s*(?P<year>(?:19|20)\d\d)",
                                                         after, re.IGNORECASE)
-    year = _year(year_match.group("year")) if year_match else None
+    year = _year(year_match.group("year") or year_match.groupdict().get("short")) if year_match else None
     if year is None:
         before = _SHORT_YEAR_BEFORE.search(sentence[: match.start()])
         year = int(before.group("year")) if before else _any_year(sentence)
