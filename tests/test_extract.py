@@ -96,6 +96,8 @@ def test_code_link_finder_has_precision_097_and_recall_09():
     ("Accepted by Pattern Recognition", "Pattern Recognition"),
     ("Published at TMLR (11/2025)", "TMLR 2025"),
     ("Accepted by IJCAI-25", "IJCAI 2025"),
+    ("Accepted for publication in 20th International Conference on Agents and Multi-Agent Systems: Technologies and "
+     "Applications (AMSTA 2026), to appear in Springer Nature proceedings", "AMSTA 2026"),
     ("Accepted to ECCV 2024 (oral). We compare with CVPR 2023 methods", "ECCV 2024"),
 ])
 def test_the_issues_examples_give_their_venue(comment, label):

@@ -67,6 +67,7 @@ _NAMED = re.compile(
     r"^\s*(?:(?:for\s+publication\s+)?(?:in|at|by|to)|for\s+presentation\s+at)\s*:?\s+(?:the\s+)?"
     r"(?P<name>[A-Z][\w&-]*(?:\s+(?:[A-Z][\w&-]*|and|of|on|for|in|&))*)")
 _CONNECTORS = {"and", "of", "on", "for", "in", "&"}
+_PUBLISHERS = {"Springer", "Elsevier", "Wiley", "MIT", "IEEE Xplore", "Taylor", "World", "Cambridge", "Oxford", "Now"}
 _NAMED_STOP = {"Vol", "Volume", "Proceedings", "Conference", "Workshop", "Symposium", "Meeting"}
 
 
@@ -91,7 +92,15 @@ def _claimed(sentence: str, claim: re.Match[str]) -> VenueInfo | None:
     match = venues.finder().search(sentence)
     if match is not None:
         return _from_table(sentence, match)
-    after = sentence[[*_CLAIM.finditer(sentence)][-1].end():]  # "accepted and presented at X": after the last
+    for each in _CLAIM.finditer(sentence):  # "accepted and presented at X": the first claim that names one
+        found = _outside_table(sentence, sentence[each.end():])
+        if found is not None:
+            return found
+    return None
+
+
+def _outside_table(sentence: str, after: str) -> VenueInfo | None:
+    """A venue the table does not know, right after a claim: an acronym, else a journal's name."""
     acronym = _PAREN_ACRONYM.search(after) or _AFTER_CLAIM_ACRONYM.match(after)
     if acronym is not None and acronym.group("name").upper() not in ("IEEE", "ACM", "CVF", "IEEE/CVF"):
         year = _year(acronym.group("year")) or _any_year(after)
@@ -101,7 +110,7 @@ def _claimed(sentence: str, claim: re.Match[str]) -> VenueInfo | None:
         words = named.group("name").split()
         while words and (words[-1] in _CONNECTORS):
             words.pop()
-        if words and not _NAMED_STOP & set(words) and len(words) <= 8:
+        if words and not _NAMED_STOP & set(words) and words[0] not in _PUBLISHERS and len(words) <= 8:
             return VenueInfo(name=" ".join(words), year=_any_year(after), journal=True)
     return None
 
