@@ -202,6 +202,8 @@ def test_pages_show_venue_code_and_doi_badges_and_the_builder_writes_the_filters
         builder = lxml.html.fromstring(app.get("/").text)
         assert builder.get_element_by_id("venue").get("name") == "venue"
         assert {i.get("value") for i in builder.xpath("//input[@name='has']")} == {"code", "doi", "journal"}
+        digest = app.get(f"/feed?cat=cs.CV&{TYPES}&venue=CVPR&format=md&limit=500").text
+        assert "**Venue:** CVPR 2026 · **Code:** [zju3dv.github.io/d-prism](https://zju3dv.github.io/d-prism)" in digest
         live = app.get("/api/preview.html?cat=cs.CV&venue=CVPR+2026&has=code&has=doi")
         assert live.status_code == 200 and "venue=CVPR+2026&amp;has=code,doi" in live.text
 
