@@ -17,6 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, TypeAdapter, field_validator
 
 from core.errors import SpecError  # noqa: F401 (re-exported)
+from core.extract import info
+from core.extract.wants import Wants, check_has, check_venues
 from core.listings import CategoryMeta
 from core.matching import Matcher, Scored, Term, parse_query
 from core.signals import make_pool, rank_pool
@@ -62,6 +64,10 @@ class FeedQuery(BaseModel):
     summaries: bool | None = Field(None, description="1 adds AI summaries of the top items (when the server has an LLM key); 0 removes them")
     like: list[str] = Field([], description="arXiv ids (1 to 20, versions optional): rank papers like these first")
     unlike: list[str] = Field([], description="arXiv ids (at most 20): push papers like these down")
+    venue: list[str] = Field([], description="venues the comment says the paper was accepted at: CVPR,ICCV (any year), "
+                             "CVPR 2026 (one year), CVPR Workshops (a track); NAME^2 adds 2 points instead of filtering")
+    has: list[str] = Field([], description="code, doi, journal, venue or comment: only papers that have it (all of them); "
+                           "code^2 adds 2 points instead of filtering")
 
     _cat = field_validator("cat")(classmethod(lambda cls, v: validate_categories(_split_list(v)) if v else []))
 
@@ -77,6 +83,16 @@ class FeedQuery(BaseModel):
     @classmethod
     def _seeds(cls, value: list[str], info) -> list[str]:
         return check_ids(_split_list(value), info.field_name)
+
+    @field_validator("venue")
+    @classmethod
+    def _venues(cls, value: list[str]) -> list[str]:
+        return check_venues(_split_list(value))
+
+    @field_validator("has")
+    @classmethod
+    def _has(cls, value: list[str]) -> list[str]:
+        return check_has(_split_list(value))
 
     @field_validator("type", mode="before")
     @classmethod
@@ -128,6 +144,7 @@ class FeedSpec:
     summary_language: str = "en"
     like: tuple[str, ...] = ()  # seed ids (`like=`)
     unlike: tuple[str, ...] = ()
+    wants: Wants = field(default_factory=Wants)  # venue= and has= filters and boosts
     key: str = field(default="")  # identity of the spec, for caches and validators
     requested_terms: bool = False  # the request brought terms of its own (MAX_RANK_COST applies)
 
@@ -173,6 +190,7 @@ class FeedSpec:
             summary_top_n=top_n if wants else 0,
             summary_language=profile.summaries.language,
             requested_terms=bool(extra),
+            wants=Wants.build((profile.venue, profile.has), (query.venue, query.has)),
             like=tuple(dict.fromkeys([*profile.like, *query.like]))[:20],
             unlike=tuple(dict.fromkeys([*profile.unlike, *query.unlike]))[:20],
             raw=(name, profile.model_dump_json(), query.model_dump_json(exclude={"format"})),
@@ -201,6 +219,7 @@ class FeedSpec:
             requested_terms=True,
             like=tuple(query.like),
             unlike=tuple(query.unlike),
+            wants=Wants.build((query.venue, query.has)),
             raw=(ADHOC_PROFILE, query.model_dump_json(exclude={"format"})),
         )
 
@@ -233,8 +252,11 @@ class FeedResult:
 def candidates(papers: list[Paper], spec: FeedSpec) -> list[Paper]:
     """Each paper's newest occurrence of a wanted announce type: the pool a request ranks."""
     chosen: dict[str, Paper] = {}
+    wants = spec.wants if spec.wants.filters else None
     for paper in papers:  # newest first
         if paper.announce_type in spec.types and paper.id not in chosen:
+            if wants is not None and not wants.admits(info(paper)):
+                continue
             chosen[paper.id] = paper
     return list(chosen.values())
 
@@ -243,7 +265,7 @@ def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: li
          embeddings: dict[str, list[float]] | None = None) -> tuple[list[Scored], int]:
     """Score the pool with every signal (`core.signals`), drop what scores too little, sort, cut."""
     pool = candidates(papers, spec)
-    scored = rank_pool(make_pool(pool, spec.matchers, like, unlike, embeddings))
+    scored = rank_pool(make_pool(pool, spec.matchers, like, unlike, embeddings, boosts=spec.wants.boosts))
     ranked = [s for s in scored if s.score >= spec.min_score]
     if spec.sort == "date":
         ranked.sort(key=lambda s: (s.paper.announced, s.score, s.paper.id), reverse=True)

@@ -37,6 +37,9 @@ class Paper(BaseModel):
     comment: str | None = None
     journal_ref: str | None = None
     doi: str | None = None
+    # The comment, journal reference and DOI above are arXiv's for this version (the query API
+    # gave them: a backfill, or core/listings/enrich.py for a listed paper); the RSS has none.
+    enriched: bool = False
     source: Source = Field("listing", description="where its day and announce type came from")
 
     @property

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from core.errors import ConfigError  # noqa: F401 (re-exported)
 from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Term, fold
 from core.papers import AnnounceType
+from core.extract.wants import check_has, check_venues
 from core.redact import redact
 from core.signals.seeds import check_ids
 from core.taxonomy import normalize_category
@@ -90,6 +91,8 @@ class Profile(BaseModel):
     authors: list[str] = []
     like: list[str] = []  # arXiv ids of papers like the ones wanted (`like=`)
     unlike: list[str] = []  # arXiv ids of papers to move away from
+    venue: list[str] = []  # venues (CVPR, CVPR 2026, CVPR Workshops; NAME^2 adds to the score instead)
+    has: list[str] = []  # code, doi, journal, venue, comment (code^2 adds to the score instead)
     announce_types: list[AnnounceType] = Field(default_factory=lambda: list(DEFAULT_TYPES), min_length=1)
     min_score: float = Field(0.0, ge=0)
     max_items: int = Field(50, ge=1, le=MAX_ITEMS)
@@ -99,6 +102,8 @@ class Profile(BaseModel):
     _categories = field_validator("categories")(classmethod(lambda cls, v: validate_categories(v)))
     _exclude = field_validator("exclude", "authors")(classmethod(lambda cls, v: [check_term(t) for t in v]))
     _seeds = field_validator("like", "unlike")(classmethod(lambda cls, v, info: check_ids(v, info.field_name)))
+    _venue = field_validator("venue")(classmethod(lambda cls, v: check_venues(v)))
+    _has = field_validator("has")(classmethod(lambda cls, v: check_has(v)))
 
     @field_validator("keywords")
     @classmethod

@@ -291,7 +291,8 @@ class FeedService:
 
     async def refresh_all(self, budget_s: float, progress: Callable[[int, int, str], None] | None = None) -> dict:
         """Refresh every profile's listings (one combined request for all that are due), fill
-        the weekdays missing in the window from the query API, then make missing summaries
+        the weekdays missing in the window from the query API, fetch the comments, journal
+        references and DOIs of stored papers that lack them, then make missing summaries
         for the top items of profiles that want them, within `budget_s` for the whole run.
         `progress(done, total, message)` follows the steps."""
         started = self.clock.monotonic()
@@ -305,6 +306,9 @@ class FeedService:
         say(1, total, "listings refreshed; backfilling missing weekdays")
         report: dict[str, Any] = {"categories": {}, "summaries": {}}
         report["backfill"] = await self.backfill(budget_s=budget_s - (self.clock.monotonic() - started))
+        say(1, total, "backfilled; fetching comments, journal references and DOIs")
+        enriched = await self.listings.enrich(categories, budget_s=budget_s - (self.clock.monotonic() - started))
+        report["enrich"] = dataclasses.asdict(enriched)
         for category in categories:
             meta = await self.listings.meta(category)
             report["categories"][category] = {

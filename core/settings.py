@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     request_budget_s: float = env(25.0, "REQUEST_BUDGET_S", gt=0, le=55)  # the most a reader waits for arXiv, queued or not
     history_budget_s: float = env(0.0, "HISTORY_BUDGET_S", ge=0, le=55)  # the most a reader waits for missing days (backfill)
     arxiv_backfill_max_requests: int = env(10, "ARXIV_BACKFILL_MAX_REQUESTS", ge=0, le=100)  # query-API pages per backfill run; 0: off
+    enrich_max_requests: int = env(20, "ENRICH_MAX_REQUESTS", ge=0, le=200)  # id_list requests per enrichment run; 0: off
+    enrich_batch: int = env(200, "ENRICH_BATCH", ge=1, le=500)  # ids per enrichment request
     kv_backend: str = env("auto", "KV_BACKEND")
     kv_path: Path | None = env(None, "KV_PATH")  # SQLite file; default beside the code, or /tmp when read-only
     history_days: int = env(14, "HISTORY_DAYS", ge=1, le=60)  # announcement days kept per category

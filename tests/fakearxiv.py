@@ -91,6 +91,8 @@ class FakeArxiv:
         self.api_entries: list[ET.Element] = []  # the query API's papers, newest change first
         self.old_versions: dict[str, ET.Element] = {}  # "2604.14706v1" -> that version (id_list only)
         self.withdrawn: set[str] = set()  # ids whose API entry says "withdrawn" (like= seeds)
+        self.api_gate = threading.Event()  # query-API answers wait until it is set (cleared: "arXiv is slow")
+        self.api_gate.set()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -150,12 +152,18 @@ class FakeArxiv:
     def api_requests(self) -> list[Seen]:
         return [r for r in self.requests if r.path.startswith("/api/")]
 
-    def serve_api_from(self, *fixture_names: str) -> None:
-        """Let the query API also know the papers of these recorded RSS listings (`like=` seeds)."""
+    def serve_api_from(self, *fixture_names: str, metadata: dict[str, dict[str, str]] | None = None) -> None:
+        """Let the query API also know the papers of these recorded RSS listings (`like=` seeds),
+        with arXiv's `comment`, `journal_ref` and `doi` per id from `metadata`
+        (`real_comments()` gives the recorded real comments)."""
         entries = []
         for name in fixture_names:
             for item in ET.fromstring((FIXTURES / name).read_bytes()).iter("item"):
-                entries.append(_entry_from_item(item))
+                entry = _entry_from_item(item)
+                for field, value in (metadata or {}).get(_ref(entry)[0], {}).items():
+                    if value:
+                        ET.SubElement(entry, f"{{{ARXIV_NS}}}{field}").text = value
+                entries.append(entry)
         with self._lock:
             self.api_entries = self.api_entries + entries
 
@@ -183,7 +191,8 @@ class FakeArxiv:
         if wanted:
             entries = [e for e in entries if any(c in wanted or c.split(".")[0] in wanted for c in _entry_categories(e))]
         if ids:
-            entries = [e for e in entries if _asked_for(e, ids)]
+            asked = _asked(ids)
+            entries = [e for e in entries if _asked_for(e, asked)]
             entries = [_withdrawn(e) if _ref(e)[0] in self.withdrawn else e for e in entries]
             entries += [self.old_versions[ref] for ref in ids if ref in self.old_versions]  # as arXiv: that version too
         entries += quirk.extra
@@ -255,6 +264,8 @@ class FakeArxiv:
                         fake.failures.remove(failure)
                 if fake.delay:
                     time.sleep(fake.delay)
+                if is_api:
+                    fake.api_gate.wait(30)
                 if failure is not None:
                     if failure.delay:
                         time.sleep(failure.delay)
@@ -331,6 +342,14 @@ def closed_url(path: str = "") -> str:
     return f"http://127.0.0.1:{port}{path}"
 
 
+def real_comments() -> dict[str, dict[str, str]]:
+    """arXiv's real comments of the recorded cs.CV days, by id (tests/fixtures/real_comments.jsonl)."""
+    import json
+
+    rows = [json.loads(line) for line in (FIXTURES / "real_comments.jsonl").read_text().splitlines()]
+    return {row["id"]: {"comment": row["comment"]} for row in rows if row["comment"] and "daily_cs.CV" in row["source"]}
+
+
 # --- history relative to "today", rendered from the recorded query-API answer ----------------
 
 
@@ -349,14 +368,19 @@ def _ref(entry: ET.Element) -> tuple[str, int]:
     return arxiv_id, int(version or 1)
 
 
-def _asked_for(entry: ET.Element, refs: list[str]) -> bool:
+def _asked(refs: list[str]) -> dict[str, int]:
+    """`id_list` as id -> the lowest version asked (0: any)."""
+    asked: dict[str, int] = {}
+    for ref in refs:
+        arxiv_id, _, version = ref.partition("v") if re.match(r"^\d{4}\.", ref) else (ref, "", "")
+        asked[arxiv_id] = min(asked.get(arxiv_id, 10**6), int(version or 0))
+    return asked
+
+
+def _asked_for(entry: ET.Element, asked: dict[str, int]) -> bool:
     """`id_list` names this paper, without a version or with one it has."""
     arxiv_id, version = _ref(entry)
-    for ref in refs:
-        asked, _, asked_version = ref.partition("v") if re.match(r"^\d{4}\.", ref) else (ref, "", "")
-        if asked == arxiv_id and (not asked_version or int(asked_version) <= version):
-            return True
-    return False
+    return arxiv_id in asked and asked[arxiv_id] <= version
 
 
 def _withdrawn(entry: ET.Element) -> ET.Element:

@@ -364,3 +364,30 @@ def test_bibtex_plain_style_prints_titles_with_their_capitals(fake_arxiv, tmp_pa
         assert title in printed, printed
     # still plain BibTeX to the other readers: the braces are not text
     assert sorted(e["title"] for e in parse_bib(bib)) == sorted(CASED_TITLES)
+
+
+def _enriched_papers():
+    """Real papers of the recorded query-API answer, given real comments of the recorded cs.CV days."""
+    papers = parse_listing((FIXTURES / "api_query_all-AI_max15_2026-03-21.xml").read_bytes()).papers[:3]
+    comments = ["Accepted to CVPR 2026 Findings. Code: https://github.com/KD-TAO/OmniZip",
+                "Accepted by IEEE Transactions on Pattern Analysis and Machine Intelligence", "17 pages, 15 figures"]
+    return [p.model_copy(update={"comment": c, "journal_ref": None}) for p, c in zip(papers, comments)]
+
+
+def test_accepted_and_published_papers_carry_their_venue_in_bibtex_and_csl_json():
+    papers = _enriched_papers()
+    doc = FeedDocument(title="t", description="d", self_url="http://x/feed", home_url="http://x/", feed_id="x",
+                       updated=dt.datetime(2026, 3, 21, tzinfo=dt.UTC), items=[Scored(paper=p, score=1, hits=[]) for p in papers])
+    entries = {e.key: e for e in parse_bib(render(doc, "bib"))}
+    findings, journal, plain = (entries[f"arXiv:{p.id}"] for p in papers)
+    assert findings["note"] == "Accepted at CVPR 2026 Findings" and "journal" not in findings
+    assert journal["journal"] == "IEEE Transactions on Pattern Analysis and Machine Intelligence"
+    assert journal["note"] == "Accepted at TPAMI"
+    assert "note" not in plain and "journal" not in plain
+    pybtex.database.parse_string(render(doc, "bib").decode(), "bibtex")  # the other reader agrees it is BibTeX
+    csl = {i["id"]: i for i in json.loads(render(doc, "csl"))}
+    assert csl[f"arXiv:{papers[0].id}"]["container-title"] == "IEEE/CVF Conference on Computer Vision and Pattern Recognition"
+    assert csl[f"arXiv:{papers[1].id}"]["container-title-short"] == "TPAMI"
+    assert "container-title" not in csl[f"arXiv:{papers[2].id}"]
+    shown = bibliography(list(csl.values()), formatter.plain)
+    assert sum("Pattern Analysis and Machine Intelligence" in entry for entry in shown) == 1

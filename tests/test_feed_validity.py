@@ -20,6 +20,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from lxml import etree
 from core.render.formats import REGISTRY
 from core.render.texprint import plain
 from tests.conftest import App, running_app
-from tests.fakearxiv import FIXTURES, FakeArxiv
+from tests.fakearxiv import FIXTURES, FakeArxiv, real_comments
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -49,6 +50,8 @@ CASES = {
     "llm": "/feeds/llm.{fmt}",  # on the default fixture day (conftest's `app`)
 }
 CV_CASES = ("vision", "adhoc", "whole-day")
+PUBLISHED = "2604.18208"  # its real comment: "Published Open-Access in IJCV, see https://link.springer.com/..."
+PUBLISHED_METADATA = {"journal_ref": "AI and Ethics (2022)", "doi": "10.1007/s43681-022-00167-3"}  # real, of another paper
 ANCHORSEG = "https://arxiv.org/abs/2604.18562"  # its abstract holds the literal token `<SEG>`
 RIPDETSEG = "https://arxiv.org/abs/2604.17070"  # 35 authors in one comma-joined dc:creator upstream
 
@@ -110,10 +113,21 @@ class Served:
 
 @pytest.fixture(scope="module")
 def cv_app() -> Iterator[App]:
+    """The cs.CV day, enriched with its real comments (venues, code links) and a real journal
+    reference and DOI, so every format is validated with what enrichment adds."""
     fake = FakeArxiv().start()
     fake.serve_day(CV_DAY)
+    metadata = real_comments()
+    metadata[PUBLISHED] = {**metadata[PUBLISHED], **PUBLISHED_METADATA}
+    fake.serve_api_from(CV_DAY, metadata=metadata)
     try:
-        with running_app(fake) as app:
+        with running_app(fake, enrich_max_requests=10, arxiv_backfill_max_requests=0) as app:
+            assert app.get("/feeds/vision.json").status_code == 200
+            task = app.service.listings.enricher._running
+            deadline = time.monotonic() + 20
+            while task is not None and not task.done() and time.monotonic() < deadline:
+                time.sleep(0.02)  # waits for the background enrichment, not for time
+            assert task is not None and task.done() and task.exception() is None
             yield app
     finally:
         fake.stop()
@@ -431,7 +445,9 @@ def test_rss_and_atom_bodies_are_escaped_html_that_keeps_the_abstract_as_text(cv
                 paragraphs = html.findall("p")
                 assert paragraphs[0].text_content() == "Authors: " + ", ".join(author_names(item)), where
                 assert paragraphs[3].text_content() == item["summary"], where
-                assert [a.get("href") for a in html.iter("a")] == [item["url"], item["_arxiv_feeds"]["pdf_url"]], where
+                extra = item["_arxiv_feeds"]
+                doi = [f"https://doi.org/{extra['doi']}"] if extra["doi"] else []
+                assert [a.get("href") for a in html.iter("a")] == [item["url"], extra["pdf_url"], *extra["code"], *doi], where
     assert ANCHORSEG in with_lt, "the fixture paper with `<SEG>` in its abstract was not checked"
 
 
@@ -533,3 +549,42 @@ def test_markdown_digest_lists_every_item_with_escaped_title_abs_link_and_the_co
         assert link == item["url"] and re.fullmatch(r"https://arxiv\.org/abs/\d{4}\.\d{4,5}", link)
     assert text.count("\n**Authors:** ") == count
     assert re.search(r"(?<!\\)[<>]", text.replace("\n> ", "\n")) is None, "raw HTML in the digest"
+
+
+# --- 5. enrichment: venue and code as categories, comments and links in the body ---------------
+
+
+def test_rss_atom_and_json_feed_carry_the_venue_and_code_as_categories_readers_can_match(cv_served: dict[str, Served]):
+    feed = cv_served["whole-day"]
+    by_url = {i["url"]: i for i in feed.items}
+    assert sum(1 for i in feed.items if i["_arxiv_feeds"]["venue"]) >= 100
+    assert sum(1 for i in feed.items if i["_arxiv_feeds"]["code"]) >= 150
+    cvpr = by_url["https://arxiv.org/abs/2604.17082"]  # "Accepted to CVPR 2026. Project page: https://..."
+    assert {"CVPR 2026", "code"} <= set(cvpr["tags"])
+    for item in xml(feed.body("rss")).findall("channel/item"):
+        extra = by_url[item.findtext("link")]["_arxiv_feeds"]
+        categories = {(c.get("domain"), c.text) for c in item.findall("category")}
+        assert (("urn:arxiv-feeds:venue", extra["venue"]["label"] if extra["venue"] else None) in categories) == bool(extra["venue"])
+        assert (("urn:arxiv-feeds:has", "code") in categories) == bool(extra["code"])
+        if extra["comment"]:
+            assert f"Comments: {extra['comment']}" in body_paragraphs(item.findtext("description")).text_content()
+    for entry in xml(feed.body("atom")).findall(f"{ATOM}entry"):
+        extra = by_url[entry.find(f"{ATOM}link").get("href")]["_arxiv_feeds"]
+        terms = {(c.get("scheme"), c.get("term")) for c in entry.findall(f"{ATOM}category")}
+        assert (("urn:arxiv-feeds:venue", extra["venue"]["label"] if extra["venue"] else None) in terms) == bool(extra["venue"])
+        assert (("urn:arxiv-feeds:has", "code") in terms) == bool(extra["code"])
+    # what a reader's filter rule sees (feedparser's tags, as FreshRSS/Inoreader-like readers read them)
+    parsed = feedparser.parse(feed.body("rss"))
+    tagged = next(e for e in parsed.entries if e.link == cvpr["url"])
+    assert {"CVPR 2026", "code"} <= {t.term for t in tagged.tags}
+
+
+def test_json_feed_items_carry_comment_journal_doi_venue_code_pages(cv_served: dict[str, Served]):
+    by_url = {i["url"]: i["_arxiv_feeds"] for i in cv_served["whole-day"].items}
+    cvpr = by_url["https://arxiv.org/abs/2604.17082"]
+    assert cvpr["venue"] == {"label": "CVPR 2026", "name": "CVPR", "year": 2026, "track": None, "journal": False,
+                             "full_name": "IEEE/CVF Conference on Computer Vision and Pattern Recognition"}
+    assert cvpr["code"] == ["https://zju3dv.github.io/d-prism"]
+    published = by_url[f"https://arxiv.org/abs/{PUBLISHED}"]
+    assert (published["journal_ref"], published["doi"]) == (PUBLISHED_METADATA["journal_ref"], PUBLISHED_METADATA["doi"])
+    assert published["venue"]["name"] == "IJCV" and published["pages"] == 28 and published["figures"] == 6

@@ -222,6 +222,11 @@ VALUES = {
 }
 seed_ids = st.sampled_from(["2604.21935", "2604.21935v2", "hep-th/9901001", "arXiv:2401.12345", "2401.1234", "abc", "2604.21935v0", ""])
 VALUES["like"] = VALUES["unlike"] = st.one_of(seed_ids, st.lists(seed_ids, max_size=25).map(",".join), st.text(max_size=40))
+venue_values = st.sampled_from(["CVPR", "CVPR2026", "CVPR 2026", "CVPRW", "CVPR Workshops 2026", "ACL Findings", "TPAMI^2",
+                                 "NeurIPS D&B", "cvpr^0", "CVPR^", "^3", "IJCV^101", "2026", "", "<b>", "x" * 90])
+VALUES["venue"] = st.one_of(venue_values, st.lists(venue_values, max_size=25).map(",".join), st.text(max_size=40))
+has_values = st.sampled_from(["code", "doi", "journal", "venue", "comment", "code^2", "CODE", "stars", "code^x", "", "^"])
+VALUES["has"] = st.one_of(has_values, st.lists(has_values, max_size=25).map(",".join), st.text(max_size=20))
 assert set(VALUES) == set(FeedQuery.model_fields), "a FeedQuery field has no strategy here"
 
 known_pair = st.sampled_from(sorted(VALUES)).flatmap(lambda name: st.tuples(st.just(name), VALUES[name]))

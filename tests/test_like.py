@@ -184,7 +184,7 @@ def test_embeddings_replace_tfidf_when_configured_and_are_stored_per_paper_versi
 def test_every_signal_is_described_on_the_preview_and_the_profile_card_lists_its_seeds(cv):
     from core.signals import REGISTRY, describe
 
-    assert [name for name, _ in describe()] == [s.name for s in REGISTRY] == ["keyword", "authors", "like"]
+    assert [name for name, _ in describe()] == [s.name for s in REGISTRY] == ["keyword", "authors", "like", "venue"]
     page = cv.get("/preview/vision").text
     for _, description in describe():
         assert description.split(":")[0] in page

@@ -186,7 +186,8 @@ def test_builder_form_submits_to_the_preview_page_with_the_feed_parameters(app):
     form = page.get_element_by_id("builder")
     assert form.get("action") == "/preview" and form.get("method") == "get"
     names = {c.get("name") for c in form.xpath(".//*[@name]")}
-    assert names == {"cat", "q", "exclude", "author", "like", "unlike", "type", "min_score", "limit", "format", "days", "sort"}
+    assert names == {"cat", "q", "exclude", "author", "like", "unlike", "venue", "has", "type", "min_score", "limit", "format",
+                     "days", "sort"}
     assert names <= set(pages.FeedQuery.model_fields)
     assert form.get("data-live") == "/api/preview.html"
 

@@ -205,4 +205,5 @@ def _paper_from_api(entry: Any) -> Paper | None:
         journal_ref=_clean(entry.get("arxiv_journal_ref")) or None,
         doi=_clean(entry.get("arxiv_doi")) or None,
         license=entry.get("rights") or None,
+        enriched=True,
     )

@@ -5,6 +5,7 @@ One job per module:
 - `freshness.py`  when to fetch, which days are plausible, which weekdays are missing
 - `fetcher.py`    the listing fetch: combined requests, coalescing, cross-instance locks
 - `backfill.py`   filling missing weekdays from arXiv's query API, dated by the schedule
+- `enrich.py`     comments, journal references and DOIs of stored papers (query API `id_list`)
 This module ties them together for the service: `ensure` (bounded by `REQUEST_BUDGET_S`),
 `papers` (the window), `refresh` and `backfill` (cron and CLI).
 
@@ -29,12 +30,13 @@ from core.errors import UpstreamUnavailable
 from core.kv import KV
 from core.listings import freshness
 from core.listings.backfill import Backfiller, BackfillReport, Progress
+from core.listings.enrich import Enricher, EnrichReport
 from core.listings.fetcher import ListingFetcher
 from core.listings.store import CategoryMeta, DayStore
 from core.papers import Paper
 from core.settings import Settings
 
-__all__ = ["BackfillReport", "CategoryMeta", "Listings", "UpstreamUnavailable"]
+__all__ = ["BackfillReport", "CategoryMeta", "EnrichReport", "Listings", "UpstreamUnavailable"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class Listings:
         self.store = DayStore(kv, settings.history_days)
         self.fetcher = ListingFetcher(self.store, client, settings, clock)
         self.backfiller = Backfiller(self.store, client, settings, clock)
+        self.enricher = Enricher(self.store, client, settings, clock)
         self._clock = clock
         self._background: set[asyncio.Task] = set()
         self._pools: dict[tuple, list[Paper]] = {}  # see papers()
@@ -65,7 +68,7 @@ class Listings:
 
     @clock.setter
     def clock(self, clock: Clock) -> None:
-        self._clock = self.fetcher.clock = self.backfiller.clock = clock
+        self._clock = self.fetcher.clock = self.backfiller.clock = self.enricher.clock = clock
 
     # --- requests -----------------------------------------------------------------
 
@@ -87,7 +90,7 @@ class Listings:
         due = [m.category for m in metas if freshness.due(m, now)]
         if due:
             warm = {m.category for m in metas if m.days}
-            late = not await self._within(self.fetcher.refresh(due, warm=warm), deadline)
+            late = not await self._within(self._fetch_then_enrich(due, warm), deadline)
             metas = await self._metas(categories)
         if not late and await self._fill_history(metas, days, min(deadline, loop.time() + self.settings.history_budget_s)):
             metas = await self._metas(categories)
@@ -134,6 +137,14 @@ class Listings:
         if errors:
             return f"{what}; the last backfill stopped ({'; '.join(errors)}); the next feed request or cron run goes on"
         return f"{what}; they are being filled from arXiv's query API and appear within a minute or two"
+
+    async def _fetch_then_enrich(self, due: list[str], warm: set[str]) -> None:
+        """The listing fetch a request waits for (within its budget); the enrichment of what it
+        stored starts after it in the background: no reader waits for it."""
+        await self.fetcher.refresh(due, warm=warm)
+        task = self.enricher.start(due)
+        if task is not None:
+            self._spawn(task)
 
     async def _within(self, work: Awaitable, deadline: float, quiet: bool = False) -> bool:
         """Wait for `work` until `deadline` (loop time); it goes on in the background after."""
@@ -206,6 +217,10 @@ class Listings:
     ) -> BackfillReport:
         """Fill every missing weekday of the last `days` days (cron and CLI)."""
         return await self.backfiller.run(categories, days, progress, budget_s)
+
+    async def enrich(self, categories: Sequence[str], budget_s: float | None = None) -> EnrichReport:
+        """Fetch arXiv's comments, journal references and DOIs for the stored papers (cron and CLI)."""
+        return await self.enricher.run(categories, budget_s)
 
     def missing(self, meta: CategoryMeta, days: int) -> list[dt.date]:
         return freshness.missing_days(meta, self.clock.now(), days)

@@ -74,8 +74,13 @@ def _papers_adapter() -> TypeAdapter[list[Paper]]:
 
 
 def content_hash(papers: list[Paper]) -> str:
-    keys = sorted(f"{p.id}v{p.version}:{p.announce_type}:{p.source}" for p in papers)
+    keys = sorted(f"{p.id}v{p.version}:{p.announce_type}:{p.source}{':e' if p.enriched else ''}" for p in papers)
     return hashlib.sha256(" ".join(keys).encode()).hexdigest()[:16]
+
+
+def enrichment(paper: Paper) -> dict:
+    """The fields the query API adds to a listed paper."""
+    return {"comment": paper.comment, "journal_ref": paper.journal_ref, "doi": paper.doi, "enriched": paper.enriched}
 
 
 def day_source(papers: list[Paper]) -> str:
@@ -157,6 +162,8 @@ class DayStore:
         from_listing = incoming[0].source == "listing"
         for paper in incoming:
             old = merged.get(paper.id)
+            if old is not None and old.enriched and not paper.enriched and old.version == paper.version:
+                paper = paper.model_copy(update=enrichment(old))  # the listing has no comment: keep arXiv's
             if old is None or (from_listing and old.source == "backfill") or (
                 old.source == paper.source and paper.version > old.version
             ):
@@ -171,6 +178,13 @@ class DayStore:
         papers = sorted(merged.values(), key=lambda p: p.id)
         if day in meta.days and content_hash(papers) == meta.day_hashes.get(day.isoformat()):
             return False  # the same papers again (arXiv's ETag changes on every rebuild)
+        await self._write_day(meta, day, papers)
+        return True
+
+    async def rewrite_day(self, meta: CategoryMeta, day: dt.date, papers: list[Paper]) -> bool:
+        """Store `papers` as `day` (the same papers with more metadata: enrichment). True if it changed."""
+        if content_hash(papers) == meta.day_hashes.get(day.isoformat()):
+            return False
         await self._write_day(meta, day, papers)
         return True
 

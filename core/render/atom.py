@@ -15,6 +15,7 @@ from core.papers import parse_author
 from core.render.document import (
     GENERATOR,
     FeedDocument,
+    categories_of,
     category_label,
     item_html,
     xml_safe,
@@ -81,6 +82,8 @@ def render_atom(doc: FeedDocument) -> bytes:
         entry.pdflink.affiliations = [a.affiliation for a in authors]
         for category in paper.categories:
             entry.category(term=category, scheme=ARXIV_SCHEME, label=category_label(category))
+        for term, scheme in categories_of(paper):
+            entry.category(term=xml_safe(term), scheme=scheme, label=xml_safe(term if term != "code" else "Links its code"))
         entry.summary(xml_safe(paper.abstract), type="text")
         entry.content(item_html(item, doc.summary_for(item)), type="html")
     return fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)

@@ -1,5 +1,6 @@
 """BibTeX: one `@misc` entry per paper, as arXiv's own export shapes it (eprint, archivePrefix,
-primaryClass), with the DOI where arXiv knows it, for reference managers and `\\cite`.
+primaryClass), with the DOI where arXiv knows it, the journal reference (or the venue the comment
+says it was accepted at) as `note` and a journal venue as `journal`, for reference managers and `\\cite`.
 
 Everything from arXiv is TeX text, escaped so that it prints as it reads and can never end a
 field or an entry: braces become `\\textbraceleft{}` (BibTeX counts `\\{` as a brace), the other
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from core.extract import info
 from core.papers import Paper, is_et_al, parse_author
 from core.render.document import FeedDocument, xml_safe
 
@@ -90,8 +92,14 @@ def entry(paper: Paper) -> str:
     if paper.doi and _DOI_RE.match(paper.doi.strip()):
         fields.append(("doi", paper.doi.strip()))  # verbatim in biblatex: never escaped, never braces
     fields.append(("url", paper.abs_url))
-    if paper.journal_ref:
-        fields.append(("note", tex(paper.journal_ref)))
+    venue = info(paper).venue
+    if venue is not None and venue.journal:
+        fields.append(("journal", tex(venue.long or venue.name)))
+    notes = [tex(paper.journal_ref)] if paper.journal_ref else []
+    if venue is not None and not paper.journal_ref:
+        notes.append(f"Accepted at {tex(venue.label)}")
+    if notes:
+        fields.append(("note", "; ".join(notes)))
     fields.append(("abstract", tex(paper.abstract)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{citation_key(paper)},\n{body}\n}}\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from core.extract import info
 from core.papers import Paper
 from core.render.bibtex import cited_names, citation_key
 from core.render.document import FeedDocument, xml_safe
@@ -52,6 +53,10 @@ def item(paper: Paper) -> dict:
         data["DOI"] = paper.doi.strip()
     if paper.journal_ref:
         data["note"] = xml_safe(paper.journal_ref)
+    venue = info(paper).venue
+    if venue is not None:  # published, or accepted as its comment says
+        data["container-title"] = xml_safe(venue.long or venue.name)
+        data["container-title-short"] = xml_safe(venue.name)
     return data
 
 

@@ -6,9 +6,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from html import escape
+from urllib.parse import quote
 from typing import TYPE_CHECKING
 
 from core import __version__
+from core.extract import info
 from core.matching import Scored
 from core.papers import Paper
 from core.profiles import MAX_ITEMS
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
     from core.summaries.service import Summary
 
 GENERATOR = f"arxiv-feeds {__version__}"
+VENUE_SCHEME = "urn:arxiv-feeds:venue"  # <category> of the venue a comment claims
+HAS_SCHEME = "urn:arxiv-feeds:has"  # <category>code</category>: the paper links its code
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
@@ -92,7 +96,39 @@ def item_html(item: Scored, summary: Summary | None = None) -> str:
         f'<p><a href="{escape(paper.abs_url)}">Abstract page</a> &#183; '
         f'<a href="{escape(paper.pdf_url)}">PDF</a></p>'
     )
+    extras = extras_html(paper)
+    if extras:
+        parts.append(extras)
     return xml_safe("\n".join(parts))
+
+
+def extras_html(paper: Paper) -> str:
+    """Venue, code links and DOI (core/extract), one paragraph; empty when there are none."""
+    found = info(paper)
+    bits = []
+    if found.venue is not None:
+        bits.append(f"<b>Venue:</b> {escape(found.venue.label)}")
+    if found.code:
+        links = ", ".join(f'<a href="{escape(url)}">{escape(url.split("://", 1)[-1])}</a>' for url in found.code)
+        bits.append(f"<b>Code:</b> {links}")
+    if found.doi:
+        bits.append(f'<b>DOI:</b> <a href="{escape(doi_url(found.doi))}">{escape(found.doi)}</a>')
+    return f"<p>{' &#183; '.join(bits)}</p>" if bits else ""
+
+
+def doi_url(doi: str) -> str:
+    return "https://doi.org/" + quote(doi.strip(), safe="/:;()._-<>[]")
+
+
+def categories_of(paper: Paper) -> list[tuple[str, str]]:
+    """(term, scheme) of the feed categories beyond arXiv's: the venue and `code` (readers' rules match them)."""
+    found = info(paper)
+    extra = []
+    if found.venue is not None:
+        extra.append((found.venue.label, VENUE_SCHEME))
+    if found.code:
+        extra.append(("code", HAS_SCHEME))
+    return extra
 
 
 def category_label(category: str) -> str:

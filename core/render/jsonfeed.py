@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+from core.extract import info
 from core.papers import Paper, parse_author
-from core.render.document import FeedDocument, item_html, xml_safe
+from core.render.document import FeedDocument, categories_of, item_html, xml_safe
 
 
 def authors(paper: Paper) -> list[dict]:
@@ -15,6 +16,25 @@ def authors(paper: Paper) -> list[dict]:
         if author.name:
             result.append({"name": author.name} | ({"_arxiv_feeds": {"affiliation": author.affiliation}} if author.affiliation else {}))
     return result
+
+
+def _extras(paper: Paper) -> dict:
+    """arXiv's comment, journal reference and DOI, and what core.extract derives from them."""
+    found = info(paper)
+    venue = found.venue
+    return {
+        "comment": paper.comment,
+        "journal_ref": paper.journal_ref,
+        "doi": found.doi,
+        "venue": None if venue is None else {
+            "label": venue.label, "name": venue.name, "year": venue.year, "track": venue.track,
+            "full_name": venue.long, "journal": venue.journal,
+        },
+        "code": found.code,
+        "pages": found.pages,
+        "figures": found.figures,
+        "enriched": paper.enriched,  # False: arXiv's comment was not fetched yet (the RSS has none)
+    }
 
 
 def render_jsonfeed(doc: FeedDocument) -> bytes:
@@ -32,7 +52,7 @@ def render_jsonfeed(doc: FeedDocument) -> bytes:
                 "summary": paper.abstract,
                 "date_published": when.isoformat(),
                 "authors": authors(paper),
-                "tags": paper.categories,
+                "tags": [*paper.categories, *(term for term, _ in categories_of(paper))],
                 "language": "en",
                 "_arxiv_feeds": {
                     "arxiv_id": paper.id,
@@ -41,6 +61,7 @@ def render_jsonfeed(doc: FeedDocument) -> bytes:
                     "primary_category": paper.primary_category,
                     "pdf_url": paper.pdf_url,
                     "source": paper.source,
+                    **_extras(paper),
                     "score": item.score,
                     "explanation": item.explanation,
                     "hits": [hit.model_dump() for hit in item.hits],

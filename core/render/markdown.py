@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from core.render.document import FeedDocument
+from core.extract import info
+from core.papers import Paper
+from core.render.document import FeedDocument, doi_url
 from core.render.texprint import plain
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$~^])")
@@ -33,6 +35,23 @@ def _url(url: str) -> str:
     if not re.match(r"https?://", url, re.IGNORECASE):
         return "#"
     return quote(url, safe=_URL_SAFE)
+
+
+def _extras(paper: Paper) -> str:
+    """Venue, code links, DOI and comment, one paragraph (empty when there are none)."""
+    found = info(paper)
+    bits = []
+    if found.venue is not None:
+        bits.append(f"**Venue:** {_md(found.venue.label)}")
+    if found.code:
+        bits.append("**Code:** " + ", ".join(f"[{_md(url.split('://', 1)[-1])}]({_url(url)})" for url in found.code))
+    if found.doi:
+        bits.append(f"**DOI:** [{_md(found.doi)}]({_url(doi_url(found.doi))})")
+    if paper.comment:
+        bits.append(f"**Comments:** {_md(paper.comment)}")
+    if paper.journal_ref:
+        bits.append(f"**Journal:** {_md(paper.journal_ref)}")
+    return " · ".join(bits)
 
 
 def render_markdown(doc: FeedDocument) -> bytes:
@@ -57,6 +76,9 @@ def render_markdown(doc: FeedDocument) -> bytes:
             f"**Score {item.score:g}:** {_md(item.explanation)}",
             "",
         ]
+        extras = _extras(paper)
+        if extras:
+            lines += [extras, ""]
         summary = doc.summary_for(item)
         if summary is not None:
             # The model's Markdown is kept, with raw HTML defused: GitHub renders the digest.

@@ -13,6 +13,7 @@ from feedgen.feed import FeedGenerator
 from core.render.document import (
     GENERATOR,
     FeedDocument,
+    categories_of,
     item_html,
     xml_safe,
 )
@@ -45,6 +46,8 @@ def render_rss(doc: FeedDocument) -> bytes:
         entry.pubDate(when)
         for category in paper.categories:
             entry.category(term=category)
+        for term, scheme in categories_of(paper):
+            entry.category(term=xml_safe(term), scheme=scheme)
         if paper.authors:
             entry.dc.dc_creator(xml_safe(", ".join(paper.authors)))
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)

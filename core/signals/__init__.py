@@ -17,11 +17,12 @@ from core.signals.base import Candidate, Hit, Pool, Scored, Signal
 from core.signals.keyword import KeywordSignal
 from core.signals.like import FLOOR, LikeSignal
 from core.signals.text import analyse, analysed, skim
+from core.signals.venue import VenueSignal
 
 if TYPE_CHECKING:
     from core.matching import Matcher
 
-REGISTRY: tuple[type[Signal], ...] = (KeywordSignal, AuthorSignal, LikeSignal)  # type: ignore[assignment]
+REGISTRY: tuple[type[Signal], ...] = (KeywordSignal, AuthorSignal, LikeSignal, VenueSignal)  # type: ignore[assignment]
 
 __all__ = ["REGISTRY", "Candidate", "Hit", "Pool", "Scored", "Signal", "describe", "make_pool", "rank_pool", "score_one"]
 
@@ -32,7 +33,7 @@ def describe() -> list[tuple[str, str]]:
 
 
 def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequence[Paper] = (), unlike: Sequence[Paper] = (),
-              embeddings: dict[str, list[float]] | None = None, skimming: bool = True) -> Pool:
+              embeddings: dict[str, list[float]] | None = None, skimming: bool = True, boosts: tuple = ()) -> Pool:
     """The candidates with what each term list finds in them. A paper not analysed yet whose
     skim holds no fragment of any term is not analysed at all (most of a pool, most feeds): no
     term can be found in it, and only its length is read. Not with seeds (similarity reads every
@@ -51,7 +52,7 @@ def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequen
         doc = analyse(paper)
         found = [m.find(doc) for m in matchers]
         candidates.append(Candidate(paper, doc, found, all(m.admits(f) for m, f in zip(matchers, found))))
-    return Pool(candidates, list(matchers), list(like), list(unlike), embeddings)
+    return Pool(candidates, list(matchers), list(like), list(unlike), embeddings, boosts)
 
 
 def _fragments(matchers: Sequence[Matcher]) -> list[tuple[tuple[str, ...], ...]] | None:

@@ -14,7 +14,7 @@ from core.signals.text import Doc
 if TYPE_CHECKING:
     from core.matching import Matcher
 
-HitField = Literal["title", "abstract", "authors", "text"]
+HitField = Literal["title", "abstract", "authors", "text", "venue"]
 
 
 class Hit(BaseModel):
@@ -32,6 +32,8 @@ class Hit(BaseModel):
         amount = f"{sign}{_fmt(abs(self.points))}"
         if self.field == "text":  # a similarity: "closest to 2401.12345 (0.61: ...) +3"
             return f"{self.term} ({self.note}) {amount}"
+        if self.field == "venue":  # "accepted at CVPR 2026 +2", "code (github.com/a/b) +1"
+            return f"{self.term} {amount}"
         return f"{self.term} in {self.field} {amount}" + (f" ({self.note})" if self.note else "")
 
 
@@ -78,6 +80,7 @@ class Pool:
     like: list[Paper] = field(default_factory=list)  # seed papers (`like=`)
     unlike: list[Paper] = field(default_factory=list)  # papers to move away from (`unlike=`)
     embeddings: dict[str, list[float]] | None = None  # unit vectors by "{id}v{version}" (EMBEDDINGS_MODEL)
+    boosts: tuple = ()  # venue=NAME^w, has=code^w (core.extract.wants): points when a paper has it
 
     @property
     def size(self) -> int:

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from core.extract import info
 from core.feeds import FeedQuery, FeedResult, FeedSpec, SpecError
 from core.listings import CategoryMeta, UpstreamUnavailable
 from core.profiles import DEFAULT_TYPES, Profile
@@ -86,6 +87,10 @@ def canonical_pairs(query: FeedQuery, *, adhoc: bool) -> list[tuple[str, str]]:
         pairs.append(("like", ",".join(query.like)))
     if query.unlike:
         pairs.append(("unlike", ",".join(query.unlike)))
+    if query.venue:
+        pairs.append(("venue", ",".join(query.venue)))
+    if query.has:
+        pairs.append(("has", ",".join(query.has)))
     if query.type and not (adhoc and sorted(query.type) == sorted(DEFAULT_TYPES)):
         pairs.append(("type", ",".join(query.type)))
     if query.min_score is not None and not (adhoc and query.min_score == 0):
@@ -171,6 +176,10 @@ def _settings_line(profile: Profile, summaries_on: bool) -> str:
     """What the feed holds, as a reader will get it: a profile asking for AI summaries gets
     none where the server has no LLM key, and the card says so rather than promise them."""
     parts = [", ".join(profile.announce_types)]
+    if profile.venue:
+        parts.append(f"venues {', '.join(profile.venue)}")
+    if profile.has:
+        parts.append(f"with {', '.join(profile.has)}")
     if profile.min_score:
         parts.append(f"min score {profile.min_score:g}")
     parts.append(f"up to {profile.max_items} items")
@@ -332,6 +341,7 @@ JSON_HEADERS = {"Cache-Control": "no-cache"}
 def _item_json(item, spec: FeedSpec) -> dict:
     paper = item.paper
     marked = highlight(item, spec)
+    extra = info(paper)
     return {
         "id": paper.id,
         "version": paper.version,
@@ -346,6 +356,10 @@ def _item_json(item, spec: FeedSpec) -> dict:
         "score": item.score,
         "explanation": item.explanation,
         "hits": [h.model_dump() for h in item.hits],
+        "venue": extra.venue.label if extra.venue else None,
+        "code": extra.code,
+        "doi": extra.doi,
+        "comment": paper.comment,
     }
 
 

@@ -71,6 +71,18 @@ def _digest(value: str) -> str:
     return hashlib.sha1(value.encode()).hexdigest()[:8]
 
 
+def paper_info(paper):  # noqa: ANN001, ANN201
+    from core.extract import info
+
+    return info(paper)
+
+
+def doi_url(doi: str) -> str:
+    from core.render.document import doi_url as url
+
+    return url(doi)
+
+
 @functools.cache
 def _templates():  # noqa: ANN202
     """Built on the first page: an instance that only serves feeds never imports Jinja2."""
@@ -88,6 +100,8 @@ def _templates():  # noqa: ANN202
     env.globals.update(
         static_url=static_url,
         category_name=category_name,
+        paper_info=paper_info,  # venue, code links, DOI (core/extract) for the paper badges
+        doi_url=doi_url,
         formats=REGISTRY,
         default_format=DEFAULT_FORMAT,
         default_types=DEFAULT_TYPES,
