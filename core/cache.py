@@ -54,10 +54,12 @@ class ByteLRU:
 
 
 WARM_SHARE = 8  # warm answers (core.web.warm) get an eighth of CACHE_MAX_BYTES when they are on
+ANALYSIS_SHARE = 2  # analysed text (core.signals.text) half of it
 
 
-def budgets(cache_max_bytes: int, warm_on: bool) -> tuple[int, int]:
-    """CACHE_MAX_BYTES split between (ranked results and bodies, warm answers): one budget in
-    all, so memory stays within idle size plus CACHE_MAX_BYTES whatever is cached."""
+def budgets(cache_max_bytes: int, warm_on: bool) -> tuple[int, int, int]:
+    """CACHE_MAX_BYTES split between (ranked results and bodies, warm answers, analysed text):
+    one budget in all, so memory stays within idle size plus CACHE_MAX_BYTES whatever is cached."""
     warm = cache_max_bytes // WARM_SHARE if warm_on else 0
-    return cache_max_bytes - warm, warm
+    analysis = cache_max_bytes // ANALYSIS_SHARE
+    return cache_max_bytes - warm - analysis, warm, analysis

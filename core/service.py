@@ -16,15 +16,14 @@ import datetime as dt
 import hashlib
 import logging
 import os
-import sys
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core import longlived
 from core.arxiv.client import ArxivClient
 from core.cache import ByteLRU, budgets
+from core.cpu import off_loop  # ranking and rendering run there, off the event loop
 from core.feeds import FeedResult, FeedSpec, candidates, rank
 from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
@@ -48,19 +47,6 @@ if TYPE_CHECKING:
     from core.summaries.service import Summarizer, Summary
 
 log = logging.getLogger(__name__)
-
-# Ranking and rendering a large pool takes up to a second or two of CPU: it runs here, off the
-# event loop. One thread: CPU-bound threads share the GIL with the loop, and each more of them
-# lengthens how long the loop waits for it; heavy requests queue behind each other instead.
-_CPU = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arxiv-feeds-cpu")
-# While that thread computes, the loop gets the GIL back within 1 ms instead of Python's 5 ms
-# default: each await that crosses threads (a store read, a parse) costs the loop less.
-sys.setswitchinterval(0.001)
-
-
-async def off_loop(fn: Callable[..., Any], *args: Any) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(_CPU, fn, *args)
-
 
 @dataclass
 class RenderedFeed:
@@ -106,7 +92,9 @@ class FeedService:
         self.seeds = SeedStore(self.kv, self.client)
         self.embedder = _embedder(settings, self.kv, llm_transport)
         self.summarizer = _summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
-        self.cache = ByteLRU(budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)[0])  # ranked results, bodies
+        results_bytes, _, analysis_bytes = budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)
+        self.cache = ByteLRU(results_bytes)  # ranked results, bodies
+        text.set_budget(analysis_bytes)  # analysed text (process-wide)
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
         self._background: set[asyncio.Future] = set()  # work no request waits for any more
         self._inflight: dict[tuple, asyncio.Future] = {}  # ranks and renders under way, by cache key
@@ -150,10 +138,10 @@ class FeedService:
         return dataclasses.replace(cached, metas=metas)
 
     async def _rank(self, spec: FeedSpec, metas: list[CategoryMeta], key: tuple) -> FeedResult:
+        papers = await self.listings.papers(metas, spec.days)
+        spec.check_cost(await off_loop(spec.workload, papers))  # before any seed is fetched or signal runs
         like = await self.seeds.papers(spec.like) if spec.like else []
         unlike = await self.seeds.papers(spec.unlike) if spec.unlike else []
-        papers = await self.listings.papers(metas, spec.days)
-        spec.check_cost(len(papers))
         vectors = None
         if (like or unlike) and self.embedder is not None:
             vectors = await self.embedder.vectors([*like, *unlike, *candidates(papers, spec)])
