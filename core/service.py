@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from core import longlived
 from core.arxiv.client import ArxivClient
 from core.cache import ByteLRU, budgets
-from core.cpu import off_loop  # ranking and rendering run there, off the event loop
+from core.cpu import off_loop, release_memory  # ranking and rendering run there, off the event loop
 from core.feeds import FeedResult, FeedSpec, candidates, rank
 from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from core.summaries.service import Summarizer, Summary
 
 log = logging.getLogger(__name__)
+
+MIN_WINDOW_BYTES = 16_000_000
 
 @dataclass
 class RenderedFeed:
@@ -92,7 +94,7 @@ class FeedService:
         self.seeds = SeedStore(self.kv, self.client)
         self.embedder = _embedder(settings, self.kv, llm_transport)
         self.summarizer = _summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
-        results_bytes, _, analysis_bytes = budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)
+        results_bytes, _, analysis_bytes, _ = budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)
         self.cache = ByteLRU(results_bytes)  # ranked results, bodies
         text.set_budget(analysis_bytes)  # analysed text (process-wide)
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
@@ -121,6 +123,12 @@ class FeedService:
         return self.listings.clock
 
     @property
+    def window_bytes(self) -> int:
+        """What a request's own window may hold decoded (a profile's own feed: any): the memory
+        bound's own size, CACHE_MAX_BYTES, or 16 MB where that is smaller (~4,700 papers)."""
+        return max(self.settings.cache_max_bytes, MIN_WINDOW_BYTES)
+
+    @property
     def window_days(self) -> int:
         """The longest `days` of any profile: the window backfill and /health look at."""
         return max((p.days for p in self.config.profiles.values()), default=7)
@@ -138,7 +146,7 @@ class FeedService:
         return dataclasses.replace(cached, metas=metas)
 
     async def _rank(self, spec: FeedSpec, metas: list[CategoryMeta], key: tuple) -> FeedResult:
-        papers = await self.listings.papers(metas, spec.days)
+        papers = await self.listings.papers(metas, spec.days, self.window_bytes if spec.requested else None)
         spec.check_cost(await off_loop(spec.workload, papers))  # before any seed is fetched or signal runs
         like = await self.seeds.papers(spec.like) if spec.like else []
         unlike = await self.seeds.papers(spec.unlike) if spec.unlike else []
@@ -354,7 +362,10 @@ def _llm_client(
 
 def _rank_keeping(ranking: Callable[[], Any]) -> Any:
     before = text.analyses()
-    return longlived.built(ranking, keep=lambda: text.analyses() - before > text.THREAD_THRESHOLD)
+    result = longlived.built(ranking, keep=lambda: text.analyses() - before > text.THREAD_THRESHOLD)
+    if text.analyses() - before > 10 * text.THREAD_THRESHOLD:
+        release_memory()  # what thousands of analyses and vectors freed, given back
+    return result
 
 
 def _summarizer(

@@ -99,3 +99,33 @@ def test_an_accepted_like_request_keeps_analysed_text_within_its_share_of_cache_
     # What stays: the analysed text within its share, the ranked result and body within theirs,
     # the seed and the words of the day new to the stem table; 501 analysed papers were ~7 MB more.
     assert grown < budget + 3_000_000, grown
+
+
+def test_a_window_too_large_to_decode_is_refused_before_decoding_and_a_profile_never(monkeypatch):
+    """A request's own window may hold at most CACHE_MAX_BYTES of decoded papers (16 MB at
+    least): told from the stored bytes before any day is decoded."""
+    import core.listings.store as store
+    import core.service
+
+    monkeypatch.setattr(core.service, "MIN_WINDOW_BYTES", 0)
+    decoded = []
+    real = store.DayStore._decode
+
+    async def spy(self, meta, day, raw):
+        decoded.append(day)
+        return await real(self, meta, day, raw)
+
+    monkeypatch.setattr(store.DayStore, "_decode", spy)
+    fake = FakeArxiv().start()
+    fake.serve_day("rss_cs.CV_2026-04-21.xml")  # 501 papers, ~1.9 MB decoded
+    try:
+        with running_app(fake, cache_max_bytes=1_000_000) as app:
+            assert app.get("/feeds/vision.json").status_code == 200  # the operator's profile: served
+            decoded.clear()
+            response = app.get("/feed?cat=cs.CV&q=segmentation")
+            assert response.status_code == 400
+            message = response.json()["error"]
+            assert "too large a window" in message and "days=" in message and "cat=" in message
+            assert decoded == []  # refused from the stored bytes alone
+    finally:
+        fake.stop()

@@ -3,9 +3,9 @@
 A paper's title and abstract are analysed the first time any request ranks it (its author
 names the first time an author term reads them) and kept in an in-process table keyed by id and
 version (the text of a version never changes), so a stored day is analysed once per process, not
-once per request. The table is bounded in bytes, not papers: an analysed paper weighs about 14
-times its text (27 KB for a 1.5 KB abstract; a 750 KB hostile abstract, 22 MB), and 50,000 of
-them had grown a process by 800 MB. Its budget is a share of CACHE_MAX_BYTES (core.cache.budgets),
+once per request. The table is bounded in bytes, not papers: an analysed paper weighs about 15
+times its text (23 KB for 1.5 KB of title and abstract; a 750 KB hostile abstract, 22 MB), and
+50,000 of them had grown a process by 800 MB. Its budget is a share of CACHE_MAX_BYTES (core.cache.budgets),
 least recently used papers go first. The service ranks, and so analyses, on its ranking thread, off
 the event loop.
 
@@ -224,12 +224,13 @@ def _key(paper: Paper) -> tuple:
 
 
 def doc_bytes(doc: Doc) -> int:
-    """What an analysed paper holds, erring high (measured with tracemalloc: ~130 bytes a
-    token, tuples, token objects and the two count tables together)."""
-    size = 1000
+    """What an analysed paper holds, erring high (tracemalloc over the recorded cs.CV day: 23 KB
+    a paper, ~60 bytes a token and ~35 an entry of its count tables; its authors, once an author
+    term reads them, ~100 bytes a character of their names, counted from the start)."""
+    size = 1000 + 100 * sum(len(name) for name in doc._names)
     for text in (doc.title, doc.abstract):
-        size += 80 * len(text.tokens) + 100 * (len(text.token_counts) + len(text.stem_counts) + len(text.compounds))
-    return size + 80 * sum(len(name) for name in doc._names)
+        size += 60 * len(text.tokens) + 40 * (len(text.token_counts) + len(text.stem_counts) + len(text.compounds))
+    return size
 
 
 def set_budget(max_bytes: int) -> None:
