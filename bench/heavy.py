@@ -174,12 +174,13 @@ async def heavy_like(args: argparse.Namespace, work: Path, store: Path) -> dict:
             async with Probe(srv.port) as probe:
                 for n in range(urls):  # distinct URLs: no cache helps
                     heavy.append(await timed(srv, like_path(CATS, ids, 50 + n)))
-            accepted = None
+            accepted, refused = None, []
             for k in (20, 16, 12, 8, 6, 4, 3, 2, 1):  # the heaviest like= request accepted
                 got = await timed(srv, like_path(CATS[:k], ids, 60))
                 if got["status"] == 200:
                     accepted = {"categories": k, **got}
                     break
+                refused.append({"categories": k, **got})
             more = []
             if accepted:
                 k = accepted["categories"]
@@ -190,7 +191,7 @@ async def heavy_like(args: argparse.Namespace, work: Path, store: Path) -> dict:
             after = srv.rss_mb()
     finally:
         fake.stop()
-    return {"idle_mb": idle, "heavy": heavy, "health_worst_ms": probe.worst_ms, "accepted": accepted, "more": more,
+    return {"idle_mb": idle, "heavy": heavy, "health_worst_ms": probe.worst_ms, "accepted": accepted, "refused": refused, "more": more,
             "after_mb": after, "bound_mb": idle + CACHE_MAX_BYTES / 1e6 + 30}
 
 
@@ -268,12 +269,14 @@ def report(f: dict) -> None:
         if not r:
             return "-"
         text = f"{r['status']} in {r['s']:.2f} s, {r['cpu_s']:.2f} s CPU, RSS {r['rss_mb']:.0f} MB"
-        return text + (f" ({r['error'][:160]})" if r.get("error") else "")
+        return text + (f" ({r['error'][:120]})" if r.get("error") else "")
 
     print(f"{f['papers']:,} papers in {f['categories']} categories x 10 weekdays; app from {f['app']}")
     for n, r in enumerate(like["heavy"]):
         print(f"like= 20 + unlike= 20 seeds over all 20 categories, URL {n + 1}: {req(r)}")
     print(f"  /health worst meanwhile: {like['health_worst_ms']:.0f} ms")
+    for r in like["refused"]:
+        print(f"like= 20 + unlike= 20 over {r['categories']} categories: {req(r)}")
     acc = like["accepted"]
     print(f"heaviest like= 20 + unlike= 20 accepted: {acc['categories'] if acc else 0} categories: {req(acc)}")
     if acc:
