@@ -147,7 +147,8 @@ class FeedService:
 
     async def _rank(self, spec: FeedSpec, metas: list[CategoryMeta], key: tuple) -> FeedResult:
         papers = await self.listings.papers(metas, spec.days, self.window_bytes if spec.requested else None)
-        spec.check_cost(await off_loop(spec.workload, papers))  # before any seed is fetched or signal runs
+        if spec.requested:  # before any seed is fetched or signal runs (a profile's own feed: never refused)
+            spec.check_cost(await off_loop(spec.workload, papers))
         like = await self.seeds.papers(spec.like) if spec.like else []
         unlike = await self.seeds.papers(spec.unlike) if spec.unlike else []
         vectors = None
