@@ -25,7 +25,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from core import longlived
 from core.cache import ByteLRU
-from core.cpu import off_loop
+from core.cpu import off_loop, release_memory
 from core.kv import KV
 from core.papers import Paper
 
@@ -151,9 +151,12 @@ class DayStore:
             raw = await self.kv.get(f"{PREFIX}:{meta.category}:{day.isoformat()}") or b""
             found.append(raw)
             size += DECODED_PER_BYTE * len(raw)
+            if max_bytes is not None and size > max_bytes:  # known before the rest is even read
+                estimate = size * len(chosen) // len(found)  # the whole window, at this rate
+                found.clear()
+                await off_loop(release_memory)  # what was read, given back
+                raise WindowTooLarge(estimate, max_bytes)
             await asyncio.sleep(0)  # 200 days read in a row held the event loop ~100 ms
-        if max_bytes is not None and size > max_bytes:
-            raise WindowTooLarge(size, max_bytes)
         papers = []
         for (meta, day), item in zip(chosen, found):
             papers.append(item if isinstance(item, list) else await self._decode(meta, day, item))
