@@ -11,8 +11,7 @@ less.
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
+import functools
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,20 +26,21 @@ async def off_loop(fn: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(_CPU, fn, *args)
 
 
+@functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, found on first use (ctypes is not imported at start-up)."""
+    import ctypes
+
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim  # glibc
-    except (OSError, AttributeError):
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
         return None
-
-
-_TRIM = _malloc_trim()
 
 
 def release_memory() -> None:
     """Give the C heap's free pages back to the system after work that freed a lot (a large
-    window decoded, thousands of papers analysed): glibc keeps them otherwise, and a process
-    that had analysed 30,000 papers stayed 130 MB above what it still held. ctypes releases the
-    GIL for the call; elsewhere than glibc it does nothing."""
-    if _TRIM is not None:
-        _TRIM(0)
+    window decoded, thousands of papers analysed): glibc keeps them otherwise. ctypes releases
+    the GIL for the call; elsewhere than glibc it does nothing."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
