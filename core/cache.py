@@ -37,6 +37,11 @@ class ByteLRU:
         self._entries.move_to_end(key)
         return entry[0]
 
+    def size(self, key: Any) -> int | None:
+        """The size `key` was put with (None when not held)."""
+        entry = self._entries.get(key)
+        return None if entry is None else entry[1] - ENTRY_OVERHEAD
+
     def put(self, key: Any, value: Any, size: int) -> None:
         """Keep `value`, evicting the least recently used entries to stay within the budget.
         A value bigger than the whole budget is not kept."""
@@ -54,10 +59,15 @@ class ByteLRU:
 
 
 WARM_SHARE = 8  # warm answers (core.web.warm) get an eighth of CACHE_MAX_BYTES when they are on
+ANALYSIS_SHARE = 4  # analysed text (core.signals.text) a quarter
+PAPERS_SHARE = 8 / 3  # decoded days and merged windows (core.listings) three eighths
 
 
-def budgets(cache_max_bytes: int, warm_on: bool) -> tuple[int, int]:
-    """CACHE_MAX_BYTES split between (ranked results and bodies, warm answers): one budget in
-    all, so memory stays within idle size plus CACHE_MAX_BYTES whatever is cached."""
+def budgets(cache_max_bytes: int, warm_on: bool) -> tuple[int, int, int, int]:
+    """CACHE_MAX_BYTES split between (ranked results and bodies, warm answers, analysed text,
+    decoded papers): one budget in all, so memory stays within idle size plus CACHE_MAX_BYTES
+    whatever is cached."""
     warm = cache_max_bytes // WARM_SHARE if warm_on else 0
-    return cache_max_bytes - warm, warm
+    analysis = cache_max_bytes // ANALYSIS_SHARE
+    papers = int(cache_max_bytes // PAPERS_SHARE)
+    return cache_max_bytes - warm - analysis - papers, warm, analysis, papers

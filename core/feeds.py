@@ -22,7 +22,8 @@ from core.extract.wants import Wants, check_has, check_venues
 from core.listings import CategoryMeta
 from core.matching import Matcher, Scored, Term, parse_query
 from core.signals import make_pool, rank_pool
-from core.signals.seeds import check_ids
+from core.signals.cost import Work, costs
+from core.signals.seeds import SEED_MAX_CHARS, check_ids
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
 from core.profiles import (
     ADHOC_PROFILE,
@@ -38,8 +39,10 @@ from core.render.formats import FORMATS
 Format = Literal[FORMATS]  # type: ignore[valid-type]  # the registry's names, as an enum in OpenAPI
 MAX_QUERY_LENGTH = 1000
 MAX_QUERY_SUMMARIES = 5  # `summaries=1` on an ad-hoc feed: its top items only
-# Terms x papers a request's own terms may cost to score: about 1-2 s of CPU on one small core.
-# Beyond it a request gets a 400 saying what to narrow; a profile's own feed is never refused.
+# What ranking may cost a request that brings terms or seeds of its own, in units of one term
+# scored against one paper, every signal counted (core/signals/cost.py): about 1-2 s of CPU on
+# one small core. Beyond it a request gets a 400 saying what to narrow, before any signal runs
+# (and before any seed is fetched); a profile's own feed is never refused.
 MAX_RANK_COST = 500_000
 
 
@@ -146,17 +149,38 @@ class FeedSpec:
     unlike: tuple[str, ...] = ()
     wants: Wants = field(default_factory=Wants)  # venue= and has= filters and boosts
     key: str = field(default="")  # identity of the spec, for caches and validators
-    requested_terms: bool = False  # the request brought terms of its own (MAX_RANK_COST applies)
+    requested: bool = False  # the request brought terms or seeds of its own (MAX_RANK_COST applies)
 
-    def check_cost(self, candidates: int) -> None:
-        """Refuse, before any scoring, a request whose terms x papers exceed MAX_RANK_COST."""
-        terms = max(1, sum(len(m.terms) for m in self.matchers))
-        cost = terms * candidates
-        if self.requested_terms and cost > MAX_RANK_COST:
-            raise SpecError(
-                f"too costly: {candidates:,} papers x {terms} terms = {cost:,} (at most {MAX_RANK_COST:,}); "
-                "narrow it: fewer days (days=), fewer categories (cat=) or fewer terms (q=, exclude=, author=)"
-            )
+    def workload(self, papers: list[Paper]) -> Work:
+        """What ranking `papers` for this spec would cost follows from this (the seeds counted
+        at their largest stored size: known before they are fetched)."""
+        pool = candidates(papers, self)
+        return Work(
+            candidates=len(pool),
+            text_bytes=sum(len(p.title) + len(p.abstract) for p in pool),
+            terms=sum(len(m.terms) for m in self.matchers),
+            seeds=len(self.like) + len(self.unlike),
+            seed_bytes=(len(self.like) + len(self.unlike)) * SEED_MAX_CHARS,
+        )
+
+    def check_cost(self, work: Work) -> None:
+        """Refuse, before any signal runs, a request whose signals together cost more than
+        MAX_RANK_COST, saying what each costs and what to narrow."""
+        parts = costs(work)
+        total = sum(parts.values())
+        if not self.requested or total <= MAX_RANK_COST:
+            return
+        terms = max(1, work.terms)
+        said = [f"{terms} term{'s' if terms > 1 else ''} x {work.candidates:,} papers = {parts['terms']:,}"]
+        narrow = ["fewer days (days=)", "fewer categories (cat=)", "fewer terms (q=, exclude=, author=)"]
+        if "seeds" in parts:
+            said.append(f"{work.seeds} like=/unlike= seeds over {work.candidates:,} papers "
+                        f"({work.text_bytes / 1e6:.1f} MB of text) = {parts['seeds']:,}")
+            narrow.insert(0, "fewer seeds (like=, unlike=)")
+        raise SpecError(
+            f"too costly: {'; '.join(said)}; {total:,} in all (at most {MAX_RANK_COST:,}); "
+            f"narrow it: {', '.join(narrow[:-1])} or {narrow[-1]}"
+        )
 
     @classmethod
     def from_profile(cls, name: str, profile: Profile, query: FeedQuery | None = None) -> FeedSpec:
@@ -189,7 +213,7 @@ class FeedSpec:
             sort=query.sort,
             summary_top_n=top_n if wants else 0,
             summary_language=profile.summaries.language,
-            requested_terms=bool(extra),
+            requested=bool(extra or query.like or query.unlike),
             wants=Wants.build((profile.venue, profile.has), (query.venue, query.has)),
             like=tuple(dict.fromkeys([*profile.like, *query.like]))[:20],
             unlike=tuple(dict.fromkeys([*profile.unlike, *query.unlike]))[:20],
@@ -216,7 +240,7 @@ class FeedSpec:
             days=query.days or 7,
             sort=query.sort,
             summary_top_n=MAX_QUERY_SUMMARIES if query.summaries else 0,
-            requested_terms=True,
+            requested=True,
             like=tuple(query.like),
             unlike=tuple(query.unlike),
             wants=Wants.build((query.venue, query.has)),

@@ -17,9 +17,7 @@ import hashlib
 import json
 import logging
 import os
-import sys
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +25,7 @@ from core import longlived
 from core.arxiv.client import ArxivClient
 from core.arxiv.trouble import Trouble
 from core.cache import ByteLRU, budgets
+from core.cpu import off_loop, release_memory  # ranking and rendering run there, off the event loop
 from core.feeds import FeedResult, FeedSpec, candidates, rank
 from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
@@ -55,17 +54,7 @@ log = logging.getLogger(__name__)
 # How long a feed's last body (ETag, Last-Modified) is remembered: a feed polled at all changes
 # daily and is written again; one unpolled for this long starts over from its data's time.
 LAST_MODIFIED_TTL_S = 30 * 86400
-# Ranking and rendering a large pool takes up to a second or two of CPU: it runs here, off the
-# event loop. One thread: CPU-bound threads share the GIL with the loop, and each more of them
-# lengthens how long the loop waits for it; heavy requests queue behind each other instead.
-_CPU = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arxiv-feeds-cpu")
-# While that thread computes, the loop gets the GIL back within 1 ms instead of Python's 5 ms
-# default: each await that crosses threads (a store read, a parse) costs the loop less.
-sys.setswitchinterval(0.001)
-
-
-async def off_loop(fn: Callable[..., Any], *args: Any) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(_CPU, fn, *args)
+MIN_WINDOW_BYTES = 16_000_000
 
 
 @dataclass
@@ -112,7 +101,9 @@ class FeedService:
         self.seeds = SeedStore(self.kv, self.client)
         self.embedder = _embedder(settings, self.kv, llm_transport)
         self.summarizer = _summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
-        self.cache = ByteLRU(budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)[0])  # ranked results, bodies
+        results_bytes, _, analysis_bytes, _ = budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)
+        self.cache = ByteLRU(results_bytes)  # ranked results, bodies
+        text.set_budget(analysis_bytes)  # analysed text (process-wide)
         self.seen_categories: set[str] = {c for p in self.config.profiles.values() for c in p.categories}
         self._background: set[asyncio.Future] = set()  # work no request waits for any more
         self._inflight: dict[tuple, asyncio.Future] = {}  # ranks and renders under way, by cache key
@@ -137,6 +128,12 @@ class FeedService:
     @property
     def clock(self) -> Clock:
         return self.listings.clock
+
+    @property
+    def window_bytes(self) -> int:
+        """What a request's own window may hold decoded (a profile's own feed: any): the memory
+        bound's own size, CACHE_MAX_BYTES, or 16 MB where that is smaller (~4,700 papers)."""
+        return max(self.settings.cache_max_bytes, MIN_WINDOW_BYTES)
 
     @property
     def window_days(self) -> int:
@@ -181,10 +178,11 @@ class FeedService:
                                    retry_after=retry) from None
 
     async def _rank(self, spec: FeedSpec, metas: list[CategoryMeta], key: tuple, deadline: float) -> FeedResult:
+        papers = await self.listings.papers(metas, spec.days, self.window_bytes if spec.requested else None)
+        if spec.requested:  # before any seed is fetched or signal runs (a profile's own feed: never refused)
+            spec.check_cost(await off_loop(spec.workload, papers))
         like = await self._seeds(spec.like, deadline)
         unlike = await self._seeds(spec.unlike, deadline)
-        papers = await self.listings.papers(metas, spec.days)
-        spec.check_cost(len(papers))
         vectors = None
         if (like or unlike) and self.embedder is not None:
             vectors = await self.embedder.vectors([*like, *unlike, *candidates(papers, spec)])
@@ -429,7 +427,10 @@ def _llm_client(
 
 def _rank_keeping(ranking: Callable[[], Any]) -> Any:
     before = text.analyses()
-    return longlived.built(ranking, keep=lambda: text.analyses() - before > text.THREAD_THRESHOLD)
+    result = longlived.built(ranking, keep=lambda: text.analyses() - before > text.THREAD_THRESHOLD)
+    if text.analyses() - before > 10 * text.THREAD_THRESHOLD:
+        release_memory()  # what thousands of analyses and vectors freed, given back
+    return result
 
 
 def _summarizer(

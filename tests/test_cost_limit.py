@@ -1,7 +1,16 @@
-"""MAX_RANK_COST: a request's own terms x the papers they would score is bounded; beyond it a
-400 says what to narrow, before any scoring. A profile's own feed is never refused."""
+"""MAX_RANK_COST: what a request's own terms and seeds cost to score, every signal counted, is
+bounded; beyond it a 400 says what to narrow, before any scoring. A profile's own feed is never
+refused. And what ranking keeps afterwards (analysed text) is bounded in bytes."""
+
+from dataclasses import replace
+
+import pytest
 
 import core.feeds
+from core.profiles import parse_config
+from core.signals.cost import Work, costs
+from tests.conftest import FIXTURES, TEST_CONFIG, running_app
+from tests.fakearxiv import FakeArxiv
 
 
 def test_a_too_costly_query_is_refused_with_what_to_narrow(app, monkeypatch):
@@ -20,3 +29,103 @@ def test_queries_within_the_limit_are_served(app):
     many = "+".join(f"t{i}" for i in range(40))
     response = app.get(f"/feed?cat=cs.AI,cs.CL,cs.LG&q={many}&exclude=zz,qq&limit=500&days=14")
     assert response.status_code == 200
+
+
+SPLAT = "2604.14706"  # a recorded cs.CV paper: a like= seed the fake query API knows
+
+
+@pytest.fixture
+def cv():
+    fake = FakeArxiv().start()
+    fake.serve_day("rss_cs.CV_2026-04-21.xml")
+    fake.serve_api_from("rss_cs.CV_2026-04-17.xml")
+    config = {"profiles": {**TEST_CONFIG["profiles"], "splats": {"categories": ["cs.CV"], "like": [SPLAT]}}}
+    with running_app(fake, parse_config(config)) as app:
+        yield app
+    fake.stop()
+
+
+def test_like_seeds_are_costed_and_a_too_costly_like_request_is_refused_before_fetching_them(cv, monkeypatch):
+    assert cv.get("/feed?cat=cs.CV&q=segmentation").status_code == 200  # 501 papers stored
+    # Between what one term costs over the pool (~500) and what similarity to a seed costs (~12,000).
+    monkeypatch.setattr(core.feeds, "MAX_RANK_COST", 5_000)
+    assert cv.get("/feed?cat=cs.CV&q=segmentation&limit=7").status_code == 200
+    response = cv.get(f"/feed?cat=cs.CV&like={SPLAT}&unlike=2604.14570")
+    assert response.status_code == 400
+    message = response.json()["error"]
+    assert "too costly" in message and "2 like=/unlike= seeds" in message
+    assert "fewer seeds (like=, unlike=)" in message and "days=" in message and "cat=" in message
+    assert cv.get(f"/feeds/vision.json?like={SPLAT}").status_code == 400  # the request's own seeds
+    assert [r for r in cv.fake.api_requests() if "id_list" in r.path] == []  # refused before any seed was fetched
+    assert cv.get("/feeds/splats.json").status_code == 200  # the operator's own seeds: never refused
+
+
+def test_costs_grow_with_every_input_of_every_signal():
+    base = Work(candidates=1_000, text_bytes=1_500_000, terms=3)
+    assert costs(base) == {"terms": 3_000}
+    liked = costs(replace(base, seeds=10, seed_bytes=50_000))
+    assert set(liked) == {"terms", "seeds"}
+    for change in ({"candidates": 2_000}, {"text_bytes": 3_000_000}, {"seeds": 20}, {"seed_bytes": 500_000}):
+        assert costs(replace(base, **{"seeds": 10, "seed_bytes": 50_000, **change}))["seeds"] > liked["seeds"], change
+
+
+def test_an_accepted_like_request_keeps_analysed_text_within_its_share_of_cache_max_bytes():
+    """The text-analysis memo is bounded in bytes (half of CACHE_MAX_BYTES), not in papers:
+    ranking 501 papers by similarity used to keep ~13 MB of analysed text for good."""
+    import tracemalloc
+
+    from core.signals import text
+
+    budget = 1_000_000
+    fake = FakeArxiv().start()
+    # The recorded day under ids of its own: no earlier test in this process analysed these.
+    fake.serve_xml((FIXTURES / "rss_cs.CV_2026-04-21.xml").read_bytes().replace(b"2604.", b"2697."))
+    fake.serve_api_from("rss_cs.CV_2026-04-17.xml")
+    try:
+        with running_app(fake, cache_max_bytes=budget) as app:
+            # The day fetched and stored, nothing analysed: no paper can hold the term (skimmed).
+            assert app.get("/feed?cat=cs.CV&q=qqzzqq").status_code == 200
+            tracemalloc.start()
+            try:
+                before = tracemalloc.get_traced_memory()[0]
+                response = app.get(f"/feed?cat=cs.CV&like={SPLAT}&limit=20&format=json")
+                grown = tracemalloc.get_traced_memory()[0] - before
+            finally:
+                tracemalloc.stop()
+            assert response.status_code == 200 and response.json()["items"]
+            assert text.analysed_bytes() <= budget // 2
+    finally:
+        fake.stop()
+    # What stays: the analysed text within its share, the ranked result and body within theirs,
+    # the seed and the words of the day new to the stem table; 501 analysed papers were ~7 MB more.
+    assert grown < budget + 3_000_000, grown
+
+
+def test_a_window_too_large_to_decode_is_refused_before_decoding_and_a_profile_never(monkeypatch):
+    """A request's own window may hold at most CACHE_MAX_BYTES of decoded papers (16 MB at
+    least): told from the stored bytes before any day is decoded."""
+    import core.listings.store as store
+    import core.service
+
+    monkeypatch.setattr(core.service, "MIN_WINDOW_BYTES", 0)
+    decoded = []
+    real = store.DayStore._decode
+
+    async def spy(self, meta, day, raw):
+        decoded.append(day)
+        return await real(self, meta, day, raw)
+
+    monkeypatch.setattr(store.DayStore, "_decode", spy)
+    fake = FakeArxiv().start()
+    fake.serve_day("rss_cs.CV_2026-04-21.xml")  # 501 papers, ~1.9 MB decoded
+    try:
+        with running_app(fake, cache_max_bytes=1_000_000) as app:
+            assert app.get("/feeds/vision.json").status_code == 200  # the operator's profile: served
+            decoded.clear()
+            response = app.get("/feed?cat=cs.CV&q=segmentation")
+            assert response.status_code == 400
+            message = response.json()["error"]
+            assert "too large a window" in message and "days=" in message and "cat=" in message
+            assert decoded == []  # refused from the stored bytes alone
+    finally:
+        fake.stop()

@@ -26,13 +26,15 @@ from collections.abc import Awaitable, Sequence
 
 from core.arxiv.client import ArxivClient
 from core.clock import SYSTEM_CLOCK, Clock
-from core.errors import UpstreamUnavailable
+from core.cache import budgets
+from core.cpu import off_loop, release_memory
+from core.errors import SpecError, UpstreamUnavailable
 from core.kv import KV
 from core.listings import freshness
 from core.listings.backfill import Backfiller, BackfillReport, Progress
 from core.listings.enrich import Enricher, EnrichReport
 from core.listings.fetcher import ListingFetcher
-from core.listings.store import CategoryMeta, DayStore
+from core.listings.store import CategoryMeta, DayStore, WindowTooLarge, papers_bytes
 from core.papers import Paper
 from core.settings import Settings
 
@@ -41,11 +43,21 @@ __all__ = ["BackfillReport", "CategoryMeta", "EnrichReport", "Listings", "Upstre
 log = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 7
-POOLS_KEPT = 16  # merged windows kept (each is a list of references to decoded papers)
 
 
 def _newest_first(paper: Paper) -> tuple:
     return (paper.announced, paper.id)
+
+
+def _merged(days: list[list[Paper]], wanted: frozenset[str]) -> tuple[list[Paper], int]:
+    """One occurrence per (paper, day), announce type relative to `wanted`, newest first; and
+    the bytes its papers hold."""
+    papers: dict[tuple[str, dt.date], Paper] = {}
+    for day in days:
+        for paper in day:
+            papers.setdefault((paper.id, paper.announced), paper.relative_to(wanted))
+    pool = sorted(papers.values(), key=_newest_first, reverse=True)
+    return pool, papers_bytes(pool)
 
 
 class Listings:
@@ -54,13 +66,12 @@ class Listings:
     def __init__(self, kv: KV, client: ArxivClient, settings: Settings, clock: Clock = SYSTEM_CLOCK):
         self.settings = settings
         self.client = client
-        self.store = DayStore(kv, settings.history_days)
+        self.store = DayStore(kv, settings.history_days, budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)[3])
         self.fetcher = ListingFetcher(self.store, client, settings, clock)
         self.backfiller = Backfiller(self.store, client, settings, clock)
         self.enricher = Enricher(self.store, client, settings, clock)
         self._clock = clock
         self._background: set[asyncio.Task] = set()
-        self._pools: dict[tuple, list[Paper]] = {}  # see papers()
 
     @property
     def clock(self) -> Clock:
@@ -168,13 +179,15 @@ class Listings:
         if not task.cancelled() and task.exception() is not None:
             log.error("background listing work failed: %r", task.exception())
 
-    async def papers(self, metas: Sequence[CategoryMeta], days: int) -> list[Paper]:
+    async def papers(self, metas: Sequence[CategoryMeta], days: int, max_bytes: int | None = None) -> list[Paper]:
         """One occurrence per (paper, day), announce type relative to the categories of `metas`,
         over `days` days counting back from the newest plausible day held.
 
         Built once per content of those days (every request over the same categories and window
         shares the list): merging and sorting 2,000 papers took 10-30 ms of the event loop per
-        request, which a burst of heavy queries turned into stalls for everyone else."""
+        request, which a burst of heavy queries turned into stalls for everyone else.
+        With `max_bytes`, a window whose papers would hold more once decoded is refused with a
+        400 saying what to narrow, before any is decoded."""
         wanted = frozenset(m.category for m in metas)
         now = self.clock.now()
         latest = max((d for m in metas if (d := freshness.newest_day(m, now))), default=None)
@@ -184,17 +197,21 @@ class Listings:
         chosen = [(meta, day) for meta in metas for day in meta.days if first_day <= day <= latest]
         key = (wanted, tuple((m.category, day, m.day_hashes.get(day.isoformat())) for m, day in chosen))
         known = all(digest is not None for _, _, digest in key[1])
-        if known and (hit := self._pools.get(key)) is not None:
+        if known and (hit := self.store.decoded.get(key)) is not None:
             return hit
-        papers: dict[tuple[str, dt.date], Paper] = {}
-        for meta, day in chosen:
-            for paper in await self.store.load_day(meta, day):
-                papers.setdefault((paper.id, paper.announced), paper.relative_to(wanted))
-        pool = sorted(papers.values(), key=_newest_first, reverse=True)
-        if known:
-            self._pools[key] = pool
-            while len(self._pools) > POOLS_KEPT:
-                self._pools.pop(next(iter(self._pools)))
+        try:
+            days_papers = await self.store.load_days(chosen, max_bytes)  # decoded off the loop
+        except WindowTooLarge as exc:
+            raise SpecError(
+                f"too large a window: {len(chosen)} stored days of {len(metas)} categor{'y' if len(metas) == 1 else 'ies'} "
+                f"hold about {exc.size / 1e6:.0f} MB of papers (at most {exc.max_bytes / 1e6:.0f} MB, CACHE_MAX_BYTES); "
+                "narrow it: fewer days (days=) or fewer categories (cat=)"
+            ) from None
+        pool, size = await off_loop(_merged, days_papers, wanted)  # 30,000 papers: tens of ms
+        if known:  # kept with the decoded days, counted as if it held its papers alone (erring high)
+            self.store.decoded.put(key, pool, size)
+        if size > self.store.decoded.max_bytes // 4:
+            await off_loop(release_memory)  # a window that big leaves much freed memory behind
         return pool
 
     async def meta(self, category: str) -> CategoryMeta:

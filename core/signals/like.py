@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
+from itertools import chain
 
 from core.papers import Paper
 from core.signals.base import Candidate, Hit, Pool
@@ -53,11 +55,12 @@ def _surface(doc: Doc) -> dict[str, str]:
 
 
 class _Vectors:
-    def __init__(self, docs: list[Counter]):
+    def __init__(self, docs: Iterable[Counter]):
         df: Counter = Counter()
-        for counts in docs:
+        n = 0
+        for counts in docs:  # one at a time: a pool's vectors are never all held at once
             df.update(counts.keys())
-        n = len(docs)
+            n += 1
         self.idf = {key: math.log((1 + n) / (1 + d)) + 1 for key, d in df.items()}
 
     def vector(self, counts: Counter) -> dict[str, float]:
@@ -100,9 +103,9 @@ class LikeSignal:
 
     def __init__(self, pool: Pool):
         self.pool = pool
-        own = [terms(c.doc) for c in pool.candidates]
-        seeds = [terms(analyse(p)) for p in (*pool.like, *pool.unlike)]
-        self.space = _Vectors(own + seeds)
+        own = (terms(c.doc) for c in pool.candidates)
+        seeds = (terms(analyse(p)) for p in (*pool.like, *pool.unlike))
+        self.space = _Vectors(chain(own, seeds))
         self.dense = pool.embeddings
         self.like = [self._seed(p) for p in pool.like]
         self.unlike = [self._seed(p) for p in pool.unlike]

@@ -1,9 +1,13 @@
 """Seed papers for `like=` / `unlike=`: validated ids, metadata from arXiv's query API.
 
 All seeds missing from the store are fetched in ONE `id_list` request and stored per id and
-version (`seed:v1:{id}v{n}`, kept for good: a version's abstract never changes), so a seed is
-fetched once per deployment. A versionless id is also stored under `seed:v1:{id}` for a week
-(a newer version may appear); an unknown id is remembered for an hour. Unknown or withdrawn ids are the caller's mistake (400, naming
+version (`seed:v1:{id}v{n}`, for 30 days after it was last fetched: a version's abstract never
+changes, and a seed nobody asks for any more leaves the store), so a seed is fetched about once a
+month per deployment. A versionless id is also stored under `seed:v1:{id}` for a week (a newer
+version may appear); an unknown id is remembered for an hour. What is stored is bounded: title,
+abstract, authors and comment are cut to sane lengths (arXiv's own abstracts stay under 1,920
+characters), so a hostile answer of 750 KB abstracts costs neither the store nor a ranking more
+than a real one. The answer is parsed, and stored seeds decoded, on the worker thread (core.cpu). Unknown or withdrawn ids are the caller's mistake (400, naming
 them); arXiv unreachable with a seed not stored is a 503 with Retry-After.
 """
 
@@ -13,11 +17,19 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
+from core import longlived
+from core.cpu import off_loop
 from core.errors import ParseError, SeedError, SeedsUnavailable, UpstreamError
 from core.papers import Paper
 
 MAX_SEEDS = 20
+SEED_TTL = 30 * 86400  # a seed version nobody asked for in 30 days is fetched again if asked
 LATEST_TTL = 7 * 86400
+MAX_TITLE = 1_000  # characters kept of a seed's title
+MAX_ABSTRACT = 4_000  # ... of its abstract (arXiv's limit is 1,920)
+SEED_MAX_CHARS = MAX_TITLE + MAX_ABSTRACT  # title and abstract of a stored seed, at most (core.signals.cost)
+MAX_AUTHORS = 100  # names kept (a collaboration's thousands say nothing about similarity)
+MAX_FIELD = 300  # characters kept of a name, comment, journal reference or DOI
 UNKNOWN_TTL = 3600  # an id arXiv did not know is not asked about again for an hour
 _ID_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v[1-9]\d*)?$")
 _PREFIX_RE = re.compile(r"^(?:https?://arxiv\.org/(?:abs|pdf)/|arxiv:)", re.IGNORECASE)
@@ -56,14 +68,15 @@ class SeedStore:
 
     async def papers(self, refs: Sequence[str]) -> list[Paper]:
         """The seed papers, in the order asked, from the store or (all missing ones at once) arXiv."""
-        found: dict[str, Paper] = {}
+        stored: dict[str, bytes] = {}
         missing = []
         for ref in refs:
             raw = await self.kv.get(f"seed:v1:{ref}")
             if raw is not None:
-                found[ref] = Paper.model_validate_json(raw)
+                stored[ref] = raw
             else:
                 missing.append(ref)
+        found: dict[str, Paper] = await off_loop(_decode, stored) if stored else {}
         unknown = [ref for ref in missing if await self.kv.get(f"seed:v1:{ref}:unknown") is not None]
         if unknown:
             raise SeedError(f"like/unlike: arXiv does not know {', '.join(unknown)}; check the ids (and versions)")
@@ -78,7 +91,7 @@ class SeedStore:
         from core.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
 
         try:
-            listing = parse_listing(await self._answer(refs))
+            listing = await off_loop(longlived.built, parse_listing, await self._answer(refs))
         except (UpstreamError, ParseError) as exc:
             retry = max(5, math.ceil(exc.retry_after)) if getattr(exc, "retry_after", None) else 300
             raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})",
@@ -87,7 +100,7 @@ class SeedStore:
         if listing.malformed:
             raise SeedsUnavailable(f"like: arXiv's answer for {', '.join(refs)} was cut or damaged "
                                    f"({listing.malformed})", retry_after=30)
-        for paper in listing.papers:
+        for paper in map(bounded, listing.papers):
             got[f"{paper.id}v{paper.version}"] = paper
             if paper.id not in got or paper.version > got[paper.id].version:
                 got[paper.id] = paper
@@ -111,7 +124,7 @@ class SeedStore:
         for ref in refs:
             paper = got[ref]
             body = paper.model_dump_json().encode()
-            await self.kv.set(f"seed:v1:{paper.id}v{paper.version}", body)
+            await self.kv.set(f"seed:v1:{paper.id}v{paper.version}", body, ttl=SEED_TTL)
             if split_ref(ref)[1] is None:
                 await self.kv.set(f"seed:v1:{ref}", body, ttl=LATEST_TTL)
             result[ref] = paper
@@ -127,3 +140,23 @@ class SeedStore:
             if len(refs) == 1:  # which id it refused is known only when one was asked
                 await self.kv.set(f"seed:v1:{refs[0]}:unknown", b"1", ttl=UNKNOWN_TTL)
             raise SeedError(f"like/unlike: arXiv refused {', '.join(refs)} as malformed; check the ids") from None
+
+
+def bounded(paper: Paper) -> Paper:
+    """The seed as stored: its fields cut to the lengths above (most papers: unchanged)."""
+    def cut(text: str | None, limit: int = MAX_FIELD) -> str | None:
+        return text if text is None or len(text) <= limit else text[:limit]
+
+    changes = {
+        "title": cut(paper.title, MAX_TITLE), "abstract": cut(paper.abstract, MAX_ABSTRACT),
+        "authors": [cut(name) for name in paper.authors[:MAX_AUTHORS]], "comment": cut(paper.comment),
+        "journal_ref": cut(paper.journal_ref), "doi": cut(paper.doi),
+    }
+    if all(changes[k] == getattr(paper, k) for k in changes):
+        return paper
+    return paper.model_copy(update=changes)
+
+
+def _decode(stored: dict[str, bytes]) -> dict[str, Paper]:
+    """Stored seeds (bounded again: a seed stored before the bounds were)."""
+    return {ref: bounded(Paper.model_validate_json(raw)) for ref, raw in stored.items()}

@@ -1,9 +1,12 @@
 """Text analysis every signal shares: tokens, Snowball stems and counts, once per paper version.
 
 A paper's title and abstract are analysed the first time any request ranks it (its author
-names the first time an author term reads them) and kept in a bounded in-process table keyed by
-id and version (the text of a version never changes), so a stored day is analysed once per
-process, not once per request. The service ranks, and so analyses, on its ranking thread, off
+names the first time an author term reads them) and kept in an in-process table keyed by id and
+version (the text of a version never changes), so a stored day is analysed once per process, not
+once per request. The table is bounded in bytes, not papers: an analysed paper weighs about 9
+times its text (14 KB for 1.5 KB of title and abstract, tokens shared with the stem table; it
+was 27 KB, and a 750 KB hostile abstract 22 MB), and 50,000 of them had grown a process by 800 MB. Its budget is a share of CACHE_MAX_BYTES (core.cache.budgets),
+least recently used papers go first. The service ranks, and so analyses, on its ranking thread, off
 the event loop.
 
 Tokens are runs of letters and digits, plus each punctuation character on its own (so `C++`
@@ -31,7 +34,7 @@ from core.papers import Paper
 
 TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s\-/]")
 _JOINERS = frozenset("-/_")  # a run of words joined by these is also a compound word (pre-training)
-MAX_ANALYSED = 50_000  # papers kept (about 14 days of a busy archive)
+ANALYSED_BYTES = 32_000_000  # the table's budget until the service sets its share (set_budget)
 THREAD_THRESHOLD = 200  # a ranking that analysed more papers than this keeps them frozen (core.longlived)
 
 _stemmer = Stemmer.Stemmer("english")
@@ -90,9 +93,10 @@ def analyse_text(text: str) -> FieldText:
     if not text.isascii():
         return _analyse_spans(text)
     lowered = text.lower()  # for ASCII: position for position, so tokens are the same runs
-    tokens = _ASCII_TOKEN_RE.findall(lowered)
+    found = _ASCII_TOKEN_RE.findall(lowered)
+    stem_of, same = _stem_table(set(found))
+    tokens = list(map(same.__getitem__, found))  # one shared str per distinct token: half the memory
     token_counts = Counter(tokens)
-    stem_of = _stem_table(token_counts)
     stemmed = tuple(map(stem_of.__getitem__, tokens))
     stem_counts = Counter(stemmed)
     length = len(tokens)
@@ -124,10 +128,12 @@ _NO_JOINERS = str.maketrans("", "", "-/_")
 _ASCII_MARKS = frozenset(chr(i) for i in range(128) if not chr(i).isalnum())
 
 # Stems of the tokens seen so far: stemming a word costs a microsecond, looking it up a tenth
-# of that, and a day's papers share most of their words. Replaced (not cleared, so a thread
-# holding it still finds its words) when full.
+# of that, and a day's papers share most of their words. Beside it, each token's one shared str:
+# analysed texts hold that one instead of a copy per occurrence (a paper's analysis took 27 KB
+# with copies, ~15 KB without). Both replaced together (not cleared, so a thread holding them
+# still finds its words) when full.
 MAX_STEMS = 100_000
-_stem_cache: dict[str, str] = {}
+_tables: tuple[dict[str, str], dict[str, str]] = ({}, {})  # (token -> stem, token -> shared token)
 
 
 def _compounds(lowered: str) -> list[str]:
@@ -137,25 +143,26 @@ def _compounds(lowered: str) -> list[str]:
     return [run.translate(_NO_JOINERS) for run in _COMPOUND_RE.findall(" " + lowered)]
 
 
-def _stem_table(tokens: Counter) -> dict[str, str]:
-    """A table holding the stem of every token in `tokens`."""
-    global _stem_cache
-    table = _stem_cache
-    missing = list(set(tokens).difference(table))  # set - dict looks up each of the set
+def _stem_table(tokens: set[str] | Counter) -> tuple[dict[str, str], dict[str, str]]:
+    """Tables holding the stem and the shared str of every token in `tokens`."""
+    global _tables
+    stem_of, same = _tables
+    missing = list(set(tokens).difference(stem_of))  # set - dict looks up each of the set
     if missing:
-        if len(table) + len(missing) > MAX_STEMS:
-            table = _stem_cache = {}
+        if len(stem_of) + len(missing) > MAX_STEMS:
+            stem_of, same = _tables = ({}, {})
             missing = list(tokens)
-        table.update(zip(missing, stems(missing)))
-    return table
+        same.update(zip(missing, missing))  # first: a token with a stem has its shared str
+        stem_of.update(zip(missing, stems(missing)))
+    return stem_of, same
 
 
 def _analyse_spans(text: str) -> FieldText:
     """The per-token path: each token folded on its own, compounds found from the gaps."""
     spans = tokens_with_spans(text)
-    tokens = [t for t, _, _ in spans]
+    stem_of, same = _stem_table({t for t, _, _ in spans})
+    tokens = [same[t] for t, _, _ in spans]
     token_counts = Counter(tokens)
-    stem_of = _stem_table(token_counts)
     stemmed = [stem_of[t] for t in tokens]
     compounds: Counter = Counter()
     run: list[str] = []
@@ -209,8 +216,10 @@ class Doc:
         return self._authors
 
 
-_analysed: OrderedDict[tuple, Doc] = OrderedDict()
+_analysed: OrderedDict[tuple, tuple[Doc, int]] = OrderedDict()  # key -> (doc, estimated bytes)
 _analysed_lock = threading.Lock()
+_analysed_bytes = 0
+_budget = ANALYSED_BYTES
 _analyses = 0  # papers analysed since start: a ranking that analysed many keeps them (core.longlived)
 
 
@@ -218,22 +227,66 @@ def _key(paper: Paper) -> tuple:
     return (paper.id, paper.version, hash(paper.title), hash(paper.abstract), hash(tuple(paper.authors)))
 
 
+def doc_bytes(doc: Doc) -> int:
+    """What an analysed paper holds, erring high (tracemalloc over the recorded cs.CV day: 14 KB
+    a paper, ~16 bytes a token (two tuples of shared strs) and ~30 an entry of its count tables;
+    its authors, once an author term reads them, counted from the start at 60 bytes a character
+    of their names)."""
+    size = 1000 + 60 * sum(len(name) for name in doc._names)
+    for text in (doc.title, doc.abstract):
+        size += 20 * len(text.tokens) + 30 * (len(text.token_counts) + len(text.stem_counts) + len(text.compounds))
+    return size
+
+
+def set_budget(max_bytes: int) -> None:
+    """Keep at most `max_bytes` (estimated) of analysed papers."""
+    global _budget
+    with _analysed_lock:
+        _budget = max_bytes
+        _evict()
+
+
+def _evict() -> None:
+    global _analysed_bytes
+    while _analysed_bytes > _budget and _analysed:
+        _, (_, size) = _analysed.popitem(last=False)
+        _analysed_bytes -= size
+
+
+def analysed_bytes() -> int:
+    return _analysed_bytes
+
+
+def forget() -> None:
+    """Drop every analysed paper (benches measuring the cold path)."""
+    global _analysed_bytes
+    with _analysed_lock:
+        _analysed.clear()
+        _analysed_bytes = 0
+
+
 def analyse(paper: Paper) -> Doc:
-    """The paper's analysed text (memoised per id and version)."""
-    global _analyses
+    """The paper's analysed text (memoised per id and version, within the byte budget)."""
+    global _analyses, _analysed_bytes
     key = _key(paper)
-    doc = _analysed.get(key)
-    if doc is None:
-        doc = Doc(
-            title=analyse_text(paper.title),
-            abstract=analyse_text(paper.abstract),
-            names=tuple(paper.authors),
-        )
+    entry = _analysed.get(key)
+    if entry is not None:
         with _analysed_lock:
-            _analyses += 1
-            _analysed[key] = doc
-            while len(_analysed) > MAX_ANALYSED:
-                _analysed.popitem(last=False)
+            if key in _analysed:
+                _analysed.move_to_end(key)
+        return entry[0]
+    doc = Doc(
+        title=analyse_text(paper.title),
+        abstract=analyse_text(paper.abstract),
+        names=tuple(paper.authors),
+    )
+    size = doc_bytes(doc)
+    with _analysed_lock:
+        _analyses += 1
+        if size <= _budget and key not in _analysed:  # bigger than the whole budget: not kept
+            _analysed[key] = (doc, size)
+            _analysed_bytes += size
+            _evict()
     return doc
 
 
