@@ -120,3 +120,74 @@ def evaluate(rank: Callable[[Query], Sequence[str]]) -> dict[str, dict[str, floa
     _, queries, _ = load()
     per_query = {q.key: query_metrics(q, rank(q)) for q in queries}
     return {facet: aggregate(per_query, facet) for facet in ("all", *FACETS)}
+
+
+# --- through the real service ------------------------------------------------------------
+
+_CHANNEL = """<?xml version='1.0' encoding='UTF-8'?>
+<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0"><channel>
+<title>cs.CL updates on arXiv.org</title><link>http://rss.arxiv.org/rss/cs.CL</link><description>cs.CL updates</description>
+<pubDate>Mon, 27 Apr 2026 00:00:00 -0400</pubDate>{items}</channel></rss>"""
+_ITEM = """<item><title>{title}</title><link>https://arxiv.org/abs/{id}</link>
+<description>arXiv:{id}v1 Announce Type: new
+Abstract: {abstract}</description><guid isPermaLink="false">oai:arXiv.org:{id}v1</guid>
+<category>cs.CL</category><pubDate>Mon, 27 Apr 2026 00:00:00 -0400</pubDate><arxiv:announce_type>new</arxiv:announce_type>
+<dc:creator>CSFCube</dc:creator></item>"""
+_ENTRY = """<entry xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">
+<id>http://arxiv.org/abs/{id}v1</id><updated>{year}-06-01T12:00:00Z</updated><published>{year}-06-01T12:00:00Z</published>
+<title>{title}</title><summary>{abstract}</summary><author><name>CSFCube</name></author>
+<arxiv:primary_category term="cs.CL" scheme="http://arxiv.org/schemas/atom"/><category term="cs.CL" scheme="http://arxiv.org/schemas/atom"/></entry>"""
+
+
+def listing(pids: Sequence[str]) -> bytes:
+    """An arXiv-shaped cs.CL listing holding these papers (a query's pool)."""
+    from xml.sax.saxutils import escape
+
+    papers, _, _ = load()
+    items = "".join(_ITEM.format(id=_ids()[p], title=escape(papers[p]["title"]), abstract=escape(papers[p]["abstract"])) for p in pids)
+    return _CHANNEL.format(items=items).encode()
+
+
+def api_entry(pid: str):
+    """The query paper as the query API answers it (the `like=` seed)."""
+    import xml.etree.ElementTree as ET
+    from xml.sax.saxutils import escape
+
+    papers, _, _ = load()
+    p = papers[pid]
+    return ET.fromstring(_ENTRY.format(id=_ids()[pid], year=p["year"] or 2020, title=escape(p["title"]), abstract=escape(p["abstract"])))
+
+
+def through_service(signal: type) -> tuple[dict[str, dict[str, float]], float]:
+    """CSFCube through the real service with `signal` as the like= signal: for each query a fake
+    arXiv (tests/fakearxiv.py on 127.0.0.1) lists its pool as the day's cs.CL listing and its
+    query API serves the query paper; the app ranks `/feed?cat=cs.CL&like={query}` (JSON, up to
+    500 items). Papers the feed does not list (below the similarity floor) follow in pool order.
+    Returns the figures and the seconds the 50 requests took."""
+    import time
+
+    from core import signals
+    from tests.conftest import running_app
+    from tests.fakearxiv import FakeArxiv
+
+    _, queries, _ = load()
+    registry = signals.REGISTRY
+    signals.REGISTRY = tuple(signal if s.name == "like" else s for s in registry)  # type: ignore[assignment]
+    fake = FakeArxiv().start()
+    per_query: dict[str, dict[str, float]] = {}
+    spent = 0.0
+    try:
+        for q in queries:
+            fake.serve_xml(listing(q.candidates))
+            fake.serve_api([api_entry(q.query)])
+            with running_app(fake) as app:
+                started = time.perf_counter()
+                response = app.get(f"/feed?cat=cs.CL&like={_ids()[q.query]}&format=json&limit=500")
+                spent += time.perf_counter() - started
+            response.raise_for_status()
+            ranked = [pid_of(item["id"].rsplit("/", 1)[-1].split("v")[0]) for item in response.json()["items"]]
+            per_query[q.key] = query_metrics(q, ranked)
+    finally:
+        signals.REGISTRY = registry  # type: ignore[assignment]
+        fake.stop()
+    return {facet: aggregate(per_query, facet) for facet in ("all", *FACETS)}, spent

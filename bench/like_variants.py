@@ -63,6 +63,9 @@ def counts(paper: Paper, v: Variant) -> tuple[Counter, int]:
     return out, length
 
 
+FLOOR = 0.05  # a like-only feed lists the papers at least this near
+
+
 class Space:
     def __init__(self, docs: list[tuple[Counter, int]], v: Variant):
         self.v = v
@@ -124,8 +127,9 @@ def scores(pool: Sequence[Paper], seeds: Sequence[Paper], v: Variant) -> dict[st
             out[p.id] = sims[0]
         elif v.combine.startswith("mean"):
             out[p.id] = statistics.fmean(sims[: int(v.combine[4:])])
-        elif v.combine == "softmax":  # a smooth maximum: near one seed counts most, near several adds
-            out[p.id] = math.log(sum(math.exp(8 * s) for s in sims)) / 8
+        elif v.combine == "softmax":  # a smooth maximum over the seeds at least FLOOR near
+            near = [s for s in sims if s >= FLOOR] or sims[:1]
+            out[p.id] = math.log(sum(math.exp(8 * s) for s in near)) / 8
     return out
 
 
@@ -135,9 +139,6 @@ def csfcube_figures(v: Variant) -> dict[str, dict[str, float]]:
         s = scores(pool, [csfcube.paper(q.query)], v)
         return [csfcube.pid_of(p.id) for p in sorted(pool, key=lambda p: -s[p.id])]
     return csfcube.evaluate(rank)
-
-
-FLOOR = 0.05
 
 
 def crosslist_figures(v: Variant, days: dict[str, list[Paper]]) -> tuple[float, float, float]:

@@ -20,7 +20,7 @@ from core.errors import SpecError  # noqa: F401 (re-exported)
 from core.listings import CategoryMeta
 from core.matching import Matcher, Scored, Term, parse_query
 from core.signals import make_pool, rank_pool
-from core.signals.seeds import check_ids
+from core.signals.seeds import check_author, check_ids
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
 from core.profiles import (
     ADHOC_PROFILE,
@@ -62,6 +62,7 @@ class FeedQuery(BaseModel):
     summaries: bool | None = Field(None, description="1 adds AI summaries of the top items (when the server has an LLM key); 0 removes them")
     like: list[str] = Field([], description="arXiv ids (1 to 20, versions optional): rank papers like these first")
     unlike: list[str] = Field([], description="arXiv ids (at most 20): push papers like these down")
+    like_author: str = Field("", max_length=100, description="an arXiv author identifier (morrison_d_1) or ORCID iD: rank papers like that author's 20 most recent first")
 
     _cat = field_validator("cat")(classmethod(lambda cls, v: validate_categories(_split_list(v)) if v else []))
 
@@ -77,6 +78,11 @@ class FeedQuery(BaseModel):
     @classmethod
     def _seeds(cls, value: list[str], info) -> list[str]:
         return check_ids(_split_list(value), info.field_name)
+
+    @field_validator("like_author")
+    @classmethod
+    def _author(cls, value: str) -> str:
+        return check_author(value) if value.strip() else ""
 
     @field_validator("type", mode="before")
     @classmethod
@@ -128,6 +134,7 @@ class FeedSpec:
     summary_language: str = "en"
     like: tuple[str, ...] = ()  # seed ids (`like=`)
     unlike: tuple[str, ...] = ()
+    like_author: str = ""  # an author identifier or ORCID iD whose papers are seeds too (`like_author=`)
     key: str = field(default="")  # identity of the spec, for caches and validators
     requested_terms: bool = False  # the request brought terms of its own (MAX_RANK_COST applies)
 
@@ -175,6 +182,7 @@ class FeedSpec:
             requested_terms=bool(extra),
             like=tuple(dict.fromkeys([*profile.like, *query.like]))[:20],
             unlike=tuple(dict.fromkeys([*profile.unlike, *query.unlike]))[:20],
+            like_author=query.like_author or profile.like_author,
             raw=(name, profile.model_dump_json(), query.model_dump_json(exclude={"format"})),
         )
 
@@ -184,7 +192,7 @@ class FeedSpec:
             raise SpecError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
         # Plain words: readers that treat a channel title as HTML must not meet a tag in it.
         words = " ".join(re.sub(r"[<>&]", " ", query.q.strip() or ", ".join(query.author)).split())
-        like = f"like {', '.join(query.like)}" if query.like else ""
+        like = f"like {', '.join([*query.like, *([query.like_author] if query.like_author else [])])}" if query.like or query.like_author else ""
         label = " + ".join(x for x in (words, like) if x) or "all papers"
         return cls._make(
             name=ADHOC_PROFILE,
@@ -201,6 +209,7 @@ class FeedSpec:
             requested_terms=True,
             like=tuple(query.like),
             unlike=tuple(query.unlike),
+            like_author=query.like_author,
             raw=(ADHOC_PROFILE, query.model_dump_json(exclude={"format"})),
         )
 
@@ -239,10 +248,10 @@ def candidates(papers: list[Paper], spec: FeedSpec) -> list[Paper]:
 
 
 def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: list[Paper] = (),  # type: ignore[assignment]
-         embeddings: dict[str, list[float]] | None = None) -> tuple[list[Scored], int]:
+         embeddings: dict[str, list[float]] | None = None, authored: dict[str, str] | None = None) -> tuple[list[Scored], int]:
     """Score the pool with every signal (`core.signals`), drop what scores too little, sort, cut."""
     pool = candidates(papers, spec)
-    scored = rank_pool(make_pool(pool, spec.matchers, like, unlike, embeddings))
+    scored = rank_pool(make_pool(pool, spec.matchers, like, unlike, embeddings, authored=authored))
     ranked = [s for s in scored if s.score >= spec.min_score]
     if spec.sort == "date":
         ranked.sort(key=lambda s: (s.paper.announced, s.score, s.paper.id), reverse=True)

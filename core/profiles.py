@@ -19,7 +19,7 @@ from core.errors import ConfigError  # noqa: F401 (re-exported)
 from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Term, fold
 from core.papers import AnnounceType
 from core.redact import redact
-from core.signals.seeds import check_ids
+from core.signals.seeds import check_author, check_ids
 from core.taxonomy import normalize_category
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -90,6 +90,7 @@ class Profile(BaseModel):
     authors: list[str] = []
     like: list[str] = []  # arXiv ids of papers like the ones wanted (`like=`)
     unlike: list[str] = []  # arXiv ids of papers to move away from
+    like_author: str = ""  # an arXiv author identifier or ORCID iD: that author's recent papers are seeds
     announce_types: list[AnnounceType] = Field(default_factory=lambda: list(DEFAULT_TYPES), min_length=1)
     min_score: float = Field(0.0, ge=0)
     max_items: int = Field(50, ge=1, le=MAX_ITEMS)
@@ -99,6 +100,7 @@ class Profile(BaseModel):
     _categories = field_validator("categories")(classmethod(lambda cls, v: validate_categories(v)))
     _exclude = field_validator("exclude", "authors")(classmethod(lambda cls, v: [check_term(t) for t in v]))
     _seeds = field_validator("like", "unlike")(classmethod(lambda cls, v, info: check_ids(v, info.field_name)))
+    _author = field_validator("like_author")(classmethod(lambda cls, v: check_author(v) if v.strip() else ""))
 
     @field_validator("keywords")
     @classmethod

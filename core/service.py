@@ -151,6 +151,13 @@ class FeedService:
 
     async def _rank(self, spec: FeedSpec, metas: list[CategoryMeta], key: tuple) -> FeedResult:
         like = await self.seeds.papers(spec.like) if spec.like else []
+        authored: dict[str, str] = {}
+        if spec.like_author:  # the author's papers are seeds too, labelled as theirs
+            given = {p.id for p in like}
+            for paper in await self.seeds.author_papers(spec.like_author):
+                if paper.id not in given:
+                    like.append(paper)
+                    authored[paper.id] = spec.like_author
         unlike = await self.seeds.papers(spec.unlike) if spec.unlike else []
         papers = await self.listings.papers(metas, spec.days)
         spec.check_cost(len(papers))
@@ -160,7 +167,7 @@ class FeedService:
         # On the ranking thread, off the event loop, with the collector off: ranking analyses the
         # papers not seen yet (not those it can skim), and a new pool's analysed text is kept for
         # good (frozen); a ranking over text already analysed freezes nothing.
-        items, considered = await off_loop(_rank_keeping, functools.partial(rank, papers, spec, like, unlike, vectors))
+        items, considered = await off_loop(_rank_keeping, functools.partial(rank, papers, spec, like, unlike, vectors, authored))
         ranked = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
         self.cache.put(key, ranked, _ranked_size(items))
         return ranked

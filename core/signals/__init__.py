@@ -32,7 +32,8 @@ def describe() -> list[tuple[str, str]]:
 
 
 def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequence[Paper] = (), unlike: Sequence[Paper] = (),
-              embeddings: dict[str, list[float]] | None = None, skimming: bool = True) -> Pool:
+              embeddings: dict[str, list[float]] | None = None, skimming: bool = True,
+              authored: dict[str, str] | None = None) -> Pool:
     """The candidates with what each term list finds in them. A paper not analysed yet whose
     skim holds no fragment of any term is not analysed at all (most of a pool, most feeds): no
     term can be found in it, and only its length is read. Not with seeds (similarity reads every
@@ -51,7 +52,7 @@ def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequen
         doc = analyse(paper)
         found = [m.find(doc) for m in matchers]
         candidates.append(Candidate(paper, doc, found, all(m.admits(f) for m, f in zip(matchers, found))))
-    return Pool(candidates, list(matchers), list(like), list(unlike), embeddings)
+    return Pool(candidates, list(matchers), list(like), list(unlike), embeddings, dict(authored or {}))
 
 
 def _fragments(matchers: Sequence[Matcher]) -> list[tuple[tuple[str, ...], ...]] | None:

@@ -78,6 +78,7 @@ class Pool:
     like: list[Paper] = field(default_factory=list)  # seed papers (`like=`)
     unlike: list[Paper] = field(default_factory=list)  # papers to move away from (`unlike=`)
     embeddings: dict[str, list[float]] | None = None  # unit vectors by "{id}v{version}" (EMBEDDINGS_MODEL)
+    authored: dict[str, str] = field(default_factory=dict)  # seed id -> the author (like_author=) it came from
 
     @property
     def size(self) -> int:

@@ -1,11 +1,15 @@
 """The `like=` signal: papers similar to seed papers, and `unlike=` for papers to push down.
 
 Similarity is the cosine of TF-IDF vectors over title and abstract (Snowball stems, stop words
-removed, title words counted twice), with document frequencies from the same pool the keyword
-signal uses plus the seeds. A candidate scores `LIKE_POINTS ×` its cosine to the nearest seed;
-the explanation names that seed and the words they share that weigh most. `unlike=` seeds
-subtract the same way. Pure Python: a pool of 1,100 papers against 10 seeds takes tens of
-milliseconds (bench/relevance.py), so numpy or scikit-learn would only add megabytes.
+removed, title words counted twice, 1 + ln TF) plus the pairs of adjacent stems ("gaussian
+splatting", counted half: phrases without a phrase list), with document frequencies from the
+same pool the keyword signal uses plus the seeds. Several seeds combine by a soft maximum: near
+one seed counts most, near several adds a little (`combine`). A candidate scores `LIKE_POINTS ×`
+that; the explanation names its nearest seed and the words or phrases they share that weigh
+most. `unlike=` seeds subtract the same way. Measured on CSFCube's expert judgements and on the
+cross-lists (bench/relevance.py, every variant tried: bench/like_variants.py). Pure Python: a
+pool of 1,100 papers against 10 seeds takes tens of milliseconds, so numpy or scikit-learn
+would only add megabytes.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from core.signals.embeddings import dot, key_of
 from core.signals.text import Doc, analyse, is_word, stem
 
 LIKE_POINTS = 10.0
-FLOOR = 0.05  # below this cosine a paper is not "like" a seed (a like-only feed drops it)
+FLOOR = 0.04  # below this similarity a paper is not "like" a seed (a like-only feed drops it)
 SHOWN_WORDS = 3
+PAIR_WEIGHT = 0.5  # a pair of adjacent stems counts this much of a word
+SHARPNESS = 8.0  # of the soft maximum over seeds (a seed 0.1 less near weighs e^-0.8 = 0.45 as much)
 
 _STOP = """a about above after again against all also an and any are as at be because been before being
 below between both but by can could did do does doing down during each either few for from further had
@@ -32,24 +38,44 @@ present show shows study approach method methods results result based using use 
 STOP_STEMS = frozenset(stem(w) for w in _STOP)
 
 
+def _kept(key: str) -> bool:
+    return len(key) > 1 and key not in STOP_STEMS and not key.isdigit()
+
+
 def terms(doc: Doc) -> Counter:
-    """Stems of a paper's words (title twice), stop words and single characters left out."""
+    """Stems of a paper's words (title twice), stop words and single characters left out, and
+    the pairs of stems adjacent once those are out ("gaussian splat"), counted PAIR_WEIGHT."""
     counts: Counter = Counter()
     for text, times in ((doc.title, 2), (doc.abstract, 1)):
         for key, n in text.stem_counts.items():
-            if len(key) > 1 and key not in STOP_STEMS and not key.isdigit():
+            if _kept(key):
                 counts[key] += n * times
+        words = [key for token, key in zip(text.tokens, text.stems) if is_word(token) and _kept(key)]
+        for a, b in zip(words, words[1:]):
+            counts[f"{a} {b}"] += PAIR_WEIGHT * times
     return counts
 
 
 def _surface(doc: Doc) -> dict[str, str]:
-    """A readable word for each stem of `doc` (its first spelling)."""
+    """A readable word for each stem of `doc` (its first spelling); pairs show both words."""
     shown: dict[str, str] = {}
     for text in (doc.title, doc.abstract):
         for token, key in zip(text.tokens, text.stems):
             if is_word(token):
                 shown.setdefault(key, token)
     return shown
+
+
+def combine(similarities: list[float]) -> float:
+    """A soft maximum of the similarities to the seeds at least FLOOR near: the nearest one's,
+    plus a little for each other one nearly as near (n seeds equally near: ln(n)/SHARPNESS more).
+    Measured against the nearest seed alone, a centroid, the mean of the nearest few and recency
+    weights in bench/like_variants.py."""
+    near = [s for s in similarities if s >= FLOOR]
+    if len(near) < 2:
+        return max(similarities)
+    top = max(near)
+    return top + math.log(sum(math.exp(SHARPNESS * (s - top)) for s in near)) / SHARPNESS
 
 
 class _Vectors:
@@ -61,7 +87,7 @@ class _Vectors:
         self.idf = {key: math.log((1 + n) / (1 + d)) + 1 for key, d in df.items()}
 
     def vector(self, counts: Counter) -> dict[str, float]:
-        weights = {k: (1 + math.log(c)) * self.idf.get(k, 1.0) for k, c in counts.items()}
+        weights = {k: (1 + math.log(c) if c >= 1 else c) * self.idf.get(k, 1.0) for k, c in counts.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {k: w / norm for k, w in weights.items()}
 
@@ -73,26 +99,41 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
 
 
 class _Seed:
-    def __init__(self, paper: Paper, vector: dict[str, float], dense: list[float] | None):
+    def __init__(self, paper: Paper, vector: dict[str, float], dense: list[float] | None, author: str = ""):
         self.paper = paper
+        self.author = author  # the like_author= identifier it is a paper of, if any
         self.vector = vector
         self.dense = dense  # its embedding, when the pool has them
         self.words = _surface(analyse(paper))
 
     @property
     def label(self) -> str:
-        return f"{self.paper.id}v{self.paper.version}" if self.paper.version > 1 else self.paper.id
+        ref = f"{self.paper.id}v{self.paper.version}" if self.paper.version > 1 else self.paper.id
+        return f"{ref} (a paper of {self.author})" if self.author else ref
 
     def shared(self, vector: dict[str, float]) -> str:
+        """The words (or phrases) both share that add most to their similarity; a word is not
+        shown again on its own once a phrase holding it is."""
         common = sorted((k for k in vector if k in self.vector), key=lambda k: vector[k] * self.vector[k], reverse=True)
-        return ", ".join(self.words.get(k, k) for k in common[:SHOWN_WORDS])
+        shown: list[list[str]] = []
+        covered: set[str] = set()
+        for key in common:
+            parts = key.split(" ")
+            if all(p in covered for p in parts):
+                continue
+            shown = [s for s in shown if len(s) > 1 or s[0] not in parts]  # the phrase says it
+            shown.append(parts)
+            covered.update(parts)
+            if len(shown) == SHOWN_WORDS:
+                break
+        return ", ".join(" ".join(self.words.get(p, p) for p in parts) for parts in shown)
 
 
 class LikeSignal:
     name = "like"
     description = (
-        "Papers like these (like=): similarity of title and abstract words (TF-IDF cosine, stems, "
-        f"stop words left out) to the nearest seed paper adds {LIKE_POINTS:g} × the similarity; "
+        "Papers like these (like=, like_author=): similarity of title and abstract words and word pairs (TF-IDF cosine, stems, "
+        f"stop words left out) to the seed papers (the nearest counts most, others nearly as near add a little) adds {LIKE_POINTS:g} × the similarity; "
         "unlike= seeds subtract the same way (where the server sets EMBEDDINGS_MODEL, the cosine of embeddings "
         "replaces TF-IDF; the words shown are still the shared words that weigh most). With q, the terms choose the papers and similarity adds to their score; "
         "without q, papers with a similarity of at least " + f"{FLOOR:g} are listed."
@@ -104,11 +145,11 @@ class LikeSignal:
         seeds = [terms(analyse(p)) for p in (*pool.like, *pool.unlike)]
         self.space = _Vectors(own + seeds)
         self.dense = pool.embeddings
-        self.like = [self._seed(p) for p in pool.like]
+        self.like = [self._seed(p, pool.authored.get(p.id, "")) for p in pool.like]
         self.unlike = [self._seed(p) for p in pool.unlike]
 
-    def _seed(self, paper: Paper) -> _Seed:
-        return _Seed(paper, self.space.vector(terms(analyse(paper))), self.dense.get(key_of(paper)) if self.dense else None)
+    def _seed(self, paper: Paper, author: str = "") -> _Seed:
+        return _Seed(paper, self.space.vector(terms(analyse(paper))), self.dense.get(key_of(paper)) if self.dense else None, author)
 
     def _similarity(self, seed: _Seed, vector: dict[str, float], dense: list[float] | None) -> float:
         if seed.dense is not None and dense is not None:
@@ -124,14 +165,16 @@ class LikeSignal:
         dense = self.dense.get(key_of(candidate.paper)) if self.dense else None
         hits = []
         for seeds, signal, sign, verb in ((self.like, "like", 1, "closest to"), (self.unlike, "unlike", -1, "close to unwanted")):
-            best = max(((self._similarity(s, vector, dense), s) for s in seeds if s.paper.id != candidate.paper.id),
-                       key=lambda x: x[0], default=None)
-            if best is None or best[0] < FLOOR:
+            near = [(self._similarity(s, vector, dense), s) for s in seeds if s.paper.id != candidate.paper.id]
+            if not near:
                 continue
-            similarity, seed = best
+            similarity = combine([x for x, _ in near])
+            if similarity < FLOOR:
+                continue
+            nearest, seed = max(near, key=lambda x: x[0])
             hits.append(Hit(
                 term=f"{verb} {seed.label}", field="text", signal=signal,
-                points=sign * round(LIKE_POINTS * similarity, 1),
-                note=f"{similarity:.2f}: {seed.shared(vector)}",
+                points=sign * round(LIKE_POINTS * similarity, 2),
+                note=f"{nearest:.2f}: {seed.shared(vector)}",
             ))
         return hits
