@@ -41,6 +41,8 @@ class Variant:
     pairs: float = 0.0  # weight of adjacent stem pairs (phrases), 0: none
     combine: str = "max"  # max, mean2, mean3, centroid, softmax
     recency: float = 0.0  # seed weight halves every `recency` positions (0: equal)
+    feedback: int = 0  # pseudo-relevance feedback: add the centroid of the nearest N candidates to each seed
+    feedback_weight: float = 0.3
 
 
 def _stems(text: FieldText, stop: frozenset[str]) -> list[str]:
@@ -108,6 +110,9 @@ def scores(pool: Sequence[Paper], seeds: Sequence[Paper], v: Variant) -> dict[st
     seed_docs = [counts(p, v) for p in seeds]
     space = Space(docs + seed_docs, v)
     seed_vectors = [space.vector(d) for d in seed_docs]
+    vectors = {p.id: space.vector(d) for p, d in zip(pool, docs)}
+    if v.feedback:
+        seed_vectors = [_feedback(s, [vectors[p.id] for p in pool], v) for s in seed_vectors]
     weights = [0.5 ** (i / v.recency) if v.recency else 1.0 for i in range(len(seeds))]
     centroid: dict[str, float] = {}
     if v.combine == "centroid":
@@ -117,12 +122,14 @@ def scores(pool: Sequence[Paper], seeds: Sequence[Paper], v: Variant) -> dict[st
         size = math.sqrt(sum(x * x for x in centroid.values())) or 1.0
         centroid = {k: x / size for k, x in centroid.items()}
     out = {}
-    for p, d in zip(pool, docs):
-        vec = space.vector(d)
+    seed_ids = [s.id for s in seeds]
+    for p in pool:
+        vec = vectors[p.id]
         if v.combine == "centroid":
             out[p.id] = cosine(vec, centroid)
             continue
-        sims = sorted((cosine(vec, s) * wt for s, wt in zip(seed_vectors, weights)), reverse=True)
+        # a seed is not "like" itself (the service leaves it out): CSFCube has a query in its own pool
+        sims = sorted((cosine(vec, s) * wt for s, wt, i in zip(seed_vectors, weights, seed_ids) if i != p.id), reverse=True) or [0.0]
         if v.combine == "max":
             out[p.id] = sims[0]
         elif v.combine.startswith("mean"):
@@ -133,11 +140,24 @@ def scores(pool: Sequence[Paper], seeds: Sequence[Paper], v: Variant) -> dict[st
     return out
 
 
+def _feedback(seed: dict[str, float], candidates: list[dict[str, float]], v: Variant) -> dict[str, float]:
+    """Rocchio: the seed plus `feedback_weight` x the centroid of its `feedback` nearest candidates."""
+    nearest = sorted(candidates, key=lambda c: -cosine(seed, c))[: v.feedback]
+    out = dict(seed)
+    for c in nearest:
+        for k, x in c.items():
+            out[k] = out.get(k, 0.0) + v.feedback_weight * x / len(nearest)
+    size = math.sqrt(sum(x * x for x in out.values())) or 1.0
+    return {k: x / size for k, x in out.items()}
+
+
 def csfcube_figures(v: Variant) -> dict[str, dict[str, float]]:
+    """As a like-only feed lists them: papers at least FLOOR near, nearest first (the rest
+    follow in pool order, as bench.csfcube counts papers a feed leaves out)."""
     def rank(q: csfcube.Query) -> list[str]:
         pool = [csfcube.paper(p) for p in q.candidates]
         s = scores(pool, [csfcube.paper(q.query)], v)
-        return [csfcube.pid_of(p.id) for p in sorted(pool, key=lambda p: -s[p.id])]
+        return [csfcube.pid_of(p.id) for p in sorted(pool, key=lambda p: -s[p.id]) if s[p.id] >= FLOOR]
     return csfcube.evaluate(rank)
 
 

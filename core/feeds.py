@@ -254,7 +254,7 @@ def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: li
     scored = rank_pool(make_pool(pool, spec.matchers, like, unlike, embeddings, authored=authored))
     ranked = [s for s in scored if s.score >= spec.min_score]
     if spec.sort == "date":
-        ranked.sort(key=lambda s: (s.paper.announced, s.score, s.paper.id), reverse=True)
+        ranked.sort(key=lambda s: (s.paper.announced, s.score, s.exact, s.paper.id), reverse=True)
     else:
-        ranked.sort(key=lambda s: (s.score, s.paper.announced, s.paper.id), reverse=True)
+        ranked.sort(key=lambda s: (s.score, s.exact, s.paper.announced, s.paper.id), reverse=True)
     return ranked[: spec.limit], len(pool)

@@ -82,7 +82,8 @@ def rank_pool(pool: Pool) -> list[Scored]:
         hits = [hit for signal in signals for hit in signal.hits(candidate)]
         if like_only and not any(h.signal == "like" for h in hits):
             continue
-        scored.append(Scored(paper=candidate.paper, score=round(sum(h.points for h in hits), 2), hits=hits))
+        exact = sum(h.points for h in hits)
+        scored.append(Scored(paper=candidate.paper, score=round(exact, 2), hits=hits, exact=exact))
     return scored
 
 

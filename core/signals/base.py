@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from core.papers import Paper
 from core.signals.text import Doc
@@ -37,8 +37,9 @@ class Hit(BaseModel):
 
 class Scored(BaseModel):
     paper: Paper
-    score: float
+    score: float  # rounded to hundredths, as shown
     hits: list[Hit] = []
+    exact: float = Field(0.0, exclude=True)  # the unrounded sum: orders papers whose shown scores tie
 
     @property
     def explanation(self) -> str:

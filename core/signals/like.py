@@ -14,6 +14,7 @@ would only add megabytes.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 
@@ -26,6 +27,8 @@ LIKE_POINTS = 10.0
 FLOOR = 0.04  # below this similarity a paper is not "like" a seed (a like-only feed drops it)
 SHOWN_WORDS = 3
 PAIR_WEIGHT = 0.5  # a pair of adjacent stems counts this much of a word
+FEEDBACK = 5  # each seed is widened with the words of its 5 nearest papers in the pool...
+FEEDBACK_WEIGHT = 0.5  # ...whose centroid counts half as much as the seed (Rocchio)
 SHARPNESS = 8.0  # of the soft maximum over seeds (a seed 0.1 less near weighs e^-0.8 = 0.45 as much)
 
 _STOP = """a about above after again against all also an and any are as at be because been before being
@@ -102,7 +105,8 @@ class _Seed:
     def __init__(self, paper: Paper, vector: dict[str, float], dense: list[float] | None, author: str = ""):
         self.paper = paper
         self.author = author  # the like_author= identifier it is a paper of, if any
-        self.vector = vector
+        self.vector = vector  # its own words: what the explanation shows
+        self.widened = vector  # with its nearest papers' words (pseudo-relevance feedback): what it is compared by
         self.dense = dense  # its embedding, when the pool has them
         self.words = _surface(analyse(paper))
 
@@ -147,6 +151,33 @@ class LikeSignal:
         self.dense = pool.embeddings
         self.like = [self._seed(p, pool.authored.get(p.id, "")) for p in pool.like]
         self.unlike = [self._seed(p) for p in pool.unlike]
+        self._widen([s for s in self.like if s.dense is None], pool.candidates, own)
+
+    def _widen(self, seeds: list[_Seed], candidates: list[Candidate], own: list[Counter]) -> None:
+        """Pseudo-relevance feedback: each seed's vector plus FEEDBACK_WEIGHT x the centroid of
+        its FEEDBACK nearest candidates (not itself), for a seed of few words widens to the
+        words its neighbours use for the same thing. One pass over the pool (seeds x candidates
+        cosines, as ranking does) keeping only each seed's FEEDBACK nearest vectors."""
+        if not seeds or not candidates:
+            return
+        nearest: list[list[tuple[float, int, dict[str, float]]]] = [[] for _ in seeds]
+        for n, (candidate, counts) in enumerate(zip(candidates, own)):
+            vector = self.space.vector(counts)
+            for seed, heap in zip(seeds, nearest):
+                if candidate.paper.id == seed.paper.id:
+                    continue
+                item = (cosine(vector, seed.vector), n, vector)
+                if len(heap) < FEEDBACK:
+                    heapq.heappush(heap, item)
+                elif item[0] > heap[0][0]:
+                    heapq.heapreplace(heap, item)
+        for seed, heap in zip(seeds, nearest):
+            widened = dict(seed.vector)
+            for _, _, vector in heap:
+                for key, weight in vector.items():
+                    widened[key] = widened.get(key, 0.0) + FEEDBACK_WEIGHT * weight / len(heap)
+            norm = math.sqrt(sum(w * w for w in widened.values())) or 1.0
+            seed.widened = {k: w / norm for k, w in widened.items()}
 
     def _seed(self, paper: Paper, author: str = "") -> _Seed:
         return _Seed(paper, self.space.vector(terms(analyse(paper))), self.dense.get(key_of(paper)) if self.dense else None, author)
@@ -154,7 +185,7 @@ class LikeSignal:
     def _similarity(self, seed: _Seed, vector: dict[str, float], dense: list[float] | None) -> float:
         if seed.dense is not None and dense is not None:
             return dot(seed.dense, dense)
-        return cosine(vector, seed.vector)
+        return cosine(vector, seed.widened)
 
     @classmethod
     def for_pool(cls, pool: Pool) -> LikeSignal | None:
@@ -174,7 +205,7 @@ class LikeSignal:
             nearest, seed = max(near, key=lambda x: x[0])
             hits.append(Hit(
                 term=f"{verb} {seed.label}", field="text", signal=signal,
-                points=sign * round(LIKE_POINTS * similarity, 2),
+                points=sign * round(LIKE_POINTS * similarity, 4),  # shown to hundredths; ties ordered finer
                 note=f"{nearest:.2f}: {seed.shared(vector)}",
             ))
         return hits
