@@ -207,3 +207,28 @@ def test_a_big_pool_is_analysed_on_the_ranking_thread_once_with_the_collector_of
     assert not any(on for _, on in first)  # a new pool: no collector passes meanwhile
     assert gc.isenabled()
     assert seen == []  # the same pool, another query: nothing analysed twice
+
+
+def test_each_like_item_names_its_seed_and_shows_words_and_phrases_both_papers_hold(cv):
+    """Explanations stay honest with word pairs and feedback: every word shown is in the item
+    and in the seed named (never a word only the seed's neighbours brought), and phrases show
+    as phrases ("gaussian splatting"), not as two separate words."""
+    import re
+
+    from core.signals.text import fold, stem
+
+    def words(text: str) -> set[str]:  # stems: a word is shown as the seed spells it
+        return {stem(w) for w in re.findall(r"[a-z0-9]+", fold(text))}
+
+    seed = next(e for e in cv.fake.api_entries if SPLAT in (e.findtext("{http://www.w3.org/2005/Atom}id") or ""))
+    seed_words = words(f"{seed.findtext('{http://www.w3.org/2005/Atom}title')} {seed.findtext('{http://www.w3.org/2005/Atom}summary')}")
+    items = cv.get(f"/feed?cat=cs.CV&like={SPLAT}&format=json&limit=20").json()["items"]
+    shown = []
+    for item in items:
+        hit = next(h for h in item["_arxiv_feeds"]["hits"] if h["signal"] == "like")
+        assert hit["term"] == f"closest to {SPLAT}"
+        item_words = words(f"{item['title']} {item['content_text'] if 'content_text' in item else item.get('summary', '')}")
+        for phrase in hit["note"].split(": ", 1)[1].split(", "):
+            shown.append(phrase)
+            assert all(w in seed_words and w in item_words for w in words(phrase)), (phrase, item["title"])
+    assert "gaussian splatting" in shown, shown

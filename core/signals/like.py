@@ -124,12 +124,15 @@ class _Seed:
         for key in common:
             parts = key.split(" ")
             if all(p in covered for p in parts):
+                if len(parts) == 2 and [parts[0]] in shown and [parts[1]] in shown:  # shown apart: as the phrase
+                    shown.remove([parts[1]])
+                    shown[shown.index([parts[0]])] = parts
+                continue
+            if len(shown) == SHOWN_WORDS:
                 continue
             shown = [s for s in shown if len(s) > 1 or s[0] not in parts]  # the phrase says it
             shown.append(parts)
             covered.update(parts)
-            if len(shown) == SHOWN_WORDS:
-                break
         return ", ".join(" ".join(self.words.get(p, p) for p in parts) for parts in shown)
 
 
