@@ -11,7 +11,6 @@ few, centroid, recency weights); similarity is the cosine of the weighted vector
 from __future__ import annotations
 
 import math
-import random
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -43,6 +42,7 @@ class Variant:
     recency: float = 0.0  # seed weight halves every `recency` positions (0: equal)
     feedback: int = 0  # pseudo-relevance feedback: add the centroid of the nearest N candidates to each seed
     feedback_weight: float = 0.3
+    floor: float = 0.05  # a like-only feed lists the papers at least this near
 
 
 def _stems(text: FieldText, stop: frozenset[str]) -> list[str]:
@@ -63,9 +63,6 @@ def counts(paper: Paper, v: Variant) -> tuple[Counter, int]:
             for a, b in zip(words, words[1:]):
                 out[f"{a} {b}"] += times * v.pairs
     return out, length
-
-
-FLOOR = 0.05  # a like-only feed lists the papers at least this near
 
 
 class Space:
@@ -112,7 +109,7 @@ def scores(pool: Sequence[Paper], seeds: Sequence[Paper], v: Variant) -> dict[st
     seed_vectors = [space.vector(d) for d in seed_docs]
     vectors = {p.id: space.vector(d) for p, d in zip(pool, docs)}
     if v.feedback:
-        seed_vectors = [_feedback(s, [vectors[p.id] for p in pool], v) for s in seed_vectors]
+        seed_vectors = [_feedback(s, [vectors[p.id] for p in pool if p.id != i], v) for s, i in zip(seed_vectors, [x.id for x in seeds])]
     weights = [0.5 ** (i / v.recency) if v.recency else 1.0 for i in range(len(seeds))]
     centroid: dict[str, float] = {}
     if v.combine == "centroid":
@@ -135,14 +132,16 @@ def scores(pool: Sequence[Paper], seeds: Sequence[Paper], v: Variant) -> dict[st
         elif v.combine.startswith("mean"):
             out[p.id] = statistics.fmean(sims[: int(v.combine[4:])])
         elif v.combine == "softmax":  # a smooth maximum over the seeds at least FLOOR near
-            near = [s for s in sims if s >= FLOOR] or sims[:1]
+            near = [s for s in sims if s >= v.floor] or sims[:1]
             out[p.id] = math.log(sum(math.exp(8 * s) for s in near)) / 8
     return out
 
 
 def _feedback(seed: dict[str, float], candidates: list[dict[str, float]], v: Variant) -> dict[str, float]:
     """Rocchio: the seed plus `feedback_weight` x the centroid of its `feedback` nearest candidates."""
-    nearest = sorted(candidates, key=lambda c: -cosine(seed, c))[: v.feedback]
+    nearest = [c for c in sorted(candidates, key=lambda c: -cosine(seed, c))[: v.feedback] if cosine(seed, c) >= v.floor]
+    if not nearest:
+        return seed
     out = dict(seed)
     for c in nearest:
         for k, x in c.items():
@@ -157,7 +156,7 @@ def csfcube_figures(v: Variant) -> dict[str, dict[str, float]]:
     def rank(q: csfcube.Query) -> list[str]:
         pool = [csfcube.paper(p) for p in q.candidates]
         s = scores(pool, [csfcube.paper(q.query)], v)
-        return [csfcube.pid_of(p.id) for p in sorted(pool, key=lambda p: -s[p.id]) if s[p.id] >= FLOOR]
+        return [csfcube.pid_of(p.id) for p in sorted(pool, key=lambda p: -s[p.id]) if s[p.id] >= v.floor]
     return csfcube.evaluate(rank)
 
 
@@ -172,11 +171,13 @@ def crosslist_figures(v: Variant, days: dict[str, list[Paper]]) -> tuple[float, 
             for k in cross.SEED_COUNTS:
                 for seeds in cross.seed_draws(seeds_from, k):
                     s = scores(pool, seeds, v)
-                    runs.append(cross.metrics(cross.order({i: x for i, x in s.items() if x >= FLOOR}, pool), relevant))
+                    runs.append(cross.metrics(cross.order({i: x for i, x in s.items() if x >= v.floor}, pool), relevant))
     return tuple(statistics.fmean(r[i] for r in runs) for i in range(3))  # type: ignore[return-value]
 
 
 TODAY = Variant("today: TF-IDF (1+ln tf), title x2, nearest seed")
+NEW = replace(TODAY, name="NEW: + word pairs x0.5, feedback 5 x0.5, soft maximum, floor 0.04", pairs=0.5, feedback=5,
+              feedback_weight=0.5, combine="softmax", floor=0.04)
 VARIANTS = [
     TODAY,
     replace(TODAY, name="title x1", title=1.0),
@@ -187,26 +188,41 @@ VARIANTS = [
     replace(TODAY, name="BM25 tf + BM25 idf", tf="bm25", idf="bm25"),
     replace(TODAY, name="idf squared", idf_power=2.0),
     replace(TODAY, name="idf ^1.5", idf_power=1.5),
+    replace(TODAY, name="idf ^0.75", idf_power=0.75),
+    replace(TODAY, name="idf ^0.5", idf_power=0.5),
     replace(TODAY, name="no idf", idf="none"),
     replace(TODAY, name="no stop words", stop="none"),
     replace(TODAY, name="more stop words", stop="more"),
+    replace(TODAY, name="word pairs x0.3", pairs=0.3),
     replace(TODAY, name="word pairs x0.5", pairs=0.5),
     replace(TODAY, name="word pairs x1", pairs=1.0),
     replace(TODAY, name="mean of nearest 2 seeds", combine="mean2"),
     replace(TODAY, name="mean of nearest 3 seeds", combine="mean3"),
     replace(TODAY, name="centroid of seeds", combine="centroid"),
-    replace(TODAY, name="soft maximum over seeds", combine="softmax"),
+    replace(TODAY, name="soft maximum over the seeds at least the floor near", combine="softmax"),
     replace(TODAY, name="nearest seed, recency weights (half-life 5 seeds)", recency=5.0),
     replace(TODAY, name="centroid, recency weights (half-life 5 seeds)", combine="centroid", recency=5.0),
+    replace(TODAY, name="feedback: 3 nearest x0.3", feedback=3),
+    replace(TODAY, name="feedback: 5 nearest x0.5", feedback=5, feedback_weight=0.5),
+    replace(TODAY, name="word pairs x0.5 + feedback 3 x0.3", pairs=0.5, feedback=3),
+    replace(TODAY, name="word pairs x0.5 + feedback 5 x0.5", pairs=0.5, feedback=5, feedback_weight=0.5),
+    replace(TODAY, name="today, floor 0.04", floor=0.04),
+    NEW,
 ]
 
 
 def table(variants: Sequence[Variant]) -> str:
+    """CSFCube for every variant first (quick), then the cross-lists (slow), each row printed
+    as it is measured."""
     days = {day: cross.load(day) for day in cross.DAYS}
+    cube = {}
+    for v in variants:
+        cube[v.name] = f = csfcube_figures(v)
+        print(f"CSFCube | {v.name} | " + " | ".join(f"{100 * f['all'][m]:.2f}" for m in csfcube.METRICS), flush=True)
     out = ["| variant | CSFCube NDCG@20 | NDCG%20 | MAP | background / method / result NDCG@20 | cross-lists P@20 | R-prec | AP |",
            "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |"]
     for v in variants:
-        f = csfcube_figures(v)
+        f = cube[v.name]
         p, r, ap = crosslist_figures(v, days)
         a = f["all"]
         facets = " / ".join(f"{100 * f[x]['ndcg@20']:.2f}" for x in csfcube.FACETS)
@@ -216,5 +232,4 @@ def table(variants: Sequence[Variant]) -> str:
 
 
 if __name__ == "__main__":
-    random.seed(0)
     print(table(VARIANTS))

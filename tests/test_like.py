@@ -232,3 +232,23 @@ def test_each_like_item_names_its_seed_and_shows_words_and_phrases_both_papers_h
             shown.append(phrase)
             assert all(w in seed_words and w in item_words for w in words(phrase)), (phrase, item["title"])
     assert "gaussian splatting" in shown, shown
+
+
+def test_a_seed_repeating_a_word_explains_without_error():
+    """A pair of one stem twice ("filter filter") shared by both papers once made the phrase
+    display fail (a 500 on a CSFCube query)."""
+    import datetime as dt
+
+    from core.papers import Paper
+    from core.signals import make_pool, rank_pool
+
+    def paper(n: int, title: str, abstract: str) -> Paper:
+        return Paper(id=f"2604.{n:05d}", title=title, abstract=abstract, announced=dt.date(2026, 4, 27))
+
+    seed = paper(1, "Filter filter design", "We design filter filter banks: filter design for speech.")
+    pool = [paper(2, "Filter design for audio", "Filter filter banks and filter design."),
+            paper(3, "Graph neural networks", "Message passing on graphs.")]
+    ranked = rank_pool(make_pool(pool, [], [seed]))
+    assert [s.paper.id for s in ranked] == ["2604.00002"]
+    note = ranked[0].hits[0].note
+    assert "filter design" in note and "filter filter" not in note.split(": ", 1)[1].split(", ")[1:], note

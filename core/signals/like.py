@@ -124,7 +124,7 @@ class _Seed:
         for key in common:
             parts = key.split(" ")
             if all(p in covered for p in parts):
-                if len(parts) == 2 and [parts[0]] in shown and [parts[1]] in shown:  # shown apart: as the phrase
+                if len(parts) == 2 and parts[0] != parts[1] and [parts[0]] in shown and [parts[1]] in shown:  # shown apart: as the phrase
                     shown.remove([parts[1]])
                     shown[shown.index([parts[0]])] = parts
                 continue
@@ -158,7 +158,7 @@ class LikeSignal:
 
     def _widen(self, seeds: list[_Seed], candidates: list[Candidate], own: list[Counter]) -> None:
         """Pseudo-relevance feedback: each seed's vector plus FEEDBACK_WEIGHT x the centroid of
-        its FEEDBACK nearest candidates (not itself), for a seed of few words widens to the
+        its FEEDBACK nearest candidates (not itself; at least FLOOR near), for a seed of few words widens to the
         words its neighbours use for the same thing. One pass over the pool (seeds x candidates
         cosines, as ranking does) keeping only each seed's FEEDBACK nearest vectors."""
         if not seeds or not candidates:
@@ -170,11 +170,15 @@ class LikeSignal:
                 if candidate.paper.id == seed.paper.id:
                     continue
                 item = (cosine(vector, seed.vector), n, vector)
+                if item[0] < FLOOR:  # a neighbour must itself be like the seed
+                    continue
                 if len(heap) < FEEDBACK:
                     heapq.heappush(heap, item)
                 elif item[0] > heap[0][0]:
                     heapq.heapreplace(heap, item)
         for seed, heap in zip(seeds, nearest):
+            if not heap:
+                continue
             widened = dict(seed.vector)
             for _, _, vector in heap:
                 for key, weight in vector.items():
