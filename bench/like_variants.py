@@ -233,3 +233,36 @@ def table(variants: Sequence[Variant]) -> str:
 
 if __name__ == "__main__":
     print(table(VARIANTS))
+
+
+# --- what unlike= subtracts ----------------------------------------------------------------
+
+UNLIKE = {
+    "no unlike=": lambda like, un: like,
+    "today: minus the similarity to the unwanted paper": lambda like, un: like - un,
+    "minus half of it": lambda like, un: like - 0.5 * un,
+    "minus only what it exceeds the like similarity by": lambda like, un: like - max(0.0, un - like),
+}
+
+
+def unlike_figures(v: Variant = NEW) -> dict[str, dict[str, float]]:
+    """CSFCube with a simulated thumbs-down: `like=` the query and `unlike=` the irrelevant
+    (grade 0) paper `v` ranks highest, as a reader would mark it; that paper stays in the pool.
+    The unwanted paper's similarity is the plain cosine (not widened), counted from the floor."""
+    out = {}
+    ranked: dict[str, tuple[list, dict[str, float], dict[str, float]]] = {}
+    _, queries, _ = csfcube.load()
+    for q in queries:
+        pool = [csfcube.paper(p) for p in q.candidates]
+        like = scores(pool, [csfcube.paper(q.query)], v)
+        bad = next((p for p in sorted(pool, key=lambda p: -like[p.id]) if q.grades[csfcube.pid_of(p.id)] == 0), None)
+        plain = replace(TODAY, pairs=v.pairs, title=v.title)
+        un = scores(pool, [bad], plain) if bad is not None else {p.id: 0.0 for p in pool}
+        ranked[q.key] = (pool, like, {k: (x if x >= v.floor else 0.0) for k, x in un.items()})
+    for name, rule in UNLIKE.items():
+        def rank(q: csfcube.Query) -> list[str]:
+            pool, like, un = ranked[q.key]
+            s = {p.id: rule(like[p.id], un[p.id]) for p in pool}
+            return [csfcube.pid_of(p.id) for p in sorted(pool, key=lambda p: -s[p.id]) if like[p.id] >= v.floor]
+        out[name] = csfcube.evaluate(rank)["all"]
+    return out

@@ -252,3 +252,30 @@ def test_a_seed_repeating_a_word_explains_without_error():
     assert [s.paper.id for s in ranked] == ["2604.00002"]
     note = ranked[0].hits[0].note
     assert "filter design" in note and "filter filter" not in note.split(": ", 1)[1].split(", ")[1:], note
+
+
+def test_unlike_subtracts_only_how_much_nearer_a_paper_is_to_the_unwanted_than_to_the_liked():
+    """A thumbs-down on a paper of the liked topic must not push the whole topic down: a paper
+    nearer the liked seed loses nothing; one nearer the unwanted loses 10 x the difference."""
+    import datetime as dt
+
+    from core.papers import Paper
+    from core.signals import make_pool, rank_pool
+
+    def paper(n: int, title: str, abstract: str) -> Paper:
+        return Paper(id=f"2604.{n:05d}", title=title, abstract=abstract, announced=dt.date(2026, 4, 27))
+
+    liked = paper(1, "Gaussian splatting for real-time scene rendering", "We render outdoor scenes in real time with gaussian splatting and anti-aliasing.")
+    unwanted = paper(2, "Gaussian splatting of medical tumour images", "Gaussian splatting reconstructs tumour volumes from medical CT images.")
+    pool = [paper(3, "Real-time scene rendering with anti-aliased gaussian splatting", "Outdoor scenes rendered in real time by gaussian splatting."),
+            paper(4, "Tumour volumes from CT images by gaussian splatting", "Medical CT images of tumours reconstructed by gaussian splatting."),
+            *[paper(10 + n, f"Topic {word} study", f"A study of {word} methods and {word} data.")
+              for n, word in enumerate(["graphs", "speech", "robots", "proteins", "markets", "galaxies"])]]
+    scored = {s.paper.id: s for s in rank_pool(make_pool(pool, [], [liked], [unwanted]))}
+    scene, tumour = scored["2604.00003"], scored["2604.00004"]
+    assert [h.signal for h in scene.hits] == ["like"]  # nearer the liked paper: nothing subtracted
+    like_points = next(h.points for h in tumour.hits if h.signal == "like")
+    unlike = next(h for h in tumour.hits if h.signal == "unlike")
+    assert unlike.term == "close to unwanted 2604.00002" and unlike.points < 0
+    assert abs(-unlike.points + like_points - 10 * float(unlike.note.split(":")[0])) < 0.06  # 10 x (unwanted - liked)
+    assert scene.score > tumour.score
