@@ -123,7 +123,7 @@ def scores(pool: Sequence[Paper], seeds: Sequence[Paper], v: Variant) -> dict[st
     for p in pool:
         vec = vectors[p.id]
         if v.combine == "centroid":
-            out[p.id] = cosine(vec, centroid)
+            out[p.id] = cosine(vec, centroid) if p.id not in seed_ids else 0.0  # (a seed is not "like" itself)
             continue
         # a seed is not "like" itself (the service leaves it out): CSFCube has a query in its own pool
         sims = sorted((cosine(vec, s) * wt for s, wt, i in zip(seed_vectors, weights, seed_ids) if i != p.id), reverse=True) or [0.0]
