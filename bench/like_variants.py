@@ -231,8 +231,14 @@ def table(variants: Sequence[Variant]) -> str:
     return "\n".join(out)
 
 
-if __name__ == "__main__":
-    print(table(VARIANTS))
+def unlike_table() -> str:
+    out = ["| unlike= (a thumbs-down on the top irrelevant paper, CSFCube) | NDCG@20 | NDCG%20 | MAP |", "| --- | ---: | ---: | ---: |"]
+    for name, f in unlike_figures().items():
+        out.append(f"| {name} | " + " | ".join(f"{100 * f[m]:.2f}" for m in csfcube.METRICS) + " |")
+    return "\n".join(out)
+
+
+
 
 
 # --- what unlike= subtracts ----------------------------------------------------------------
@@ -266,3 +272,8 @@ def unlike_figures(v: Variant = NEW) -> dict[str, dict[str, float]]:
             return [csfcube.pid_of(p.id) for p in sorted(pool, key=lambda p: -s[p.id]) if like[p.id] >= v.floor]
         out[name] = csfcube.evaluate(rank)["all"]
     return out
+
+
+if __name__ == "__main__":
+    print(unlike_table(), flush=True)
+    print(table(VARIANTS))
