@@ -222,6 +222,11 @@ VALUES = {
 }
 seed_ids = st.sampled_from(["2604.21935", "2604.21935v2", "hep-th/9901001", "arXiv:2401.12345", "2401.1234", "abc", "2604.21935v0", ""])
 VALUES["like"] = VALUES["unlike"] = st.one_of(seed_ids, st.lists(seed_ids, max_size=25).map(",".join), st.text(max_size=40))
+VALUES["like_author"] = st.one_of(
+    st.sampled_from(["morrison_d_1", "0000-0001-6286-1277", "https://orcid.org/0000-0001-6286-1277", "0000-0001-6286-1278",
+                     "John Smith", "doe_j", "", "X" * 101]),
+    st.text(max_size=40),
+)
 assert set(VALUES) == set(FeedQuery.model_fields), "a FeedQuery field has no strategy here"
 
 known_pair = st.sampled_from(sorted(VALUES)).flatmap(lambda name: st.tuples(st.just(name), VALUES[name]))
