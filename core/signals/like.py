@@ -51,15 +51,18 @@ def _kept(key: str) -> bool:
 
 def terms(doc: Doc) -> Counter:
     """Stems of a paper's words (title twice), stop words and single characters left out, and
-    the pairs of stems adjacent once those are out ("gaussian splat"), counted PAIR_WEIGHT."""
+    the pairs of stems adjacent once those are out (("gaussian", "splat")), counted PAIR_WEIGHT.
+    Each distinct stem is judged once and the pairs counted in C: this runs a few times per
+    candidate per ranking."""
     counts: Counter = Counter()
     for text, times in ((doc.title, 2), (doc.abstract, 1)):
-        for key, n in text.stem_counts.items():
-            if _kept(key):
-                counts[key] += n * times
-        words = [key for token, key in zip(text.tokens, text.stems) if is_word(token) and _kept(key)]
-        for a, b in zip(words, words[1:]):
-            counts[f"{a} {b}"] += PAIR_WEIGHT * times
+        stem_counts = text.stem_counts
+        keep = {key for key in stem_counts if _kept(key)}  # punctuation is in no stem_counts
+        for key in keep:
+            counts[key] += stem_counts[key] * times
+        words = [key for key in text.stems if key in keep]
+        for pair, n in Counter(zip(words, words[1:])).items():
+            counts[pair] += n * PAIR_WEIGHT * times
     return counts
 
 
@@ -119,14 +122,14 @@ class _Seed:
         ref = f"{self.paper.id}v{self.paper.version}" if self.paper.version > 1 else self.paper.id
         return f"{ref} (a paper of {self.author})" if self.author else ref
 
-    def shared(self, vector: dict[str, float]) -> str:
+    def shared(self, vector: dict) -> str:
         """The words (or phrases) both share that add most to their similarity; a word is not
         shown again on its own once a phrase holding it is."""
         common = sorted((k for k in vector if k in self.vector), key=lambda k: vector[k] * self.vector[k], reverse=True)
         shown: list[list[str]] = []
         covered: set[str] = set()
         for key in common:
-            parts = key.split(" ")
+            parts = list(key) if isinstance(key, tuple) else [key]
             if all(p in covered for p in parts):
                 if len(parts) == 2 and parts[0] != parts[1] and [parts[0]] in shown and [parts[1]] in shown:  # shown apart: as the phrase
                     shown.remove([parts[1]])
@@ -158,19 +161,20 @@ class LikeSignal:
         self.dense = pool.embeddings
         self.like = [self._seed(p, pool.authored.get(p.id, "")) for p in pool.like]
         self.unlike = [self._seed(p) for p in pool.unlike]
-        self._widen([s for s in self.like if s.dense is None], pool.candidates)
+        self._widen([s for s in self.like if s.dense is None], pool.candidates, own)
 
-    def _widen(self, seeds: list[_Seed], candidates: list[Candidate]) -> None:
+    def _widen(self, seeds: list[_Seed], candidates: list[Candidate], own: list[Counter]) -> None:
         """Pseudo-relevance feedback: each seed's vector plus FEEDBACK_WEIGHT x the centroid of
         its FEEDBACK nearest candidates (not itself; at least FLOOR near), for a seed of few words widens to the
         words its neighbours use for the same thing. One pass over the pool (seeds x candidates
-        cosines, as ranking does), one candidate's vector at a time, keeping only each seed's
-        FEEDBACK nearest vectors."""
+        cosines, as ranking does) over the term counts the IDF pass made (`own`, held only while
+        the signal is set up, as before), one candidate's vector at a time, keeping only each
+        seed's FEEDBACK nearest vectors."""
         if not seeds or not candidates:
             return
         nearest: list[list[tuple[float, int, dict[str, float]]]] = [[] for _ in seeds]
-        for n, candidate in enumerate(candidates):
-            vector = self.space.vector(terms(candidate.doc))
+        for n, (candidate, counts) in enumerate(zip(candidates, own)):
+            vector = self.space.vector(counts)
             for seed, heap in zip(seeds, nearest):
                 if candidate.paper.id == seed.paper.id:
                     continue
