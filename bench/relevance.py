@@ -1,4 +1,11 @@
-"""Relevance evaluation of the ranking: `python -m bench.relevance` (about 20 s, deterministic).
+"""Relevance evaluation of the ranking: `python -m bench.relevance` (a few minutes, deterministic).
+
+First, CSFCube (bench/csfcube.py): 50 query papers, each with a pool of 90-250 candidates
+graded 0-3 by experts. For each query `like=` the query paper ranks its pool through the real
+service (a fake arXiv on 127.0.0.1 lists the pool and serves the seed), today's `like=`
+(bench/baseline_like.py, frozen) and the new one side by side, with NDCG@20, NDCG%20 and MAP as
+CSFCube reports them, next to the SPECTER rankings the CSFCube repository publishes, scored the
+same way. Then, secondary, the cross-lists:
 
 Labelled sets from the recorded cs.CV days in tests/fixtures (2026-04-21: 501 papers,
 2026-04-17: 186; every announce type, each paper once): relevant = the paper is also listed in a
@@ -25,12 +32,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import baseline_like, csfcube
 from bench import baseline_matching as old
 from core.arxiv.parse import parse_listing
 from core.matching import Matcher, parse_query
 from core.papers import Paper
+from core import signals as registry
 from core.signals import make_pool, rank_pool
 from core.signals import text as analysis
+from core.signals.like import LikeSignal
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 DAYS = {"2026-04-21": "rss_cs.CV_2026-04-21.xml", "2026-04-17": "rss_cs.CV_2026-04-17.xml"}
@@ -88,9 +98,15 @@ def old_matcher(pool: list[Paper], q: str) -> dict[str, float]:
     return {p.id: s.score for p in pool if (s := matcher.score(p)) is not None}
 
 
-def signals(pool: list[Paper], q: str | None, like: Sequence[Paper] = ()) -> dict[str, float]:
+def signals(pool: list[Paper], q: str | None, like: Sequence[Paper] = (), like_signal: type = LikeSignal) -> dict[str, float]:
     matchers = [Matcher(parse_query(q))] if q else []
-    return {s.paper.id: s.score for s in rank_pool(make_pool(pool, matchers, like))}
+    saved = registry.REGISTRY
+    registry.REGISTRY = tuple(like_signal if s.name == "like" else s for s in saved)  # type: ignore[assignment]
+    try:
+        # the exact sum orders papers whose shown scores tie, as core.feeds.rank does
+        return {s.paper.id: s.score + s.exact * 1e-9 for s in rank_pool(make_pool(pool, matchers, like))}
+    finally:
+        registry.REGISTRY = saved  # type: ignore[assignment]
 
 
 # --- sub-word false matches -------------------------------------------------------------
@@ -166,30 +182,37 @@ def evaluate(label: str, q: str, day: str, other: str, days: dict[str, list[Pape
         results[name] = metrics(order(method(), pool), relevant)
     for k in SEED_COUNTS:
         draws = seed_draws(seeds_from, k)  # all of them when the other day has fewer than k
-        results[f"like= {k} seed{'s' if k > 1 else ''}"] = average([metrics(order(signals(pool, None, s), pool), relevant) for s in draws])
-        results[f"q + like= {k} seed{'s' if k > 1 else ''}"] = average([metrics(order(signals(pool, q, s), pool), relevant) for s in draws])
+        for tag, cls in (("", LikeSignal), (" (today's)", baseline_like.LikeSignal)):
+            name = f"{k} seed{'s' if k > 1 else ''}{tag}"
+            results[f"like= {name}"] = average([metrics(order(signals(pool, None, s, cls), pool), relevant) for s in draws])
+            results[f"q + like= {name}"] = average([metrics(order(signals(pool, q, s, cls), pool), relevant) for s in draws])
     subword = {"substring rule (seed bot)": subword_substring(pool, q), "keyword signal (new)": subword_signal(pool, q)}
     return Row(label, day, len(pool), len(relevant), results, subword, len(seeds_from))
 
 
 def timings(days: dict[str, list[Paper]]) -> list[str]:
-    import snowballstemmer.english_stemmer as pure_snowball
     import Stemmer
 
     pool = days["2026-04-21"]
     words = [t for p in pool for t, _, _ in analysis.tokens_with_spans(f"{p.title} {p.abstract}") if analysis.is_word(t)]
-    pure = pure_snowball.EnglishStemmer()
     c = Stemmer.Stemmer("english")
     c.maxCacheSize = 0
     started = time.perf_counter()
-    a = [pure.stemWord(w) for w in words]
-    t_pure = time.perf_counter() - started
-    started = time.perf_counter()
     b = c.stemWords(words)
     t_c = time.perf_counter() - started
-    lines = [f"stemming the {len(words):,} words of the 2026-04-21 day: snowballstemmer (pure Python) "
-             f"{t_pure * 1000:.0f} ms, PyStemmer (C) {t_c * 1000:.0f} ms ({t_pure / t_c:.0f}x), "
-             f"{sum(x != y for x, y in zip(a, b))} different stems"]
+    try:
+        import snowballstemmer.english_stemmer as pure_snowball
+    except ImportError:  # not installed: the comparison is skipped, not the run
+        lines = [f"stemming the {len(words):,} words of the 2026-04-21 day: PyStemmer (C) {t_c * 1000:.0f} ms "
+                 "(snowballstemmer not installed: no pure-Python comparison)"]
+    else:
+        pure = pure_snowball.EnglishStemmer()
+        started = time.perf_counter()
+        a = [pure.stemWord(w) for w in words]
+        t_pure = time.perf_counter() - started
+        lines = [f"stemming the {len(words):,} words of the 2026-04-21 day: snowballstemmer (pure Python) "
+                 f"{t_pure * 1000:.0f} ms, PyStemmer (C) {t_c * 1000:.0f} ms ({t_pure / t_c:.0f}x), "
+                 f"{sum(x != y for x, y in zip(a, b))} different stems"]
     analysis.forget()
     started = time.perf_counter()
     for p in pool:
@@ -203,6 +226,7 @@ def timings(days: dict[str, list[Paper]]) -> list[str]:
     q = LABELS["cs.RO"]
     seeds = [p for p in days["2026-04-17"] if "cs.LG" in p.categories][:10]
     for name, run in (("keyword signal, 12 terms", lambda: signals(pool, q)), ("like= 10 seeds", lambda: signals(pool, None, seeds)),
+                      ("like= 10 seeds, today's (before issue 24)", lambda: signals(pool, None, seeds, baseline_like.LikeSignal)),
                       ("q + like= 10 seeds", lambda: signals(pool, q, seeds))):
         run()
         started = time.perf_counter()
@@ -238,7 +262,7 @@ def goals(rows: list[Row]) -> list[str]:
         seed = row.results["substring rule (seed bot)"][1]
         new = row.results["keyword signal (new)"][1]
         q_alone = row.results["keyword signal (new)"]
-        deltas = [(v[1] - q_alone[1], v[2] - q_alone[2]) for name, v in row.results.items() if name.startswith("q + like")]
+        deltas = [(v[1] - q_alone[1], v[2] - q_alone[2]) for name, v in row.results.items() if name.startswith("q + like") and "today" not in name]
         worst = min(min(d) for d in deltas)
         lines.append(
             f"{row.label} {row.day}: R-prec new - seed rule = {new - seed:+.2f} ({'met' if new - seed >= 0.10 else 'NOT met'}); "
@@ -249,21 +273,64 @@ def goals(rows: list[Row]) -> list[str]:
     return lines
 
 
+def like_summary(rows: list[Row]) -> str:
+    out = ["| like= | P@20 | R-prec | AP |", "| --- | ---: | ---: | ---: |"]
+    for tag, label in (("", "new"), (" (today's)", "today's")):
+        values = [v for row in rows for name, v in row.results.items() if name.startswith("like= ") and name.endswith(tag) and (tag or "today" not in name)]
+        out.append(f"| {label} | " + " | ".join(f"{statistics.fmean(v[i] for v in values):.3f}" for i in range(3)) + " |")
+    return "\n".join(out)
+
+
+def csfcube_report() -> str:
+    """CSFCube: today's and the new like= through the service, the published SPECTER rankings."""
+    today, t_today = csfcube.through_service(baseline_like.LikeSignal)
+    new, t_new = csfcube.through_service(LikeSignal)
+    _, queries, _ = csfcube.load()
+    specter = csfcube.evaluate(lambda q: q.specter)
+    pool_order = csfcube.evaluate(lambda q: q.candidates)
+    rows = [("SPECTER (the CSFCube repository's published rankings, scored here)", specter),
+            ("today's like= (TF-IDF, nearest seed), through the service", today),
+            ("new like= (TF-IDF + word pairs + pseudo-relevance feedback), through the service", new),
+            ("the pool's own order (reference)", pool_order)]
+    out = ["## CSFCube (expert-graded; test folds as CSFCube reports them; x100)",
+           "| ranking | NDCG@20 | NDCG%20 | MAP | background NDCG@20 / MAP | method NDCG@20 / MAP | result NDCG@20 / MAP |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, f in rows:
+        a = f["all"]
+        facets = " | ".join(f"{100 * f[x]['ndcg@20']:.2f} / {100 * f[x]['map']:.2f}" for x in csfcube.FACETS)
+        out.append(f"| {name} | {100 * a['ndcg@20']:.2f} | {100 * a['ndcg%20']:.2f} | {100 * a['map']:.2f} | {facets} |")
+    gain = 100 * (new["all"]["ndcg@20"] - today["all"]["ndcg@20"])
+    out.append("")
+    out.append(f"- new - today's, NDCG@20: {gain:+.2f}; MAP: {100 * (new['all']['map'] - today['all']['map']):+.2f} "
+               f"({len(queries)} query-facet pairs, {sum(len(q.candidates) for q in queries):,} candidates)")
+    out.append(f"- the {len(queries)} feed requests took {t_today:.1f} s (today's) and {t_new:.1f} s (new) in all")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="also write the report (Markdown) here")
+    parser.add_argument("--only", choices=["csfcube", "crosslists"], help="one of the two parts")
     args = parser.parse_args(argv)
+    cube = csfcube_report() if args.only != "crosslists" else ""
+    print(cube, flush=True)
+    if args.only == "csfcube":
+        if args.out:
+            args.out.write_text(cube + "\n", encoding="utf-8")
+        return
     days = {day: load(day) for day in DAYS}
     rows = []
     for label, q in LABELS.items():
         rows.append(evaluate(label, q, "2026-04-21", "2026-04-17", days))
         rows.append(evaluate(label, q, "2026-04-17", "2026-04-21", days))
-    report = "\n\n".join([
-        "## Summary (mean over the sets)", summary(rows),
+    report = "\n\n".join(part for part in [
+        cube,
+        "## Cross-lists: summary (mean over the sets)", summary(rows),
+        "## Cross-lists: like= alone, new vs today's (mean over the sets and 1/3/10 seeds)", like_summary(rows),
         "## Goals per set", "\n".join(f"- {line}" for line in goals(rows)),
         "## Per set", table(rows),
         "## Speed (one run)", "\n".join(f"- {line}" for line in timings(days)),
-    ])
+    ] if part)
     print(report)
     if args.out:
         args.out.write_text(report + "\n", encoding="utf-8")

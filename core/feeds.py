@@ -23,7 +23,7 @@ from core.listings import CategoryMeta
 from core.matching import Matcher, Scored, Term, parse_query
 from core.signals import make_pool, rank_pool
 from core.signals.cost import Work, costs
-from core.signals.seeds import SEED_MAX_CHARS, check_ids
+from core.signals.seeds import MAX_AUTHOR_SEEDS, SEED_MAX_CHARS, check_author, check_ids
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
 from core.profiles import (
     ADHOC_PROFILE,
@@ -71,6 +71,7 @@ class FeedQuery(BaseModel):
                              "CVPR 2026 (one year), CVPR Workshops (a track); NAME^2 adds 2 points instead of filtering")
     has: list[str] = Field([], description="code, doi, journal, venue or comment: only papers that have it (all of them); "
                            "code^2 adds 2 points instead of filtering")
+    like_author: str = Field("", max_length=100, description="an arXiv author identifier (morrison_d_1) or ORCID iD: rank papers like that author's 20 most recent first")
 
     _cat = field_validator("cat")(classmethod(lambda cls, v: validate_categories(_split_list(v)) if v else []))
 
@@ -96,6 +97,10 @@ class FeedQuery(BaseModel):
     @classmethod
     def _has(cls, value: list[str]) -> list[str]:
         return check_has(_split_list(value))
+    @field_validator("like_author")
+    @classmethod
+    def _author(cls, value: str) -> str:
+        return check_author(value) if value.strip() else ""
 
     @field_validator("type", mode="before")
     @classmethod
@@ -148,8 +153,14 @@ class FeedSpec:
     like: tuple[str, ...] = ()  # seed ids (`like=`)
     unlike: tuple[str, ...] = ()
     wants: Wants = field(default_factory=Wants)  # venue= and has= filters and boosts
+    like_author: str = ""  # an author identifier or ORCID iD whose papers are seeds too (`like_author=`)
     key: str = field(default="")  # identity of the spec, for caches and validators
     requested: bool = False  # the request brought terms or seeds of its own (MAX_RANK_COST applies)
+
+    @property
+    def seed_count(self) -> int:
+        """The seeds this spec may bring, known before any is fetched (an author: up to 20)."""
+        return len(self.like) + len(self.unlike) + (MAX_AUTHOR_SEEDS if self.like_author else 0)
 
     def workload(self, papers: list[Paper]) -> Work:
         """What ranking `papers` for this spec would cost follows from this (the seeds counted
@@ -159,8 +170,8 @@ class FeedSpec:
             candidates=len(pool),
             text_bytes=sum(len(p.title) + len(p.abstract) for p in pool),
             terms=sum(len(m.terms) for m in self.matchers),
-            seeds=len(self.like) + len(self.unlike),
-            seed_bytes=(len(self.like) + len(self.unlike)) * SEED_MAX_CHARS,
+            seeds=self.seed_count,
+            seed_bytes=self.seed_count * SEED_MAX_CHARS,
         )
 
     def check_cost(self, work: Work) -> None:
@@ -213,10 +224,11 @@ class FeedSpec:
             sort=query.sort,
             summary_top_n=top_n if wants else 0,
             summary_language=profile.summaries.language,
-            requested=bool(extra or query.like or query.unlike),
+            requested=bool(extra or query.like or query.unlike or query.like_author),
             wants=Wants.build((profile.venue, profile.has), (query.venue, query.has)),
             like=tuple(dict.fromkeys([*profile.like, *query.like]))[:20],
             unlike=tuple(dict.fromkeys([*profile.unlike, *query.unlike]))[:20],
+            like_author=query.like_author or profile.like_author,
             raw=(name, profile.model_dump_json(), query.model_dump_json(exclude={"format"})),
         )
 
@@ -226,7 +238,7 @@ class FeedSpec:
             raise SpecError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
         # Plain words: readers that treat a channel title as HTML must not meet a tag in it.
         words = " ".join(re.sub(r"[<>&]", " ", query.q.strip() or ", ".join(query.author)).split())
-        like = f"like {', '.join(query.like)}" if query.like else ""
+        like = f"like {', '.join([*query.like, *([query.like_author] if query.like_author else [])])}" if query.like or query.like_author else ""
         label = " + ".join(x for x in (words, like) if x) or "all papers"
         return cls._make(
             name=ADHOC_PROFILE,
@@ -244,6 +256,7 @@ class FeedSpec:
             like=tuple(query.like),
             unlike=tuple(query.unlike),
             wants=Wants.build((query.venue, query.has)),
+            like_author=query.like_author,
             raw=(ADHOC_PROFILE, query.model_dump_json(exclude={"format"})),
         )
 
@@ -286,13 +299,14 @@ def candidates(papers: list[Paper], spec: FeedSpec) -> list[Paper]:
 
 
 def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: list[Paper] = (),  # type: ignore[assignment]
-         embeddings: dict[str, list[float]] | None = None) -> tuple[list[Scored], int]:
+         embeddings: dict[str, list[float]] | None = None, authored: dict[str, str] | None = None) -> tuple[list[Scored], int]:
     """Score the pool with every signal (`core.signals`), drop what scores too little, sort, cut."""
     pool = candidates(papers, spec)
-    scored = rank_pool(make_pool(pool, spec.matchers, like, unlike, embeddings, boosts=spec.wants.boosts))
+    scored = rank_pool(make_pool(pool, spec.matchers, like, unlike, embeddings, boosts=spec.wants.boosts,
+                                 authored=authored))
     ranked = [s for s in scored if s.score >= spec.min_score]
     if spec.sort == "date":
-        ranked.sort(key=lambda s: (s.paper.announced, s.score, s.paper.id), reverse=True)
+        ranked.sort(key=lambda s: (s.paper.announced, s.score, s.exact, s.paper.id), reverse=True)
     else:
-        ranked.sort(key=lambda s: (s.score, s.paper.announced, s.paper.id), reverse=True)
+        ranked.sort(key=lambda s: (s.score, s.exact, s.paper.announced, s.paper.id), reverse=True)
     return ranked[: spec.limit], len(pool)

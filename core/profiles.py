@@ -20,7 +20,7 @@ from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Term, fold
 from core.papers import AnnounceType
 from core.extract.wants import check_has, check_venues
 from core.redact import redact
-from core.signals.seeds import check_ids
+from core.signals.seeds import check_author, check_ids
 from core.taxonomy import normalize_category
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -93,6 +93,7 @@ class Profile(BaseModel):
     unlike: list[str] = []  # arXiv ids of papers to move away from
     venue: list[str] = []  # venues (CVPR, CVPR 2026, CVPR Workshops; NAME^2 adds to the score instead)
     has: list[str] = []  # code, doi, journal, venue, comment (code^2 adds to the score instead)
+    like_author: str = ""  # an arXiv author identifier or ORCID iD: that author's recent papers are seeds
     announce_types: list[AnnounceType] = Field(default_factory=lambda: list(DEFAULT_TYPES), min_length=1)
     min_score: float = Field(0.0, ge=0)
     max_items: int = Field(50, ge=1, le=MAX_ITEMS)
@@ -104,6 +105,7 @@ class Profile(BaseModel):
     _seeds = field_validator("like", "unlike")(classmethod(lambda cls, v, info: check_ids(v, info.field_name)))
     _venue = field_validator("venue")(classmethod(lambda cls, v: check_venues(v)))
     _has = field_validator("has")(classmethod(lambda cls, v: check_has(v)))
+    _author = field_validator("like_author")(classmethod(lambda cls, v: check_author(v) if v.strip() else ""))
 
     @field_validator("keywords")
     @classmethod

@@ -162,18 +162,20 @@ class FeedService:
         return dataclasses.replace(cached, metas=metas, note=note)
 
     async def _seeds(self, refs: tuple[str, ...], deadline: float) -> list:
-        """The `like=`/`unlike=` seeds, fetched within what is left of the request budget; a
-        fetch still under way then goes on (and is stored for the next request)."""
-        if not refs:
-            return []
-        task = asyncio.ensure_future(self.seeds.papers(refs))
+        """The `like=`/`unlike=` seeds, fetched within what is left of the request budget."""
+        return await self._within_budget(self.seeds.papers(refs), deadline, ", ".join(refs)) if refs else []
+
+    async def _within_budget(self, work: Awaitable, deadline: float, what: str) -> Any:
+        """Seeds fetched within what is left of the request budget; a fetch still under way then
+        goes on (and is stored for the next request)."""
+        task = asyncio.ensure_future(work)
         remaining = deadline - asyncio.get_running_loop().time()
         try:
             return await asyncio.wait_for(asyncio.shield(task), max(remaining, 0.0))
         except TimeoutError:
             self.keep_running(task)
             retry = max(5, int(self.settings.request_budget_s))
-            raise SeedsUnavailable(f"like: arXiv's query API is slow: no answer for {', '.join(refs)} within "
+            raise SeedsUnavailable(f"like: arXiv is slow: no answer for {what} within "
                                    f"REQUEST_BUDGET_S ({self.settings.request_budget_s:g} s); the fetch goes on",
                                    retry_after=retry) from None
 
@@ -181,7 +183,14 @@ class FeedService:
         papers = await self.listings.papers(metas, spec.days, self.window_bytes if spec.requested else None)
         if spec.requested:  # before any seed is fetched or signal runs (a profile's own feed: never refused)
             spec.check_cost(await off_loop(spec.workload, papers))
-        like = await self._seeds(spec.like, deadline)
+        like = list(await self._seeds(spec.like, deadline))
+        authored: dict[str, str] = {}
+        if spec.like_author:  # the author's papers are seeds too, labelled as theirs
+            given = {p.id for p in like}
+            for paper in await self._within_budget(self.seeds.author_papers(spec.like_author), deadline, spec.like_author):
+                if paper.id not in given:
+                    like.append(paper)
+                    authored[paper.id] = spec.like_author
         unlike = await self._seeds(spec.unlike, deadline)
         vectors = None
         if (like or unlike) and self.embedder is not None:
@@ -189,7 +198,7 @@ class FeedService:
         # On the ranking thread, off the event loop, with the collector off: ranking analyses the
         # papers not seen yet (not those it can skim), and a new pool's analysed text is kept for
         # good (frozen); a ranking over text already analysed freezes nothing.
-        items, considered = await off_loop(_rank_keeping, functools.partial(rank, papers, spec, like, unlike, vectors))
+        items, considered = await off_loop(_rank_keeping, functools.partial(rank, papers, spec, like, unlike, vectors, authored))
         ranked = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
         self.cache.put(key, ranked, _ranked_size(items))
         return ranked

@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     summary_prompt_path: Path = env(PACKAGE_DIR / "summaries" / "prompts" / "default.md", "SUMMARY_PROMPT")
     summary_input_tokens: int = env(6000, "SUMMARY_INPUT_TOKENS", ge=200, le=200_000)  # full text is cut to this
     arxiv_html_url: str = env("https://arxiv.org/html", "ARXIV_HTML_URL")
+    arxiv_author_url: str = env("https://arxiv.org/a", "ARXIV_AUTHOR_URL")  # author feeds (like_author=)
     cron_secret: SecretStr | None = env(None, "CRON_SECRET")
     cron_budget_s: float = env(50.0, "CRON_BUDGET_S", ge=1, le=900)
 

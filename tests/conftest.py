@@ -52,6 +52,7 @@ def make_settings(fake: FakeArxiv, **overrides: object) -> Settings:
         "arxiv_rss_url": f"{fake.url}/rss",
         "arxiv_html_url": f"{fake.url}/html",
         "arxiv_api_url": f"{fake.url}/api/query",
+        "arxiv_author_url": f"{fake.url}/a",
         "arxiv_min_interval": 0.05,
         "arxiv_retries": 2,
         "arxiv_retry_budget": 5.0,

@@ -46,6 +46,20 @@ EASTERN = ZoneInfo("America/New_York")
 A = f"{{{ATOM_NS}}}"
 
 
+# The feed header of arXiv's recorded author-feed answer (help/institutional_repositories,
+# `curl -L --header "Accept: application/atom+xml" http://arxiv.org/a/0000-0001-6286-1277`), the
+# identifier put in; entries follow it.
+AUTHOR_FEED_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>David R. Morrison's articles on arXiv</title>
+  <link rel="describes" href="http://orcid.org/0000-0001-6286-1277"/>
+  <updated>2015-09-23T00:00:00-04:00</updated>
+  <id>http://arxiv.org/a/{id}</id>
+  <link href="http://arxiv.org/a/{id}.atom" rel="self" type="application/atom+xml"/>
+  <link rel="describes" href="http://arxiv.org/a/{id}"/>
+</feed>"""
+
+
 @dataclass
 class Failure:
     status: int
@@ -93,6 +107,7 @@ class FakeArxiv:
         self.withdrawn: set[str] = set()  # ids whose API entry says "withdrawn" (like= seeds)
         self.api_gate = threading.Event()  # query-API answers wait until it is set (cleared: "arXiv is slow")
         self.api_gate.set()
+        self.authors: dict[str, list[str]] = {}  # author identifier or ORCID iD -> arXiv ids (/a/{id}.atom)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -212,6 +227,29 @@ class FakeArxiv:
             body = body[: int(len(body) * quirk.cut_at)] + b"</feed>"
         return body
 
+    # --- author feeds (arxiv.org/a/{id}.atom) -------------------------------------
+
+    def author_feed(self, identifier: str) -> bytes | None:
+        """arXiv's author feed for `identifier` (None: arXiv does not know it, a 404): the
+        recorded answer's feed header (arXiv's help page on institutional repositories shows
+        `curl -L -H "Accept: application/atom+xml" http://arxiv.org/a/0000-0001-6286-1277`) and
+        one entry per paper of `authors[identifier]` that the query API knows, in the shape
+        arXiv's author-feed code writes (`.atom`: one <author> per name, primary category, a
+        pdf link), newest first."""
+        with self._lock:
+            refs = self.authors.get(identifier)
+            entries = [e for e in self.api_entries if refs is not None and _ref(e)[0] in refs]
+        if refs is None:
+            return None
+        root = ET.fromstring(AUTHOR_FEED_HEAD.format(id=identifier).encode())
+        for entry in entries:
+            entry = copy.deepcopy(entry)
+            arxiv_id, version = _ref(entry)
+            ET.SubElement(entry, f"{A}link", {"href": f"http://arxiv.org/abs/{arxiv_id}v{version}", "rel": "alternate", "type": "text/html"})
+            ET.SubElement(entry, f"{A}link", {"title": "pdf", "href": f"https://arxiv.org/pdf/{arxiv_id}v{version}", "rel": "alternate", "type": "application/pdf"})
+            root.append(entry)
+        return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
     # --- the listing -----------------------------------------------------------
 
     def listing(self, categories: list[str]) -> bytes:
@@ -285,6 +323,13 @@ class FakeArxiv:
                         self._send(404, b"No HTML for this paper", {})
                     else:
                         self._send(200, page, {"Content-Type": "text/html; charset=utf-8"})
+                    return
+                if path.startswith("/a/") and path.endswith(".atom"):
+                    body = fake.author_feed(path[len("/a/"):-len(".atom")])
+                    if body is None:
+                        self._send(404, b"Not Found", {"Content-Type": "text/html"})
+                    else:
+                        self._send(200, body, {"Content-Type": "application/atom+xml"})
                     return
                 if path == "/api/query":
                     query = parse_qs(self.path.split("?", 1)[1] if "?" in self.path else "")

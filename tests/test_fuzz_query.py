@@ -227,6 +227,11 @@ venue_values = st.sampled_from(["CVPR", "CVPR2026", "CVPR 2026", "CVPRW", "CVPR 
 VALUES["venue"] = st.one_of(venue_values, st.lists(venue_values, max_size=25).map(",".join), st.text(max_size=40))
 has_values = st.sampled_from(["code", "doi", "journal", "venue", "comment", "code^2", "CODE", "stars", "code^x", "", "^"])
 VALUES["has"] = st.one_of(has_values, st.lists(has_values, max_size=25).map(",".join), st.text(max_size=20))
+VALUES["like_author"] = st.one_of(
+    st.sampled_from(["morrison_d_1", "0000-0001-6286-1277", "https://orcid.org/0000-0001-6286-1277", "0000-0001-6286-1278",
+                     "John Smith", "doe_j", "", "X" * 101]),
+    st.text(max_size=40),
+)
 assert set(VALUES) == set(FeedQuery.model_fields), "a FeedQuery field has no strategy here"
 
 known_pair = st.sampled_from(sorted(VALUES)).flatmap(lambda name: st.tuples(st.just(name), VALUES[name]))

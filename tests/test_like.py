@@ -77,7 +77,7 @@ def test_profile_like_and_pages(cv):
     assert feed and all("closest to" in i["_arxiv_feeds"]["explanation"] for i in feed)
     page = cv.get(f"/preview?cat=cs.CV&like={SPLAT}&limit=5")
     assert page.status_code == 200 and f"closest to {SPLAT}" in page.text
-    assert "Papers like these (like=)" in page.text  # "How papers are scored" lists the signal
+    assert "Papers like these (like=" in page.text  # "How papers are scored" lists the signal
     data = cv.get(f"/api/preview?cat=cs.CV&like={SPLAT}&limit=5").json()
     assert data["items"] and data["feed_url"].endswith(f"/feed?cat=cs.CV&like={SPLAT}&limit=5")
     assert cv.get("/preview/splats").status_code == 200
@@ -226,3 +226,75 @@ def test_a_big_pool_is_analysed_on_the_ranking_thread_once_with_the_collector_of
     assert not any(on for _, on in first)  # a new pool: no collector passes meanwhile
     assert gc.isenabled()
     assert seen == []  # the same pool, another query: nothing analysed twice
+
+
+def test_each_like_item_names_its_seed_and_shows_words_and_phrases_both_papers_hold(cv):
+    """Explanations stay honest with word pairs and feedback: every word shown is in the item
+    and in the seed named (never a word only the seed's neighbours brought), and phrases show
+    as phrases ("gaussian splatting"), not as two separate words."""
+    import re
+
+    from core.signals.text import fold, stem
+
+    def words(text: str) -> set[str]:  # stems: a word is shown as the seed spells it
+        return {stem(w) for w in re.findall(r"[a-z0-9]+", fold(text))}
+
+    seed = next(e for e in cv.fake.api_entries if SPLAT in (e.findtext("{http://www.w3.org/2005/Atom}id") or ""))
+    seed_words = words(f"{seed.findtext('{http://www.w3.org/2005/Atom}title')} {seed.findtext('{http://www.w3.org/2005/Atom}summary')}")
+    items = cv.get(f"/feed?cat=cs.CV&like={SPLAT}&format=json&limit=20").json()["items"]
+    shown = []
+    for item in items:
+        hit = next(h for h in item["_arxiv_feeds"]["hits"] if h["signal"] == "like")
+        assert hit["term"] == f"closest to {SPLAT}"
+        item_words = words(f"{item['title']} {item['content_text'] if 'content_text' in item else item.get('summary', '')}")
+        for phrase in hit["note"].split(": ", 1)[1].split(", "):
+            shown.append(phrase)
+            assert all(w in seed_words and w in item_words for w in words(phrase)), (phrase, item["title"])
+    assert "gaussian splatting" in shown, shown
+
+
+def test_a_seed_repeating_a_word_explains_without_error():
+    """A pair of one stem twice ("filter filter") shared by both papers once made the phrase
+    display fail (a 500 on a CSFCube query)."""
+    import datetime as dt
+
+    from core.papers import Paper
+    from core.signals import make_pool, rank_pool
+
+    def paper(n: int, title: str, abstract: str) -> Paper:
+        return Paper(id=f"2604.{n:05d}", title=title, abstract=abstract, announced=dt.date(2026, 4, 27))
+
+    seed = paper(1, "Filter filter design", "We design filter filter banks: filter design for speech.")
+    pool = [paper(2, "Filter design for audio", "Filter filter banks and filter design."),
+            paper(3, "Graph neural networks", "Message passing on graphs.")]
+    ranked = rank_pool(make_pool(pool, [], [seed]))
+    assert [s.paper.id for s in ranked] == ["2604.00002"]
+    note = ranked[0].hits[0].note
+    assert "filter design" in note and "filter filter" not in note.split(": ", 1)[1].split(", ")[1:], note
+
+
+def test_unlike_subtracts_only_how_much_nearer_a_paper_is_to_the_unwanted_than_to_the_liked():
+    """A thumbs-down on a paper of the liked topic must not push the whole topic down: a paper
+    nearer the liked seed loses nothing; one nearer the unwanted loses 10 x the difference."""
+    import datetime as dt
+
+    from core.papers import Paper
+    from core.signals import make_pool, rank_pool
+
+    def paper(n: int, title: str, abstract: str) -> Paper:
+        return Paper(id=f"2604.{n:05d}", title=title, abstract=abstract, announced=dt.date(2026, 4, 27))
+
+    liked = paper(1, "Gaussian splatting for real-time scene rendering", "We render outdoor scenes in real time with gaussian splatting and anti-aliasing.")
+    unwanted = paper(2, "Gaussian splatting of medical tumour images", "Gaussian splatting reconstructs tumour volumes from medical CT images.")
+    pool = [paper(3, "Real-time scene rendering with anti-aliased gaussian splatting", "Outdoor scenes rendered in real time by gaussian splatting."),
+            paper(4, "Tumour volumes from CT images by gaussian splatting", "Medical CT images of tumours reconstructed by gaussian splatting."),
+            *[paper(10 + n, f"Topic {word} study", f"A study of {word} methods and {word} data.")
+              for n, word in enumerate(["graphs", "speech", "robots", "proteins", "markets", "galaxies"])]]
+    scored = {s.paper.id: s for s in rank_pool(make_pool(pool, [], [liked], [unwanted]))}
+    scene, tumour = scored["2604.00003"], scored["2604.00004"]
+    assert [h.signal for h in scene.hits] == ["like"]  # nearer the liked paper: nothing subtracted
+    like_points = next(h.points for h in tumour.hits if h.signal == "like")
+    unlike = next(h for h in tumour.hits if h.signal == "unlike")
+    assert unlike.term == "close to unwanted 2604.00002" and unlike.points < 0
+    assert abs(-unlike.points + like_points - 10 * float(unlike.note.split(":")[0])) < 0.06  # 10 x (unwanted - liked)
+    assert scene.score > tumour.score

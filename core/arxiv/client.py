@@ -142,6 +142,12 @@ class ArxivClient:
         """The query API's entries for these ids (`2401.12345` or `2401.12345v2`), in one request."""
         return await self.query_api({"id_list": ",".join(ids), "max_results": len(ids)})
 
+    async def fetch_author(self, identifier: str) -> bytes:
+        """arXiv's public Atom feed of the papers of an author identifier or ORCID iD
+        (`{ARXIV_AUTHOR_URL}/{id}.atom`: one <author> per name, like the query API)."""
+        url = f"{split_userinfo(self.settings.arxiv_author_url)[0].rstrip('/')}/{identifier}.atom"
+        return (await self._get(url, {"Accept": "application/atom+xml"})).body
+
     async def query_pages(
         self, params: dict[str, str | int], page_size: int, max_pages: int
     ) -> AsyncIterator[Listing]:

@@ -78,6 +78,14 @@ def parse_listing(body: bytes | str, *, fast: bool = True) -> Listing:
     return listing
 
 
+def parse_author_feed(body: bytes) -> list[Paper]:
+    """The papers of an arXiv author feed (arxiv.org/a/{id}.atom): query-API entries without
+    the API's opensearch counts. Raises `ParseError` for anything that is not a usable feed."""
+    quick = fastparse.parse(body)
+    entries = quick.entries if quick is not None else _feedparser(body)[2]
+    return [paper for entry in entries if (paper := _paper_from_api(entry)) is not None]
+
+
 def _feedparser(body: bytes) -> tuple[str, Any, list[Any], str | None]:
     """Anything outside arXiv's usual shape, and every body that is not well-formed XML."""
     import feedparser  # only for the unusual: the app starts without it

@@ -33,7 +33,8 @@ def describe() -> list[tuple[str, str]]:
 
 
 def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequence[Paper] = (), unlike: Sequence[Paper] = (),
-              embeddings: dict[str, list[float]] | None = None, skimming: bool = True, boosts: tuple = ()) -> Pool:
+              embeddings: dict[str, list[float]] | None = None, skimming: bool = True, boosts: tuple = (),
+              authored: dict[str, str] | None = None) -> Pool:
     """The candidates with what each term list finds in them. A paper not analysed yet whose
     skim holds no fragment of any term is not analysed at all (most of a pool, most feeds): no
     term can be found in it, and only its length is read. Not with seeds (similarity reads every
@@ -52,7 +53,7 @@ def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequen
         doc = analyse(paper)
         found = [m.find(doc) for m in matchers]
         candidates.append(Candidate(paper, doc, found, all(m.admits(f) for m, f in zip(matchers, found))))
-    return Pool(candidates, list(matchers), list(like), list(unlike), embeddings, boosts)
+    return Pool(candidates, list(matchers), list(like), list(unlike), embeddings, boosts, dict(authored or {}))
 
 
 def _fragments(matchers: Sequence[Matcher]) -> list[tuple[tuple[str, ...], ...]] | None:
@@ -82,7 +83,8 @@ def rank_pool(pool: Pool) -> list[Scored]:
         hits = [hit for signal in signals for hit in signal.hits(candidate)]
         if like_only and not any(h.signal == "like" for h in hits):
             continue
-        scored.append(Scored(paper=candidate.paper, score=round(sum(h.points for h in hits), 2), hits=hits))
+        exact = sum(h.points for h in hits)
+        scored.append(Scored(paper=candidate.paper, score=round(exact, 2), hits=hits, exact=exact))
     return scored
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from core.papers import Paper
 from core.signals.text import Doc
@@ -39,8 +39,9 @@ class Hit(BaseModel):
 
 class Scored(BaseModel):
     paper: Paper
-    score: float
+    score: float  # rounded to hundredths, as shown
     hits: list[Hit] = []
+    exact: float = Field(0.0, exclude=True)  # the unrounded sum: orders papers whose shown scores tie
 
     @property
     def explanation(self) -> str:
@@ -81,6 +82,7 @@ class Pool:
     unlike: list[Paper] = field(default_factory=list)  # papers to move away from (`unlike=`)
     embeddings: dict[str, list[float]] | None = None  # unit vectors by "{id}v{version}" (EMBEDDINGS_MODEL)
     boosts: tuple = ()  # venue=NAME^w, has=code^w (core.extract.wants): points when a paper has it
+    authored: dict[str, str] = field(default_factory=dict)  # seed id -> the author (like_author=) it came from
 
     @property
     def size(self) -> int:

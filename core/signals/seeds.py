@@ -1,4 +1,5 @@
-"""Seed papers for `like=` / `unlike=`: validated ids, metadata from arXiv's query API.
+"""Seed papers for `like=` / `unlike=` / `like_author=`: validated ids, metadata from arXiv's
+query API (ids) or its public author feeds (an author identifier or ORCID iD).
 
 All seeds missing from the store are fetched in ONE `id_list` request and stored per id and
 version (`seed:v1:{id}v{n}`, for 30 days after it was last fetched: a version's abstract never
@@ -8,7 +9,10 @@ version may appear); an unknown id is remembered for an hour. What is stored is 
 abstract, authors and comment are cut to sane lengths (arXiv's own abstracts stay under 1,920
 characters), so a hostile answer of 750 KB abstracts costs neither the store nor a ranking more
 than a real one. The answer is parsed, and stored seeds decoded, on the worker thread (core.cpu). Unknown or withdrawn ids are the caller's mistake (400, naming
-them); arXiv unreachable with a seed not stored is a 503 with Retry-After.
+them); arXiv unreachable with a seed not stored is a 503 with Retry-After. An author's papers
+(`like_author=`: arxiv.org/a/{id}.atom, the 20 most recent) are stored as one list for a week
+(`author:v1:{id}`); an identifier arXiv does not know (404 or no papers) is a 400, remembered
+for an hour.
 """
 
 from __future__ import annotations
@@ -50,6 +54,41 @@ def check_ids(values: Iterable[str], name: str = "like") -> list[str]:
     return ids
 
 
+# An arXiv author identifier (surname_initial_n, as arxiv.org/a/ shows it: morrison_d_1) or an
+# ORCID iD (0000-0001-6286-1277, optionally as its https://orcid.org/ URL).
+_AUTHOR_RE = re.compile(r"^[a-z][a-z0-9'.-]*(?:_[a-z0-9'.-]+)*_\d+$")
+_ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+_ORCID_PREFIX_RE = re.compile(r"^(?:https?://)?(?:www\.)?orcid\.org/", re.IGNORECASE)
+MAX_AUTHOR_SEEDS = 20  # an author's most recent papers used as seeds
+AUTHOR_TTL = 7 * 86400  # an author's list of papers is fetched again after a week (new papers)
+
+
+def _orcid_checksum_ok(orcid: str) -> bool:
+    """ISO 7064 MOD 11-2, the check digit of every ORCID iD."""
+    total = 0
+    for digit in orcid.replace("-", "")[:-1]:
+        total = (total + int(digit)) * 2
+    check = (12 - total % 11) % 11
+    return orcid[-1] == ("X" if check == 10 else str(check))
+
+
+def check_author(value: str) -> str:
+    """An arXiv author identifier (`morrison_d_1`) or ORCID iD (`0000-0001-6286-1277`, or its
+    orcid.org URL), normalised; a clear message for anything else. An identifier, not a name:
+    names collide."""
+    raw = value.strip()
+    orcid = _ORCID_PREFIX_RE.sub("", raw).upper()
+    if _ORCID_RE.match(orcid):
+        if not _orcid_checksum_ok(orcid):
+            raise ValueError(f"{value!r} is not a valid ORCID iD (its check digit is wrong)")
+        return orcid
+    author = re.sub(r"^(?:https?://)?arxiv\.org/a/", "", raw, flags=re.IGNORECASE).removesuffix(".html").lower()
+    if not _AUTHOR_RE.match(author):
+        raise ValueError(f"{value!r} is not an arXiv author identifier (like morrison_d_1, from arxiv.org/a/) "
+                         "or an ORCID iD (like 0000-0001-6286-1277)")
+    return author
+
+
 def split_ref(ref: str) -> tuple[str, int | None]:
     match = re.match(r"^(.*?)(?:v(\d+))?$", ref)
     assert match is not None
@@ -83,6 +122,38 @@ class SeedStore:
         if missing:
             found.update(await self._fetch_known(missing))
         return [found[ref] for ref in refs]
+
+    async def author_papers(self, author: str) -> list[Paper]:
+        """The author's MAX_AUTHOR_SEEDS most recent papers (a checked identifier), from the store
+        or, once a week, from arXiv's author feed. Unknown to arXiv (404, or a feed without
+        papers): a SeedError, remembered for an hour. Unreachable with nothing stored: 503."""
+        from pydantic import TypeAdapter
+
+        papers = TypeAdapter(list[Paper])
+        raw = await self.kv.get(f"author:v1:{author}")
+        if raw is not None:
+            return await off_loop(papers.validate_json, raw)
+        if await self.kv.get(f"author:v1:{author}:unknown") is not None:
+            raise SeedError(f"like_author: arXiv knows no author {author}; check the identifier (arxiv.org/a/{author})")
+        from core.arxiv.parse import parse_author_feed
+
+        try:
+            found = await off_loop(longlived.built, parse_author_feed, await self.client.fetch_author(author))
+        except UpstreamError as exc:
+            if exc.status not in (400, 404, 410):
+                raise SeedsUnavailable(f"like_author: arXiv's author feed could not be reached for {author} ({exc})") from None
+            found = []
+        except ParseError as exc:
+            raise SeedsUnavailable(f"like_author: arXiv's author feed for {author} was unreadable ({exc})") from None
+        if not found:
+            await self.kv.set(f"author:v1:{author}:unknown", b"1", ttl=UNKNOWN_TTL)
+            raise SeedError(f"like_author: arXiv knows no author {author}; check the identifier (arxiv.org/a/{author})")
+        latest = {}
+        for paper in sorted(found, key=lambda p: (p.announced, p.id), reverse=True):
+            latest.setdefault(paper.id, paper)
+        chosen = [bounded(p) for p in latest.values() if not _withdrawn(p)][:MAX_AUTHOR_SEEDS]
+        await self.kv.set(f"author:v1:{author}", papers.dump_json(chosen), ttl=AUTHOR_TTL)
+        return chosen
 
     async def _fetch(self, refs: list[str]) -> dict[str, Paper]:
         """One `id_list` request: each paper under `id` + `v` + version, and under its

@@ -91,6 +91,8 @@ def canonical_pairs(query: FeedQuery, *, adhoc: bool) -> list[tuple[str, str]]:
         pairs.append(("venue", ",".join(query.venue)))
     if query.has:
         pairs.append(("has", ",".join(query.has)))
+    if query.like_author:
+        pairs.append(("like_author", query.like_author))
     if query.type and not (adhoc and sorted(query.type) == sorted(DEFAULT_TYPES)):
         pairs.append(("type", ",".join(query.type)))
     if query.min_score is not None and not (adhoc and query.min_score == 0):
