@@ -164,20 +164,20 @@ class LikeSignal:
         self.dense = pool.embeddings
         self.like = [self._seed(p, pool.authored.get(p.id, "")) for p in pool.like]
         self.unlike = [self._seed(p) for p in pool.unlike]
-        self._widen([s for s in self.like if s.dense is None], pool.candidates, own)
+        self._widen([s for s in self.like if s.dense is None], pool.candidates)
 
-    def _widen(self, seeds: list[_Seed], candidates: list[Candidate], own: list[Counter]) -> None:
+    def _widen(self, seeds: list[_Seed], candidates: list[Candidate]) -> None:
         """Pseudo-relevance feedback: each seed's vector plus FEEDBACK_WEIGHT x the centroid of
         its FEEDBACK nearest candidates (not itself; at least FLOOR near), for a seed of few words widens to the
         words its neighbours use for the same thing. One pass over the pool (seeds x candidates
-        cosines, as ranking does) over the term counts the IDF pass made (`own`, held only while
-        the signal is set up, as before), one candidate's vector at a time, keeping only each
+        cosines, as ranking does), one candidate's term counts and vector at a time (counted again
+        rather than kept from the IDF pass: memory stays flat in the pool's size), keeping only each
         seed's FEEDBACK nearest vectors."""
         if not seeds or not candidates:
             return
         nearest: list[list[tuple[float, int, dict[str, float]]]] = [[] for _ in seeds]
-        for n, (candidate, counts) in enumerate(zip(candidates, own)):
-            vector = self.space.vector(counts)
+        for n, candidate in enumerate(candidates):
+            vector = self.space.vector(terms(candidate.doc))
             for seed, heap in zip(seeds, nearest):
                 if candidate.paper.id == seed.paper.id:
                     continue
