@@ -177,6 +177,26 @@ def test_hostile_titles_and_authors_come_back_as_the_same_text(fake_arxiv):
         assert json.dumps({"literal": "ATLAS Collaboration"}, sort_keys=True) in names
 
 
+PARTICLE_GIVEN = ["Le Song", "Di Wang", "Van Nguyen", "De Li", "Ludwig van Beethoven", "Jan van der Berg"]
+
+
+def test_authors_whose_given_name_is_also_a_particle_keep_it_in_citations(fake_arxiv):
+    papers = [{"n": n, "title": f"Diffusion {n}", "abstract": "diffusion", "authors": name}
+              for n, name in enumerate(PARTICLE_GIVEN, 1)]  # one author each: no "et al." in the bibliography
+    with running_app(fake_arxiv) as app:
+        fake_arxiv.fail_next(Failure(200, cs_ai_listing(papers)))
+        items = app.get("/feed?cat=cs.AI&q=diffusion&format=csl").json()
+    names = {i["title"]: i["author"][0] for i in items}
+    # every word of every name is still there, in order, and each has a given name to abbreviate
+    parts = [" ".join(n[k] for k in ("given", "non-dropping-particle", "family") if n.get(k))
+             for n in (names[f"Diffusion {i}"] for i in range(1, len(PARTICLE_GIVEN) + 1))]
+    assert parts == PARTICLE_GIVEN
+    assert all(n.get("given") for n in names.values()), names
+    shown = " | ".join(bibliography(items, formatter.plain))
+    for cited in ("Song, L.", "Wang, D.", "Nguyen, V.", "Li, D.", "van Beethoven, L.", "van der Berg, J."):
+        assert cited in shown, shown
+
+
 def test_doi_and_journal_reference_are_exported_where_arxiv_knows_them():
     papers = [p for p in parse_listing((FIXTURES / "api_query_all-AI_max15_2026-03-21.xml").read_bytes()).papers]
     with_doi = [p for p in papers if p.doi]

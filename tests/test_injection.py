@@ -108,6 +108,28 @@ def test_markdown_digest_keeps_only_http_links_of_the_model(fake_arxiv):
     assert "javascript" not in " ".join(links)
 
 
+# Schemes a javascript:-only filter would let through: a data: page, VBScript, and an
+# entity-encoded javascript: (Markdown decodes `&#106;` to `j` in a link target).
+OTHER_SCRIPT_LINKS = (
+    "**{title}**: [page](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==), "
+    "[vb](vbscript:msgbox(1)), [enc](&#106;avascript:alert(7)), [Enc](JaVaScRiPt:alert(8)) "
+    "and [kept](https://example.org/ok)."
+)
+
+
+def test_markdown_digest_makes_no_live_link_of_data_vbscript_or_entity_encoded_script(fake_arxiv):
+    llm = LLMStub()
+    llm.answer = OTHER_SCRIPT_LINKS
+    try:
+        with running_app(fake_arxiv, **with_llm(llm)) as app:
+            md = app.get("/feed?cat=cs.AI&q=agent&format=md&summaries=1")
+    finally:
+        llm.stop()
+    assert md.status_code == 200 and "**AI summary**" in md.text, md.text[:500]
+    links = assert_inert(md.text)  # every link a viewer makes of the digest is http(s)
+    assert "https://example.org/ok" in links
+
+
 # --- item 5: RSS channel text built from the query --------------------------------------------
 
 
@@ -157,6 +179,28 @@ def test_config_strips_userinfo_and_redacts_secrets_by_pattern_at_any_depth(fake
     assert shown["api_key_env"] == "MY_LLM_KEY" and shown["model"] == "qwen-long"  # names and models are not secrets
     assert "keywords" in response.json()["profiles"]["llm"]
     assert json.loads(text)["profiles"]["llm"]["categories"] == ["cs.AI", "cs.CL", "cs.LG"]
+
+
+MID_VALUE_SECRETS = ("sk-mid0123456789abcdef", "ghp_0123456789abcdefghijklmnopqrstuv", "AKIAABCDEFGHIJKLMNOP",
+                     "xoxb-1234567890-abcdef")
+
+
+def test_config_hides_a_key_in_the_middle_of_an_innocently_named_value(fake_arxiv):
+    profile = {
+        **TEST_CONFIG["profiles"]["llm"],
+        "summaries": {
+            "enabled": False,
+            "model": "qwen-long",
+            "note": f"the key is {MID_VALUE_SECRETS[0]} until May",
+            "comment": ["rotated; the deploy token is now " + MID_VALUE_SECRETS[1]],
+            "extra": {"aws": "id=" + MID_VALUE_SECRETS[2], "slack": "bot " + MID_VALUE_SECRETS[3]},
+        },
+    }
+    with running_app(fake_arxiv, config={"profiles": {"llm": profile}}) as app:
+        response = app.get("/config")
+    assert response.status_code == 200
+    assert [s for s in MID_VALUE_SECRETS if s in response.text] == [], response.text
+    assert response.json()["profiles"]["llm"]["summaries"]["model"] == "qwen-long"  # the rest is still shown
 
 
 @pytest.mark.parametrize("name", ["api-key", "apiKey", "X-Api-Key", "client_secret", "Authorization", "set-cookie",
