@@ -1,0 +1,174 @@
+"""Mutation testing of the modules that keep users safe and data whole, with mutmut 3.
+
+Slow (minutes per module on 2 cores), so never in CI: run it after changing one of these
+modules or the tests that guard it, and update bench/mutation_survivors.md.
+
+    python -m bench.mutation                      # every module below, one worker
+    python -m bench.mutation core/redact.py       # one module (or several)
+    python -m bench.mutation --max-children 2     # two workers (the machine's 2 cores)
+    python -m bench.mutation --list               # the module -> tests map
+
+Each module runs in a scratch copy of the working tree (`--workdir`, default under the system
+temporary directory, one directory per module, started fresh every time), with a `setup.cfg`
+that tells mutmut which file (and which functions) to mutate and which test files to run. mutmut
+first runs those tests once to learn which test calls which function, then runs every mutant
+against only the tests that reach it. A mutant is killed when a test fails (or times out).
+
+What mutmut 3 leaves alone, by design: module-level code (the regular expressions and word sets
+defined at import) and decorated functions other than `@classmethod`/`@staticmethod` (routes,
+`functools.cache`). Those rules are held by behaviour tests named in bench/mutation_survivors.md.
+
+Results: a table on stdout and, per module, `bench/results/mutation-<module>.md` with the diff of
+every surviving mutant. Install requirements-bench.txt first. Needs REDIS_URL for the tests that use Redis (they skip without it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A module to mutate, the functions of it that matter (a glob over mutmut's names of them,
+    e.g. `xǁFeedSpecǁcheck_cost*`; `*` for all) and the few test files that cover it."""
+
+    path: str
+    tests: tuple[str, ...]
+    functions: str = "*"
+
+
+# Keep each list short: mutmut runs them all once (to map tests to functions), then per mutant
+# only the tests that reach it.
+TARGETS: tuple[Target, ...] = (
+    Target("core/redact.py", ("tests/test_injection.py", "tests/test_security.py", "tests/test_redaction.py")),
+    Target("core/render/bibtex.py", ("tests/test_citations.py",)),
+    Target("core/render/csljson.py", ("tests/test_citations.py",)),
+    Target("core/render/markdown.py", ("tests/test_injection.py", "tests/test_markdown.py")),
+    Target("core/feeds.py", ("tests/test_cost_limit.py",), functions="xǁFeedSpecǁcheck_cost*"),
+    Target("core/listings/store.py", ("tests/test_history.py", "tests/test_ingest.py", "tests/test_store_faults.py",
+                                      "tests/test_store_merge.py")),
+    Target("core/listings/backfill.py", ("tests/test_history.py",)),
+    Target("core/web/warm.py", ("tests/test_warm.py",)),
+    Target("core/web/admin.py", ("tests/test_security.py", "tests/test_history.py", "tests/test_cron.py"), functions="x__authorised*"),
+)
+
+TEST_TIMEOUT_S = 20  # a test a mutant made hang fails after this (pytest-timeout); the slowest passes in ~3 s
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
+          -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
+
+
+def _slug(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def _copy_tree(workdir: Path) -> None:
+    """The working tree as git sees it (tracked and untracked, not ignored) into `workdir`."""
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
+                            capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            target = workdir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def _setup_cfg(target: Target) -> str:
+    tests = "\n    ".join(t for t in target.tests if (ROOT / t).exists())
+    return (
+        "[mutmut]\n"
+        "source_paths = core\n"
+        f"only_mutate = {target.path}\n"
+        f"pytest_add_cli_args_test_selection =\n    {tests}\n"
+        f"pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -x\n    -q\n    --timeout={TEST_TIMEOUT_S}\n"
+        "use_git_change_detection = false\n"
+    )
+
+
+def run_target(target: Target, workdir: Path, max_children: int) -> dict:
+    """Run mutmut on one target in a fresh copy; the counts and the survivors' diffs."""
+    _copy_tree(workdir)
+    (workdir / "setup.cfg").write_text(_setup_cfg(target))
+    module = _slug(target.path)
+    started = time.monotonic()
+    log = workdir / "mutmut-run.log"
+    with log.open("w") as out:
+        subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children),
+                        f"{module}.{target.functions}"], cwd=workdir, stdout=out, stderr=subprocess.STDOUT,
+                       env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    seconds = time.monotonic() - started
+    meta = workdir / "mutants" / f"{target.path}.meta"
+    if not meta.exists():
+        return {"module": target.path, "error": f"mutmut did not finish: see {log}", "seconds": seconds}
+    codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+    pattern = re.compile(re.escape(f"{module}.") + re.escape(target.functions).replace(r"\*", ".*") + "$")
+    codes = {name: code for name, code in codes.items() if pattern.match(name)}
+    statuses = {name: STATUS.get(code, "suspicious") for name, code in codes.items()}
+    survivors = sorted(n for n, s in statuses.items() if s not in ("killed", "timeout"))
+    diffs = {name: subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=workdir, capture_output=True,
+                                  text=True).stdout for name in survivors}
+    killed = sum(1 for s in statuses.values() if s in ("killed", "timeout"))
+    return {"module": target.path, "functions": target.functions, "killed": killed, "total": len(statuses),
+            "survivors": {n: statuses[n] for n in survivors}, "diffs": diffs, "seconds": seconds}
+
+
+def _write_report(result: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"mutation-{_slug(result['module'])}.md"
+    lines = [f"# {result['module']} ({result.get('functions', '*')})", ""]
+    if "error" in result:
+        lines.append(result["error"])
+    else:
+        lines.append(f"killed {result['killed']}/{result['total']} in {result['seconds']:.0f} s")
+        for name, status in result["survivors"].items():
+            lines += ["", f"## {name}: {status}", "", "```diff", result["diffs"][name].strip(), "```"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("modules", nargs="*", help="paths as in the map (default: all)")
+    parser.add_argument("--max-children", type=int, default=1, help="parallel mutant workers (default 1)")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "arxiv-feeds-mutation")
+    parser.add_argument("--list", action="store_true", help="print the module -> tests map and stop")
+    args = parser.parse_args()
+    by_path = {t.path: t for t in TARGETS}
+    unknown = [m for m in args.modules if m not in by_path]
+    if unknown:
+        parser.error(f"not in the map: {', '.join(unknown)} (known: {', '.join(by_path)})")
+    if args.list:
+        for t in TARGETS:
+            print(f"{t.path} [{t.functions}]: {' '.join(t.tests)}")
+        return 0
+    rows = []
+    for target in [by_path[m] for m in args.modules] or list(TARGETS):
+        result = run_target(target, args.workdir / _slug(target.path), args.max_children)
+        report = _write_report(result)
+        rows.append(result)
+        if "error" in result:
+            print(f"{target.path}: {result['error']}", flush=True)
+        else:
+            score = 100 * result["killed"] / result["total"] if result["total"] else 100.0
+            print(f"{target.path:28} {result['killed']:4}/{result['total']:<4} {score:5.1f} %  "
+                  f"{len(result['survivors'])} survivors  {result['seconds']:.0f} s  ({report.relative_to(ROOT)})", flush=True)
+    return 1 if any("error" in r for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
