@@ -177,10 +177,11 @@ def test_hostile_titles_and_authors_come_back_as_the_same_text(fake_arxiv):
         assert json.dumps({"literal": "ATLAS Collaboration"}, sort_keys=True) in names
 
 
-PARTICLE_GIVEN = ["Le Song", "Di Wang", "Van Nguyen", "De Li", "Ludwig van Beethoven", "Jan van der Berg"]
+PARTICLE_GIVEN = ["Le Song", "Di Wang", "Van Nguyen", "De Li", "Ludwig van Beethoven", "Anna Maria van der Berg",
+                  "Harry Connick Jr."]
 
 
-def test_authors_whose_given_name_is_also_a_particle_keep_it_in_citations(fake_arxiv):
+def test_author_names_keep_every_part_in_citations_even_a_given_name_that_is_a_particle(fake_arxiv):
     papers = [{"n": n, "title": f"Diffusion {n}", "abstract": "diffusion", "authors": name}
               for n, name in enumerate(PARTICLE_GIVEN, 1)]  # one author each: no "et al." in the bibliography
     with running_app(fake_arxiv) as app:
@@ -188,12 +189,12 @@ def test_authors_whose_given_name_is_also_a_particle_keep_it_in_citations(fake_a
         items = app.get("/feed?cat=cs.AI&q=diffusion&format=csl").json()
     names = {i["title"]: i["author"][0] for i in items}
     # every word of every name is still there, in order, and each has a given name to abbreviate
-    parts = [" ".join(n[k] for k in ("given", "non-dropping-particle", "family") if n.get(k))
+    parts = [" ".join(n[k] for k in ("given", "non-dropping-particle", "family", "suffix") if n.get(k))
              for n in (names[f"Diffusion {i}"] for i in range(1, len(PARTICLE_GIVEN) + 1))]
     assert parts == PARTICLE_GIVEN
     assert all(n.get("given") for n in names.values()), names
     shown = " | ".join(bibliography(items, formatter.plain))
-    for cited in ("Song, L.", "Wang, D.", "Nguyen, V.", "Li, D.", "van Beethoven, L.", "van der Berg, J."):
+    for cited in ("Song, L.", "Wang, D.", "Nguyen, V.", "Li, D.", "van Beethoven, L.", "van der Berg, A.M.", "Connick, H."):
         assert cited in shown, shown
 
 
@@ -211,6 +212,9 @@ def test_doi_and_journal_reference_are_exported_where_arxiv_knows_them():
             assert entry["doi"] == paper.doi
     csl = {i["id"]: i for i in json.loads(render(doc, "csl"))}
     assert all(csl[f"arXiv:{p.id}"].get("DOI") == p.doi for p in papers)
+    assert any(p.journal_ref for p in papers)  # reference managers import the abstract, and the journal as a note
+    assert all(csl[f"arXiv:{p.id}"].get("note") == p.journal_ref for p in papers)
+    assert all(csl[f"arXiv:{p.id}"]["abstract"] == p.abstract for p in papers)
 
 
 def test_atom_feeds_and_pages_link_the_citation_formats(app):
