@@ -130,6 +130,34 @@ def test_markdown_digest_makes_no_live_link_of_data_vbscript_or_entity_encoded_s
     assert "https://example.org/ok" in links
 
 
+def test_markdown_digest_reads_as_a_heading_per_paper_with_its_links_authors_and_abstract(app):
+    feed = app.get("/feed?cat=cs.AI&q=agent&format=json&limit=3").json()
+    md = app.get("/feed?cat=cs.AI&q=agent&format=md&limit=3")
+    html = lxml.html.fragment_fromstring(MarkdownIt("commonmark").render(md.text), create_parent="div")
+    text = lambda el: " ".join(el.text_content().split())  # noqa: E731
+    assert [text(h) for h in html.iter("h1")] == [feed["title"]]
+    assert text(html.find("p/em")) == feed["description"]
+    header = html.findall("p")[1]
+    assert f"{len(feed['items'])} papers" in text(header)
+    assert [a.get("href") for a in header.iter("a")] == [f"{app.url}/feed?cat=cs.AI&q=agent&format=md&limit=3"]
+    sections = html.findall("h2")
+    assert len(sections) == len(feed["items"]) == 3
+    quotes = [text(q) for q in html.iter("blockquote")]
+    for rank, (h2, item) in enumerate(zip(sections, feed["items"]), 1):
+        assert text(h2) == f"{rank}. {' '.join(item['title'].split())}"
+        assert [a.get("href") for a in h2.iter("a")] == [item["url"]]
+        details = h2.getnext()
+        assert f"Authors: {', '.join(a['name'] for a in item['authors'])}" in text(details)
+        meta = item["_arxiv_feeds"]
+        assert f"Categories: {', '.join(item['tags'])} · Type: {meta['announce_type']}" in text(details)
+        assert f"Announced: {item['date_published'][:10]}" in text(details)
+        assert f"Score {meta['score']:g}: {meta['explanation']}" in text(details)
+        assert meta["pdf_url"] in [a.get("href") for a in details.iter("a")]
+        assert " ".join(item["summary"].split()) in quotes[rank - 1]
+    empty = app.get("/feed?cat=cs.AI&q=zzqqxx&format=md").text
+    assert "No matching papers in this window." in empty and "## " not in empty
+
+
 # --- item 5: RSS channel text built from the query --------------------------------------------
 
 
