@@ -141,6 +141,32 @@ def test_head_gets_the_get_headers_and_no_body(warm):
     assert routed.count == 0
 
 
+def test_a_kept_answer_to_head_sends_no_body_even_to_a_server_that_would_pass_one_on(warm):
+    """uvicorn drops a body sent to HEAD; ASGI adapters such as Lambda's need not: the layer
+    itself must send none. The same request as httpx's, straight to the ASGI app."""
+    got = fill(warm)
+    port = warm.url.rsplit(":", 1)[1]
+    scope = {"type": "http", "method": "HEAD", "path": FEED, "raw_path": FEED.encode(), "query_string": b"",
+             "headers": [(b"host", f"127.0.0.1:{port}".encode()), (b"accept-encoding", b"gzip, deflate")],
+             "scheme": "http", "root_path": "", "http_version": "1.1", "server": ("127.0.0.1", int(port)),
+             "client": ("127.0.0.1", 1), "asgi": {"version": "3.0"}}
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    routed = Routed(warm)
+    asyncio.run(warm.app(scope, receive, send))
+    assert routed.count == 0  # answered from the kept response, not the route
+    start = sent[0]
+    assert start["status"] == 200 and (b"age", b"0") in start["headers"]
+    assert (b"content-length", got.headers["content-length"].encode()) in start["headers"]
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b""
+
+
 def test_gzip_and_identity_are_kept_apart(warm):
     fill(warm)
     plain = warm.get(FEED, headers={"Accept-Encoding": "identity"})
