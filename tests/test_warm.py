@@ -236,8 +236,14 @@ def test_kept_answers_stay_within_their_byte_budget(fake_arxiv):
         for limit in range(1, 30):
             app.get(f"{FEED}?limit={limit}&min_score=0")
             app.get(f"{FEED}?limit={limit}&min_score=0")
+        for n in range(80):  # small answers, whose headers weigh as much as their bodies
+            app.get(f"/feed?cat=cs.AI&q=zzq{n}&format=json")
         kept = app.app.warm.entries
         assert 0 < kept.bytes <= 40_000
+        # what is really held: bodies and every header of the kept answers
+        held = sum(len(e.body or b"") + sum(len(n) + len(v) for n, v in e.headers or e.not_modified)
+                   for e in (kept.get(k) for k in kept.keys()))
+        assert 0 < held <= 40_000, held
 
 
 def test_a_body_sent_in_parts_is_never_kept():
