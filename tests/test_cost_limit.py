@@ -29,7 +29,7 @@ def _day_of(papers: int) -> bytes:
                           for n in range(1, papers + 1)])
 
 
-def test_forty_terms_over_twenty_thousand_papers_are_refused_and_exactly_the_limit_is_served(fake_arxiv):
+def test_forty_terms_over_twenty_thousand_papers_are_refused_and_exactly_the_limit_is_served(fake_arxiv, monkeypatch):
     from tests.conftest import running_app
     from tests.fakearxiv import Failure
 
@@ -41,3 +41,6 @@ def test_forty_terms_over_twenty_thousand_papers_are_refused_and_exactly_the_lim
         assert refused.status_code == 400 and "too costly" in refused.json()["error"], refused.text
         assert app.get(f"/feed?cat=cs.AI&q={terms(26)}").status_code == 400  # 520,000
         assert app.get(f"/feed?cat=cs.AI&q={terms(25)}").status_code == 200  # 500,000: at most, so served
+        monkeypatch.setattr(core.feeds, "MAX_RANK_COST", 20_000)  # one term costs its papers, no more
+        assert app.get("/feed?cat=cs.AI&q=zq0").status_code == 200
+        assert app.get("/feed?cat=cs.AI&q=zq0+zq1").status_code == 400
