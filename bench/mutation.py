@@ -60,8 +60,9 @@ TARGETS: tuple[Target, ...] = (
     Target("core/render/markdown.py", ("tests/test_injection.py",)),
     Target("core/feeds.py", ("tests/test_cost_limit.py",), functions=("xǁFeedSpecǁcheck_cost*",)),
     # the merge rules (a day is merged into, never replaced; the listing wins; backfilled copies leave)
-    # (not tests/test_store_faults.py: its Redis database is shared, so two workers would race)
-    Target("core/listings/store.py", ("tests/test_history.py", "tests/test_ingest.py"),
+    # tests/test_store_merge.py alone: the HTTP scenarios of test_history/test_ingest take a minute
+    # per surviving mutant on a loaded machine (test_store_faults' Redis database would also race)
+    Target("core/listings/store.py", ("tests/test_store_merge.py",),
            functions=("xǁDayStoreǁmerge*", "xǁDayStoreǁdrop_backfilled*")),
     # which days a run stores (only those its pages covered completely) and which are holidays;
     # add "xǁBackfillerǁ_run__*" (182 mutants: paging, stopping, the deadline) given an hour to spare
