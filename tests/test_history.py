@@ -397,4 +397,3 @@ def test_a_cron_backfill_starts_no_request_past_its_budget(fake_arxiv):
     assert report["requests"] == 1 and "out of time" in report["error"]
     assert len(fake_arxiv.api_requests()) == 1
     assert report["filled"]  # what the one request covered completely is kept
-
