@@ -210,11 +210,28 @@ def test_doi_and_journal_reference_are_exported_where_arxiv_knows_them():
         assert ("doi" in entry) == bool(paper.doi)
         if paper.doi:
             assert entry["doi"] == paper.doi
+        assert ("note" in entry) == bool(paper.journal_ref)
+        if paper.journal_ref:
+            assert entry["note"] == " ".join(paper.journal_ref.split())
     csl = {i["id"]: i for i in json.loads(render(doc, "csl"))}
     assert all(csl[f"arXiv:{p.id}"].get("DOI") == p.doi for p in papers)
     assert any(p.journal_ref for p in papers)  # reference managers import the abstract, and the journal as a note
     assert all(csl[f"arXiv:{p.id}"].get("note") == p.journal_ref for p in papers)
     assert all(csl[f"arXiv:{p.id}"]["abstract"] == p.abstract for p in papers)
+
+
+def test_a_comma_or_and_inside_an_author_name_stays_inside_that_name():
+    # arXiv's query API gives each author on its own, so a name may hold a comma or an "and"
+    names = ["Sammy Davis, Jr.", "Procter and Gamble Team", "Ada Lovelace"]
+    paper = parse_listing((FIXTURES / "api_query_all-AI_max15_2026-03-21.xml").read_bytes()).papers[0]
+    doc = FeedDocument(title="t", description="d", self_url="http://x/feed", home_url="http://x/", feed_id="x",
+                       updated=dt.datetime(2026, 3, 21, tzinfo=dt.UTC),
+                       items=[Scored(paper=paper.model_copy(update={"authors": names}), score=1, hits=[])])
+    body = render(doc, "bib")
+    [entry] = parse_bib(body)
+    assert entry["author"] == names
+    persons = pybtex.database.parse_bytes(body, "bibtex").entries[entry.key].persons["author"]
+    assert len(persons) == 3 and persons[0].first_names[0] == "Sammy"  # not read as "Last, First"
 
 
 def test_atom_feeds_and_pages_link_the_citation_formats(app):

@@ -106,6 +106,17 @@ def test_markdown_digest_keeps_only_http_links_of_the_model(fake_arxiv):
     links = assert_inert(md.text)
     assert "https://example.org/ok" in links
     assert "javascript" not in " ".join(links)
+    # what the model wrote is still there to read, as text, after the digest's own headings
+    assert md.text.startswith("# ") and "\n## 1. [" in md.text
+    html = permissive_html(md.text)
+    shown = " ".join(html.text_content().split())
+    assert "<img src=x onerror=alert(4)>" in shown and "[inline])" in shown and "[1]: javascript:alert(5)" in shown
+    label = next(p for p in html.iter("p") if p.text_content().startswith("AI summary"))
+    assert " ".join(label.text_content().split()) == "AI summary (stub-1):"  # the answer starts a block of its own
+    answer = label.getnext()
+    assert answer.tag == "p" and answer.text_content().startswith(answer.find("strong").text_content() + " uses ")
+    kept = next(a for a in html.iter("a") if a.get("href") == "https://example.org/ok")
+    assert kept.getparent().text_content() == "kept"  # the answer's last line ends its block
 
 
 # Schemes a javascript:-only filter would let through: a data: page, VBScript, and an
@@ -136,9 +147,9 @@ def test_markdown_digest_reads_as_a_heading_per_paper_with_its_links_authors_and
     html = lxml.html.fragment_fromstring(MarkdownIt("commonmark").render(md.text), create_parent="div")
     text = lambda el: " ".join(el.text_content().split())  # noqa: E731
     assert [text(h) for h in html.iter("h1")] == [feed["title"]]
-    assert text(html.find("p/em")) == feed["description"]
+    assert text(html.findall("p")[0]) == feed["description"] == text(html.find("p/em"))
     header = html.findall("p")[1]
-    assert f"{len(feed['items'])} papers" in text(header)
+    assert text(header).startswith("Updated ") and text(header).endswith(f"{len(feed['items'])} papers · feed")
     assert [a.get("href") for a in header.iter("a")] == [f"{app.url}/feed?cat=cs.AI&q=agent&format=md&limit=3"]
     sections = html.findall("h2")
     assert len(sections) == len(feed["items"]) == 3
@@ -147,15 +158,16 @@ def test_markdown_digest_reads_as_a_heading_per_paper_with_its_links_authors_and
         assert text(h2) == f"{rank}. {' '.join(item['title'].split())}"
         assert [a.get("href") for a in h2.iter("a")] == [item["url"]]
         details = h2.getnext()
-        assert f"Authors: {', '.join(a['name'] for a in item['authors'])}" in text(details)
+        assert text(details).startswith(f"Authors: {', '.join(a['name'] for a in item['authors'])} Categories: ")
         meta = item["_arxiv_feeds"]
         assert f"Categories: {', '.join(item['tags'])} · Type: {meta['announce_type']}" in text(details)
         assert f"Announced: {item['date_published'][:10]}" in text(details)
         assert f"Score {meta['score']:g}: {meta['explanation']}" in text(details)
         assert meta["pdf_url"] in [a.get("href") for a in details.iter("a")]
-        assert " ".join(item["summary"].split()) in quotes[rank - 1]
+        assert details.getnext().tag == "blockquote" and quotes[rank - 1] == " ".join(item["summary"].split())
     empty = app.get("/feed?cat=cs.AI&q=zzqqxx&format=md").text
-    assert "No matching papers in this window." in empty and "## " not in empty
+    assert empty.startswith("# arXiv cs.AI: zzqqxx\n") and "## " not in empty
+    assert "No matching papers in this window." in empty.splitlines()
 
 
 # --- item 5: RSS channel text built from the query --------------------------------------------
