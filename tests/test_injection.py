@@ -244,9 +244,22 @@ def test_config_hides_a_key_in_the_middle_of_an_innocently_named_value(fake_arxi
 
 
 @pytest.mark.parametrize("name", ["api-key", "apiKey", "X-Api-Key", "client_secret", "Authorization", "set-cookie",
-                                  "headers", "db_password", "access_token"])
+                                  "headers", "db_password", "access_token", "accessToken", "clientSecret", "DB2Password"])
 def test_secret_names_in_any_spelling_are_recognised(name):
     from core.redact import secret_name
 
     assert secret_name(name)
     assert not secret_name("keywords") and not secret_name("api_key_env") and not secret_name("monkey")
+
+
+@pytest.mark.parametrize("url,bare,auth", [
+    ("https://user:p%40ss@llm.example/v1?x=1", "https://llm.example/v1?x=1", ("user", "p@ss")),
+    ("http://user:pw@127.0.0.1:8080/rss", "http://127.0.0.1:8080/rss", ("user", "pw")),
+    ("https://ghp_token@git.example/repo", "https://git.example/repo", ("ghp_token", "")),  # a token as the user
+    ("https://:only-pw@llm.example/v1", "https://llm.example/v1", ("", "only-pw")),
+    ("https://llm.example:8443/v1", "https://llm.example:8443/v1", None),
+])
+def test_credentials_leave_a_configured_url_and_travel_as_auth(url, bare, auth):
+    from core.redact import split_userinfo
+
+    assert split_userinfo(url) == (bare, auth)
