@@ -167,6 +167,29 @@ def test_a_kept_answer_to_head_sends_no_body_even_to_a_server_that_would_pass_on
     assert b"".join(m.get("body", b"") for m in sent[1:]) == b""
 
 
+def test_a_date_only_conditional_poll_gets_the_routes_own_answer(warm):
+    got = fill(warm)
+    routed = Routed(warm)
+    since = warm.get(FEED, headers={"If-Modified-Since": got.headers["last-modified"]})
+    assert since.status_code == 304 and "age" not in since.headers  # the route's 304, not the kept 200
+    assert routed.count == 1
+
+
+def test_an_answer_kept_for_http_is_not_the_answer_for_https(warm):
+    fill(warm)
+    https = warm.get(FEED, headers={"X-Forwarded-Proto": "https"})  # uvicorn trusts 127.0.0.1's proxy headers
+    assert https.json()["feed_url"].startswith("https://")
+
+
+def test_a_one_second_warm_cache_still_answers_repeated_polls(fake_arxiv):
+    with running_app(fake_arxiv, warm_cache_s=1) as app:
+        use_clock(app, "2026-04-27T12:00:00")
+        fill(app)
+        routed = Routed(app)
+        app.get(FEED)
+        assert routed.count == 0
+
+
 def test_gzip_and_identity_are_kept_apart(warm):
     fill(warm)
     plain = warm.get(FEED, headers={"Accept-Encoding": "identity"})
