@@ -167,7 +167,8 @@ def test_markdown_digest_reads_as_a_heading_per_paper_with_its_links_authors_and
         assert details.getnext().tag == "blockquote" and quotes[rank - 1] == " ".join(item["summary"].split())
     empty = app.get("/feed?cat=cs.AI&q=zzqqxx&format=md").text
     assert empty.startswith("# arXiv cs.AI: zzqqxx\n") and "## " not in empty
-    assert "No matching papers in this window." in empty.splitlines()
+    said = lxml.html.fragment_fromstring(MarkdownIt("commonmark").render(empty), create_parent="div").findall("p")[-1]
+    assert said.text_content() == "No matching papers in this window."
 
 
 # --- item 5: RSS channel text built from the query --------------------------------------------
