@@ -289,3 +289,24 @@ def test_a_body_sent_in_parts_is_never_kept():
 
     assert asyncio.run(twice()) == [b"first second"] * 2
     assert len(warm.entries) == 0
+
+
+def test_the_app_starts_and_stops_through_the_asgi_lifespan(fake_arxiv):
+    """uvicorn runs the lifespan by default (`python -m core serve`): the outermost layer must
+    pass a lifespan scope, which has no method, through untouched."""
+    from core.profiles import parse_config
+    from core.web import create_app
+    from tests.conftest import TEST_CONFIG, make_settings
+
+    app = create_app(make_settings(fake_arxiv), config=parse_config(TEST_CONFIG), kv=MemoryKV())
+    events = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    sent: list[str] = []
+
+    async def receive():
+        return next(events)
+
+    async def send(message):
+        sent.append(message["type"])
+
+    asyncio.run(app({"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}, receive, send))
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
