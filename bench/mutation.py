@@ -18,8 +18,11 @@ What mutmut 3 leaves alone, by design: module-level code (the regular expression
 defined at import) and decorated functions other than `@classmethod`/`@staticmethod` (routes,
 `functools.cache`). Those rules are held by behaviour tests named in bench/mutation_survivors.md.
 
+After adding tests for survivors, `--recheck` runs only the last run's survivors again (with the
+tests as they are now) in the same copy, which takes a minute or two instead of a whole run.
+
 Results: a table on stdout and, per module, `bench/results/mutation-<module>.md` with the diff of
-every surviving mutant. Install requirements-bench.txt first. Needs REDIS_URL for the tests that use Redis (they skip without it).
+every surviving mutant. Install requirements-bench.txt first (mutmut, pytest-timeout).
 """
 
 from __future__ import annotations
