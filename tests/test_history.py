@@ -134,6 +134,8 @@ def test_a_backfill_never_adds_again_a_paper_the_listing_gave_and_remembers_a_ho
         feed(app)  # the listing first; the backfill after it
         health = wait_until_filled(app, "cs.AI")
         assert health["missing_weekdays"] == []  # Thursday the 19th had no papers: a holiday, not asked again
+        assert holiday.isoformat() in health["empty_weekdays"] and health["backfill_error"] is None
+        assert health["last_backfill"] and health["last_fetched"]  # /health says when the history was filled
         _, items = feed(app)
     held_id = held.findtext(f"{A}id").rsplit("/", 1)[-1].split("v")[0]
     copies = [i for i in items if i["_arxiv_feeds"]["arxiv_id"] == held_id]
