@@ -182,6 +182,27 @@ def test_hostile_titles_and_authors_come_back_as_the_same_text(fake_arxiv):
         assert json.dumps({"literal": "ATLAS Collaboration"}, sort_keys=True) in names
 
 
+PARTICLE_GIVEN = ["Le Song", "Di Wang", "Van Nguyen", "De Li", "Ludwig van Beethoven", "Anna Maria van der Berg",
+                  "Harry Connick Jr."]
+
+
+def test_author_names_keep_every_part_in_citations_even_a_given_name_that_is_a_particle(fake_arxiv):
+    papers = [{"n": n, "title": f"Diffusion {n}", "abstract": "diffusion", "authors": name}
+              for n, name in enumerate(PARTICLE_GIVEN, 1)]  # one author each: no "et al." in the bibliography
+    with running_app(fake_arxiv) as app:
+        fake_arxiv.fail_next(Failure(200, cs_ai_listing(papers)))
+        items = app.get("/feed?cat=cs.AI&q=diffusion&format=csl").json()
+    names = {i["title"]: i["author"][0] for i in items}
+    # every word of every name is still there, in order, and each has a given name to abbreviate
+    parts = [" ".join(n[k] for k in ("given", "non-dropping-particle", "family", "suffix") if n.get(k))
+             for n in (names[f"Diffusion {i}"] for i in range(1, len(PARTICLE_GIVEN) + 1))]
+    assert parts == PARTICLE_GIVEN
+    assert all(n.get("given") for n in names.values()), names
+    shown = " | ".join(bibliography(items, formatter.plain))
+    for cited in ("Song, L.", "Wang, D.", "Nguyen, V.", "Li, D.", "van Beethoven, L.", "van der Berg, A.M.", "Connick, H."):
+        assert cited in shown, shown
+
+
 def test_doi_and_journal_reference_are_exported_where_arxiv_knows_them():
     papers = [p for p in parse_listing((FIXTURES / "api_query_all-AI_max15_2026-03-21.xml").read_bytes()).papers]
     with_doi = [p for p in papers if p.doi]
@@ -194,8 +215,28 @@ def test_doi_and_journal_reference_are_exported_where_arxiv_knows_them():
         assert ("doi" in entry) == bool(paper.doi)
         if paper.doi:
             assert entry["doi"] == paper.doi
+        assert ("note" in entry) == bool(paper.journal_ref)
+        if paper.journal_ref:
+            assert entry["note"] == " ".join(paper.journal_ref.split())
     csl = {i["id"]: i for i in json.loads(render(doc, "csl"))}
     assert all(csl[f"arXiv:{p.id}"].get("DOI") == p.doi for p in papers)
+    assert any(p.journal_ref for p in papers)  # reference managers import the abstract, and the journal as a note
+    assert all(csl[f"arXiv:{p.id}"].get("note") == p.journal_ref for p in papers)
+    assert all(csl[f"arXiv:{p.id}"]["abstract"] == p.abstract for p in papers)
+
+
+def test_a_comma_or_and_inside_an_author_name_stays_inside_that_name():
+    # arXiv's query API gives each author on its own, so a name may hold a comma or an "and"
+    names = ["Sammy Davis, Jr.", "Procter and Gamble Team", "Ada Lovelace"]
+    paper = parse_listing((FIXTURES / "api_query_all-AI_max15_2026-03-21.xml").read_bytes()).papers[0]
+    doc = FeedDocument(title="t", description="d", self_url="http://x/feed", home_url="http://x/", feed_id="x",
+                       updated=dt.datetime(2026, 3, 21, tzinfo=dt.UTC),
+                       items=[Scored(paper=paper.model_copy(update={"authors": names}), score=1, hits=[])])
+    body = render(doc, "bib")
+    [entry] = parse_bib(body)
+    assert entry["author"] == names
+    persons = pybtex.database.parse_bytes(body, "bibtex").entries[entry.key].persons["author"]
+    assert len(persons) == 3 and persons[0].first_names[0] == "Sammy"  # not read as "Last, First"
 
 
 def test_atom_feeds_and_pages_link_the_citation_formats(app):

@@ -129,3 +129,27 @@ def test_a_window_too_large_to_decode_is_refused_before_decoding_and_a_profile_n
             assert decoded == []  # refused from the stored bytes alone
     finally:
         fake.stop()
+
+
+def _day_of(papers: int) -> bytes:
+    from tests.fakearxiv import cs_ai_listing
+
+    return cs_ai_listing([{"n": n, "title": f"Paper {n}", "abstract": "a method", "authors": "Ada Lovelace"}
+                          for n in range(1, papers + 1)])
+
+
+def test_forty_terms_over_twenty_thousand_papers_are_refused_and_exactly_the_limit_is_served(fake_arxiv, monkeypatch):
+    from tests.conftest import running_app
+    from tests.fakearxiv import Failure
+
+    terms = lambda n: "+".join(f"zq{i}" for i in range(n))  # noqa: E731 -- words no paper has: scoring is cheap
+    with running_app(fake_arxiv) as app:
+        fake_arxiv.fail_next(Failure(200, _day_of(20_000)))
+        assert len(app.get("/feed?cat=cs.AI&format=json&limit=1").json()["items"]) == 1  # fetched and stored
+        refused = app.get(f"/feed?cat=cs.AI&q={terms(40)}")  # 40 x 20,000 = 800,000 > 500,000
+        assert refused.status_code == 400 and "too costly" in refused.json()["error"], refused.text
+        assert app.get(f"/feed?cat=cs.AI&q={terms(26)}").status_code == 400  # 520,000
+        assert app.get(f"/feed?cat=cs.AI&q={terms(25)}").status_code == 200  # 500,000: at most, so served
+        monkeypatch.setattr(core.feeds, "MAX_RANK_COST", 20_000)  # one term costs its papers, no more
+        assert app.get("/feed?cat=cs.AI&q=zq0").status_code == 200
+        assert app.get("/feed?cat=cs.AI&q=zq0+zq1").status_code == 400

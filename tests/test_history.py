@@ -138,6 +138,31 @@ def test_a_skipped_weekday_is_filled_by_the_next_poll_or_cron_run_without_duplic
         assert len(guids(monday)) == len(set(guids(monday))) == 5 * 4 * 3
 
 
+def test_a_backfill_never_adds_again_a_paper_the_listing_gave_and_remembers_a_holiday(fake_arxiv):
+    tuesday, monday, holiday = dt.date(2026, 11, 24), dt.date(2026, 11, 23), dt.date(2026, 11, 19)
+    every = history(tuesday, CATS, per_day=2)
+    gone = {e.findtext(f"{A}id") for e in announced(every, holiday)}
+    entries = [e for e in every if e.findtext(f"{A}id") not in gone]
+    fake_arxiv.serve_api(entries)
+    # moderation held one of Monday's papers: the listing gave it on Tuesday, the query API dates it Monday
+    held = copy.deepcopy(announced(entries, monday)[0])
+    held.find(f"{A}updated").text = "2026-11-23T15:00:00Z"
+    fake_arxiv.serve_xml(rss_for_day([*entries, held], tuesday))
+    with running_app(fake_arxiv, config=CONFIG) as app:
+        app.service.listings.clock = at("2026-11-24T12:00:00")
+        feed(app)  # the listing first; the backfill after it
+        health = wait_until_filled(app, "cs.AI")
+        assert health["missing_weekdays"] == []  # Thursday the 19th had no papers: a holiday, not asked again
+        assert holiday.isoformat() in health["empty_weekdays"] and health["backfill_error"] is None
+        assert health["last_backfill"] and health["last_fetched"]  # /health says when the history was filled
+        _, items = feed(app)
+    held_id = held.findtext(f"{A}id").rsplit("/", 1)[-1].split("v")[0]
+    copies = [i for i in items if i["_arxiv_feeds"]["arxiv_id"] == held_id]
+    assert [(c["date_published"][:10], c["_arxiv_feeds"]["source"]) for c in copies] == [("2026-11-24", "listing")]
+    assert len(guids(items)) == len(set(guids(items)))
+    assert holiday not in days_of(items) and {dt.date(2026, 11, 18), dt.date(2026, 11, 20), monday} <= days_of(items)
+
+
 @pytest.mark.parametrize("weekday", range(7), ids=["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
 def test_a_fresh_start_on_any_day_serves_the_whole_window_at_once(fake_arxiv, weekday):
     now = dt.datetime(2026, 11, 23 + weekday, 15, 0, tzinfo=UTC)

@@ -106,6 +106,69 @@ def test_markdown_digest_keeps_only_http_links_of_the_model(fake_arxiv):
     links = assert_inert(md.text)
     assert "https://example.org/ok" in links
     assert "javascript" not in " ".join(links)
+    # what the model wrote is still there to read, as text, after the digest's own headings
+    assert md.text.startswith("# ") and "\n## 1. [" in md.text
+    html = permissive_html(md.text)
+    shown = " ".join(html.text_content().split())
+    assert "<img src=x onerror=alert(4)>" in shown and "[inline])" in shown and "[1]: javascript:alert(5)" in shown
+    label = next(p for p in html.iter("p") if p.text_content().startswith("AI summary"))
+    assert " ".join(label.text_content().split()) == "AI summary (stub-1):"  # the answer starts a block of its own
+    answer = label.getnext()
+    assert answer.tag == "p" and answer.text_content().startswith(answer.find("strong").text_content() + " uses ")
+    kept = next(a for a in html.iter("a") if a.get("href") == "https://example.org/ok")
+    assert kept.getparent().text_content() == "kept"  # the answer's last line ends its block
+
+
+# Schemes a javascript:-only filter would let through: a data: page, VBScript, and an
+# entity-encoded javascript: (Markdown decodes `&#106;` to `j` in a link target).
+OTHER_SCRIPT_LINKS = (
+    "**{title}**: [page](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==), "
+    "[vb](vbscript:msgbox(1)), [enc](&#106;avascript:alert(7)), [Enc](JaVaScRiPt:alert(8)) "
+    "and [kept](https://example.org/ok)."
+)
+
+
+def test_markdown_digest_makes_no_live_link_of_data_vbscript_or_entity_encoded_script(fake_arxiv):
+    llm = LLMStub()
+    llm.answer = OTHER_SCRIPT_LINKS
+    try:
+        with running_app(fake_arxiv, **with_llm(llm)) as app:
+            md = app.get("/feed?cat=cs.AI&q=agent&format=md&summaries=1")
+    finally:
+        llm.stop()
+    assert md.status_code == 200 and "**AI summary**" in md.text, md.text[:500]
+    links = assert_inert(md.text)  # every link a viewer makes of the digest is http(s)
+    assert "https://example.org/ok" in links
+
+
+def test_markdown_digest_reads_as_a_heading_per_paper_with_its_links_authors_and_abstract(app):
+    feed = app.get("/feed?cat=cs.AI&q=agent&format=json&limit=3").json()
+    md = app.get("/feed?cat=cs.AI&q=agent&format=md&limit=3")
+    html = lxml.html.fragment_fromstring(MarkdownIt("commonmark").render(md.text), create_parent="div")
+    text = lambda el: " ".join(el.text_content().split())  # noqa: E731
+    assert [text(h) for h in html.iter("h1")] == [feed["title"]]
+    assert text(html.findall("p")[0]) == feed["description"] == text(html.find("p/em"))
+    header = html.findall("p")[1]
+    assert text(header).startswith("Updated ") and text(header).endswith(f"{len(feed['items'])} papers · feed")
+    assert [a.get("href") for a in header.iter("a")] == [f"{app.url}/feed?cat=cs.AI&q=agent&format=md&limit=3"]
+    sections = html.findall("h2")
+    assert len(sections) == len(feed["items"]) == 3
+    quotes = [text(q) for q in html.iter("blockquote")]
+    for rank, (h2, item) in enumerate(zip(sections, feed["items"]), 1):
+        assert text(h2) == f"{rank}. {' '.join(item['title'].split())}"
+        assert [a.get("href") for a in h2.iter("a")] == [item["url"]]
+        details = h2.getnext()
+        assert text(details).startswith(f"Authors: {', '.join(a['name'] for a in item['authors'])} Categories: ")
+        meta = item["_arxiv_feeds"]
+        assert f"Categories: {', '.join(item['tags'])} · Type: {meta['announce_type']}" in text(details)
+        assert f"Announced: {item['date_published'][:10]}" in text(details)
+        assert f"Score {meta['score']:g}: {meta['explanation']}" in text(details)
+        assert meta["pdf_url"] in [a.get("href") for a in details.iter("a")]
+        assert details.getnext().tag == "blockquote" and quotes[rank - 1] == " ".join(item["summary"].split())
+    empty = app.get("/feed?cat=cs.AI&q=zzqqxx&format=md").text
+    assert empty.startswith("# arXiv cs.AI: zzqqxx\n") and "## " not in empty
+    said = lxml.html.fragment_fromstring(MarkdownIt("commonmark").render(empty), create_parent="div").findall("p")[-1]
+    assert said.text_content() == "No matching papers in this window."
 
 
 # --- item 5: RSS channel text built from the query --------------------------------------------
@@ -159,10 +222,45 @@ def test_config_strips_userinfo_and_redacts_secrets_by_pattern_at_any_depth(fake
     assert json.loads(text)["profiles"]["llm"]["categories"] == ["cs.AI", "cs.CL", "cs.LG"]
 
 
+MID_VALUE_SECRETS = ("sk-mid0123456789abcdef", "ghp_0123456789abcdefghijklmnopqrstuv", "AKIAABCDEFGHIJKLMNOP",
+                     "xoxb-1234567890-abcdef")
+
+
+def test_config_hides_a_key_in_the_middle_of_an_innocently_named_value(fake_arxiv):
+    profile = {
+        **TEST_CONFIG["profiles"]["llm"],
+        "summaries": {
+            "enabled": False,
+            "model": "qwen-long",
+            "note": f"the key is {MID_VALUE_SECRETS[0]} until May",
+            "comment": ["rotated; the deploy token is now " + MID_VALUE_SECRETS[1]],
+            "extra": {"aws": "id=" + MID_VALUE_SECRETS[2], "slack": "bot " + MID_VALUE_SECRETS[3]},
+        },
+    }
+    with running_app(fake_arxiv, config={"profiles": {"llm": profile}}) as app:
+        response = app.get("/config")
+    assert response.status_code == 200
+    assert [s for s in MID_VALUE_SECRETS if s in response.text] == [], response.text
+    assert response.json()["profiles"]["llm"]["summaries"]["model"] == "qwen-long"  # the rest is still shown
+
+
 @pytest.mark.parametrize("name", ["api-key", "apiKey", "X-Api-Key", "client_secret", "Authorization", "set-cookie",
-                                  "headers", "db_password", "access_token"])
+                                  "headers", "db_password", "access_token", "accessToken", "clientSecret", "DB2Password"])
 def test_secret_names_in_any_spelling_are_recognised(name):
     from core.redact import secret_name
 
     assert secret_name(name)
     assert not secret_name("keywords") and not secret_name("api_key_env") and not secret_name("monkey")
+
+
+@pytest.mark.parametrize("url,bare,auth", [
+    ("https://user:p%40ss@llm.example/v1?x=1", "https://llm.example/v1?x=1", ("user", "p@ss")),
+    ("http://user:pw@127.0.0.1:8080/rss", "http://127.0.0.1:8080/rss", ("user", "pw")),
+    ("https://ghp_token@git.example/repo", "https://git.example/repo", ("ghp_token", "")),  # a token as the user
+    ("https://:only-pw@llm.example/v1", "https://llm.example/v1", ("", "only-pw")),
+    ("https://llm.example:8443/v1", "https://llm.example:8443/v1", None),
+])
+def test_credentials_leave_a_configured_url_and_travel_as_auth(url, bare, auth):
+    from core.redact import split_userinfo
+
+    assert split_userinfo(url) == (bare, auth)

@@ -186,3 +186,31 @@ def test_hostile_terms_are_literal_not_regex():
     assert not matches("a.*", "abc")
     assert matches("C++", "Fast C++ kernels")
     assert not matches("(a+)+$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!")
+
+
+# Letters and digits in one word: a term with a digit matches as written, as a whole word
+# (README, Scoring: "words with digits or symbols (`GPT-4`, `C++`) ... match as written"), and
+# `-`, `/`, spaces between its parts may be left out or changed ("`pre-training` finds
+# "pretraining""). A longer word that merely starts or ends with it is another word.
+@pytest.mark.parametrize(
+    "term,text",
+    [("GPT4", "GPT4 as a judge"), ("GPT4", "(gpt4)"), ("GPT4", "GPT4-based agents"), ("GPT4o", "GPT4o voice"),
+     ("GPT-4", "GPT-4 and humans"), ("GPT-4", "GPT4 scores"), ("GPT-4", "GPT 4"),
+     ("3D", "3D Gaussian Splatting"), ("3D", "2D and 3d"), ("3D", "3-D reconstruction"),
+     ("ResNet50", "a ResNet50 backbone"), ("ResNet50", "ResNet-50 backbone"),
+     ("L2", "L2-norm regularisation"), ("L2", "an L2 penalty"), ("L2", "L1/L2 losses"),
+     ("Llama 3", "Llama3 models"), ("Llama 3", "Llama-3 models"), ("COVID-19", "COVID19 cases")],
+)
+def test_terms_mixing_letters_and_digits_match_the_same_word_written_any_way(term, text):
+    assert matches(term, text)
+
+
+@pytest.mark.parametrize(
+    "term,text",
+    [("GPT4", "GPT4o is fast"), ("GPT4", "GPT40"), ("GPT4o", "only GPT4 here"), ("GPT-4", "GPT-4o"),
+     ("3D", "3DGS at scale"), ("3D", "A3D"), ("3D", "3Dify"),
+     ("ResNet50", "ResNet500"), ("ResNet50", "ResNet5"), ("ResNet50", "resnet50v2 weights"), ("ResNet50", "ResNet"),
+     ("L2", "L2O learned optimizers"), ("L2", "the BL2 model"), ("Llama 3", "Llama 30"), ("COVID-19", "COVID-2019")],
+)
+def test_terms_mixing_letters_and_digits_never_match_inside_a_longer_word(term, text):
+    assert not matches(term, text)

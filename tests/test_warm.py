@@ -111,7 +111,7 @@ def test_a_conditional_poll_gets_the_routes_own_304(fake_arxiv):
         assert fill(app).headers["etag"] == etag
         routed = Routed(app)
         strong = etag.removeprefix("W/")  # httpx asks for gzip: the tag is weak
-        for sent in (strong, f"W/{strong}", f'"other", {etag}', "*"):
+        for sent in (strong, f"W/{strong}", f'"other", {etag}', f'{etag},"other"', "*"):  # a list, spaced or not
             answer = app.get(FEED, headers={"If-None-Match": sent})
             assert answer.status_code == 304 and answer.content == b""
             assert headers_of(answer) == headers_of(expected)
@@ -139,6 +139,55 @@ def test_head_gets_the_get_headers_and_no_body(warm):
     assert head.status_code == 200 and head.content == b""
     assert headers_of(head) == headers_of(got)
     assert routed.count == 0
+
+
+def test_a_kept_answer_to_head_sends_no_body_even_to_a_server_that_would_pass_one_on(warm):
+    """uvicorn drops a body sent to HEAD; ASGI adapters such as Lambda's need not: the layer
+    itself must send none. The same request as httpx's, straight to the ASGI app."""
+    got = fill(warm)
+    port = warm.url.rsplit(":", 1)[1]
+    scope = {"type": "http", "method": "HEAD", "path": FEED, "raw_path": FEED.encode(), "query_string": b"",
+             "headers": [(b"host", f"127.0.0.1:{port}".encode()), (b"accept-encoding", b"gzip, deflate")],
+             "scheme": "http", "root_path": "", "http_version": "1.1", "server": ("127.0.0.1", int(port)),
+             "client": ("127.0.0.1", 1), "asgi": {"version": "3.0"}}
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    routed = Routed(warm)
+    asyncio.run(warm.app(scope, receive, send))
+    assert routed.count == 0  # answered from the kept response, not the route
+    start = sent[0]
+    assert start["status"] == 200 and (b"age", b"0") in start["headers"]
+    assert (b"content-length", got.headers["content-length"].encode()) in start["headers"]
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b""
+
+
+def test_a_date_only_conditional_poll_gets_the_routes_own_answer(warm):
+    got = fill(warm)
+    routed = Routed(warm)
+    since = warm.get(FEED, headers={"If-Modified-Since": got.headers["last-modified"]})
+    assert since.status_code == 304 and "age" not in since.headers  # the route's 304, not the kept 200
+    assert routed.count == 1
+
+
+def test_an_answer_kept_for_http_is_not_the_answer_for_https(warm):
+    fill(warm)
+    https = warm.get(FEED, headers={"X-Forwarded-Proto": "https"})  # uvicorn trusts 127.0.0.1's proxy headers
+    assert https.json()["feed_url"].startswith("https://")
+
+
+def test_a_one_second_warm_cache_still_answers_repeated_polls(fake_arxiv):
+    with running_app(fake_arxiv, warm_cache_s=1) as app:
+        use_clock(app, "2026-04-27T12:00:00")
+        fill(app)
+        routed = Routed(app)
+        app.get(FEED)
+        assert routed.count == 0
 
 
 def test_gzip_and_identity_are_kept_apart(warm):
@@ -210,8 +259,14 @@ def test_kept_answers_stay_within_their_byte_budget(fake_arxiv):
         for limit in range(1, 30):
             app.get(f"{FEED}?limit={limit}&min_score=0")
             app.get(f"{FEED}?limit={limit}&min_score=0")
+        for n in range(80):  # small answers, whose headers weigh as much as their bodies
+            app.get(f"/feed?cat=cs.AI&q=zzq{n}&format=json")
         kept = app.app.warm.entries
         assert 0 < kept.bytes <= 40_000
+        # what is really held: bodies and every header of the kept answers
+        held = sum(len(e.body or b"") + sum(len(n) + len(v) for n, v in e.headers or e.not_modified)
+                   for e in (kept.get(k) for k in kept.keys()))
+        assert 0 < held <= 40_000, held
 
 
 def test_a_body_sent_in_parts_is_never_kept():
@@ -269,3 +324,24 @@ def test_gzip_refused_with_q_zero_is_never_sent_from_the_route_or_the_kept_answe
         assert not answer.headers["etag"].startswith("W/")
     assert send(warm, FEED, "gzip;q=0.5").headers["content-encoding"] == "gzip"
 
+
+
+def test_the_app_starts_and_stops_through_the_asgi_lifespan(fake_arxiv):
+    """uvicorn runs the lifespan by default (`python -m core serve`): the outermost layer must
+    pass a lifespan scope, which has no method, through untouched."""
+    from core.profiles import parse_config
+    from core.web import create_app
+    from tests.conftest import TEST_CONFIG, make_settings
+
+    app = create_app(make_settings(fake_arxiv), config=parse_config(TEST_CONFIG), kv=MemoryKV())
+    events = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    sent: list[str] = []
+
+    async def receive():
+        return next(events)
+
+    async def send(message):
+        sent.append(message["type"])
+
+    asyncio.run(app({"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}, receive, send))
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
