@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 from markdown_it import MarkdownIt
 
+from core.render.texprint import plain
 from tests.conftest import TEST_CONFIG, running_app
 from tests.fakearxiv import Failure
 from tests.llm_stub import LLMStub
@@ -94,15 +95,21 @@ LLM_ANSWER = (
 )
 
 
-def test_markdown_digest_keeps_only_http_links_of_the_model(fake_arxiv):
+def digest_with_summaries(fake_arxiv, answer: str):
+    """The Markdown digest of a cs.AI feed whose AI summaries are `answer` (the model's words)."""
     llm = LLMStub()
-    llm.answer = LLM_ANSWER
+    llm.answer = answer
     try:
         with running_app(fake_arxiv, **with_llm(llm)) as app:
             md = app.get("/feed?cat=cs.AI&q=agent&format=md&summaries=1")
     finally:
         llm.stop()
     assert md.status_code == 200 and "**AI summary**" in md.text, md.text[:500]
+    return md
+
+
+def test_markdown_digest_keeps_only_http_links_of_the_model(fake_arxiv):
+    md = digest_with_summaries(fake_arxiv, LLM_ANSWER)
     links = assert_inert(md.text)
     assert "https://example.org/ok" in links
     assert "javascript" not in " ".join(links)
@@ -129,14 +136,7 @@ OTHER_SCRIPT_LINKS = (
 
 
 def test_markdown_digest_makes_no_live_link_of_data_vbscript_or_entity_encoded_script(fake_arxiv):
-    llm = LLMStub()
-    llm.answer = OTHER_SCRIPT_LINKS
-    try:
-        with running_app(fake_arxiv, **with_llm(llm)) as app:
-            md = app.get("/feed?cat=cs.AI&q=agent&format=md&summaries=1")
-    finally:
-        llm.stop()
-    assert md.status_code == 200 and "**AI summary**" in md.text, md.text[:500]
+    md = digest_with_summaries(fake_arxiv, OTHER_SCRIPT_LINKS)
     links = assert_inert(md.text)  # every link a viewer makes of the digest is http(s)
     assert "https://example.org/ok" in links
 
@@ -164,7 +164,7 @@ def test_markdown_digest_reads_as_a_heading_per_paper_with_its_links_authors_and
         assert f"Announced: {item['date_published'][:10]}" in text(details)
         assert f"Score {meta['score']:g}: {meta['explanation']}" in text(details)
         assert meta["pdf_url"] in [a.get("href") for a in details.iter("a")]
-        assert details.getnext().tag == "blockquote" and quotes[rank - 1] == " ".join(item["summary"].split())
+        assert details.getnext().tag == "blockquote" and quotes[rank - 1] == " ".join(plain(item["summary"]).split())
     empty = app.get("/feed?cat=cs.AI&q=zzqqxx&format=md").text
     assert empty.startswith("# arXiv cs.AI: zzqqxx\n") and "## " not in empty
     said = lxml.html.fragment_fromstring(MarkdownIt("commonmark").render(empty), create_parent="div").findall("p")[-1]

@@ -233,18 +233,7 @@ def test_a_paper_replaced_later_in_a_missed_week_is_backfilled_new_on_its_first_
 
 # --- like= seeds (scenario 5) -------------------------------------------------------------
 
-SPLAT = "2604.14706"  # 04-17: "NG-GS: NeRF-Guided 3D Gaussian Splatting Segmentation"
-
-
-@pytest.fixture
-def cv() -> Iterator[App]:
-    fake = FakeArxiv().start()
-    fake.serve_day("rss_cs.CV_2026-04-21.xml")
-    fake.serve_api_from("rss_cs.CV_2026-04-17.xml")
-    config = {"profiles": {**TEST_CONFIG["profiles"], "splats": {"categories": ["cs.CV"], "like": [SPLAT], "max_items": 10}}}
-    with running_app(fake, parse_config(config)) as app:
-        yield app
-    fake.stop()
+from tests.test_like import SPLAT, cv  # noqa: E402,F401 -- the recorded cs.CV world with a like= seed profile
 
 
 def test_a_seed_the_api_returned_nothing_for_once_is_asked_again(cv):

@@ -87,8 +87,8 @@ def test_a_paper_the_listing_puts_on_another_day_leaves_only_the_backfilled_days
         await store.merge(meta, tue, [_paper(3, source="backfill", day=tue)], now)
         await store.merge(meta, wed, [_paper(4, day=wed)], now)  # a listing day
         # the listing puts 2 and 3 on Wednesday (held by moderation), and lists 4 there too
-        moved = await store.drop_backfilled(meta, {"2611.00002", "2611.00003", "2611.00004"}, {wed})
-        unchanged = await store.drop_backfilled(meta, {"2611.00009"}, {wed})
+        moved = await store.drop_backfilled(meta, {("2611.00002", 1), ("2611.00003", 1), ("2611.00004", 1)}, {wed})
+        unchanged = await store.drop_backfilled(meta, {("2611.00009", 1), ("2611.00001", 2)}, {wed})  # v2 of 1: v1 stays
         tuesday_left = await store.kv.get(f"listing:v1:cs.AI:{tue.isoformat()}")
         return meta, moved, unchanged, tuesday_left, {d: [p.id for p in await store.load_day(meta, d)] for d in meta.days}
 
