@@ -7,16 +7,19 @@ a signal changes; the constants are measured (bench/heavy.py prints CPU per unit
 
 - keyword and authors: terms x candidates (at least one term: listing a pool costs a pass).
 - like=/unlike=: every candidate is analysed and made a TF-IDF vector whatever the terms (no
-  skimming), about one unit per 64 bytes of its title and abstract (~23 units a paper, measured
-  210-240 us against ~10 us a unit), then compared with every seed, half a unit a pair.
-"""
+  skimming), about one unit per 32 bytes of its title and abstract (~47 units a 1.5 KB paper:
+  like= reads each candidate's stems three times, IDF, feedback and scoring, measured ~835 us a
+  paper against ~17 us a keyword unit), then compared with every seed, 0.7 unit a pair (feedback
+  and scoring: ~12 us a pair). `python -m bench.like_cost` measures both against the keyword
+  unit, so that the heaviest like= request accepted takes about the CPU of the heaviest keyword
+  one (MAX_RANK_COST units, ~8-10 s of CPU on the 2-core bench machine)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-LIKE_BYTES_PER_UNIT = 64  # bytes of text a like= vector reads per unit
-LIKE_PAIRS_PER_UNIT = 2  # (candidate, seed) comparisons per unit
+LIKE_BYTES_PER_UNIT = 32  # bytes of text a like= vector reads per unit (bench.like_cost: ~30)
+LIKE_PAIRS_PER_UNIT = 1.4  # (candidate, seed) comparisons per unit (bench.like_cost: ~1.4)
 
 
 @dataclass(frozen=True)
@@ -35,5 +38,5 @@ def costs(work: Work) -> dict[str, int]:
     found = {"terms": max(1, work.terms) * work.candidates}
     if work.seeds:
         found["seeds"] = ((work.text_bytes + work.seed_bytes) // LIKE_BYTES_PER_UNIT
-                          + work.candidates * work.seeds // LIKE_PAIRS_PER_UNIT)
+                          + int(work.candidates * work.seeds / LIKE_PAIRS_PER_UNIT))
     return found
