@@ -187,7 +187,7 @@ class FeedSpec:
         if "seeds" in parts:
             said.append(f"{work.seeds} like=/unlike= seeds over {work.candidates:,} papers "
                         f"({work.text_bytes / 1e6:.1f} MB of text) = {parts['seeds']:,}")
-            narrow.insert(0, "fewer seeds (like=, unlike=)")
+            narrow.insert(0, "fewer seeds (like=, unlike=; like_author= counts 20)" if self.like_author else "fewer seeds (like=, unlike=)")
         raise SpecError(
             f"too costly: {'; '.join(said)}; {total:,} in all (at most {MAX_RANK_COST:,}); "
             f"narrow it: {', '.join(narrow[:-1])} or {narrow[-1]}"

@@ -129,3 +129,35 @@ def test_a_window_too_large_to_decode_is_refused_before_decoding_and_a_profile_n
             assert decoded == []  # refused from the stored bytes alone
     finally:
         fake.stop()
+
+
+def test_a_like_ranking_holds_no_more_analysed_text_at_once_than_the_memo_keeps():
+    """A like= pool keeps only its candidates' lengths; their words are read again from the
+    memo (bounded in bytes) or recounted, one candidate at a time. It used to hold every
+    candidate's analysis at once (~14 KB a paper): 3,000 candidates, 42 MB beyond CACHE_MAX_BYTES."""
+    import tracemalloc
+
+    from core.arxiv.parse import parse_listing
+    from core.feeds import FeedQuery, FeedSpec, rank
+    from core.profiles import Profile
+    from core.signals import text
+
+    day = parse_listing((FIXTURES / "rss_cs.CV_2026-04-21.xml").read_bytes()).papers
+    papers = [p.model_copy(update={"id": f"2698.{n:05d}"}) for n, p in enumerate(day + day)]  # never analysed
+    seeds = parse_listing((FIXTURES / "rss_cs.CV_2026-04-17.xml").read_bytes()).papers[:4]
+    spec = FeedSpec.from_profile("t", Profile(title="t", categories=["cs.CV"], keywords=[], days=14), FeedQuery(limit=20))
+    text.set_budget(500_000)
+    try:
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        ranked, considered = rank(papers, spec, seeds[:2], seeds[2:])
+        peak = tracemalloc.get_traced_memory()[1] - before
+        tracemalloc.stop()
+    finally:
+        text.set_budget(text.ANALYSED_BYTES)
+        text.forget()
+    assert considered == 648 and ranked and ranked[0].hits  # new and cross-listed papers, twice
+    # Measured: 17.5 MB when the pool held its 648 analyses, 9.2 MB now: the memo's 0.5 MB, the
+    # pool's lengths and matches, the vocabulary (IDF weights of 39,000 words and word pairs,
+    # 4.5 MB), one candidate's vectors at a time and the scored papers.
+    assert peak < 12_000_000, peak

@@ -7,19 +7,20 @@ a signal changes; the constants are measured (bench/heavy.py prints CPU per unit
 
 - keyword and authors: terms x candidates (at least one term: listing a pool costs a pass).
 - like=/unlike=: every candidate is analysed and made a TF-IDF vector whatever the terms (no
-  skimming), about one unit per 32 bytes of its title and abstract (~47 units a 1.5 KB paper:
-  like= reads each candidate's stems three times, IDF, feedback and scoring, measured ~835 us a
-  paper against ~17 us a keyword unit), then compared with every seed, 0.7 unit a pair (feedback
-  and scoring: ~12 us a pair). `python -m bench.like_cost` measures both against the keyword
-  unit, so that the heaviest like= request accepted takes about the CPU of the heaviest keyword
-  one (MAX_RANK_COST units, ~8-10 s of CPU on the 2-core bench machine)."""
+  skimming), about one unit per 27 bytes of its title and abstract (~55 units a 1.5 KB paper:
+  like= reads each candidate's stems three times, IDF, feedback and scoring; ~850 us a paper),
+  then compared with every seed, 0.83 unit a pair (feedback and scoring, 12-24 us a pair).
+  Against the keyword unit (17-22 us, 16 common terms over a window, nothing skimmed), measured
+  by `python -m bench.like_cost` and in the server by `python -m bench.heavy`: 40 seeds cost
+  1.2 times their units with 32 bytes and 1.4 pairs a unit, so the constants are those / 1.2,
+  and the heaviest like= request accepted takes about the CPU of the heaviest keyword one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-LIKE_BYTES_PER_UNIT = 32  # bytes of text a like= vector reads per unit (bench.like_cost: ~30)
-LIKE_PAIRS_PER_UNIT = 1.4  # (candidate, seed) comparisons per unit (bench.like_cost: ~1.4)
+LIKE_BYTES_PER_UNIT = 27  # bytes of text a like= vector reads per unit
+LIKE_PAIRS_PER_UNIT = 1.2  # (candidate, seed) comparisons per unit
 
 
 @dataclass(frozen=True)

@@ -111,10 +111,14 @@ class _Vectors:
         for counts in docs:  # one at a time: a pool's vectors are never all held at once
             df.update(counts.keys())
             n += 1
-        self.idf = {key: math.log((1 + n) / (1 + d)) + 1 for key, d in df.items()}
+        # A word or pair of one paper only (most pairs) weighs this, and is not kept: it holds
+        # nothing two papers share, and a pool's vocabulary is mostly such (every vector's words
+        # are the pool's or the seeds', all counted here).
+        self.rare = math.log((1 + n) / 2) + 1
+        self.idf = {key: math.log((1 + n) / (1 + d)) + 1 for key, d in df.items() if d > 1}
 
     def vector(self, counts: Counter) -> dict[str, float]:
-        weights = {k: (1 + math.log(c) if c >= 1 else c) * self.idf.get(k, 1.0) for k, c in counts.items()}
+        weights = {k: (1 + math.log(c) if c >= 1 else c) * self.idf.get(k, self.rare) for k, c in counts.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {k: w / norm for k, w in weights.items()}
 

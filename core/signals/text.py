@@ -349,10 +349,17 @@ class Skim:
     abstract: FieldLength
 
 
-def lengths(doc: Doc) -> Skim:
-    """Only the lengths of an analysed paper's fields: what a pool keeps of a paper the keyword
-    signal reads no more of (BM25's lengths) and like= analyses again when it needs its words."""
-    return Skim("", FieldLength(doc.title.length), FieldLength(doc.abstract.length))
+@dataclass(frozen=True, slots=True)
+class Lengths:
+    """What a pool keeps of an analysed paper once its terms are found: the keyword signal reads
+    only its fields' lengths (BM25), like= its words again from the memo (`like.paper_terms`)."""
+
+    title: FieldLength
+    abstract: FieldLength
+
+
+def lengths(doc: Doc) -> Lengths:
+    return Lengths(FieldLength(doc.title.length), FieldLength(doc.abstract.length))
 
 
 def skim(paper: Paper, holds: Callable[[str], bool]) -> Skim | None:
