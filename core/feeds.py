@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import heapq
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -21,7 +22,7 @@ from core.extract import info
 from core.extract.wants import Wants, check_has, check_venues
 from core.listings import CategoryMeta
 from core.matching import Matcher, Scored, Term, parse_query
-from core.signals import make_pool, rank_pool
+from core.signals import make_pool, score_pool
 from core.signals.cost import Work, costs
 from core.signals.seeds import MAX_AUTHOR_SEEDS, SEED_MAX_CHARS, check_author, check_ids
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
@@ -302,11 +303,12 @@ def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: li
          embeddings: dict[str, list[float]] | None = None, authored: dict[str, str] | None = None) -> tuple[list[Scored], int]:
     """Score the pool with every signal (`core.signals`), drop what scores too little, sort, cut."""
     pool = candidates(papers, spec)
-    scored = rank_pool(make_pool(pool, spec.matchers, like, unlike, embeddings, boosts=spec.wants.boosts,
-                                 authored=authored))
-    ranked = [s for s in scored if s.score >= spec.min_score]
-    if spec.sort == "date":
-        ranked.sort(key=lambda s: (s.paper.announced, s.score, s.exact, s.paper.id), reverse=True)
-    else:
-        ranked.sort(key=lambda s: (s.score, s.exact, s.paper.announced, s.paper.id), reverse=True)
-    return ranked[: spec.limit], len(pool)
+    scored = score_pool(make_pool(pool, spec.matchers, like, unlike, embeddings, boosts=spec.wants.boosts,
+                                  authored=authored))
+    def order(s: Scored) -> tuple:
+        if spec.sort == "date":
+            return (s.paper.announced, s.score, s.exact, s.paper.id)
+        return (s.score, s.exact, s.paper.announced, s.paper.id)
+
+    # Only the top `limit` are ever held (ids are unique: the order is total, as a full sort's).
+    return heapq.nlargest(spec.limit, (s for s in scored if s.score >= spec.min_score), key=order), len(pool)
