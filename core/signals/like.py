@@ -13,7 +13,9 @@ down everything on the liked topic (CSFCube, a simulated thumbs-down: NDCG@20 57
 excess: 58.1). Measured on CSFCube's expert judgements and on the
 cross-lists (bench/relevance.py, every variant tried: bench/like_variants.py). Pure Python: 501
 papers against 10 seeds take about 0.6-0.9 s of CPU (4-6x the like= before issue 24: pairs
-double each vector, feedback compares every candidate with every seed once more).
+double each vector, feedback compares every candidate with every seed once more), and ~40 %
+more a paper when the analysis memo cannot hold the pool (each pass recounts its words:
+`paper_terms`).
 """
 
 from __future__ import annotations
