@@ -42,8 +42,9 @@ MAX_QUERY_LENGTH = 1000
 MAX_QUERY_SUMMARIES = 5  # `summaries=1` on an ad-hoc feed: its top items only
 # What ranking may cost a request that brings terms or seeds of its own, in units of one term
 # scored against one paper, every signal counted (core/signals/cost.py): 20-28 us of CPU a unit,
-# keyword or like=, on the loaded 2-core bench machine (bench.heavy, bench.like_cost). Beyond it a request gets a 400 saying what to narrow, before any signal runs
-# (and before any seed is fetched); a profile's own feed is never refused.
+# keyword or like=, on the loaded 2-core bench machine (bench.heavy, bench.like_cost). Beyond it a
+# request gets a 400 saying what to narrow, before any signal runs (and before any seed is
+# fetched); a profile's own feed is never refused.
 MAX_RANK_COST = 500_000
 
 
