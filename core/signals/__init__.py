@@ -41,8 +41,8 @@ def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequen
     word) nor author terms; `skimming=False` analyses everything (the tests' reference). Of an
     analysed paper the pool keeps only what its terms found and its lengths (`Lengths`): like=
     reads its words again from the memo (bounded in bytes) or recounts them, so no ranking holds
-    a whole window's analyses at once (~14 KB a paper: 15,000 candidates of 16 common terms took
-    the server from 53 to 233 MB, 6,000 like= candidates to 120 MB)."""
+    a whole window's analyses at once (~14 KB a paper: 9,000 like= candidates had taken the
+    server from 53 to 158 MB)."""
     clauses = _fragments(matchers) if skimming and not like and not unlike else None
     holds = None if clauses is None else functools.partial(_may_hold, clauses=clauses)
     nothing = [{} for _ in matchers]
@@ -82,8 +82,9 @@ def rank_pool(pool: Pool) -> list[Scored]:
 
 def score_pool(pool: Pool) -> Iterator[Scored]:
     """`rank_pool` one candidate at a time: a feed keeps only its top `limit` of them (16 common
-    terms give each of 16,500 papers ~20 hits: held at once, 150 MB). A feed with seeds and no
-    wanted term lists only papers that resemble a seed."""
+    terms give each paper ~20 hits: all 648 of a pool held, 12.5 MB at its peak, now 1.4 MB;
+    tests/test_cost_limit.py). A feed with seeds and no wanted term lists only papers that
+    resemble a seed."""
     signals = [s for cls in REGISTRY if (s := cls.for_pool(pool)) is not None]
     like_only = bool(pool.like) and not any(m.positive for m in pool.matchers)
     for candidate in pool.candidates:
