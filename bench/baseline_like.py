@@ -95,7 +95,7 @@ class LikeSignal:
 
     def __init__(self, pool: Pool):
         self.pool = pool
-        own = [terms(c.doc) for c in pool.candidates]
+        own = [terms(analyse(c.paper)) for c in pool.candidates]
         seeds = [terms(analyse(p)) for p in (*pool.like, *pool.unlike)]
         self.space = _Vectors(own + seeds)
         self.dense = pool.embeddings
@@ -115,7 +115,7 @@ class LikeSignal:
         return cls(pool) if pool.like or pool.unlike else None
 
     def hits(self, candidate: Candidate) -> list[Hit]:
-        vector = self.space.vector(terms(candidate.doc))
+        vector = self.space.vector(terms(analyse(candidate.paper)))
         dense = self.dense.get(key_of(candidate.paper)) if self.dense else None
         hits = []
         for seeds, signal, sign, verb in ((self.like, "like", 1, "closest to"), (self.unlike, "unlike", -1, "close to unwanted")):

@@ -13,8 +13,8 @@ figure, on a copy of the filled store, with the default CACHE_MAX_BYTES (64 MB).
 
 Figures: CPU seconds of the server per distinct heavy like= URL (20 seeds + 20 unlike seeds over
 the 30,000 papers) and its answer; the heaviest like= request accepted (categories dropped until
-one is), its CPU per cost unit, and the server's RSS after it and a few more accepted heavy
-requests, against idle + 64 + 30 MB; a request with 20 huge seeds and the worst /health latency
+one is), its CPU per cost unit, the heaviest keyword request accepted (16 common terms) and its
+CPU per unit, and the server's RSS after them and a few more accepted heavy requests, against idle + 64 + 30 MB; a request with 20 huge seeds and the worst /health latency
 meanwhile (/health every 10 ms); the first request of a profile over the cold 30,000-paper
 window (a profile's feed is never refused) and the worst /health meanwhile.
 """
@@ -54,6 +54,8 @@ CONFIG = {"profiles": {
     "bench": {"title": "Bench", "categories": ["cs.AI"], "keywords": ["model"], "days": 14},
     "wide": {"title": "Wide", "categories": CATS, "keywords": ["segmentation"], "days": 14},  # never refused
 }}
+KEYWORDS = "+".join(["model", "learning", "data", "method", "network", "results", "performance", "task", "training",
+                     "image", "approach", "propose", "based", "using", "show", "framework"])
 TEXT_BYTES: list[int] = []  # title + abstract bytes of the papers of one category's window
 
 
@@ -180,17 +182,23 @@ async def heavy_like(args: argparse.Namespace, work: Path, store: Path) -> dict:
                     accepted = {"categories": k, **got}
                     break
                 refused.append({"categories": k, **got})
+            keyword = None
+            for k in (20, 16, 12, 11, 10, 8, 6, 4, 2, 1):  # the heaviest keyword request accepted, same terms as bench.like_cost
+                got = await timed(srv, f"/feed?cat={','.join(CATS[:k])}&days=14&q={KEYWORDS}&limit=60&format=json")
+                if got["status"] == 200:
+                    keyword = {"categories": k, **got}
+                    break
             more = []
             if accepted:
                 k = accepted["categories"]
                 for extra in ("&sort=date", "&min_score=0&type=new,cross,replace", "&q=segmentation"):
                     more.append(await timed(srv, like_path(CATS[:k], ids, 61) + extra))
-                more.append(await timed(srv, f"/feed?cat={','.join(CATS)}&days=14&q=segmentation,mesh&limit=500&format=json"))
-                more.append(await timed(srv, f"/feed?cat={','.join(CATS)}&days=14&like={ids[0]}&limit=100&format=json"))
+                more.append(await timed(srv, f"/feed?cat={','.join(CATS[:k])}&days=14&q=segmentation,mesh&limit=500&format=json"))
+                more.append(await timed(srv, f"/feed?cat={','.join(CATS[:k])}&days=14&like={ids[0]}&limit=100&format=json"))
             after = srv.rss_mb()
     finally:
         fake.stop()
-    return {"idle_mb": idle, "heavy": heavy, "health_worst_ms": probe.worst_ms, "accepted": accepted, "refused": refused, "more": more,
+    return {"idle_mb": idle, "heavy": heavy, "health_worst_ms": probe.worst_ms, "accepted": accepted, "refused": refused, "more": more, "keyword": keyword,
             "after_mb": after, "bound_mb": idle + CACHE_MAX_BYTES / 1e6 + 30}
 
 
@@ -283,6 +291,11 @@ def report(f: dict) -> None:
         units = sum(costs(Work(candidates=k * PER_DAY * 10, text_bytes=k * f["text_bytes_per_category"], terms=0,
                                seeds=40, seed_bytes=40 * SEED_MAX_CHARS)).values())
         print(f"  its cost {units:,} units (MAX_RANK_COST {MAX_RANK_COST:,}): {acc['cpu_s'] / units * 1e6:.1f} us of CPU a unit")
+    kw = like["keyword"]
+    print(f"heaviest keyword request accepted (16 common terms): {kw['categories'] if kw else 0} categories: {req(kw)}")
+    if kw:
+        units = 16 * kw["categories"] * PER_DAY * 10
+        print(f"  its cost {units:,} units: {kw['cpu_s'] / units * 1e6:.1f} us of CPU a unit")
     for r in like["more"]:
         print(f"  then another accepted heavy URL: {req(r)}")
     print(f"RSS idle {like['idle_mb']:.0f} MB, after {like['after_mb']:.0f} MB (bound idle + 64 + 30 = {like['bound_mb']:.0f} MB)")

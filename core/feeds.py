@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import heapq
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -21,7 +22,7 @@ from core.extract import info
 from core.extract.wants import Wants, check_has, check_venues
 from core.listings import CategoryMeta
 from core.matching import Matcher, Scored, Term, parse_query
-from core.signals import make_pool, rank_pool
+from core.signals import make_pool, score_pool
 from core.signals.cost import Work, costs
 from core.signals.seeds import MAX_AUTHOR_SEEDS, SEED_MAX_CHARS, check_author, check_ids
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
@@ -40,9 +41,10 @@ Format = Literal[FORMATS]  # type: ignore[valid-type]  # the registry's names, a
 MAX_QUERY_LENGTH = 1000
 MAX_QUERY_SUMMARIES = 5  # `summaries=1` on an ad-hoc feed: its top items only
 # What ranking may cost a request that brings terms or seeds of its own, in units of one term
-# scored against one paper, every signal counted (core/signals/cost.py): about 1-2 s of CPU on
-# one small core. Beyond it a request gets a 400 saying what to narrow, before any signal runs
-# (and before any seed is fetched); a profile's own feed is never refused.
+# scored against one paper, every signal counted (core/signals/cost.py): 20-28 us of CPU a unit,
+# keyword or like=, on the loaded 2-core bench machine (bench.heavy, bench.like_cost). Beyond it a
+# request gets a 400 saying what to narrow, before any signal runs (and before any seed is
+# fetched); a profile's own feed is never refused.
 MAX_RANK_COST = 500_000
 
 
@@ -187,7 +189,7 @@ class FeedSpec:
         if "seeds" in parts:
             said.append(f"{work.seeds} like=/unlike= seeds over {work.candidates:,} papers "
                         f"({work.text_bytes / 1e6:.1f} MB of text) = {parts['seeds']:,}")
-            narrow.insert(0, "fewer seeds (like=, unlike=)")
+            narrow.insert(0, "fewer seeds (like=, unlike=; like_author= counts 20)" if self.like_author else "fewer seeds (like=, unlike=)")
         raise SpecError(
             f"too costly: {'; '.join(said)}; {total:,} in all (at most {MAX_RANK_COST:,}); "
             f"narrow it: {', '.join(narrow[:-1])} or {narrow[-1]}"
@@ -302,11 +304,12 @@ def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: li
          embeddings: dict[str, list[float]] | None = None, authored: dict[str, str] | None = None) -> tuple[list[Scored], int]:
     """Score the pool with every signal (`core.signals`), drop what scores too little, sort, cut."""
     pool = candidates(papers, spec)
-    scored = rank_pool(make_pool(pool, spec.matchers, like, unlike, embeddings, boosts=spec.wants.boosts,
-                                 authored=authored))
-    ranked = [s for s in scored if s.score >= spec.min_score]
-    if spec.sort == "date":
-        ranked.sort(key=lambda s: (s.paper.announced, s.score, s.exact, s.paper.id), reverse=True)
-    else:
-        ranked.sort(key=lambda s: (s.score, s.exact, s.paper.announced, s.paper.id), reverse=True)
-    return ranked[: spec.limit], len(pool)
+    scored = score_pool(make_pool(pool, spec.matchers, like, unlike, embeddings, boosts=spec.wants.boosts,
+                                  authored=authored))
+    def order(s: Scored) -> tuple:
+        if spec.sort == "date":
+            return (s.paper.announced, s.score, s.exact, s.paper.id)
+        return (s.score, s.exact, s.paper.announced, s.paper.id)
+
+    # Only the top `limit` are ever held (ids are unique: the order is total, as a full sort's).
+    return heapq.nlargest(spec.limit, (s for s in scored if s.score >= spec.min_score), key=order), len(pool)

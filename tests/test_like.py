@@ -12,7 +12,7 @@ import pytest
 from core.clock import ManualClock
 
 from core.profiles import parse_config
-from tests.conftest import TEST_CONFIG, App, running_app
+from tests.conftest import FIXTURES, TEST_CONFIG, App, running_app
 from tests.fakearxiv import Failure, FakeArxiv
 from tests.test_history import wait_for_backfill
 
@@ -298,3 +298,18 @@ def test_unlike_subtracts_only_how_much_nearer_a_paper_is_to_the_unwanted_than_t
     assert unlike.term == "close to unwanted 2604.00002" and unlike.points < 0
     assert abs(-unlike.points + like_points - 10 * float(unlike.note.split(":")[0])) < 0.06  # 10 x (unwanted - liked)
     assert scene.score > tumour.score
+
+
+def test_like_reads_the_same_words_from_a_paper_it_no_longer_holds_analysed():
+    """A like= pool keeps only lengths; a candidate's words are recounted from its stems when
+    the memo does not hold it, and must be the words its analysis gives (every recorded paper)."""
+    from core.arxiv.parse import parse_listing
+    from core.signals import text
+    from core.signals.like import paper_terms, terms
+
+    papers = [p for f in sorted(FIXTURES.glob("rss_*.xml")) for p in parse_listing(f.read_bytes()).papers]
+    assert len(papers) > 600
+    for paper in papers:
+        text.forget()
+        recounted = paper_terms(paper)  # not memoised: from its stems alone
+        assert recounted == terms(text.analyse(paper)) == paper_terms(paper), paper.id  # and from the memo

@@ -112,3 +112,21 @@ def test_a_profile_takes_like_author_and_feed_links_keep_it(cv):
     assert data["feed_url"].endswith(f"/feed?cat=cs.CV&like_author={AUTHOR}&limit=5")
     with pytest.raises(Exception, match="not an arXiv author identifier"):
         parse_config({"profiles": {"x": {"categories": ["cs.CV"], "like_author": "Jane Doe"}}})
+
+
+def test_a_too_costly_like_author_request_is_refused_before_the_author_feed_is_fetched(cv, monkeypatch):
+    """An author brings up to 20 seeds, counted before their feed is fetched: a request that 2
+    like= seeds keep within MAX_RANK_COST is refused with like_author= (whose author has 2 papers)."""
+    import core.feeds
+
+    assert cv.get("/feed?cat=cs.CV&q=segmentation").status_code == 200  # the day stored
+    monkeypatch.setattr(core.feeds, "MAX_RANK_COST", 1)
+    two = cv.get(f"/feed?cat=cs.CV&like={SPLAT},{DEEPFAKE}").json()["error"]
+    cost = int(two.split(" in all")[0].rsplit(" ", 1)[-1].replace(",", ""))  # "...; 25,000 in all (at most 1)"
+    monkeypatch.setattr(core.feeds, "MAX_RANK_COST", cost + 1_000)
+    assert cv.get(f"/feed?cat=cs.CV&like={SPLAT},{DEEPFAKE}").status_code == 200
+    response = cv.get(f"/feed?cat=cs.CV&like_author={AUTHOR}")
+    assert response.status_code == 400
+    message = response.json()["error"]
+    assert "too costly" in message and "20 like=/unlike= seeds" in message and "like_author=" in message
+    assert author_requests(cv.fake) == []  # refused before the author's feed was asked for

@@ -8,7 +8,7 @@ Adding a signal: one module with a class following `base.Signal`, and one entry 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from core.papers import Paper
@@ -16,7 +16,7 @@ from core.signals.authors import AuthorSignal
 from core.signals.base import Candidate, Hit, Pool, Scored, Signal
 from core.signals.keyword import KeywordSignal
 from core.signals.like import FLOOR, LikeSignal
-from core.signals.text import analyse, analysed, skim
+from core.signals.text import analyse, analysed, lengths, skim
 from core.signals.venue import VenueSignal
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 REGISTRY: tuple[type[Signal], ...] = (KeywordSignal, AuthorSignal, LikeSignal, VenueSignal)  # type: ignore[assignment]
 
-__all__ = ["REGISTRY", "Candidate", "Hit", "Pool", "Scored", "Signal", "describe", "make_pool", "rank_pool", "score_one"]
+__all__ = ["REGISTRY", "Candidate", "Hit", "Pool", "Scored", "Signal", "describe", "make_pool", "rank_pool", "score_one", "score_pool"]
 
 
 def describe() -> list[tuple[str, str]]:
@@ -38,7 +38,11 @@ def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequen
     """The candidates with what each term list finds in them. A paper not analysed yet whose
     skim holds no fragment of any term is not analysed at all (most of a pool, most feeds): no
     term can be found in it, and only its length is read. Not with seeds (similarity reads every
-    word) nor author terms; `skimming=False` analyses everything (the tests' reference)."""
+    word) nor author terms; `skimming=False` analyses everything (the tests' reference). Of an
+    analysed paper the pool keeps only what its terms found and its lengths (`Lengths`): like=
+    reads its words again from the memo (bounded in bytes) or recounts them, so no ranking holds
+    a whole window's analyses at once (~14 KB a paper: 9,000 like= candidates had taken the
+    server from 53 to 158 MB)."""
     clauses = _fragments(matchers) if skimming and not like and not unlike else None
     holds = None if clauses is None else functools.partial(_may_hold, clauses=clauses)
     nothing = [{} for _ in matchers]
@@ -52,7 +56,7 @@ def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequen
                 continue
         doc = analyse(paper)
         found = [m.find(doc) for m in matchers]
-        candidates.append(Candidate(paper, doc, found, all(m.admits(f) for m, f in zip(matchers, found))))
+        candidates.append(Candidate(paper, lengths(doc), found, all(m.admits(f) for m, f in zip(matchers, found))))
     return Pool(candidates, list(matchers), list(like), list(unlike), embeddings, boosts, dict(authored or {}))
 
 
@@ -72,11 +76,17 @@ def _may_hold(hay: str, *, clauses: list[tuple[tuple[str, ...], ...]]) -> bool:
 
 
 def rank_pool(pool: Pool) -> list[Scored]:
-    """Every admitted candidate with its hits from every signal and their sum (unsorted).
-    A feed with seeds and no wanted term lists only papers that resemble a seed."""
+    """Every admitted candidate with its hits from every signal and their sum (unsorted)."""
+    return list(score_pool(pool))
+
+
+def score_pool(pool: Pool) -> Iterator[Scored]:
+    """`rank_pool` one candidate at a time: a feed keeps only its top `limit` of them (16 common
+    terms give each paper ~20 hits: all 648 of a pool held, 12.5 MB at its peak, now 1.4 MB;
+    tests/test_cost_limit.py). A feed with seeds and no wanted term lists only papers that
+    resemble a seed."""
     signals = [s for cls in REGISTRY if (s := cls.for_pool(pool)) is not None]
     like_only = bool(pool.like) and not any(m.positive for m in pool.matchers)
-    scored = []
     for candidate in pool.candidates:
         if not candidate.admitted:
             continue
@@ -84,8 +94,7 @@ def rank_pool(pool: Pool) -> list[Scored]:
         if like_only and not any(h.signal == "like" for h in hits):
             continue
         exact = sum(h.points for h in hits)
-        scored.append(Scored(paper=candidate.paper, score=round(exact, 2), hits=hits, exact=exact))
-    return scored
+        yield Scored(paper=candidate.paper, score=round(exact, 2), hits=hits, exact=exact)
 
 
 def score_one(paper: Paper, matcher: Matcher) -> Scored | None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from core.papers import Paper
-from core.signals.text import Doc
+from core.signals.text import Lengths, Skim
 
 if TYPE_CHECKING:
     from core.matching import Matcher
@@ -63,10 +63,11 @@ def _fmt(x: float) -> str:
 
 @dataclass
 class Candidate:
-    """A paper of the pool with its analysed text and what the feed's term lists found in it."""
+    """A paper of the pool with the lengths of its fields and what the feed's term lists found
+    in it (not its analysis: core.signals.make_pool)."""
 
     paper: Paper
-    doc: Doc
+    doc: Lengths | Skim
     matches: list[dict] = field(default_factory=list)  # per matcher: term index -> TermMatch
     admitted: bool = True  # every term list lets it in (no excluded term, the required ones)
 

@@ -13,7 +13,9 @@ down everything on the liked topic (CSFCube, a simulated thumbs-down: NDCG@20 57
 excess: 58.1). Measured on CSFCube's expert judgements and on the
 cross-lists (bench/relevance.py, every variant tried: bench/like_variants.py). Pure Python: 501
 papers against 10 seeds take about 0.6-0.9 s of CPU (4-6x the like= before issue 24: pairs
-double each vector, feedback compares every candidate with every seed once more).
+double each vector, feedback compares every candidate with every seed once more), and ~40 %
+more a paper when the analysis memo cannot hold the pool (each pass recounts its words:
+`paper_terms`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from itertools import chain
 from core.papers import Paper
 from core.signals.base import Candidate, Hit, Pool
 from core.signals.embeddings import dot, key_of
-from core.signals.text import Doc, analyse, is_word, stem
+from core.signals.text import Doc, analyse, ascii_stems, is_word, memoised, stem
 
 LIKE_POINTS = 10.0
 FLOOR = 0.04  # below this similarity a paper is not "like" a seed (a like-only feed drops it)
@@ -56,13 +58,27 @@ def terms(doc: Doc) -> Counter:
     the pairs of stems adjacent once those are out (("gaussian", "splat")), counted PAIR_WEIGHT.
     Each distinct stem is judged once and the pairs counted in C: this runs a few times per
     candidate per ranking."""
+    return _terms(((doc.title.stems, doc.title.stem_counts), (doc.abstract.stems, doc.abstract.stem_counts)))
+
+
+def paper_terms(paper: Paper) -> Counter:
+    """`terms(analyse(paper))`, from the memo when it holds the paper, else from the paper's
+    stems alone: a like= pool does not hold its candidates' analyses (core.signals.make_pool),
+    and the three passes over it (IDF, feedback, scoring) would otherwise analyse each paper the
+    memo has no room for three more times, and push the memo's other papers out."""
+    doc = memoised(paper)
+    if doc is None and paper.title.isascii() and paper.abstract.isascii():
+        return _terms((ascii_stems(paper.title), ascii_stems(paper.abstract)))
+    return terms(doc or analyse(paper))
+
+
+def _terms(fields) -> Counter:
     counts: Counter = Counter()
-    for text, times in ((doc.title, 2), (doc.abstract, 1)):
-        stem_counts = text.stem_counts
+    for (stems, stem_counts), times in zip(fields, (2, 1)):
         keep = {key for key in stem_counts if _kept(key)}  # punctuation is in no stem_counts
         for key in keep:
             counts[key] += stem_counts[key] * times
-        words = [key for key in text.stems if key in keep]
+        words = [key for key in stems if key in keep]
         for pair, n in Counter(zip(words, words[1:])).items():
             counts[pair] += n * PAIR_WEIGHT * times
     return counts
@@ -97,10 +113,14 @@ class _Vectors:
         for counts in docs:  # one at a time: a pool's vectors are never all held at once
             df.update(counts.keys())
             n += 1
-        self.idf = {key: math.log((1 + n) / (1 + d)) + 1 for key, d in df.items()}
+        # A word or pair of one paper only (most pairs) weighs this, and is not kept: it holds
+        # nothing two papers share, and a pool's vocabulary is mostly such (every vector's words
+        # are the pool's or the seeds', all counted here).
+        self.rare = math.log((1 + n) / 2) + 1
+        self.idf = {key: math.log((1 + n) / (1 + d)) + 1 for key, d in df.items() if d > 1}
 
     def vector(self, counts: Counter) -> dict[str, float]:
-        weights = {k: (1 + math.log(c) if c >= 1 else c) * self.idf.get(k, 1.0) for k, c in counts.items()}
+        weights = {k: (1 + math.log(c) if c >= 1 else c) * self.idf.get(k, self.rare) for k, c in counts.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {k: w / norm for k, w in weights.items()}
 
@@ -158,7 +178,7 @@ class LikeSignal:
 
     def __init__(self, pool: Pool):
         self.pool = pool
-        own = (terms(c.doc) for c in pool.candidates)
+        own = (paper_terms(c.paper) for c in pool.candidates)
         seeds = (terms(analyse(p)) for p in (*pool.like, *pool.unlike))
         self.space = _Vectors(chain(own, seeds))
         self.dense = pool.embeddings
@@ -177,7 +197,7 @@ class LikeSignal:
             return
         nearest: list[list[tuple[float, int, dict[str, float]]]] = [[] for _ in seeds]
         for n, candidate in enumerate(candidates):
-            vector = self.space.vector(terms(candidate.doc))
+            vector = self.space.vector(paper_terms(candidate.paper))
             for seed, heap in zip(seeds, nearest):
                 if candidate.paper.id == seed.paper.id:
                     continue
@@ -211,7 +231,7 @@ class LikeSignal:
         return cls(pool) if pool.like or pool.unlike else None
 
     def hits(self, candidate: Candidate) -> list[Hit]:
-        vector = self.space.vector(terms(candidate.doc))
+        vector = self.space.vector(paper_terms(candidate.paper))
         dense = self.dense.get(key_of(candidate.paper)) if self.dense else None
         hits = []
         liked = 0.0  # its similarity to the liked seeds: unlike= subtracts only what exceeds it

@@ -143,6 +143,19 @@ def _compounds(lowered: str) -> list[str]:
     return [run.translate(_NO_JOINERS) for run in _COMPOUND_RE.findall(" " + lowered)]
 
 
+def ascii_stems(text: str) -> tuple[list[str], Counter]:
+    """The stems of ASCII `text` in order (punctuation: itself) and its words' stem counts, as
+    `analyse_text` makes them, without the rest of an analysis: like= reads only these of a paper
+    it analyses again (about half the CPU of a whole analysis)."""
+    found = _ASCII_TOKEN_RE.findall(text.lower())
+    stem_of, _ = _stem_table(set(found))
+    stemmed = list(map(stem_of.__getitem__, found))
+    stem_counts = Counter(stemmed)
+    for mark in stem_counts.keys() & _ASCII_MARKS:  # punctuation stems to itself, no word does
+        dict.__delitem__(stem_counts, mark)
+    return stemmed, stem_counts
+
+
 def _stem_table(tokens: set[str] | Counter) -> tuple[dict[str, str], dict[str, str]]:
     """Tables holding the stem and the shared str of every token in `tokens`."""
     global _tables
@@ -298,6 +311,12 @@ def analysed(paper: Paper) -> bool:
     return _key(paper) in _analysed
 
 
+def memoised(paper: Paper) -> Doc | None:
+    """The paper's analysed text if the memo holds it (not made, not moved up the LRU order)."""
+    entry = _analysed.get(_key(paper))
+    return entry[0] if entry is not None else None
+
+
 # --- skimming: papers no term can be in are not analysed ----------------------------------
 
 _WORD_RE = re.compile(r"[a-z0-9]+")  # the words of lower-cased ASCII text, as analyse_text counts them
@@ -328,6 +347,19 @@ class Skim:
     hay: str
     title: FieldLength
     abstract: FieldLength
+
+
+@dataclass(frozen=True, slots=True)
+class Lengths:
+    """What a pool keeps of an analysed paper once its terms are found: the keyword signal reads
+    only its fields' lengths (BM25), like= its words again from the memo (`like.paper_terms`)."""
+
+    title: FieldLength
+    abstract: FieldLength
+
+
+def lengths(doc: Doc) -> Lengths:
+    return Lengths(FieldLength(doc.title.length), FieldLength(doc.abstract.length))
 
 
 def skim(paper: Paper, holds: Callable[[str], bool]) -> Skim | None:
