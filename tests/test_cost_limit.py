@@ -102,8 +102,8 @@ def test_an_accepted_like_request_keeps_analysed_text_within_its_share_of_cache_
 
 
 def test_a_window_too_large_to_decode_is_refused_before_decoding_and_a_profile_never(monkeypatch):
-    """A request's own window may hold at most CACHE_MAX_BYTES of decoded papers (16 MB at
-    least): told from the stored bytes before any day is decoded."""
+    """A request's own window may hold at most half of CACHE_MAX_BYTES of decoded papers (16 MB
+    at least): told from the stored bytes before any day is decoded."""
     import core.listings.store as store
     import core.service
 
@@ -119,7 +119,7 @@ def test_a_window_too_large_to_decode_is_refused_before_decoding_and_a_profile_n
     fake = FakeArxiv().start()
     fake.serve_day("rss_cs.CV_2026-04-21.xml")  # 501 papers, ~1.9 MB decoded
     try:
-        with running_app(fake, cache_max_bytes=1_000_000) as app:
+        with running_app(fake, cache_max_bytes=3_000_000) as app:  # the window may hold 1.5 MB: not 1.9
             assert app.get("/feeds/vision.json").status_code == 200  # the operator's profile: served
             decoded.clear()
             response = app.get("/feed?cat=cs.CV&q=segmentation")

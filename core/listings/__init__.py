@@ -204,7 +204,7 @@ class Listings:
         except WindowTooLarge as exc:
             raise SpecError(
                 f"too large a window: {len(chosen)} stored days of {len(metas)} categor{'y' if len(metas) == 1 else 'ies'} "
-                f"hold about {exc.size / 1e6:.0f} MB of papers (at most {exc.max_bytes / 1e6:.0f} MB, CACHE_MAX_BYTES); "
+                f"hold about {exc.size / 1e6:.0f} MB of papers (at most {exc.max_bytes / 1e6:.0f} MB, half of CACHE_MAX_BYTES); "
                 "narrow it: fewer days (days=) or fewer categories (cat=)"
             ) from None
         pool, size = await off_loop(_merged, days_papers, wanted)  # 30,000 papers: tens of ms
