@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime as dt
+import logging
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.arxiv.client import ArxivClient
 from core.arxiv.parse import parse_listing
@@ -18,9 +19,9 @@ from core.kv.memory import MemoryKV
 from core.listings import freshness
 from core.listings.backfill import BackfillReport, Backfiller
 from core.listings.store import DayStore
-from core.schedule import listing_day_of_submission
+from core.schedule import EASTERN, listing_day_of_submission
 from tests.conftest import make_settings
-from tests.fakearxiv import A, FakeArxiv, Quirk, history, rss_for_day
+from tests.fakearxiv import A, FakeArxiv, Failure, Quirk, api_entry, history, rss_for_day
 
 UTC = dt.timezone.utc
 CATS = ["cs.CL", "cs.CV"]
@@ -51,8 +52,11 @@ class Run:
     store: DayStore
     clock: ManualClock
 
+    said: list[tuple[int, int, str]] = field(default_factory=list)  # the CLI's progress lines
+
     def __call__(self, budget_s: float | None = None) -> BackfillReport:
-        return asyncio.run(self.backfiller.run(CATS, 7, budget_s=budget_s))
+        self.said.clear()
+        return asyncio.run(self.backfiller.run(CATS, 7, lambda *line: self.said.append(line), budget_s=budget_s))
 
     def meta(self, category: str):
         return asyncio.run(self.store.meta(category))
@@ -136,12 +140,14 @@ def test_a_run_out_of_time_keeps_the_whole_days_it_paged_and_says_why(fake_arxiv
         assert run.meta(category).backfill_error == report.error  # /health says why, and it is retried sooner
 
 
-def test_a_failed_run_stores_nothing_keeps_last_fetched_and_shows_why_in_health(fake_arxiv):
+def test_a_failed_run_stores_nothing_keeps_last_fetched_and_shows_why_in_health_and_the_log(fake_arxiv, caplog):
     run = backfill(fake_arxiv, week())
     fake_arxiv.quirk_next(Quirk(keep=3))  # the first page short: nothing whole arrived
     run.clock.advance(600)
     started = run.clock.now()
-    report = run()
+    with caplog.at_level(logging.ERROR, logger="core.listings.backfill"):
+        report = run()
+    assert f"backfill of cs.CL+cs.CV: {report.error}" in caplog.messages
     assert not report.complete and "3 of 10 entries due" in report.error and report.filled == {}, report
     for category in CATS:
         meta = run.meta(category)
@@ -168,3 +174,99 @@ def test_a_backfill_does_not_store_again_on_a_missed_day_a_paper_the_listing_gav
     stored = run.stored("cs.CL")
     assert ref in stored[FRI] and sum(ref in ids for ids in stored.values()) == 1, stored
     assert len(stored[THU]) == PER_CATEGORY - 1
+
+
+def test_the_progress_lines_count_the_weekdays_covered_so_far_and_sum_up_the_run(fake_arxiv):
+    run = backfill(fake_arxiv, week())
+    run()
+    assert run.said == [
+        (0, 5, "backfill: 5 weekdays missing in cs.CL, cs.CV"),
+        (1, 5, f"backfill: request 1, back to {THU}"),  # Friday whole, Thursday begun
+        (2, 5, f"backfill: request 2, back to {WED}"),
+        (3, 5, f"backfill: request 3, back to {TUE}"),
+        (5, 5, "backfill: 40 papers on 10 category-days from 4 requests"),  # the fourth page was the last
+    ]
+    # newest change first, as paging back to the oldest missing day needs
+    assert all("sortBy=lastUpdatedDate&sortOrder=descending" in r.path for r in fake_arxiv.api_requests())
+
+
+def test_a_budget_of_exactly_one_more_worst_case_request_lets_the_run_go_on(fake_arxiv):
+    run = backfill(fake_arxiv, week())
+    settings = run.backfiller.settings
+    report = run(budget_s=settings.arxiv_min_interval + settings.arxiv_timeout)  # the first request took no time
+    assert report.requests == 2 and "out of time" in report.error, report  # the second one spaced 50 ms later
+    assert run.said[-1][2].endswith(f"from 2 requests; stopped: {report.error}")
+
+
+def test_a_run_stopped_midway_keeps_the_days_its_pages_completed(fake_arxiv):
+    run = backfill(fake_arxiv, week())
+
+    def stop_after_the_first_page(done: int, total: int, line: str) -> None:
+        if line.startswith("backfill: request 1,"):
+            raise KeyboardInterrupt  # the CLI's Ctrl-C, or a serverless function's time limit
+    started = run.clock.now()
+    try:
+        asyncio.run(run.backfiller.run(CATS, 7, stop_after_the_first_page))
+    except KeyboardInterrupt:
+        pass
+    for category in CATS:
+        assert set(run.stored(category)) == {FRI} and run.meta(category).backfilled_at == started, category
+
+
+def test_an_unreachable_api_stops_the_run_and_health_and_the_log_say_why(fake_arxiv, caplog):
+    run = backfill(fake_arxiv, week())
+    fake_arxiv.fail_next(Failure(503, api=True))
+    with caplog.at_level(logging.ERROR, logger="core.listings.backfill"):
+        report = run()
+    assert report.error and "503" in report.error and not report.complete and report.filled == {}, report
+    assert all(run.meta(c).backfill_error == report.error for c in CATS)
+    assert f"backfill of cs.CL+cs.CV stopped: {report.error}" in caplog.messages
+
+
+def edge(when: dt.datetime, n: int, categories: list[str]) -> ET.Element:
+    template = history(FRI, CATS, per_day=2)[0]
+    return api_entry(template, f"2611.{90000 + n:05d}", 1, when, when, categories)
+
+
+def test_entries_dated_outside_the_asked_range_are_ignored_and_reported_with_their_dates(fake_arxiv, caplog):
+    run = backfill(fake_arxiv, week())
+    strays = [edge(dt.datetime(2099, 1, 1, 10, 0, tzinfo=EASTERN), 1, ["cs.CL"]),  # announced 2099-01-02
+              edge(dt.datetime(2026, 10, 1, 10, 0, tzinfo=EASTERN), 2, ["cs.CL"])]  # and 2026-10-02
+    fake_arxiv.quirk_next(*[Quirk(extra=strays)] * 5)  # in every answer: 42 entries, a stray first and last
+    with caplog.at_level(logging.WARNING, logger="core.listings.backfill"):
+        report = run()
+    reason = "2 query-API entries dated outside the asked range (2026-10-02, 2099-01-02): ignored"
+    assert report.rejected == [reason], report
+    assert f"backfill of cs.CL+cs.CV: {reason}" in caplog.messages
+    assert all(e.reason == f"backfill: {reason}" for c in CATS for e in run.meta(c).rejections)
+    assert not {"2611.90001v1", "2611.90002v1"} & {ref for c in CATS for ids in run.stored(c).values() for ref in ids}
+
+
+def test_entries_at_the_edge_minutes_of_the_search_are_answers_and_the_oldest_edge_ends_the_paging(fake_arxiv):
+    # arXiv reads [from TO until] to the minute: an entry in until's minute is announced after
+    # the week (next Monday), one at from's very second the Friday before the week. Neither is a
+    # stray; the first entry older than the oldest missing day ends the paging.
+    after = [edge(dt.datetime(2026, 11, 26, 14, 0, 30, tzinfo=EASTERN), 0, ["cs.CL"])]
+    before = [edge(dt.datetime(2026, 11, 19, 14, 0, 0, tzinfo=EASTERN), n, ["cs.CV"]) for n in range(1, 11)]
+    run = backfill(fake_arxiv, after + week() + before)  # 51 entries: the fifth page holds 9 of `before`
+    report = run()
+    assert report.complete and report.error is None and report.rejected == [], report
+    assert report.requests == 5, report  # no sixth page for the tenth
+    for category in CATS:
+        assert {d: len(ids) for d, ids in run.stored(category).items()} == dict.fromkeys(WEEK, PER_CATEGORY)
+
+
+def test_a_replacement_in_the_missed_week_also_stores_its_v1_as_new_on_its_first_day(fake_arxiv):
+    entries = week()
+    first = next(e for e in entries if day_of(e) == MON and "cs.CL" in categories_of(e) and e.findtext(f"{A}id").endswith("v1"))
+    arxiv_id = first.findtext(f"{A}id").rsplit("/", 1)[-1].removesuffix("v1")
+    v2 = copy.deepcopy(first)  # the API gives only the newest version, replaced in Friday's listing
+    v2.find(f"{A}id").text = f"http://arxiv.org/abs/{arxiv_id}v2"
+    v2.find(f"{A}updated").text = "2026-11-26T15:00:00Z"
+    run = backfill(fake_arxiv, [e for e in entries if e is not first] + [v2])
+    run()
+    meta = run.meta("cs.CL")
+    monday = {p.id: p for p in asyncio.run(run.store.load_day(meta, MON))}
+    friday = {p.id: p for p in asyncio.run(run.store.load_day(meta, FRI))}
+    assert (monday[arxiv_id].version, monday[arxiv_id].announce_type) == (1, "new")
+    assert (friday[arxiv_id].version, friday[arxiv_id].announce_type) == (2, "replace")
