@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 # daily and is written again; one unpolled for this long starts over from its data's time.
 LAST_MODIFIED_TTL_S = 30 * 86400
 MIN_WINDOW_BYTES = 16_000_000
+SEED_FLOOR_S = 1.0  # see FeedService._within_budget
 
 
 @dataclass
@@ -169,11 +170,13 @@ class FeedService:
 
     async def _within_budget(self, work: Awaitable, deadline: float, what: str) -> Any:
         """Seeds fetched within what is left of the request budget; a fetch still under way then
-        goes on (and is stored for the next request)."""
+        goes on (and is stored for the next request). At least SEED_FLOOR_S even when a slow
+        listing used the budget up: stored seeds come from the store in milliseconds, and a
+        request serving stale days must not fail for want of them."""
         task = asyncio.ensure_future(work)
         remaining = deadline - asyncio.get_running_loop().time()
         try:
-            return await asyncio.wait_for(asyncio.shield(task), max(remaining, 0.0))
+            return await asyncio.wait_for(asyncio.shield(task), max(remaining, SEED_FLOOR_S))
         except TimeoutError:
             self.keep_running(task)
             retry = max(5, int(self.settings.request_budget_s))

@@ -313,3 +313,26 @@ def test_like_reads_the_same_words_from_a_paper_it_no_longer_holds_analysed():
         text.forget()
         recounted = paper_terms(paper)  # not memoised: from its stems alone
         assert recounted == terms(text.analyse(paper)) == paper_terms(paper), paper.id  # and from the memo
+
+
+def test_stored_seeds_still_rank_a_stale_feed_when_a_slow_listing_used_the_whole_budget():
+    """arXiv's listing slower than REQUEST_BUDGET_S: the stored days are served with Warning 110,
+    and seeds already in the store still rank them (no 503 for want of the budget's last ms)."""
+    import datetime as dt
+
+    fake = FakeArxiv().start()
+    fake.serve_day("rss_cs.CV_2026-04-21.xml")
+    fake.serve_api_from("rss_cs.CV_2026-04-17.xml")
+    try:
+        with running_app(fake, request_budget_s=2.0, arxiv_retries=0) as app:
+            url = f"/feed?cat=cs.CV&like={SPLAT}&format=json"
+            before = app.get(url)
+            assert before.status_code == 200 and before.json()["items"]  # the seed is stored now
+            app.service.listings.clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(days=2))  # due
+            fake.delay = 4.0
+            response = app.get(url + "&limit=5")
+            fake.delay = 0.0
+        assert response.status_code == 200, response.text
+        assert response.headers["Warning"].startswith("110") and response.json()["items"]
+    finally:
+        fake.stop()
