@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core import longlived
-from core.arxiv.client import ArxivClient
-from core.arxiv.trouble import Trouble
+from core.sources.arxiv.client import ArxivClient
+from core.sources.arxiv.trouble import Trouble
 from core.cache import ByteLRU, budgets
 from core.cpu import off_loop, release_memory  # ranking and rendering run there, off the event loop
 from core.feeds import FeedResult, FeedSpec, candidates, rank
@@ -36,7 +36,7 @@ from core.listings.freshness import newest_day, next_backfill
 from core.redact import split_userinfo
 from core.profiles import ADHOC_PROFILE, Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
-from core.schedule import next_rebuild
+from core.sources.arxiv.schedule import next_rebuild
 from core.settings import Settings
 from core.signals.embeddings import Embedder
 from core.signals.seeds import SeedStore

@@ -227,7 +227,7 @@ def test_a_listed_copy_keeps_what_the_query_api_gave_its_backfilled_copy_until_a
         store = DayStore(MemoryKV(), 14)
         meta = await store.meta("cs.CV")
         day, now = dt.date(2026, 4, 21), dt.datetime(2026, 4, 21, 12, tzinfo=dt.UTC)
-        from core.arxiv.parse import parse_listing
+        from core.sources.arxiv.parse import parse_listing
 
         listed = parse_listing((FIXTURES / CV_DAY).read_bytes()).papers[:2]
         backfilled = [p.model_copy(update={"source": "backfill", "enriched": True, "comment": "Accepted to CVPR 2026",

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from core.arxiv.parse import Listing, ParseError, parse_listing
+from core.sources.arxiv.parse import Listing, ParseError, parse_listing
 from tests.conftest import FIXTURES
 
 RECORDED = sorted(p.name for p in FIXTURES.glob("*.xml"))

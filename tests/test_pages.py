@@ -16,7 +16,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from core.taxonomy import ARCHIVES, CATEGORIES
+from core.sources.arxiv.taxonomy import ARCHIVES, CATEGORIES
 from core.web import pages
 from core.web.templating import STATIC_DIR
 from tests.conftest import TEST_CONFIG, App, running_app

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from core.arxiv.parse import ParseError, parse_listing
+from core.sources.arxiv.parse import ParseError, parse_listing
 from core.papers import detex, split_authors, split_id
 from tests.conftest import FIXTURES
 

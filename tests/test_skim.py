@@ -9,7 +9,7 @@ import string
 
 import pytest
 
-from core.arxiv.parse import parse_listing
+from core.sources.arxiv.parse import parse_listing
 from core.feeds import FeedQuery, FeedSpec, candidates
 from core.matching import _fragment
 from core.profiles import parse_config

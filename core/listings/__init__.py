@@ -24,7 +24,7 @@ import logging
 import math
 from collections.abc import Awaitable, Sequence
 
-from core.arxiv.client import ArxivClient
+from core.sources.arxiv.client import ArxivClient
 from core.clock import SYSTEM_CLOCK, Clock
 from core.cache import budgets
 from core.cpu import off_loop, release_memory

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from core.arxiv.client import MAX_COMBINED_ITEMS, ArxivClient
+from core.sources.arxiv.client import MAX_COMBINED_ITEMS, ArxivClient
 from core import longlived
 from core.clock import Clock
 from core.errors import ParseError, UpstreamBusy, UpstreamError
@@ -24,7 +24,7 @@ from core.papers import Paper
 from core.settings import Settings
 
 if TYPE_CHECKING:
-    from core.arxiv.parse import Listing
+    from core.sources.arxiv.parse import Listing
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class ListingFetcher:
         fetched = await self.client.fetch_listing(group, etag=etag)
         if fetched.not_modified:
             return None, etag
-        from core.arxiv.parse import parse_listing  # on the first fetch: a filled store needs none
+        from core.sources.arxiv.parse import parse_listing  # on the first fetch: a filled store needs none
 
         listing = await asyncio.to_thread(longlived.built, parse_listing, fetched.body)  # keep the event loop serving
         if listing.malformed:  # a spliced or damaged body, whatever its last bytes: not a listing

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.listings.store import CategoryMeta
-from core.schedule import eastern_today, listing_day, next_rebuild, weekdays_between
+from core.sources.arxiv.schedule import eastern_today, listing_day, next_rebuild, weekdays_between
 
 ERROR_BACKOFF = (dt.timedelta(minutes=2), dt.timedelta(hours=1))  # first, cap
 STALE_BATCH_RECHECK = dt.timedelta(hours=1)  # arXiv served yesterday's list on a weekday

@@ -14,8 +14,8 @@ from core.extract import info
 from core.matching import Scored
 from core.papers import Paper
 from core.profiles import MAX_ITEMS
-from core.schedule import EASTERN
-from core.taxonomy import category_name
+from core.sources.arxiv.schedule import EASTERN
+from core.sources.arxiv.taxonomy import category_name
 
 if TYPE_CHECKING:
     from core.summaries.service import Summary

@@ -135,7 +135,7 @@ class SeedStore:
             return await off_loop(papers.validate_json, raw)
         if await self.kv.get(f"author:v1:{author}:unknown") is not None:
             raise SeedError(f"like_author: arXiv knows no author {author}; check the identifier (arxiv.org/a/{author})")
-        from core.arxiv.parse import parse_author_feed
+        from core.sources.arxiv.parse import parse_author_feed
 
         try:
             found = await off_loop(longlived.built, parse_author_feed, await self.client.fetch_author(author))
@@ -159,7 +159,7 @@ class SeedStore:
         """One `id_list` request: each paper under `id` + `v` + version, and under its
         versionless id as the newest version in the answer (`like=Y,Yv1` gives both). A cut or
         damaged answer says nothing about the ids missing from it: 503, asked again."""
-        from core.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
+        from core.sources.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
 
         try:
             listing = await off_loop(longlived.built, parse_listing, await self._answer(refs))

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.arxiv.client import ArxivClient, UpstreamError
+from core.sources.arxiv.client import ArxivClient, UpstreamError
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import LLMError
 from core.kv import KV, KVError

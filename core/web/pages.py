@@ -28,7 +28,7 @@ from core.profiles import DEFAULT_TYPES, Profile
 from core.render.document import xml_safe
 from core.render.formats import DEFAULT_FORMAT, FORMATS, READER_FORMATS, REGISTRY
 from core.service import FeedService
-from core.taxonomy import ARCHIVES, CATEGORIES, category_name
+from core.sources.arxiv.taxonomy import ARCHIVES, CATEGORIES, category_name
 from core.web.feeds import VARY, NotFound, base_url
 from core.web.params import BadRequest, FeedQueryParam, checked, describe
 from core.web.templating import page
