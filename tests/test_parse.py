@@ -5,7 +5,8 @@ from collections import Counter
 import pytest
 
 from core.sources.arxiv.parse import ParseError, parse_listing
-from core.papers import detex, split_authors, split_id
+from core.papers import detex, split_authors
+from core.sources.arxiv.ids import split_id
 from tests.conftest import FIXTURES
 
 

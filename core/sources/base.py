@@ -69,12 +69,13 @@ class Links:
 
 @dataclass(frozen=True)
 class Citation:
-    """What a citation (BibTeX, CSL-JSON) says of a paper beyond its title and authors."""
+    """What a citation (BibTeX, CSL-JSON) says of a paper beyond its title, authors and year."""
 
-    key: str  # a stable citation key stem (`2604.21935`, `2024.05.08.593085`)
+    key: str  # the citation key, the same for every version (`arXiv:2604.21935`)
     publisher: str  # the server's name as people write it: "arXiv", "bioRxiv"
+    number: str  # CSL `number`: the preprint's number there (`arXiv:2604.21935`, a DOI)
     url: str  # the versionless landing page
-    doi: str | None = None  # the preprint's own DOI where it has one
+    doi: str | None = None  # the DOI to cite: the journal's where known, else the preprint's own
     eprint: str | None = None  # BibTeX `eprint` (arXiv's id), None where the server has none
     archive_prefix: str | None = None  # BibTeX `archivePrefix` ("arXiv")
     primary_class: str | None = None  # BibTeX `primaryClass`
