@@ -97,7 +97,8 @@ class FakeSource:
 
     def links(self, paper: Paper) -> Links:
         return Links(abs=f"https://fakerxiv.example/p/{paper.id}v{paper.version}",
-                     pdf=f"https://fakerxiv.example/p/{paper.id}v{paper.version}.pdf")
+                     pdf=f"https://fakerxiv.example/p/{paper.id}v{paper.version}.pdf",
+                     guid=f"https://fakerxiv.example/p/{paper.id}")
 
     def citation(self, paper: Paper) -> Citation:
         return Citation(key=f"{NAME}:{paper.id}", publisher="FakeRxiv", number=paper.id,

@@ -62,7 +62,9 @@ def test_a_profile_mixing_arxiv_and_another_source_serves_both(fake_arxiv, regis
         assert fakesource.FakeUpstream.asked == [("listing", ("fakerxiv:chemistry",))]
 
         rss = app.get("/feeds/mixed.rss").text
-        assert "<guid isPermaLink=\"true\">https://fakerxiv.example/p/fx.0001v1</guid>" in rss
+        assert "<guid isPermaLink=\"true\">https://fakerxiv.example/p/fx.0001</guid>" in rss
+        assert "<link>https://fakerxiv.example/p/fx.0001v1</link>" in rss
+        assert fake["fx.0001"]["id"] == "https://fakerxiv.example/p/fx.0001"  # one GUID for every version
         bib = app.get("/feeds/mixed.bib").text
         entry = bib[bib.index("@misc{fakerxiv:fx.0001,"):].split("\n}\n")[0]
         assert "doi = {10.5555/fx.0001}" in entry and "url = {https://fakerxiv.example/p/fx.0001}" in entry

@@ -72,7 +72,7 @@ def render_atom(doc: FeedDocument) -> bytes:
         paper = item.paper
         entry = fg.add_entry(order="append")
         where = links(paper)
-        entry.id(where.abs)
+        entry.id(where.id)
         entry.title(xml_safe(paper.title))
         entry.link(href=where.abs, rel="alternate", type="text/html")
         entry.pdflink.href = where.pdf

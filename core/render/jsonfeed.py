@@ -46,7 +46,7 @@ def render_jsonfeed(doc: FeedDocument) -> bytes:
         where = links(paper)
         items.append(
             {
-                "id": where.abs,
+                "id": where.id,
                 "url": where.abs,
                 "external_url": where.pdf,
                 "title": paper.title,

@@ -41,9 +41,9 @@ def render_rss(doc: FeedDocument) -> bytes:
         paper = item.paper
         entry = fg.add_entry(order="append")
         entry.title(xml_safe(paper.title))
-        url = links(paper).abs
-        entry.link(href=url)
-        entry.guid(url, permalink=True)
+        where = links(paper)
+        entry.link(href=where.abs)
+        entry.guid(where.id, permalink=True)
         entry.description(item_html(item, doc.summary_for(item)))
         entry.pubDate(when)
         for category in paper.categories:
