@@ -13,7 +13,9 @@ The store fills the way it does in production, in three steps of the clock:
      `days=` means something), enriched from the fake query API with arXiv's real comments
      (`venue=`, `has=`); the cs.CV feeds are recorded;
   3. 2026-04-27 12:00 UTC, the cs.AI/cs.CL/cs.LG listings of that day (plus the cs.CV day's
-     cross-lists); the cs.AI/cs.CL/cs.LG feeds are recorded.
+     cross-lists); the cs.AI/cs.CL/cs.LG feeds are recorded;
+  4. 2026-04-28 12:00 UTC, arXiv answers listing requests with 503s: a few stale feeds
+     (Warning: 110) are recorded.
 `like=`/`unlike=` seeds come from the fake query API, `like_author=` from its author feed.
 Backfill is off (the recorded listings are the whole history) and there is no LLM key.
 
@@ -43,7 +45,7 @@ from core.kv.memory import MemoryKV
 from core.profiles import parse_config
 from core.render.formats import REGISTRY
 from tests.conftest import TEST_CONFIG, running_app
-from tests.fakearxiv import FakeArxiv, real_comments
+from tests.fakearxiv import Failure, FakeArxiv, real_comments
 
 GOLDEN = Path(__file__).parent / "golden"
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +110,10 @@ AI_FEEDS = _profile_feeds("llm", "shipped-llm") + [
     "/feeds/shipped-llm.json?days=1&limit=4",
 ]
 
+# Recorded a day later (step 4) while arXiv answers every listing request with a 503: stale
+# feeds, served with a Warning.
+STALE_FEEDS = ["/feeds/llm.rss?limit=3", "/feed?cat=cs.AI,cs.LG&format=json&limit=3"]
+
 
 def _record(response) -> bytes:
     head = [f"{response.request.method} {response.request.url.raw_path.decode()}", f"status: {response.status_code}"]
@@ -163,6 +169,9 @@ def served() -> dict[str, bytes]:
             fake.serve_day(*AI_DAY, "rss_cs.CV_2026-04-21.xml")
             _load(app, clock, "2026-04-27T12:00:00", ["/feeds/llm.json", "/feed?cat=cs.AI,cs.CL,cs.LG"])
             records.update((path, _record(app.get(path))) for path in AI_FEEDS)
+            fake.fail_next(*[Failure(503, b"down") for _ in range(20)])
+            clock.set(dt.datetime(2026, 4, 28, 12, tzinfo=dt.timezone.utc))
+            records.update((path, _record(app.get(path))) for path in STALE_FEEDS)
     finally:
         fake.stop()
     return records
