@@ -4,8 +4,8 @@ The safety net of issue 20 (moving code without changing what a user sees): the 
 over HTTP (uvicorn on 127.0.0.1) against the fake arXiv serving recorded listings, with a
 `ManualClock` set to fixed instants and the `Host` header pinned to `golden.test`, so the self
 links and ETags do not depend on the port. Nothing else is normalised: each record under
-`tests/golden/` is the status line, the headers that matter (Content-Type, ETag, Warning) and
-the body exactly as served.
+`tests/golden/` is the request, the status, the headers that matter (KEPT_HEADERS: Content-Type, ETag,
+Warning, the cache headers) and the body exactly as served (decompressed).
 
 The store fills the way it does in production, in three steps of the clock:
   1. 2026-04-17 12:00 UTC, cs.CV's recorded listing of that day;
@@ -51,7 +51,8 @@ GOLDEN = Path(__file__).parent / "golden"
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "golden.test"
 UPDATE = os.environ.get("GOLDEN_UPDATE") == "1"
-KEPT_HEADERS = ("content-type", "etag", "warning")
+# What a reader or a cache sees besides the body (not Date, Server, or the gzip body's length).
+KEPT_HEADERS = ("content-type", "etag", "last-modified", "cache-control", "vary", "warning", "x-items")
 
 SPLAT = "2604.14706"  # cs.CV 04-17: "NG-GS: NeRF-Guided 3D Gaussian Splatting Segmentation"
 DEEPFAKE = "2604.14570"  # cs.CV 04-17: "Deepfake Detection Generalization with Diffusion Noise"
@@ -140,11 +141,14 @@ def _wait_enrichment(app, timeout: float = 20.0) -> None:
 
 
 def _load(app, clock: ManualClock, when: str, paths: list[str]) -> None:
-    """Move the clock to `when`, let the store fetch the day through these feeds, enrich it."""
-    clock.set(dt.datetime.fromisoformat(when).replace(tzinfo=dt.timezone.utc))
+    """Move the clock to `when`, let the store fetch the day through these feeds, enrich it, and
+    set the clock back to `when` (the paced requests of loading moved it by how many they were)."""
+    instant = dt.datetime.fromisoformat(when).replace(tzinfo=dt.timezone.utc)
+    clock.set(instant)
     for path in paths:
         assert app.get(path).status_code == 200
     _wait_enrichment(app)
+    clock.set(instant)
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +165,7 @@ def served() -> dict[str, bytes]:
         with running_app(fake, parse_config(CONFIG), kv=MemoryKV(clock), clock=clock,
                          arxiv_backfill_max_requests=0, enrich_max_requests=10, enrich_batch=200) as app:
             app.http.headers["Host"] = HOST
+            app.http.headers["Accept-Encoding"] = "gzip"  # not httpx's default, which depends on what is installed
             fake.serve_day("rss_cs.CV_2026-04-17.xml")
             _load(app, clock, "2026-04-17T12:00:00", ["/feeds/vision.json"])
             fake.serve_day("rss_cs.CV_2026-04-21.xml")
