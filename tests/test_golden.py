@@ -4,10 +4,10 @@ The safety net of issue 20 (moving code without changing what a user sees): the 
 over HTTP (uvicorn on 127.0.0.1) against the fake arXiv serving recorded listings, with a
 `ManualClock` set to fixed instants and the `Host` header pinned to `golden.test`, so the self
 links and ETags do not depend on the port. Nothing else is normalised: each record under
-`tests/golden/` is the request, the status, the headers that matter (KEPT_HEADERS: Content-Type, ETag,
-Warning, the cache headers) and the body exactly as served (decompressed).
+`tests/golden/` is the request, the status, the headers that matter (KEPT_HEADERS:
+Content-Type, ETag, Warning, the cache headers) and the body exactly as served (decompressed).
 
-The store fills the way it does in production, in three steps of the clock:
+The store fills the way it does in production, in four steps of the clock:
   1. 2026-04-17 12:00 UTC, cs.CV's recorded listing of that day;
   2. 2026-04-21 12:00 UTC, cs.CV's listing of that day (the store now holds two days, so
      `days=` means something), enriched from the fake query API with arXiv's real comments
@@ -77,7 +77,7 @@ def _q(value: str) -> str:
 CV_FEEDS = _profile_feeds("vision", "shipped-vision") + [
     "/feed?cat=cs.CV&format=json&limit=12",
     "/feed?cat=cs.CV&days=1&q=diffusion&format=rss&limit=10",
-    "/feed?cat=cs.CV&days=2&q=diffusion&format=rss&limit=10",
+    "/feed?cat=cs.CV&days=5&q=diffusion&format=rss&limit=10",
     "/feed?cat=cs.CV&format=json&type=new,cross,replace,replace-cross&venue=CVPR&limit=20",
     "/feed?cat=cs.CV&format=atom&venue=CVPR%202026,ICLR&limit=20",
     "/feed?cat=cs.CV&format=md&venue=CVPRW&limit=20",
