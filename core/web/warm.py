@@ -49,7 +49,7 @@ class _Entry:
     headers: list[tuple[bytes, bytes]] | None  # of the 200, Content-Length included (None: only a 304 was seen)
     not_modified: list[tuple[bytes, bytes]]  # of a 304 to the same request
     body: bytes | None
-    etag: bytes  # without W/
+    etag: str  # without W/ (latin-1, as HTTP headers are)
     stored_at: float
     until: float  # epoch seconds
     generation: int
@@ -108,7 +108,7 @@ class WarmResponses:
               method: str) -> None:
         headers = list(start.get("headers", []))
         until = min(until, now + self.seconds)
-        etag = next((v for n, v in headers if n == b"etag"), b"").removeprefix(b"W/")
+        etag = next((v for n, v in headers if n == b"etag"), b"").removeprefix(b"W/").decode("latin-1")
         if not etag:
             return
         if start["status"] == 200 and method == "GET":
@@ -124,7 +124,7 @@ class WarmResponses:
 async def _answer(entry: _Entry, now: float, head: bool, if_none_match: bytes | None, send: Send) -> bool:
     """Send the kept answer to this request; False when it has none (a 304 kept, no ETag sent)."""
     age = (b"age", str(max(0, math.floor(now - entry.stored_at))).encode())
-    if if_none_match is not None and weak_match(if_none_match.decode("latin-1"), entry.etag.decode("latin-1")):
+    if if_none_match is not None and weak_match(if_none_match.decode("latin-1"), entry.etag):
         await send({"type": "http.response.start", "status": 304, "headers": [*entry.not_modified, age]})
         await send({"type": "http.response.body", "body": b""})
         return True
