@@ -5,10 +5,10 @@ from collections import Counter
 import pytest
 
 from core.errors import ParseError
-from core.sources.arxiv.parse import parse_listing
 from core.papers import detex, split_authors
 from core.sources import links
 from core.sources.arxiv.ids import split_id
+from core.sources.arxiv.parse import parse_listing
 from tests.conftest import FIXTURES
 
 

@@ -46,7 +46,7 @@ from core.sources.base import Upstream
 if TYPE_CHECKING:
     from core.sources.arxiv import ArxivUpstream
 
-__all__ = ["BackfillReport", "CategoryMeta", "EnrichReport", "Listings", "UpstreamUnavailable"]
+__all__ = ["BackfillReport", "CategoryMeta", "EnrichReport", "Listings"]
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.sources.arxiv import fastparse
 from core.errors import ParseError
 from core.papers import ANNOUNCE_TYPES, Paper, detex, split_authors
+from core.sources.arxiv import fastparse
 from core.sources.arxiv.ids import split_id
 from core.sources.arxiv.schedule import listing_day_of_submission
 
