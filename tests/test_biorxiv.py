@@ -129,8 +129,9 @@ def test_dois_are_found_with_or_without_version(text, found):
 def test_an_id_is_a_doi_alone():
     assert ids.is_id("10.1101/641381v2") and ids.is_id("doi:10.1101/641381")
     assert not ids.is_id("2604.21935") and not ids.is_id("10.1101/641381 and more")
-    with pytest.raises(ValueError):
-        ids.split_id("2604.21935")
+    for text in ("2604.21935", "10.1101/1234567890", "10.1101/2024.05.08.5930851234"):  # no prefix of a longer number
+        with pytest.raises(ValueError):
+            ids.split_id(text)
 
 
 # --- records -> Paper ----------------------------------------------------------------------------
@@ -222,6 +223,14 @@ def test_requests_are_spaced_and_say_who_asks(fake):
     assert client.clock.now() - NOW >= dt.timedelta(seconds=3.0)  # two requests, 3 s apart
     agent = fake.requests[0].headers["User-Agent"]
     assert agent.startswith("arxiv-feeds/") and "mailto:ops@example.org" in agent
+
+
+def test_counts_of_every_shape_are_read():
+    from core.sources.biorxiv.records import Message
+
+    message = Message.model_validate({"status": " OK ", "cursor": "100", "count": 30, "total": " 109 "})
+    assert (message.status, message.cursor, message.count, message.total) == ("ok", 100, 30, 109)
+    assert Message.model_validate({"status": "ok", "total": "many"}).total is None
 
 
 def test_counts_as_strings_are_read(fake):
