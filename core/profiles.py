@@ -21,7 +21,7 @@ from core.papers import AnnounceType
 from core.extract.wants import check_has, check_venues
 from core.redact import redact
 from core.signals.seeds import check_author, check_ids
-from core.sources.arxiv.taxonomy import normalize_category
+from core.sources import normalize_category
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ADHOC_PROFILE = "query"  # the name of the ad-hoc feed (`/feed?cat=...`); no profile may take it

@@ -37,6 +37,7 @@ from core.redact import split_userinfo
 from core.profiles import ADHOC_PROFILE, Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
 from core.sources.arxiv.schedule import next_rebuild
+from core.sources import all_sources
 from core.settings import Settings
 from core.signals.embeddings import Embedder
 from core.signals.seeds import SeedStore
@@ -97,8 +98,10 @@ class FeedService:
         self.settings = settings
         self.config = config if config is not None else load_config(settings.config_path)
         self.kv = ResilientKV(kv if kv is not None else open_store(settings), clock=clock)
-        self.client = ArxivClient(settings, transport=transport, clock=clock, kv=self.kv)
-        self.listings = Listings(self.kv, self.client, settings, clock)
+        # One polite client per registered source (core.sources); arXiv's also serves seeds and summaries.
+        self.upstreams = {s.name: s.connect(settings, transport=transport, clock=clock, kv=self.kv) for s in all_sources()}
+        self.listings = Listings(self.kv, self.upstreams, settings, clock)
+        self.client = self.listings.client
         self.seeds = SeedStore(self.kv, self.client)
         self.embedder = _embedder(settings, self.kv, llm_transport)
         self.summarizer = _summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
@@ -408,7 +411,8 @@ class FeedService:
 
     async def close(self) -> None:
         """Close the upstream clients and the store (on shutdown)."""
-        await self.client.close()
+        for upstream in self.upstreams.values():
+            await upstream.close()
         if self.summarizer.client is not None:
             await self.summarizer.client.close()
         await self.kv.close()

@@ -237,8 +237,8 @@ def test_a_listed_copy_keeps_what_the_query_api_gave_its_backfilled_copy_until_a
         return sorted(await store.load_day(meta, day), key=lambda p: p.id)
 
     same, newer = sorted(asyncio.run(run()), key=lambda p: p.version)
-    assert (same.source, same.enriched, same.comment, same.doi) == ("listing", True, "Accepted to CVPR 2026", "10.1/x")
-    assert (newer.source, newer.enriched, newer.comment) == ("listing", False, None)  # enriched again later
+    assert (same.origin, same.enriched, same.comment, same.doi) == ("listing", True, "Accepted to CVPR 2026", "10.1/x")
+    assert (newer.origin, newer.enriched, newer.comment) == ("listing", False, None)  # enriched again later
 
 
 def test_two_instances_sharing_a_store_enrich_once(cv_fake):

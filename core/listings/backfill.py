@@ -186,7 +186,7 @@ class Backfiller:
             return  # not listed yet, or before the window
         for category, gaps in missing.items():
             if day in gaps and paper.in_any(frozenset([category])):
-                copy = paper.relative_to(frozenset([category])).model_copy(update={"announced": day, "source": "backfill"})
+                copy = paper.relative_to(frozenset([category])).model_copy(update={"announced": day, "origin": "backfill"})
                 collected[category].setdefault(day, {}).setdefault(copy.id, copy)
 
     async def _store(
@@ -206,7 +206,7 @@ class Backfiller:
         for category, gaps in missing.items():
             meta = await self.store.meta(category)
             listed = {(p.id, p.version) for d in meta.days if meta.sources.get(d.isoformat()) != "backfill"
-                      for p in await self.store.load_day(meta, d) if p.source == "listing"}
+                      for p in await self.store.load_day(meta, d) if p.origin == "listing"}
             changed = False
             for day in gaps:
                 if (category, day) in done or not covered(day):

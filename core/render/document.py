@@ -15,7 +15,8 @@ from core.matching import Scored
 from core.papers import Paper
 from core.profiles import MAX_ITEMS
 from core.sources.arxiv.schedule import EASTERN
-from core.sources.arxiv.taxonomy import category_name
+from core.sources import category_name
+from core.sources import links
 
 if TYPE_CHECKING:
     from core.summaries.service import Summary
@@ -93,8 +94,8 @@ def item_html(item: Scored, summary: Summary | None = None) -> str:
     if extra:
         parts.append(f"<p>{escape(' · '.join(extra))}</p>")
     parts.append(
-        f'<p><a href="{escape(paper.abs_url)}">Abstract page</a> &#183; '
-        f'<a href="{escape(paper.pdf_url)}">PDF</a></p>'
+        f'<p><a href="{escape(links(paper).abs)}">Abstract page</a> &#183; '
+        f'<a href="{escape(links(paper).pdf)}">PDF</a></p>'
     )
     extras = extras_html(paper)
     if extras:

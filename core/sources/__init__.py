@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from core.papers import Paper
-    from core.sources.base import Source
+    from core.sources.base import Citation, Links, Source
 
 DEFAULT = "arxiv"  # `Paper.server` when none is given, and the source of bare categories
 
@@ -24,8 +24,14 @@ class SourceEntry:
     source: str  # "module:attribute" of its `Source`, imported on first use
 
     def load(self) -> Source:
-        module, _, attribute = self.source.partition(":")
-        return getattr(importlib.import_module(module), attribute)
+        loaded = _LOADED.get(self)
+        if loaded is None:
+            module, _, attribute = self.source.partition(":")
+            loaded = _LOADED[self] = getattr(importlib.import_module(module), attribute)
+        return loaded
+
+
+_LOADED: dict[SourceEntry, Source] = {}
 
 
 _TABLE = (
@@ -56,6 +62,16 @@ def source_of_category(category: str) -> Source | None:
 
 def source_of(paper: Paper) -> Source:
     return source_named(paper.server)
+
+
+def links(paper: Paper) -> Links:
+    """Where the paper lives on its server (abstract page, PDF, HTML)."""
+    return source_named(paper.server).links(paper)
+
+
+def citation(paper: Paper) -> Citation:
+    """What a citation of the paper says beyond title, authors and year."""
+    return source_named(paper.server).citation(paper)
 
 
 def normalize_category(value: str) -> str | None:

@@ -60,11 +60,18 @@ class HistoryPage:
 
 @dataclass(frozen=True)
 class Links:
-    """Where a paper lives: its landing page, its PDF, its HTML full text where there is one."""
+    """Where a paper lives: its landing page, its PDF, its HTML full text where there is one;
+    `guid` when the feeds' item id (the same for every version) is not `abs` itself."""
 
     abs: str
     pdf: str | None = None
     html: str | None = None
+    guid: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The item's GUID / Atom id / JSON Feed id: one per paper, whatever its version."""
+        return self.guid or self.abs
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from core.feeds import FeedSpec
 from core.profiles import Profile
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
 from core.service import FeedService, RenderedFeed, configured_base_url
-from core.sources.arxiv.taxonomy import normalize_category
+from core.sources import normalize_category
 from core.web.params import FeedQueryParam, kept_query
 from core.web.warm import mark_reusable
 

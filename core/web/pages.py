@@ -32,6 +32,7 @@ from core.sources.arxiv.taxonomy import ARCHIVES, CATEGORIES, category_name
 from core.web.feeds import VARY, NotFound, base_url
 from core.web.params import BadRequest, FeedQueryParam, checked, describe
 from core.web.templating import page
+from core.sources import links
 
 if TYPE_CHECKING:
     from core.matching import Scored
@@ -347,8 +348,8 @@ def _item_json(item, spec: FeedSpec) -> dict:
     return {
         "id": paper.id,
         "version": paper.version,
-        "url": paper.abs_url,
-        "pdf_url": paper.pdf_url,
+        "url": links(paper).abs,
+        "pdf_url": links(paper).pdf,
         "title": [s.as_json() for s in marked.title],
         "abstract": [s.as_json() for s in marked.abstract],
         "authors": [s.as_json() for s in marked.authors],
