@@ -155,6 +155,7 @@ def test_links_and_citation_come_from_the_server():
     links = BIORXIV.links(paper)
     assert links.abs == "https://www.biorxiv.org/content/10.1101/641381v2"
     assert links.pdf == "https://www.biorxiv.org/content/10.1101/641381v2.full.pdf"
+    assert links.id == "https://www.biorxiv.org/content/10.1101/641381"  # one GUID for every version
     cite = BIORXIV.citation(paper)
     assert (cite.key, cite.publisher, cite.doi, cite.url) == (
         "bioRxiv:10.1101.641381", "bioRxiv", "10.1101/641381", "https://www.biorxiv.org/content/10.1101/641381")

@@ -91,8 +91,10 @@ class RxivSource:
         self.taxonomy = RxivTaxonomy(server)
 
     def links(self, paper: Paper) -> Links:
-        page = f"https://www.{self.name}.org/content/{paper.id}v{paper.version}"
-        return Links(abs=page, pdf=f"{page}.full.pdf", html=f"{page}.full")
+        """The version's page, PDF and full text; the item's GUID the versionless page (the DOI's)."""
+        landing = f"https://www.{self.name}.org/content/{paper.id}"
+        page = f"{landing}v{paper.version}"
+        return Links(abs=page, pdf=f"{page}.full.pdf", html=f"{page}.full", guid=landing)
 
     def citation(self, paper: Paper) -> Citation:
         """As the servers' own citation export: a preprint of `publisher` with its DOI (the

@@ -1,0 +1,59 @@
+"""bioRxiv and medRxiv beside arXiv in one feed, through the real app over HTTP, with the fake
+api.biorxiv.org serving days derived from the recorded records (tests/fakebiorxiv.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from core.clock import ManualClock
+from core.sources.biorxiv import schedule
+from tests.conftest import running_app
+from tests.fakebiorxiv import FakeBiorxiv, derived_day
+
+MIXED = {
+    "profiles": {
+        "mixed": {
+            "title": "Across preprint servers",
+            "categories": ["cs.LG", "biorxiv:neuroscience", "medrxiv"],
+            "keywords": [{"term": "chromatin", "weight": 2}, "learning", "COVID-19"],
+        },
+    }
+}
+
+
+NOW = dt.datetime(2026, 4, 28, 12, 0, tzinfo=dt.UTC)  # the day after the recorded arXiv listings' day
+DAY = dt.date(2026, 4, 27)
+
+
+@pytest.fixture
+def fake_rxiv() -> Iterator[FakeBiorxiv]:
+    fake = FakeBiorxiv().start()
+    day = schedule.listing_day(NOW)
+    assert day == DAY  # both servers' last whole day is arXiv's listing day: one window for all
+    fake.serve("biorxiv", derived_day("biorxiv", day, 140))
+    fake.serve("medrxiv", derived_day("medrxiv", day, 60))
+    yield fake
+    fake.stop()
+
+
+def test_a_profile_mixing_three_servers_serves_all_three(fake_arxiv, fake_rxiv):
+    with running_app(fake_arxiv, config=MIXED, biorxiv_api_url=fake_rxiv.url, clock=ManualClock(NOW)) as app:
+        feed = app.get("/feeds/mixed.json?limit=500").json()
+        servers = {item["_arxiv_feeds"].get("server", "arxiv") for item in feed["items"]}
+        assert servers == {"arxiv", "biorxiv", "medrxiv"}
+        rxiv = [i for i in feed["items"] if i["_arxiv_feeds"].get("server") == "biorxiv"]
+        assert rxiv and all(i["url"].startswith("https://www.biorxiv.org/content/10.1101/") for i in rxiv)
+        # one collection alone is asked by name; a whole server's day costs one request per 100 records
+        assert sorted(r.path for r in fake_rxiv.requests) == [
+            "/details/biorxiv/2026-04-27/2026-04-27/0/json?category=Neuroscience",
+            "/details/medrxiv/2026-04-27/2026-04-27/0/json"]
+        assert app.get("/feed?cat=biorxiv&format=json&limit=500").status_code == 200
+        assert [r.path for r in fake_rxiv.requests[2:]] == [
+            "/details/biorxiv/2026-04-27/2026-04-27/0/json", "/details/biorxiv/2026-04-27/2026-04-27/100/json"]
+        for fmt in ("rss", "atom", "md", "bib", "csl.json"):
+            assert app.get(f"/feeds/mixed.{fmt}").status_code == 200, fmt
+        assert app.get("/feed?cat=medrxiv:infectious-diseases,cs.LG&format=json").status_code == 200
+        assert app.get("/feed?cat=medrxiv:infectious").status_code == 400
