@@ -4,6 +4,7 @@ api.biorxiv.org serving days derived from the recorded records (tests/fakebiorxi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -57,3 +58,36 @@ def test_a_profile_mixing_three_servers_serves_all_three(fake_arxiv, fake_rxiv):
             assert app.get(f"/feeds/mixed.{fmt}").status_code == 200, fmt
         assert app.get("/feed?cat=medrxiv:infectious-diseases,cs.LG&format=json").status_code == 200
         assert app.get("/feed?cat=medrxiv:infectious").status_code == 400
+
+
+def test_every_format_of_the_mixed_feed_passes_the_validators(fake_arxiv, fake_rxiv, tmp_path):
+    import subprocess
+
+    import feedparser
+    import pybtex.database
+
+    from tests.fakearxiv import FIXTURES
+    from tests.test_citations import bibliography
+    from tests.test_feed_validity import jsonfeed_validator
+
+    with running_app(fake_arxiv, config=MIXED, biorxiv_api_url=fake_rxiv.url, clock=ManualClock(NOW)) as app:
+        feed = app.get("/feeds/mixed.json?limit=500").json()
+        assert not list(jsonfeed_validator().iter_errors(feed))
+        count = len(feed["items"])
+        for fmt in ("rss", "atom"):
+            parsed = feedparser.parse(app.get(f"/feeds/mixed.{fmt}?limit=500").content)
+            assert not parsed.bozo and len(parsed.entries) == count, fmt
+            rxiv_ids = {i["id"] for i in feed["items"] if i["_arxiv_feeds"].get("server")}
+            assert {e.id for e in parsed.entries} >= rxiv_ids
+            assert all(re.fullmatch(r"https://www\.(bio|med)rxiv\.org/content/10\.1101/[\d.]+", i) for i in rxiv_ids)
+        atom = tmp_path / "mixed.atom"
+        atom.write_bytes(app.get("/feeds/mixed.atom?limit=500").content)
+        proc = subprocess.run(["jing", "-c", str(FIXTURES / "atom.rnc"), str(atom)], capture_output=True, text=True,
+                              timeout=60)
+        assert [line for line in proc.stdout.splitlines() if "error" in line] == []
+        bib = pybtex.database.parse_bytes(app.get("/feeds/mixed.bib?limit=500").content, "bibtex")
+        rxiv_keys = [key for key in bib.entries if key.startswith(("bioRxiv:", "medRxiv:"))]
+        assert rxiv_keys and all(bib.entries[key].fields["doi"].startswith("10.") for key in rxiv_keys)
+        csl = app.get("/feeds/mixed.csl.json?limit=500").json()
+        assert {item.get("publisher") for item in csl} == {"arXiv", "bioRxiv", "medRxiv"}
+        assert len(bibliography(csl)) == count
