@@ -57,7 +57,9 @@ def test_a_profile_mixing_three_servers_serves_all_three(fake_arxiv, fake_rxiv):
         for fmt in ("rss", "atom", "md", "bib", "csl.json"):
             assert app.get(f"/feeds/mixed.{fmt}").status_code == 200, fmt
         assert app.get("/feed?cat=medrxiv:infectious-diseases,cs.LG&format=json").status_code == 200
-        assert app.get("/feed?cat=medrxiv:infectious").status_code == 400
+        refused = app.get("/feed?cat=medrxiv:infectious")
+        assert refused.status_code == 400
+        assert "unknown category 'medrxiv:infectious' (closest: medrxiv:infectious-diseases)" in refused.text
 
 
 def test_every_format_of_the_mixed_feed_passes_the_validators(fake_arxiv, fake_rxiv, tmp_path):
