@@ -9,7 +9,7 @@ import json
 import pytest
 
 from core.clock import ManualClock
-from core.sources import REGISTRY, SourceEntry, links, normalize_category, source_of_category
+from core.sources import REGISTRY, SourceEntry, normalize_category, source_of_category
 from core.sources.arxiv import ARXIV
 from tests import fakesource
 from tests.conftest import running_app
@@ -116,3 +116,29 @@ def _get(app, key: str) -> bytes:
     raw = asyncio.run(app.service.kv.get(key))
     assert raw is not None, key
     return raw
+
+
+def test_arxiv_upstream_lists_and_looks_up_through_the_protocol(fake_arxiv):
+    """arXiv's `Upstream` against the fake arXiv over HTTP: a combined listing, a lookup by id."""
+    import asyncio
+
+    from core.clock import SYSTEM_CLOCK
+    from tests.conftest import make_settings
+
+    fake_arxiv.serve_api_from("rss_cs.AI_2026-04-27_trimmed3.xml")
+    wanted = next(iter(fake_arxiv.api_entries)).findtext("{http://www.w3.org/2005/Atom}id").rsplit("/", 1)[1]
+
+    async def scenario():
+        upstream = ARXIV.connect(make_settings(fake_arxiv), clock=SYSTEM_CLOCK)
+        try:
+            answer = await upstream.listing(["cs.AI", "cs.LG"])
+            found = await upstream.lookup([wanted])
+            return answer, found, upstream.requests_made
+        finally:
+            await upstream.close()
+
+    answer, found, requests = asyncio.run(scenario())
+    assert answer.build_date == dt.date(2026, 4, 27) and answer.papers and not answer.truncated
+    assert {p.server for p in answer.papers} == {"arxiv"}
+    assert [f"{p.id}v{p.version}" for p in found] == [wanted] and requests == 2
+    assert [r.path for r in fake_arxiv.listing_requests()] == ["/rss/cs.AI+cs.LG"]

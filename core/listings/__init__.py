@@ -260,8 +260,8 @@ class Listings:
     async def backfill(
         self, categories: Sequence[str], days: int, progress: Progress | None = None, budget_s: float | None = None
     ) -> BackfillReport:
-        """Fill every missing posting day of the last `days` days (cron and CLI); the report is
-        arXiv's, other sources' runs are logged."""
+        """Fill every missing posting day of the last `days` days (cron and CLI). The report is
+        arXiv's backfill; other sources' runs go first and show in /health (`backfill_error`)."""
         others = [c for c in categories if not _is_arxiv(c)]
         if others:
             await self.history.run(others, days)
