@@ -15,7 +15,7 @@ inside one layer is still a cycle). This is today's intent read from the code an
                  and categories; they move to the source with issue 20)
   1 storage      core.kv
   2 extract      core.extract (what a paper's text says: venue, code, DOI)
-  3 sources      core.arxiv (the client and parsers of arXiv)
+  3 sources      core.sources (each preprint server: arXiv, bioRxiv/medRxiv; clients and parsers)
   4 listings     core.listings (the store of days, fetching, backfill, enrichment)
   5 ranking      core.matching, core.signals, core.profiles, core.feeds (query -> ranked papers)
   6 summaries    core.summaries (AI summaries of a feed's top items)
@@ -42,7 +42,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
      "core.longlived", "core.cache", "core.retry", "core.papers", "core.schedule", "core.taxonomy"),
     ("core.kv",),
     ("core.extract",),
-    ("core.arxiv",),
+    ("core.sources",),
     ("core.listings",),
     ("core.matching", "core.signals", "core.profiles", "core.feeds"),
     ("core.summaries",),
