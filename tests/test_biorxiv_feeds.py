@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -57,6 +58,9 @@ def test_a_profile_mixing_three_servers_serves_all_three(fake_arxiv, fake_rxiv):
         for fmt in ("rss", "atom", "md", "bib", "csl.json"):
             assert app.get(f"/feeds/mixed.{fmt}").status_code == 200, fmt
         assert app.get("/feed?cat=medrxiv:infectious-diseases,cs.LG&format=json").status_code == 200
+        readme = (Path(__file__).parent.parent / "README.md").read_text().split("### bioRxiv and medRxiv", 1)[1]
+        examples = re.findall(r"`(/feed\?[^`]+)`", readme.split("\n## ", 1)[0].split("\n### ", 1)[0])
+        assert len(examples) == 2 and all(app.get(url).status_code == 200 for url in examples), examples
         refused = app.get("/feed?cat=medrxiv:infectious")
         assert refused.status_code == 400
         assert "unknown category 'medrxiv:infectious' (closest: medrxiv:infectious-diseases)" in refused.text
