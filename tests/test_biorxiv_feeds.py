@@ -94,6 +94,12 @@ def test_every_format_of_the_mixed_feed_passes_the_validators(fake_arxiv, fake_r
         bib = pybtex.database.parse_bytes(app.get("/feeds/mixed.bib?limit=500").content, "bibtex")
         rxiv_keys = [key for key in bib.entries if key.startswith(("bioRxiv:", "medRxiv:"))]
         assert rxiv_keys and all(bib.entries[key].fields["doi"].startswith("10.") for key in rxiv_keys)
+        assert {bib.entries[key].fields["publisher"] for key in rxiv_keys} == {"bioRxiv", "medRxiv"}
+        assert all(bib.entries[key].fields["howpublished"] == bib.entries[key].fields["publisher"] for key in rxiv_keys)
+        assert not [key for key in bib.entries if "publisher" in bib.entries[key].fields and key.startswith("arXiv:")]
+        assert feed["description"] == "arXiv, bioRxiv, medRxiv papers in cs.LG, biorxiv:neuroscience, medrxiv, filtered and ranked"
+        rss = app.get("/feeds/mixed.rss?limit=500").text
+        assert "bioRxiv:10.1101/" in rss and "medRxiv:10.1101/" in rss and "arXiv:10.1101" not in rss
         csl = app.get("/feeds/mixed.csl.json?limit=500").json()
         assert {item.get("publisher") for item in csl} == {"arXiv", "bioRxiv", "medRxiv"}
         assert len(bibliography(csl)) == count
