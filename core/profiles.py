@@ -37,7 +37,9 @@ def validate_categories(values: list[str]) -> list[str]:
     for value in values:
         canonical = normalize_category(value)
         if canonical is None:
-            raise ValueError(f"unknown arXiv category {value!r} (examples: cs.LG, math.AG, hep-th, stat.ML)")
+            from core.sources.suggest import unknown_category  # only on an error
+
+            raise ValueError(unknown_category(value))
         if canonical not in result:
             result.append(canonical)
     if not result:

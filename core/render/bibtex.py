@@ -87,6 +87,9 @@ def entry(paper: Paper) -> str:
         fields.append(("archivePrefix", cited.archive_prefix))
     if cited.primary_class is not None:
         fields.append(("primaryClass", tex(cited.primary_class)))
+    if not cited.eprint:  # a server without arXiv's eprint fields is named as the publisher
+        fields.append(("publisher", tex(cited.publisher)))
+        fields.append(("howpublished", tex(cited.publisher)))
     if cited.doi and _DOI_RE.match(cited.doi.strip()):
         fields.append(("doi", cited.doi.strip()))  # verbatim in biblatex: never escaped, never braces
     fields.append(("url", cited.url))

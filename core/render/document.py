@@ -16,7 +16,7 @@ from core.papers import Paper
 from core.profiles import MAX_ITEMS
 from core.sources.arxiv.schedule import EASTERN
 from core.sources import category_name
-from core.sources import links
+from core.sources import links, source_of
 
 if TYPE_CHECKING:
     from core.summaries.service import Summary
@@ -84,7 +84,7 @@ def item_html(item: Scored, summary: Summary | None = None) -> str:
     parts = [
         f"<p><b>Authors:</b> {escape(', '.join(paper.authors)) or 'unknown'}</p>",
         f"<p><b>Categories:</b> {cats} &#183; <b>Announce type:</b> {escape(paper.announce_type)}"
-        f" &#183; arXiv:{escape(paper.id)}v{paper.version}</p>",
+        f" &#183; {escape(source_of(paper).label)}:{escape(paper.id)}v{paper.version}</p>",
         f"<p><b>Score {item.score:g}:</b> {escape(item.explanation)}</p>",
     ]
     if summary is not None:

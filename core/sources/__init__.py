@@ -36,6 +36,8 @@ _LOADED: dict[SourceEntry, Source] = {}
 
 _TABLE = (
     SourceEntry("arxiv", "core.sources.arxiv:ARXIV"),
+    SourceEntry("biorxiv", "core.sources.biorxiv:BIORXIV"),
+    SourceEntry("medrxiv", "core.sources.biorxiv:MEDRXIV"),
 )
 
 REGISTRY: dict[str, SourceEntry] = {entry.name: entry for entry in _TABLE}
