@@ -217,12 +217,9 @@ class Listings:
         With `max_bytes`, a window whose papers would hold more once decoded is refused with a
         400 saying what to narrow, before any is decoded."""
         wanted = frozenset(m.category for m in metas)
-        now = self.clock.now()
-        latest = max((d for m in metas if (d := freshness.newest_day(m, now))), default=None)
-        if latest is None:
+        chosen = window(metas, days, self.clock.now())
+        if not chosen:
             return []
-        first_day = latest - dt.timedelta(days=days - 1)
-        chosen = [(meta, day) for meta in metas for day in meta.days if first_day <= day <= latest]
         key = (wanted, tuple((m.category, day, m.day_hashes.get(day.isoformat())) for m, day in chosen))
         known = all(digest is not None for _, _, digest in key[1])
         if known and (hit := self.store.decoded.get(key)) is not None:
@@ -273,3 +270,28 @@ class Listings:
 
     def missing(self, meta: CategoryMeta, days: int) -> list[dt.date]:
         return freshness.missing_days(meta, self.clock.now(), days)
+
+
+def window(metas: Sequence[CategoryMeta], days: int, now: dt.datetime) -> list[tuple[CategoryMeta, dt.date]]:
+    """The stored days a feed over `metas` shows: `days` days counted back from the newest
+    plausible day held, per source. Each server keeps its own newest day, so a mixed feed does
+    not lose arXiv's Friday because bioRxiv has posted a Saturday, nor bioRxiv's Sunday because
+    arXiv's Monday listing (announced Sunday evening) is already out."""
+    latest: dict[str, dt.date] = {}
+    for meta in metas:
+        newest = freshness.newest_day(meta, now)
+        server = _server_of(meta.category)
+        if newest is not None and (server not in latest or newest > latest[server]):
+            latest[server] = newest
+    chosen = []
+    for meta in metas:
+        last = latest.get(_server_of(meta.category))
+        if last is not None:
+            first = last - dt.timedelta(days=days - 1)
+            chosen += [(meta, day) for day in meta.days if first <= day <= last]
+    return chosen
+
+
+def _server_of(category: str) -> str:
+    source = source_of_category(category)
+    return source.name if source is not None else DEFAULT
