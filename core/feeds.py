@@ -28,6 +28,8 @@ from core.signals import make_pool, score_pool
 from core.signals.cost import Work, costs
 from core.signals.seeds import MAX_AUTHOR_SEEDS, SEED_MAX_CHARS, check_author, check_ids
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
+from core.sources import REGISTRY
+from core.sources.same import one_per_paper
 from core.profiles import (
     ADHOC_PROFILE,
     DEFAULT_TYPES,
@@ -290,7 +292,8 @@ class FeedResult:
 
 
 def candidates(papers: list[Paper], spec: FeedSpec) -> list[Paper]:
-    """Each paper's newest occurrence of a wanted announce type: the pool a request ranks."""
+    """Each paper's newest occurrence of a wanted announce type, a paper posted to two servers
+    once (`core.sources.same`): the pool a request ranks."""
     chosen: dict[str, Paper] = {}
     wants = spec.wants if spec.wants.filters else None
     for paper in papers:  # newest first
@@ -298,7 +301,7 @@ def candidates(papers: list[Paper], spec: FeedSpec) -> list[Paper]:
             if wants is not None and not wants.admits(info(paper)):
                 continue
             chosen[paper.id] = paper
-    return list(chosen.values())
+    return one_per_paper(list(chosen.values()), REGISTRY)
 
 
 def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: list[Paper] = (),  # type: ignore[assignment]

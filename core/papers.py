@@ -46,6 +46,12 @@ class Paper(BaseModel):
     # Which server (core.sources registry name); left out of the JSON when arXiv, so what was
     # stored before there were other servers reads the same and stays byte for byte as it was.
     server: str = Field(DEFAULT_SERVER, exclude_if=lambda server: server == DEFAULT_SERVER)
+    # Who corresponds for the paper and from where (bioRxiv and medRxiv say; arXiv does not),
+    # left out of the JSON when unknown, so arXiv's stored days keep their bytes.
+    corresponding: str | None = Field(None, exclude_if=lambda value: value is None)
+    institution: str | None = Field(None, exclude_if=lambda value: value is None)
+    # The same paper on other servers (core.sources.same): set on a feed's item, never stored.
+    also: tuple[Paper, ...] = Field((), exclude=True)
 
     @property
     def primary_category(self) -> str:

@@ -145,7 +145,8 @@ def test_versions_of_one_doi_are_one_paper_new_then_replace():
     assert v1.paper.authors[:2] == ["H. Tachiwana", "M. Dacher"]
     assert v1.paper.categories == ["biorxiv:biochemistry"] and v1.paper.server == "biorxiv"
     assert v1.institution == "Japanese Foundation for Cancer Research"
-    assert v1.paper.comment == "Corresponding author: Hiroaki Tachiwana (Japanese Foundation for Cancer Research)"
+    assert v1.paper.comment is None  # the servers have no comments: who corresponds has its fields
+    assert (v1.paper.corresponding, v1.paper.institution) == ("Hiroaki Tachiwana", "Japanese Foundation for Cancer Research")
     assert v1.paper.license == "http://creativecommons.org/licenses/by-nc-nd/4.0/"
     assert v1.paper.doi is None and v1.paper.enriched
 
@@ -174,7 +175,7 @@ def test_a_medrxiv_record():
     preprint = to_preprint(answer("doi_medrxiv_10.1101_2020.03.09.20033357.json").records[0], "medrxiv")
     assert preprint.paper.categories == ["medrxiv:epidemiology"] and preprint.paper.server == "medrxiv"
     assert preprint.paper.authors == ["R. Verity", "L. C. Okell", "I. Dorigatti", "A. Ghani", "N. Ferguson"]
-    assert preprint.institution is None and preprint.paper.comment == "Corresponding author: Azra Ghani"
+    assert preprint.institution is None and preprint.paper.corresponding == "Azra Ghani" and preprint.paper.comment is None
     assert MEDRXIV.links(preprint.paper).abs == "https://www.medrxiv.org/content/10.1101/2020.03.09.20033357v1"
 
 

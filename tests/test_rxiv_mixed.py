@@ -43,3 +43,105 @@ def test_each_server_counts_its_days_on_its_own_calendar(fake_arxiv):
             assert _servers(alone) == {"arxiv": counts["arxiv"]}
     finally:
         fake.stop()
+
+
+def test_a_paper_posted_to_arxiv_and_medrxiv_is_one_item_with_both_links(fake_arxiv, tmp_path):
+    import feedparser
+    import pybtex.database
+
+    sunday = schedule.listing_day(MONDAY)
+    fake = FakeBiorxiv().start()
+    records = derived_day("medrxiv", sunday, 10)
+    try:
+        with running_app(fake_arxiv, biorxiv_api_url=fake.url, clock=ManualClock(MONDAY)) as app:
+            arxiv = app.get("/feed?cat=cs.LG&format=json&limit=3").json()["items"][0]
+            first = arxiv["authors"][0]["name"].split()
+            # the same paper on medRxiv: its title in other case and punctuation, its authors as
+            # medRxiv writes them (`Last, F.`), a DOI of its own and a journal's
+            twin = dict(records[0], doi="10.1101/2026.04.26.99999999", title=arxiv["title"].upper().replace(" ", "  ") + ".",
+                        authors=f"{first[-1]}, {first[0][0]}.; Roe, J.;", author_corresponding=" ".join(first),
+                        author_corresponding_institution="Cold Spring Harbor Laboratory",
+                        published="10.1038/s41586-026-00001-1", version="1")
+            fake.serve("medrxiv", [*records, twin])
+            url = "/feed?cat=cs.LG,medrxiv&days=2&limit=500&type=new,cross,replace,replace-cross"
+            feed = app.get(f"{url}&format=json").json()
+            by_id = {i["id"]: i for i in feed["items"]}
+            twin_page = "https://www.medrxiv.org/content/10.1101/2026.04.26.99999999"
+            assert twin_page not in by_id  # one item: arXiv's, which keeps its GUID
+            item = by_id[arxiv["id"]]
+            assert item["_arxiv_feeds"]["also"] == [{
+                "server": "medrxiv", "id": "10.1101/2026.04.26.99999999", "version": 1,
+                "url": f"{twin_page}v1", "pdf_url": f"{twin_page}v1.full.pdf"}]
+            assert f'href="{twin_page}v1"' in item["content_html"]
+            assert len(feed["items"]) == len(app.get("/feed?cat=cs.LG&days=2&limit=500&format=json&type=new,cross,replace,replace-cross").json()["items"]) + 10
+            atom = feedparser.parse(app.get(f"{url}&format=atom").content)
+            entry = next(e for e in atom.entries if e.id == arxiv["id"])
+            assert [link.href for link in entry.links if link.get("type") == "text/html" and link.rel == "related"] == [f"{twin_page}v1"]
+            assert f"{twin_page}v1" in app.get(f"{url}&format=rss").text
+            assert f"**Also on medRxiv:** [10.1101/2026.04.26.99999999v1]({twin_page}v1)" in app.get(f"{url}&format=md").text
+            bib = pybtex.database.parse_bytes(app.get(f"{url}&format=bib").content, "bibtex")
+            assert not [k for k in bib.entries if "99999999" in k]
+            csl = app.get(f"{url}&format=csl").json()
+            assert len(csl) == len(feed["items"]) and not [c for c in csl if "99999999" in c.get("number", "")]
+    finally:
+        fake.stop()
+
+
+def test_a_doi_joins_copies_and_the_first_registered_server_keeps_the_item():
+    from core.papers import Paper
+    from core.sources import REGISTRY
+    from core.sources.same import one_per_paper
+
+    day = dt.date(2026, 4, 27)
+    arxiv = Paper(id="2604.00001", title="Cells", abstract="", authors=["A. Smith"], announced=day,
+                  doi="10.1101/2026.04.20.111111")
+    rxiv = Paper(id="10.1101/2026.04.20.111111", title="Other words", abstract="", authors=["B. Jones"],
+                 announced=day, server="biorxiv")
+    journal = Paper(id="2604.00002", title="X", abstract="", authors=["C. Doe"], announced=day, doi="10.1038/ABC")
+    med = Paper(id="10.1101/2026.04.20.222222", title="Y", abstract="", authors=["D. Roe"], announced=day,
+                server="medrxiv", doi="10.1038/abc")
+    alone = Paper(id="10.1101/2026.04.20.333333", title="Cells", abstract="", authors=["E. Poe"], announced=day,
+                  server="biorxiv")
+    merged = one_per_paper([rxiv, med, arxiv, journal, alone], REGISTRY)
+    assert [(p.id, [o.id for o in p.also]) for p in merged] == [
+        ("2604.00001", ["10.1101/2026.04.20.111111"]), ("2604.00002", ["10.1101/2026.04.20.222222"]),
+        ("10.1101/2026.04.20.333333", [])]  # the same title by another first author is another paper
+    assert one_per_paper([arxiv, journal], REGISTRY) == [arxiv, journal]
+
+
+def test_items_say_who_corresponds_from_where_and_the_journal_now_published_in(fake_arxiv):
+    from lxml import etree
+
+    sunday = schedule.listing_day(MONDAY)
+    fake = FakeBiorxiv().start()
+    records = derived_day("medrxiv", sunday, 7)
+    published = records[6]
+    assert published["published"] == "10.1371/journal.pbio.3000896"
+    published.update(authors="Verity, R.; Okell, L. C.;", author_corresponding="Robert Verity",
+                     author_corresponding_institution="Imperial College London")
+    fake.serve("medrxiv", records)
+    url = "/feed?cat=medrxiv&days=1&limit=500&type=new,replace"
+    try:
+        with running_app(fake_arxiv, biorxiv_api_url=fake.url, clock=ManualClock(MONDAY)) as app:
+            items = app.get(f"{url}&format=json").json()["items"]
+            item = next(i for i in items if i["id"].endswith(published["doi"]))
+            extension = item["_arxiv_feeds"]
+            assert extension["published_doi"] == "10.1371/journal.pbio.3000896"
+            assert extension["corresponding"] == {"name": "Robert Verity", "institution": "Imperial College London"}
+            assert item["authors"] == [{"name": "R. Verity", "_arxiv_feeds": {"affiliation": "Imperial College London"}},
+                                       {"name": "L. C. Okell"}]
+            assert extension["comment"] is None
+            assert ('<b>Now published in:</b> <a href="https://doi.org/10.1371/journal.pbio.3000896">' in item["content_html"])
+            assert "Corresponding author: Robert Verity (Imperial College London)" in item["content_html"]
+            markdown = app.get(f"{url}&format=md").text
+            assert "**Now published in:** [10.1371/journal.pbio.3000896]" in markdown
+            assert "Corresponding author: Robert Verity (Imperial College London)" in markdown
+            atom = etree.fromstring(app.get(f"{url}&format=atom").content)
+            ns = {"a": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
+            entry = next(e for e in atom.findall("a:entry", ns) if e.findtext("a:id", namespaces=ns).endswith(published["doi"]))
+            assert [a.findtext("arxiv:affiliation", namespaces=ns) for a in entry.findall("a:author", ns)] == [
+                "Imperial College London", None]
+            csl = next(c for c in app.get(f"{url}&format=csl").json() if c["number"] == published["doi"])
+            assert csl["DOI"] == "10.1371/journal.pbio.3000896"
+    finally:
+        fake.stop()

@@ -11,17 +11,17 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from core.papers import parse_author
 from core.render.document import (
     GENERATOR,
     FeedDocument,
+    affiliations,
     categories_of,
     category_label,
     item_html,
     xml_safe,
 )
 from core.render.formats import REGISTRY
-from core.sources import links
+from core.sources import links, source_of
 
 ARXIV_SCHEME = "http://arxiv.org/schemas/atom"
 
@@ -38,12 +38,15 @@ class _PdfLinkEntry(BaseEntryExtension):
     def __init__(self) -> None:
         self.href: str | None = None
         self.affiliations: list[str | None] = []  # one per <author>, in order
+        self.also: list[tuple[str, str]] = []  # (href, title): the paper's pages on other servers
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
         if self.href:
             # Un-namespaced like feedgen's own elements, so it serialises as a plain
             # <link> in the feed's default (Atom) namespace, not as <ns0:link>.
             etree.SubElement(entry, "link", href=self.href, rel="related", type="application/pdf", title="pdf")
+        for href, title in self.also:
+            etree.SubElement(entry, "link", href=href, rel="related", type="text/html", title=title)
         for author, affiliation in zip(entry.findall("author"), self.affiliations):
             if affiliation:
                 etree.SubElement(author, f"{{{ARXIV_SCHEME}}}affiliation").text = affiliation
@@ -78,10 +81,11 @@ def render_atom(doc: FeedDocument) -> bytes:
         entry.pdflink.href = where.pdf
         entry.published(when)
         entry.updated(when)
-        authors = [a for a in (parse_author(xml_safe(a)) for a in paper.authors) if a.name]
-        for author in authors:
-            entry.author({"name": author.name})
-        entry.pdflink.affiliations = [a.affiliation for a in authors]
+        authors = affiliations(paper)
+        for name, _ in authors:
+            entry.author({"name": name})
+        entry.pdflink.affiliations = [affiliation for _, affiliation in authors]
+        entry.pdflink.also = [(links(o).abs, f"{source_of(o).label} {o.id}v{o.version}") for o in paper.also]
         for category in paper.categories:
             entry.category(term=category, scheme=ARXIV_SCHEME, label=category_label(category))
         for term, scheme in categories_of(paper):

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 from core import __version__
 from core.extract import info
 from core.matching import Scored
-from core.papers import Paper
+from core.papers import Paper, parse_author
 from core.profiles import MAX_ITEMS
 from core.sources.arxiv.schedule import EASTERN
 from core.sources import category_name
-from core.sources import links, source_of
+from core.sources import DEFAULT, links, source_of
 
 if TYPE_CHECKING:
     from core.summaries.service import Summary
@@ -90,7 +90,8 @@ def item_html(item: Scored, summary: Summary | None = None) -> str:
     if summary is not None:
         parts.append(f"<p><b>AI summary</b> ({escape(summary.model)}):</p>\n{summary.html}")
     parts.append(f"<p>{escape(paper.abstract)}</p>")
-    extra = [x for x in (paper.comment and f"Comments: {paper.comment}", paper.journal_ref and f"Journal: {paper.journal_ref}") if x]
+    extra = [x for x in (paper.comment and f"Comments: {paper.comment}", paper.journal_ref and f"Journal: {paper.journal_ref}",
+                         corresponding(paper)) if x]
     if extra:
         parts.append(f"<p>{escape(' · '.join(extra))}</p>")
     parts.append(
@@ -100,7 +101,45 @@ def item_html(item: Scored, summary: Summary | None = None) -> str:
     extras = extras_html(paper)
     if extras:
         parts.append(extras)
+    if paper.also:
+        parts.append(also_html(paper))
     return xml_safe("\n".join(parts))
+
+
+def corresponding(paper: Paper) -> str | None:
+    """`Corresponding author: Name (Institution)` where the server says (bioRxiv, medRxiv)."""
+    if not paper.corresponding and not paper.institution:
+        return None
+    who = paper.corresponding or "unnamed"
+    return f"Corresponding author: {who}" + (f" ({paper.institution})" if paper.institution else "")
+
+
+def affiliations(paper: Paper) -> list[tuple[str, str | None]]:
+    """Each author's (name, affiliation): arXiv's from the parentheses in the name; the
+    corresponding author's institution where the server gives one (matched by surname)."""
+    named = [(a.name, a.affiliation) for a in (parse_author(xml_safe(x)) for x in paper.authors) if a.name]
+    if paper.institution and paper.corresponding:
+        surname = paper.corresponding.split()[-1].lower() if paper.corresponding.split() else ""
+        for n, (name, affiliation) in enumerate(named):
+            if affiliation is None and name.split() and name.split()[-1].lower() == surname:
+                named[n] = (name, paper.institution)
+                break
+    return named
+
+
+def also_html(paper: Paper) -> str:
+    """The same paper's pages on the other servers it was posted to (core.sources.same)."""
+    bits = []
+    for other in paper.also:
+        where = links(other)
+        bits.append(f'{escape(source_of(other).label)}: <a href="{escape(where.abs)}">{escape(other.id)}v{other.version}</a>'
+                    + (f' (<a href="{escape(where.pdf)}">PDF</a>)' if where.pdf else ""))
+    return f"<p><b>Also posted to</b> {' &#183; '.join(bits)}</p>"
+
+
+def published_label(paper: Paper) -> str:
+    """What the DOI link says: a preprint server's `published` DOI is the journal version's."""
+    return "Now published in" if paper.server != DEFAULT and paper.doi else "DOI"
 
 
 def extras_html(paper: Paper) -> str:
@@ -113,7 +152,7 @@ def extras_html(paper: Paper) -> str:
         links = ", ".join(f'<a href="{escape(url)}">{escape(url.split("://", 1)[-1])}</a>' for url in found.code)
         bits.append(f"<b>Code:</b> {links}")
     if found.doi:
-        bits.append(f'<b>DOI:</b> <a href="{escape(doi_url(found.doi))}">{escape(found.doi)}</a>')
+        bits.append(f'<b>{published_label(paper)}:</b> <a href="{escape(doi_url(found.doi))}">{escape(found.doi)}</a>')
     return f"<p>{' &#183; '.join(bits)}</p>" if bits else ""
 
 

@@ -5,18 +5,32 @@ from __future__ import annotations
 import json
 
 from core.extract import info
-from core.papers import Paper, parse_author
-from core.render.document import FeedDocument, categories_of, item_html, xml_safe
+from core.papers import Paper
+from core.render.document import FeedDocument, affiliations, categories_of, item_html
 from core.sources import DEFAULT, links
 
 
 def authors(paper: Paper) -> list[dict]:
-    """Each author's name; an affiliation arXiv gave in parentheses goes in the extension."""
-    result = []
-    for author in (parse_author(xml_safe(a)) for a in paper.authors):
-        if author.name:
-            result.append({"name": author.name} | ({"_arxiv_feeds": {"affiliation": author.affiliation}} if author.affiliation else {}))
-    return result
+    """Each author's name; an affiliation (arXiv's in parentheses, the corresponding author's
+    institution on bioRxiv and medRxiv) goes in the extension."""
+    return [{"name": name} | ({"_arxiv_feeds": {"affiliation": affiliation}} if affiliation else {})
+            for name, affiliation in affiliations(paper)]
+
+
+def _server_extras(paper: Paper) -> dict:
+    """What only other servers' items carry (so arXiv's items keep their bytes): the server,
+    who corresponds from where, the journal version's DOI, the same paper on other servers."""
+    extras: dict = {}
+    if paper.server != DEFAULT:
+        extras["server"] = paper.server
+    if paper.corresponding or paper.institution:
+        extras["corresponding"] = {"name": paper.corresponding, "institution": paper.institution}
+    if paper.server != DEFAULT and paper.doi:
+        extras["published_doi"] = paper.doi
+    if paper.also:
+        extras["also"] = [{"server": o.server, "id": o.id, "version": o.version, "url": links(o).abs,
+                           "pdf_url": links(o).pdf} for o in paper.also]
+    return extras
 
 
 def _extras(paper: Paper) -> dict:
@@ -63,7 +77,7 @@ def render_jsonfeed(doc: FeedDocument) -> bytes:
                     "primary_category": paper.primary_category,
                     "pdf_url": where.pdf,
                     "source": paper.origin,  # the name readers know: listing or backfill
-                    **({} if paper.server == DEFAULT else {"server": paper.server}),
+                    **_server_extras(paper),
                     **_extras(paper),
                     "score": item.score,
                     "explanation": item.explanation,

@@ -14,9 +14,9 @@ from urllib.parse import quote
 
 from core.extract import info
 from core.papers import Paper
-from core.render.document import FeedDocument, doi_url
+from core.render.document import FeedDocument, corresponding, doi_url, published_label
 from core.render.texprint import plain
-from core.sources import links
+from core.sources import links, source_of
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$~^])")
 _UNSAFE_LINK = re.compile(r"\]\(\s*(?!https?://)[^)]*\)", re.IGNORECASE)
@@ -47,11 +47,17 @@ def _extras(paper: Paper) -> str:
     if found.code:
         bits.append("**Code:** " + ", ".join(f"[{_md(url.split('://', 1)[-1])}]({_url(url)})" for url in found.code))
     if found.doi:
-        bits.append(f"**DOI:** [{_md(found.doi)}]({_url(doi_url(found.doi))})")
+        bits.append(f"**{published_label(paper)}:** [{_md(found.doi)}]({_url(doi_url(found.doi))})")
     if paper.comment:
         bits.append(f"**Comments:** {_md(paper.comment)}")
     if paper.journal_ref:
         bits.append(f"**Journal:** {_md(paper.journal_ref)}")
+    who = corresponding(paper)
+    if who:
+        bits.append(_md(who))
+    for other in paper.also:
+        where = links(other)
+        bits.append(f"**Also on {_md(source_of(other).label)}:** [{_md(other.id)}v{other.version}]({_url(where.abs)})")
     return " · ".join(bits)
 
 

@@ -7,9 +7,8 @@ string, as `Last, F. M.; Last, F.` (most) or `First Last; First Last` (some), of
 `;`; `category` is the collection's name in any case, sometimes with stray spaces; `published`
 is `NA` or the journal DOI; `date` is the day that version was posted.
 
-A `Preprint` keeps what `Paper` has no field for yet (the corresponding author and their
-institution, the journal DOI apart from the preprint's, the JATS XML); `to_paper` maps it onto
-`Paper` (see `to_paper` for where each part goes).
+A `Preprint` keeps what `Paper` has no field for (the journal DOI apart from the preprint's,
+the JATS XML); `to_paper` maps it onto `Paper` (see `to_paper` for where each part goes).
 """
 
 from __future__ import annotations
@@ -168,22 +167,21 @@ def to_preprint(record: Record, server: str, origin: Origin = "listing") -> Prep
     id the DOI without version (lower case); version 1 is `new`, a later one `replace`;
     `announced` the day this version was posted; the category `server:slug`; authors split;
     `doi` the journal DOI when `published` names one (arXiv's `doi` is the journal's too); the
-    licence as a URL; `comment` says who corresponds, from where (the place RSS, Atom and
-    Markdown already show); `enriched`: the record is all the server has (no second call).
+    licence as a URL; `corresponding` and `institution` who corresponds, from where (no
+    `comment`: the servers have none); `enriched`: the record is all the server has.
     """
     doi, _ = ids.split_id(record.doi)
     announce: AnnounceType = "new" if record.version == 1 else "replace"
     who = record.author_corresponding
     where = record.author_corresponding_institution
-    comment = f"Corresponding author: {who}" + (f" ({where})" if where else "") if who else None
     license_code = (record.license or "").strip().lower()
     paper = Paper(
         id=doi, version=record.version, title=_SPACE.sub(" ", record.title).strip(),
         abstract=_SPACE.sub(" ", record.abstract).strip(), authors=split_authors(record.authors),
         categories=[taxonomy.category_of(server, record.category)] if record.category.strip() else [server],
         announce_type=announce, announced=record.date,
-        license=LICENSES.get(license_code, license_code or None), comment=comment,
-        doi=record.published, enriched=True, origin=origin, server=server,
+        license=LICENSES.get(license_code, license_code or None),
+        doi=record.published, enriched=True, origin=origin, server=server, corresponding=who, institution=where,
     )
     return Preprint(paper=paper, corresponding=who, institution=where, journal_doi=record.published,
                     jatsxml=record.jatsxml)
