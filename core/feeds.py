@@ -240,7 +240,7 @@ class FeedSpec:
     @classmethod
     def from_query(cls, query: FeedWishes) -> FeedSpec:
         if not query.cat:
-            raise SpecError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
+            raise SpecError("cat: give at least one category, e.g. cat=cs.LG, cat=cs.AI,cs.CL or cat=biorxiv:neuroscience,medrxiv")
         # Plain words: readers that treat a channel title as HTML must not meet a tag in it.
         words = " ".join(re.sub(r"[<>&]", " ", query.q.strip() or ", ".join(query.author)).split())
         like = f"like {', '.join([*query.like, *([query.like_author] if query.like_author else [])])}" if query.like or query.like_author else ""

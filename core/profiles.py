@@ -43,7 +43,7 @@ def validate_categories(values: list[str]) -> list[str]:
         if canonical not in result:
             result.append(canonical)
     if not result:
-        raise ValueError("give at least one arXiv category")
+        raise ValueError("give at least one category (arXiv's cs.LG, bioRxiv's biorxiv:neuroscience, medrxiv for all of medRxiv)")
     if len(result) > MAX_CATEGORIES:
         raise ValueError(f"at most {MAX_CATEGORIES} categories")
     return result

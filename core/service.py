@@ -36,7 +36,8 @@ from core.listings.freshness import newest_day, next_backfill
 from core.redact import split_userinfo
 from core.profiles import Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
-from core.sources import all_sources
+from core.sources import DEFAULT, all_sources, source_named, source_of_category
+from core.sources.base import Source
 from core.sources.arxiv.schedule import next_rebuild
 from core.urls import configured_base_url, feed_id
 from core.settings import Settings
@@ -366,13 +367,15 @@ class FeedService:
         categories = {}
         anomalous = False  # a shrunken listing in the last day: someone should look
         trouble = await self.client.api_backoff.current()
-        backfill_on = self.settings.arxiv_backfill_max_requests > 0
         for category in sorted(self.seen_categories):
             meta = await self.listings.meta(category)
             anomalous |= any(now - e.at < dt.timedelta(days=1) for e in meta.anomalies)
             missing = self.listings.missing(meta, self.window_days)
-            categories[category] = _category_health(meta, now, missing)
-            categories[category]["history"] = _history_health(meta, missing, now, trouble, backfill_on)
+            source = source_of_category(category) or source_named(DEFAULT)
+            categories[category] = {"server": source.name, **_category_health(meta, now, missing)}
+            categories[category]["history"] = _history_health(
+                meta, missing, now, trouble if source.name == DEFAULT else None,
+                self.upstreams[source.name].history_max_requests > 0, source)
         backing_off = trouble is not None and now < trouble.until  # the query API, for every instance
         degraded = not store["ok"] or anomalous or backing_off or any(
             c["last_error"] or c["history"]["state"] == "failing" for c in categories.values())
@@ -388,6 +391,10 @@ class FeedService:
                     **trouble.model_dump(mode="json"), "backing_off": backing_off},
                 "request_budget_s": self.settings.request_budget_s,
                 "user_agent": self.client.user_agent,
+                # every server's client: the requests it sent since start-up (arXiv's as above)
+                "servers": {name: {"label": u.source.label, "requests_made": u.requests_made,
+                                   "history_max_requests": u.history_max_requests}
+                            for name, u in self.upstreams.items()},
             },
             "profiles": sorted(self.config.profiles),
             "categories": categories,
@@ -528,15 +535,18 @@ HISTORY_OVERDUE = dt.timedelta(minutes=70)  # a backfill retries within an hour:
 
 
 def _history_health(meta: CategoryMeta, missing: list[dt.date], now: dt.datetime, trouble: Trouble | None,
-                    backfill_on: bool) -> dict:
+                    backfill_on: bool, source: Source) -> dict:
     """The window's history for /health: complete, filling, failing (which degrades /health:
     the last backfill stopped, or gaps outlived the retry), or off; with what is missing,
-    since when, and what happens next."""
+    since when, and what happens next (from arXiv's query API, or the category's server)."""
     if not missing:
         return {"state": "complete"}
     what = {"missing_weekdays": [d.isoformat() for d in missing], "oldest_missing": min(missing).isoformat()}
+    arxiv = source.name == DEFAULT
     if not backfill_on:
-        return {"state": "off", **what, "next": "backfill is off (ARXIV_BACKFILL_MAX_REQUESTS=0): these days stay missing"}
+        setting = "ARXIV_BACKFILL_MAX_REQUESTS" if arxiv else "BIORXIV_HISTORY_MAX_REQUESTS"
+        return {"state": "off", **what, "next": f"backfill is off ({setting}=0): these days stay missing"}
+    api = "arXiv's query API" if arxiv else f"{source.label}'s API"
     blocked = trouble if trouble is not None and now < trouble.until else None
     error = meta.backfill_error or (blocked.reason if blocked else None)
     stopped = bool(error) and not error.startswith("out of time")
@@ -545,9 +555,9 @@ def _history_health(meta: CategoryMeta, missing: list[dt.date], now: dt.datetime
     if blocked is not None:
         attempt = max(attempt or now, blocked.until)
     if attempt is not None and attempt > now:
-        following = f"the next feed request or cron run from {attempt.isoformat()} asks arXiv's query API again"
+        following = f"the next feed request or cron run from {attempt.isoformat()} asks {api} again"
     else:
-        following = "the next feed request or cron run asks arXiv's query API (or a backfill is under way)"
+        following = f"the next feed request or cron run asks {api} (or a backfill is under way)"
     failing = stopped or overdue
     since = None
     if failing:

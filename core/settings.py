@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     arxiv_author_url: str = env("https://arxiv.org/a", "ARXIV_AUTHOR_URL")  # author feeds (like_author=)
     biorxiv_api_url: str = env("https://api.biorxiv.org", "BIORXIV_API_URL")  # bioRxiv and medRxiv
     biorxiv_max_pages: int = env(20, "BIORXIV_MAX_PAGES", ge=1, le=200)  # requests for one date window of one server
+    biorxiv_history_max_requests: int = env(40, "BIORXIV_HISTORY_MAX_REQUESTS", ge=0, le=500)  # per history run of one server; 0: off
     cron_secret: SecretStr | None = env(None, "CRON_SECRET")
     cron_budget_s: float = env(50.0, "CRON_BUDGET_S", ge=1, le=900)
 

@@ -61,6 +61,7 @@ def make_settings(fake: FakeArxiv, **overrides: object) -> Settings:
         # The recorded listings are of April 2026 and the clock is mostly today's: with a scripted
         # query API that knows no history, a test runs listing-only (backfill off) unless it asks.
         "arxiv_backfill_max_requests": 10 if fake.api_entries else 0,
+        "biorxiv_history_max_requests": 0,  # bioRxiv's and medRxiv's history too, unless a test asks
         "enrich_max_requests": 0,  # enrichment's own tests turn it on: the others count requests exactly
     }
     values.update(overrides)

@@ -105,7 +105,7 @@ class FakeSource:
                         url=f"https://fakerxiv.example/p/{paper.id}", doi=f"10.5555/{paper.id}")
 
     def connect(self, settings, *, transport=None, clock, kv=None) -> FakeUpstream:
-        return FakeUpstream(self)
+        return FakeUpstream(self, settings.arxiv_backfill_max_requests)
 
 
 class FakeUpstream:
@@ -113,8 +113,9 @@ class FakeUpstream:
     user_agent = "arxiv-feeds-tests"
     asked: list[tuple[str, tuple[str, ...]]] = []  # every call, across instances (the test reads it)
 
-    def __init__(self, source: FakeSource):
+    def __init__(self, source: FakeSource, history_max_requests: int = 10):
         self.source = source
+        self.history_max_requests = history_max_requests  # the tests' own knob: arXiv's setting
         self.requests_made = 0
 
     async def listing(self, categories: Sequence[str], etag: str | None = None) -> ListingAnswer:

@@ -78,7 +78,7 @@ def test_exclude_parameter_removes_papers(app):
 @pytest.mark.parametrize(
     "query,needle",
     [
-        ("", "cat: give at least one arXiv category"),
+        ("", "cat: give at least one category, e.g. cat=cs.LG"),
         ("cat=cs.XX", "unknown arXiv category 'cs.XX'"),
         ("cat=cs.AI&q=%22open", "unbalanced double quote"),
         ("cat=cs.AI&limit=0", "limit"),

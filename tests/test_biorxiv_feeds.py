@@ -113,13 +113,14 @@ def test_a_fresh_deploy_fills_the_window_and_health_says_which_days_came_from_wh
     config = {"profiles": {"med": {"title": "med", "categories": ["medrxiv:oncology", "medrxiv:epidemiology"]}}}
     try:
         with running_app(fake_arxiv, config=config, biorxiv_api_url=fake.url, clock=ManualClock(NOW),
-                         arxiv_backfill_max_requests=10, history_budget_s=5) as app:
+                         arxiv_backfill_max_requests=0, biorxiv_history_max_requests=10, history_budget_s=5) as app:
             feed = app.get("/feeds/med.json?days=5&limit=500&type=new,replace").json()
             dates = {i["date_published"][:10] for i in feed["items"]}
             assert dates == {d.isoformat() for d in days}, dates
             health = app.get("/health").json()["categories"]["medrxiv:oncology"]
             assert health["sources"] == {days[0].isoformat(): "listing", **{d.isoformat(): "backfill" for d in days[1:]}}
-            # one request a day for both collections asked (each day's 60 records fit a page)
+            # one request a day for both collections asked (each day's 60 records fit a page), on
+            # the servers' own budget (BIORXIV_HISTORY_MAX_REQUESTS; arXiv's backfill is off here)
             assert len(fake.requests) == 5, [r.path for r in fake.requests]
     finally:
         fake.stop()

@@ -173,10 +173,16 @@ def test_every_builder_input_has_a_label(app):
 
 
 def test_builder_offers_every_category_and_archive_of_the_taxonomy_with_names(app):
+    from core.sources.biorxiv.taxonomy import categories as collections
+
     page = html(app.get("/"))
     boxes = page.xpath("//form[@id='builder']//input[@name='cat']")
     values = [b.get("value") for b in boxes]
-    assert set(values) == set(CATEGORIES) | set(ARCHIVES) and len(values) == len(set(values))
+    rxiv = {"biorxiv", "medrxiv", *collections("biorxiv"), *collections("medrxiv")}
+    assert set(values) == set(CATEGORIES) | set(ARCHIVES) | rxiv and len(values) == len(set(values))
+    assert text(boxes[values.index("medrxiv:infectious-diseases")].getparent()) == (
+        "medrxiv:infectious-diseases Infectious Diseases (except HIV/AIDS)")
+    assert text(boxes[values.index("biorxiv")].getparent()) == "biorxiv all of bioRxiv"
     label = boxes[values.index("cs.RO")].getparent()
     assert text(label) == "cs.RO Robotics" and label.get("data-search") == "cs.ro robotics"
     assert text(boxes[values.index("cs")].getparent()) == "cs all of Computer Science"
@@ -200,6 +206,10 @@ def test_api_categories_lists_the_taxonomy_grouped_by_archive(app):
     assert {"code": "cs.AI", "name": "Artificial Intelligence"} in archives["cs"]["categories"]
     assert archives["hep-th"]["categories"] == [{"code": "hep-th", "name": "High Energy Physics - Theory"}]
     assert sum(len(a["categories"]) for a in data["archives"]) == len(CATEGORIES)
+    servers = {s["code"]: s for s in data["servers"]}
+    assert {code: s["name"] for code, s in servers.items()} == {"biorxiv": "bioRxiv", "medrxiv": "medRxiv"}
+    assert {"code": "biorxiv:genomics", "name": "Genomics"} in servers["biorxiv"]["categories"]
+    assert (len(servers["biorxiv"]["categories"]), len(servers["medrxiv"]["categories"])) == (27, 51)
 
 
 # --- /api/preview ---------------------------------------------------------------------------
@@ -233,7 +243,7 @@ def test_api_preview_marks_followed_authors(app):
 
 @pytest.mark.parametrize(
     "query,needle",
-    [("", "cat: give at least one arXiv category"), ("cat=cs.XX", "unknown arXiv category 'cs.XX'"),
+    [("", "cat: give at least one category, e.g. cat=cs.LG"), ("cat=cs.XX", "unknown arXiv category 'cs.XX'"),
      ("cat=cs.AI&q=%22open", "unbalanced double quote"), ("cat=cs.AI&limit=0", "limit"),
      ("cat=cs.AI&colour=red", "unknown parameter 'colour'"), ("cat=cs.AI&type=old", "unknown announce type")],
 )
@@ -284,7 +294,7 @@ def test_adhoc_preview_links_the_feed_in_every_format(app):
 
 @pytest.mark.parametrize(
     "path,status,needle",
-    [("/preview?cat=cs.XX", 400, "unknown arXiv category 'cs.XX'"), ("/preview", 400, "give at least one arXiv category"),
+    [("/preview?cat=cs.XX", 400, "unknown arXiv category 'cs.XX'"), ("/preview", 400, "give at least one category"),
      ("/preview?cat=cs.AI&limit=ten", 400, "limit"), ("/preview/llm?cat=math.AG", 400, "not in profile 'llm'"),
      ("/preview/nope", 404, "no profile 'nope'")],
 )

@@ -145,3 +145,50 @@ def test_items_say_who_corresponds_from_where_and_the_journal_now_published_in(f
             assert csl["DOI"] == "10.1371/journal.pbio.3000896"
     finally:
         fake.stop()
+
+
+def test_a_failing_server_is_named_and_health_reports_each_server(fake_arxiv):
+    from tests.fakebiorxiv import Failure
+
+    sunday = schedule.listing_day(MONDAY)
+    clock = ManualClock(MONDAY)
+    fake = FakeBiorxiv().start()
+    fake.fail_next(*[Failure(status=503) for _ in range(6)])
+    try:
+        with running_app(fake_arxiv, biorxiv_api_url=fake.url, clock=clock, arxiv_retries=0) as app:
+            refused = app.get("/feed?cat=medrxiv:oncology&days=1&format=json")
+            assert refused.status_code == 503 and refused.headers["Retry-After"].isdigit()
+            assert "medRxiv could not be reached and nothing is stored yet" in refused.text, refused.text
+            assert "arXiv" not in refused.json()["error"].replace("medRxiv", "")
+            fake.failures.clear()
+            fake.serve("medrxiv", derived_day("medrxiv", sunday, 102))
+            clock.advance(300)  # past the back-off after a failure
+            served = app.get("/feed?cat=medrxiv:oncology,medrxiv:epidemiology&days=1&format=json&limit=500")
+            assert served.status_code == 200 and "Warning" not in served.headers
+            assert app.get("/feed?cat=medrxiv&days=1&format=json&limit=500").status_code == 200
+            # the next day the server fails: what is stored is served, marked stale
+            clock.advance(86400)
+            fake.fail_next(*[Failure(status=503) for _ in range(6)])
+            stale = app.get("/feed?cat=medrxiv:oncology,medrxiv:epidemiology&days=2&format=json&limit=500")
+            assert stale.status_code == 200 and stale.headers["Warning"].startswith("110 ")
+            assert {i["date_published"][:10] for i in stale.json()["items"]} == {sunday.isoformat()}
+            health = app.get("/health").json()
+            servers = health["upstream"]["servers"]
+            assert servers["medrxiv"]["requests_made"] == len(fake.requests) and servers["biorxiv"]["requests_made"] == 0
+            assert servers["arxiv"]["requests_made"] == health["upstream"]["requests_made"]
+            assert servers["medrxiv"]["label"] == "medRxiv" and servers["medrxiv"]["history_max_requests"] == 0
+            oncology = health["categories"]["medrxiv:oncology"]
+            assert oncology["server"] == "medrxiv" and oncology["stale"] and "503" in oncology["last_error"]
+            assert oncology["sources"] == {sunday.isoformat(): "listing"}
+            assert oncology["history"]["state"] == "off"
+            assert "BIORXIV_HISTORY_MAX_REQUESTS=0" in oncology["history"]["next"]
+            assert health["categories"]["medrxiv"]["server"] == "medrxiv" and health["status"] == "degraded"
+            missing = app.get("/feed?cat=medrxiv:foo")
+            assert missing.status_code == 400 and "unknown category 'medrxiv:foo'" in missing.text
+            assert "arXiv category" not in missing.text
+            assert "closest" in app.get("/feed?cat=biorxiv:neuroscince").text
+            empty = app.get("/feed?format=json")
+            assert empty.status_code == 400 and "give at least one category" in empty.text
+            assert "unknown category 'medrxiv:foo'" in app.get("/rss/medrxiv:foo").text
+    finally:
+        fake.stop()

@@ -40,7 +40,7 @@ from core.listings.history import HistoryFiller
 from core.listings.store import CategoryMeta, DayStore, WindowTooLarge, papers_bytes
 from core.papers import Paper
 from core.settings import Settings
-from core.sources import DEFAULT, source_of_category
+from core.sources import DEFAULT, source_named, source_of_category
 from core.sources.base import Upstream
 
 if TYPE_CHECKING:
@@ -130,11 +130,13 @@ class Listings:
         if not any(m.days for m in metas):
             if late:
                 retry = max(5, math.ceil(self.settings.request_budget_s))
-                raise UpstreamUnavailable("arXiv is slow and nothing is stored yet for these categories; "
-                                          "the fetch goes on", retry_after=retry)
+                raise UpstreamUnavailable(f"{servers(due)} {'is' if len(_labels(due)) == 1 else 'are'} slow and "
+                                          "nothing is stored yet for these categories; the fetch goes on", retry_after=retry)
             if any(m.last_error for m in metas):
-                errors = "; ".join(sorted({m.last_error for m in metas if m.last_error}))
-                raise UpstreamUnavailable(f"arXiv could not be reached and nothing is stored yet ({errors})")
+                failed = [m for m in metas if m.last_error]
+                errors = "; ".join(sorted({m.last_error for m in failed if m.last_error}))
+                raise UpstreamUnavailable(f"{servers([m.category for m in failed])} could not be reached and "
+                                          f"nothing is stored yet ({errors})")
             if any(freshness.due(m, self.clock.now()) for m in metas):
                 raise UpstreamUnavailable("these categories are being fetched, or too many fetches are queued",
                                           retry_after=60)
@@ -165,17 +167,25 @@ class Listings:
         if not missing:
             return ""
         weekdays = sorted({d for gaps in missing.values() for d in gaps})
-        what = (f"history incomplete: {len(weekdays)} weekday{'s' if len(weekdays) > 1 else ''} "
+        arxiv_only = all(_is_arxiv(c) for c in missing)
+        unit = "weekday" if arxiv_only else "posting day"  # arXiv's notes keep their words
+        what = (f"history incomplete: {len(weekdays)} {unit}{'s' if len(weekdays) > 1 else ''} "
                 f"({', '.join(d.isoformat() for d in weekdays)}) missing in {', '.join(sorted(missing))}")
-        if not self.settings.arxiv_backfill_max_requests:
-            return f"{what}; backfill is off (ARXIV_BACKFILL_MAX_REQUESTS=0), so they stay missing"
-        trouble = await self.client.api_backoff.blocking()
+        off = [name for name, ok in (("ARXIV_BACKFILL_MAX_REQUESTS", self.settings.arxiv_backfill_max_requests
+                                      or not any(map(_is_arxiv, missing))),
+                                     ("BIORXIV_HISTORY_MAX_REQUESTS", self.settings.biorxiv_history_max_requests
+                                      or arxiv_only)) if not ok]
+        if off:
+            return f"{what}; backfill is off ({'=0, '.join(off)}=0), so they stay missing"
+        trouble = await self.client.api_backoff.blocking() if any(map(_is_arxiv, missing)) else None
         if trouble is not None:
             return f"{what}; {trouble.public()}; the next feed request or cron run after that fills them"
         errors = sorted({m.backfill_error for m in metas if m.category in missing and m.backfill_error})
         if errors:
             return f"{what}; the last backfill stopped ({'; '.join(errors)}); the next feed request or cron run goes on"
-        return f"{what}; they are being filled from arXiv's query API and appear within a minute or two"
+        if arxiv_only:
+            return f"{what}; they are being filled from arXiv's query API and appear within a minute or two"
+        return f"{what}; they are being filled from {servers(list(missing))} and appear within a minute or two"
 
     async def _fetch_then_enrich(self, due: list[str], warm: set[str]) -> None:
         """The listing fetch a request waits for (within its budget); the enrichment of what it
@@ -295,3 +305,13 @@ def window(metas: Sequence[CategoryMeta], days: int, now: dt.datetime) -> list[t
 def _server_of(category: str) -> str:
     source = source_of_category(category)
     return source.name if source is not None else DEFAULT
+
+
+def _labels(categories: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys((source_of_category(c) or source_named(DEFAULT)).label for c in categories))
+
+
+def servers(categories: Sequence[str]) -> str:
+    """The servers of `categories` as a message names them: `arXiv`, `bioRxiv and medRxiv`."""
+    labels = _labels(categories) or [source_named(DEFAULT).label]
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"

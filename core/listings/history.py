@@ -5,7 +5,8 @@ its whole-page rules).
 A day is stored only when the source says a page covered it (`HistoryPage.covered`); a covered
 day with no papers is remembered as empty (no posts that day). The same rules as arXiv's
 backfill otherwise: one run per source at a time across instances (a lock in the store), at
-most `ARXIV_BACKFILL_MAX_REQUESTS` requests a run, a paper the listing gave (that very
+most the source's `Upstream.history_max_requests` requests a run (bioRxiv's and medRxiv's:
+`BIORXIV_HISTORY_MAX_REQUESTS`), a paper the listing gave (that very
 version) not added again on a derived day, failures in `/health` (`backfill_error`).
 """
 
@@ -52,7 +53,7 @@ class HistoryFiller:
     async def _run_source(self, upstream: Upstream, categories: list[str], days: int) -> None:
         now = self.clock.now()
         missing = {c: gaps for c in categories if (gaps := freshness.missing_days(await self.store.meta(c), now, days))}
-        max_requests = self.settings.arxiv_backfill_max_requests
+        max_requests = upstream.history_max_requests
         if not missing or not max_requests:
             return
         name = upstream.source.name

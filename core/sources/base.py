@@ -188,6 +188,7 @@ class Upstream(Protocol):
     source: Source
     max_categories_per_request: int  # how many categories one listing request may combine
     requests_made: int  # every HTTP request sent (for /health and the tests)
+    history_max_requests: int  # at most this many requests a history run (`history`); 0: no history
 
     @property
     def user_agent(self) -> str:

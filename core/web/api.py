@@ -1,6 +1,6 @@
 """The JSON and fragment API the builder page uses: `/api/preview` (items with highlighted
 spans), `/api/preview.html` (the live preview: the preview page's paper partial, the canonical
-feed URL and a status line) and `/api/categories` (arXiv's taxonomy)."""
+feed URL and a status line) and `/api/categories` (every server's taxonomy)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from core.errors import BadRequest, SpecError
 from core.extract import info
 from core.feeds import FeedResult, FeedSpec
 from core.render.formats import DEFAULT_FORMAT
-from core.sources import category_name, links
+from core.sources import all_sources, category_name, links
 from core.sources.arxiv.taxonomy import ARCHIVES, CATEGORIES
 from core.web.params import FeedQuery, FeedQueryParam, checked, describe
 from core.web.site import absolute, highlight, local, newest
@@ -101,10 +101,16 @@ def invalid_query(request: Request, exc: RequestValidationError) -> Response | N
     return _live_error(request, describe(exc))
 
 
-@router.get("/api/categories", summary="arXiv's taxonomy: archives and their categories, with names")
+@router.get("/api/categories", summary="Every server's taxonomy: arXiv's archives and categories, bioRxiv's and medRxiv's collections, with names")
 async def api_categories() -> JSONResponse:
     groups: dict[str, list[dict]] = {}
     for code, name in CATEGORIES.items():
         groups.setdefault(code.split(".", 1)[0], []).append({"code": code, "name": name})
-    body = {"archives": [{"code": a, "name": n, "categories": groups.get(a, [])} for a, n in ARCHIVES.items()]}
+    body = {
+        "archives": [{"code": a, "name": n, "categories": groups.get(a, [])} for a, n in ARCHIVES.items()],
+        # the other servers, each its own group (its name alone = every collection)
+        "servers": [{"code": s.name, "name": s.label,
+                     "categories": [{"code": c, "name": n} for c, n in s.taxonomy.categories().items()]}
+                    for s in all_sources() if s.qualified],
+    }
     return JSONResponse(body, headers={"Cache-Control": "public, max-age=86400"})

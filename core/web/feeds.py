@@ -16,6 +16,7 @@ from core.feeds import FeedSpec
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
 from core.service import FeedService, RenderedFeed
 from core.sources import normalize_category
+from core.sources.suggest import unknown_category
 from core.web.etags import weak_match
 from core.web.params import FeedQueryParam, kept_query
 from core.web.preview import VARY, feed_page
@@ -152,7 +153,7 @@ async def default_rss(request: Request, query: FeedQueryParam) -> Response:
 async def category_rss(request: Request, category: str, query: FeedQueryParam) -> Response:
     canonical = normalize_category(category)
     if canonical is None:
-        raise NotFound(f"unknown arXiv category {category!r} (examples: cs.LG, math.AG, hep-th)")
+        raise NotFound(unknown_category(category))
 
     def make() -> tuple[FeedSpec, str]:
         config = _service(request).config

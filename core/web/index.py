@@ -15,6 +15,7 @@ from core.errors import UpstreamUnavailable
 from core.listings import CategoryMeta
 from core.profiles import Profile
 from core.service import FeedService
+from core.sources import all_sources
 from core.sources.arxiv.taxonomy import ARCHIVES, CATEGORIES
 from core.web.site import absolute, local, newest, site_root
 from core.web.templating import page
@@ -141,7 +142,8 @@ async def index(request: Request) -> HTMLResponse:
 
 def taxonomy_groups() -> list[tuple[str, str, list[tuple[str, str]]]]:
     """arXiv's archives, each with its categories (an archive with classes first offers itself
-    as "all of ...")."""
+    as "all of ..."), then every other server with its collections (`biorxiv:genomics`), the
+    server itself first ("all of bioRxiv")."""
     groups: dict[str, list[str]] = {}
     for code in CATEGORIES:
         groups.setdefault(code.split(".", 1)[0], []).append(code)
@@ -150,4 +152,8 @@ def taxonomy_groups() -> list[tuple[str, str, list[tuple[str, str]]]]:
         codes = groups.get(archive, [])
         options = [(archive, f"all of {name}")] if codes != [archive] else []
         result.append((archive, name, options + [(c, CATEGORIES[c]) for c in codes]))
+    for source in all_sources():
+        if source.qualified:
+            options = [(source.name, f"all of {source.label}"), *source.taxonomy.categories().items()]
+            result.append((source.name, source.label, options))
     return result

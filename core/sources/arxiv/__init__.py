@@ -113,6 +113,7 @@ class ArxivUpstream:
     def __init__(self, source: ArxivSource, client: ArxivClient):
         self.source = source
         self.client = client
+        self.history_max_requests = client.settings.arxiv_backfill_max_requests
 
     @property
     def requests_made(self) -> int:

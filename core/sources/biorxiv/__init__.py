@@ -120,6 +120,7 @@ class RxivUpstream:
         self.source = source
         self.client = client
         self.max_categories_per_request = len(source.taxonomy.categories()) + 1  # a day holds them all
+        self.history_max_requests = client.settings.biorxiv_history_max_requests
 
     @property
     def requests_made(self) -> int:
