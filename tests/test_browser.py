@@ -338,3 +338,34 @@ def test_the_api_page_renders_offline_from_the_services_own_files_under_the_page
         assert watched.csp_violations() == [], watched.csp_violations()
         assert watched.errors == [], watched.errors
         page.context.close()
+
+
+def test_the_builder_offers_biorxiv_and_medrxiv_collections(browser, fake_arxiv):
+    """The collections are in the picker, found by name, and a picked one makes the feed URL and
+    a live preview of that server's papers (the fake api.biorxiv.org serves today's listing day)."""
+    import datetime as dt
+
+    from core.sources.biorxiv import schedule
+    from tests.fakebiorxiv import FakeBiorxiv, derived_day
+
+    fake = FakeBiorxiv().start()
+    fake.serve("biorxiv", derived_day("biorxiv", schedule.listing_day(dt.datetime.now(dt.UTC)), 60))
+    try:
+        with running_app(fake_arxiv, biorxiv_api_url=fake.url) as app:
+            watched = open_page(browser)
+            page = watched.page
+            page.goto(app.url + "/")
+            expect(page.locator("fieldset.cat-group[data-archive='medrxiv'] legend")).to_have_text("medRxiv")
+            page.locator("#cat-filter").press_sequentially("neuroscience")
+            expect(page.locator("#cat-list label.cat:visible")).to_have_count(1)
+            page.locator("#cat-filter").press("Enter")
+            expect(page.locator("#cat-selected button.chip")).to_have_text(re.compile(r"biorxiv:neuroscience\s+Neuroscience"))
+            expect(page.locator("#feed-url")).to_have_value(f"{app.url}/feed?cat=biorxiv:neuroscience")
+            expect(page.locator("#preview-list li.paper").first).to_be_visible()
+            expect(page.locator("#preview-list .paper-title a").first).to_have_attribute(
+                "href", re.compile(r"^https://www\.biorxiv\.org/content/10\.1101/"))
+            shot(watched, "index-builder-biorxiv.png")
+            assert watched.csp_violations() == []
+            assert [r.path for r in fake.requests][0].startswith("/details/biorxiv/")
+    finally:
+        fake.stop()
