@@ -20,7 +20,8 @@ inside one layer is still a cycle). This is today's intent read from the code an
   5 ranking      core.matching, core.signals, core.profiles, core.feeds (query -> ranked papers)
   6 summaries    core.summaries (AI summaries of a feed's top items)
   7 render       core.render (documents and the output formats)
-  8 service      core.service (builds and runs the above)
+  8 service      core.service (builds and runs the above), core.urls (every URL the site writes:
+                 feeds in each format, pages, a feed's id; the service writes the id)
   9 entry points core.web, core.cli, core.__main__
 
 A new module must be given a layer (the test says which is missing). When a cycle or an upward
@@ -47,7 +48,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("core.matching", "core.signals", "core.profiles", "core.feeds"),
     ("core.summaries",),
     ("core.render",),
-    ("core.service",),
+    ("core.service", "core.urls"),
     ("core.web", "core.cli", "core.__main__"),
 )
 
@@ -59,15 +60,10 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
         "matching imports signals.base (Scored, Hit, re-exported) and signals.score_one (in a "
         "function); signals.base and signals/__init__ import matching.Matcher (type only); the "
         "signal modules join through signals.base",
-    frozenset({"core.web.pages", "core.web.feeds"}):
-        "pages imports the feed routes; feeds imports pages.feed_page inside a function",
 }
 
 # Imports from a higher layer that exist today: (importer, imported) -> why.
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("core.feeds", "core.render.formats"):
-        "FeedQuery.format is an enum of the output registry (issue 20: the query model moves to web)",
-}
+KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
 
 def _module_name(path: Path, root: Path) -> str:
