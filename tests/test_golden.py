@@ -16,6 +16,17 @@ The store fills the way it does in production, in four steps of the clock:
      cross-lists); the cs.AI/cs.CL/cs.LG feeds are recorded;
   4. 2026-04-28 12:00 UTC, arXiv answers listing requests with 503s: a few stale feeds
      (Warning: 110) are recorded.
+After the feeds of steps 2-4, the same app records what else a user sees (CV_PAGES, AI_PAGES,
+STALE_PAGES): the HTML pages (index with the builder, each profile's preview page, a query
+preview, a feed URL opened in a browser), the live preview (JSON and HTML fragment), OPML,
+/api/categories, /health (fresh and degraded), /config (with secrets in a profile, redacted),
+/openapi.json and /docs, and the errors: 400s in JSON and as pages, 303 for a form's empty
+field, 304 with If-None-Match, 404s, 401, and 503 for a category never stored while arXiv fails.
+Their records also show the request headers sent (`> name: value`) and PAGE_HEADERS.
+
+The one normalisation: the fake arXiv's URL (`http://127.0.0.1:<port>`, a new port each run)
+becomes FAKE_URL in those records (/health names it as the upstream, a 503's message as what
+failed). The clock, Host, store, and static asset hashes are fixed, so all else is byte for byte.
 `like=`/`unlike=` seeds come from the fake query API, `like_author=` from its author feed.
 Backfill is off (the recorded listings are the whole history) and there is no LLM key.
 
