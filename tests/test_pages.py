@@ -382,7 +382,7 @@ def test_pages_send_a_strict_csp_and_carry_no_inline_script_or_style(app, path):
 
 
 def test_opml_lists_every_profile_feed_for_readers_to_import(fake_arxiv):
-    config = {"profiles": {**TEST_CONFIG["profiles"], "amp": {"title": 'R&D <"quoted">', "categories": ["cs.RO"]}}}
+    config = {"profiles": {**TEST_CONFIG["profiles"], "amp": {"title": 'R&D <"quoted">', "categories": ["cs.RO", "medrxiv:hiv-aids", "biorxiv"]}}}
     with running_app(fake_arxiv, config=config) as app:
         response = app.get("/opml")
         assert response.headers["content-type"] == "text/x-opml; charset=utf-8"
@@ -394,6 +394,8 @@ def test_opml_lists_every_profile_feed_for_readers_to_import(fake_arxiv):
             ("LLM papers", "rss", f"{app.url}/feeds/llm.atom"), ("Vision", "rss", f"{app.url}/feeds/vision.atom"),
             ('R&D <"quoted">', "rss", f"{app.url}/feeds/amp.atom")]
         assert outlines[0].get("htmlUrl") == f"{app.url}/preview/llm"
+        # each feed filed by server and subject (OPML's category: slash paths, comma-separated)
+        assert outlines[2].get("category") == "/arXiv/Robotics,/medRxiv/HIV-AIDS,/bioRxiv"
         rss = etree.fromstring(app.get("/opml?format=rss").content)
         assert rss.xpath("//body/outline/outline/@xmlUrl")[0] == f"{app.url}/feeds/llm.rss"
         for url in rss.xpath("//body/outline/outline/@xmlUrl"):

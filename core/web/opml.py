@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from core.errors import BadRequest
 from core.render.document import xml_safe
 from core.render.formats import READER_FORMATS
+from core.sources import category_name, source_of_category
 from core.web.site import absolute
 
 router = APIRouter(tags=["pages"])
@@ -29,7 +30,7 @@ async def opml(request: Request) -> Response:
     for name, profile in service.config.profiles.items():
         title = profile.title or name
         attributes = {"type": "rss", "text": title, "title": title, "xmlUrl": urls.profile_feed(name, fmt),
-                      "htmlUrl": urls.profile_page(name)}
+                      "htmlUrl": urls.profile_page(name), "category": _categories(profile.categories)}
         if profile.description:
             attributes["description"] = profile.description
         outlines.append(attributes)
@@ -40,6 +41,20 @@ async def opml(request: Request) -> Response:
         "X-Content-Type-Options": "nosniff",
     }
     return Response(body, media_type="text/x-opml; charset=utf-8", headers=headers)
+
+
+def _categories(categories: list[str]) -> str:
+    """OPML 2.0's `category`: slash-delimited paths, comma-separated, each the server then the
+    category's name (`/arXiv/Machine Learning,/bioRxiv/Neuroscience`), so a reader can file a
+    feed by server and subject. Commas and slashes inside a name would split it: they go."""
+    paths = []
+    for category in categories:
+        source = source_of_category(category)
+        label = source.label if source is not None else "arXiv"
+        whole = source is not None and category == source.name  # `biorxiv`: every collection
+        name = category_name(category).replace(",", "").replace("/", "-")
+        paths.append(f"/{label}" if whole else f"/{label}/{name}")
+    return ",".join(paths)
 
 
 def _opml(*, title: str, outlines: list[dict[str, str]], created: str) -> bytes:
