@@ -16,10 +16,11 @@ import math
 from collections import Counter
 
 from core.papers import Paper
-from core.signals.base import Candidate, Hit, Pool
-from core.signals.embeddings import dot, key_of
-from core.signals.like import STOP_STEMS
-from core.signals.text import Doc, analyse, is_word
+from core.ranking.types import Candidate, Hit, Pool
+from core.embeddings import key_of
+from core.ranking.signals.like import dot
+from core.ranking.signals.like import STOP_STEMS
+from core.ranking.text import Doc, analyse, is_word
 
 LIKE_POINTS = 10.0
 FLOOR = 0.05  # below this cosine a paper is not "like" a seed (a like-only feed drops it)

@@ -1,4 +1,4 @@
-"""Calibrate core/signals/cost.py: CPU of a cost unit for keyword terms and for like= seeds.
+"""Calibrate core/ranking/cost.py: CPU of a cost unit for keyword terms and for like= seeds.
 
     python -m bench.like_cost             # about a minute
     python -m bench.like_cost --n 3000    # like= candidates (default 3,000)
@@ -25,8 +25,8 @@ from core.arxiv.parse import parse_listing
 from core.cache import ANALYSIS_SHARE
 from core.feeds import MAX_RANK_COST, FeedQuery, FeedSpec, rank
 from core.profiles import Profile
-from core.signals import text
-from core.signals.cost import LIKE_BYTES_PER_UNIT, LIKE_PAIRS_PER_UNIT, Work, costs
+from core.ranking import text
+from core.ranking.cost import LIKE_BYTES_PER_UNIT, LIKE_PAIRS_PER_UNIT, Work, costs
 from tests.fakearxiv import FIXTURES
 
 TERMS = "model,learning,data,method,network,results,performance,task,training,image,approach,propose,based,using,show,framework"

@@ -21,10 +21,11 @@ from core.errors import SpecError  # noqa: F401 (re-exported)
 from core.extract import info
 from core.extract.wants import Wants, check_has, check_venues
 from core.listings import CategoryMeta
-from core.matching import Matcher, Scored, Term, parse_query
-from core.signals import make_pool, score_pool
-from core.signals.cost import Work, costs
-from core.signals.seeds import MAX_AUTHOR_SEEDS, SEED_MAX_CHARS, check_author, check_ids
+from core.ranking.matching import Matcher, Term, parse_query
+from core.ranking.types import Scored
+from core.ranking.pool import make_pool, score_pool
+from core.ranking.cost import Work, costs
+from core.seeds import MAX_AUTHOR_SEEDS, SEED_MAX_CHARS, check_author, check_ids
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
 from core.profiles import (
     ADHOC_PROFILE,
@@ -41,7 +42,7 @@ Format = Literal[FORMATS]  # type: ignore[valid-type]  # the registry's names, a
 MAX_QUERY_LENGTH = 1000
 MAX_QUERY_SUMMARIES = 5  # `summaries=1` on an ad-hoc feed: its top items only
 # What ranking may cost a request that brings terms or seeds of its own, in units of one term
-# scored against one paper, every signal counted (core/signals/cost.py): 20-28 us of CPU a unit,
+# scored against one paper, every signal counted (core/ranking/cost.py): 20-28 us of CPU a unit,
 # keyword or like=, on the loaded 2-core bench machine (bench.heavy, bench.like_cost). Beyond it a
 # request gets a 400 saying what to narrow, before any signal runs (and before any seed is
 # fetched); a profile's own feed is never refused.
@@ -302,7 +303,7 @@ def candidates(papers: list[Paper], spec: FeedSpec) -> list[Paper]:
 
 def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: list[Paper] = (),  # type: ignore[assignment]
          embeddings: dict[str, list[float]] | None = None, authored: dict[str, str] | None = None) -> tuple[list[Scored], int]:
-    """Score the pool with every signal (`core.signals`), drop what scores too little, sort, cut."""
+    """Score the pool with every signal (`core.ranking.pool`), drop what scores too little, sort, cut."""
     pool = candidates(papers, spec)
     scored = score_pool(make_pool(pool, spec.matchers, like, unlike, embeddings, boosts=spec.wants.boosts,
                                   authored=authored))

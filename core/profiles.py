@@ -16,11 +16,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import ConfigError  # noqa: F401 (re-exported)
-from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Term, fold
+from core.ranking.matching import MAX_TERM_LENGTH, MAX_TERMS, Term, fold
 from core.papers import AnnounceType
 from core.extract.wants import check_has, check_venues
 from core.redact import redact
-from core.signals.seeds import check_author, check_ids
+from core.seeds import check_author, check_ids
 from core.taxonomy import normalize_category
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

@@ -38,9 +38,9 @@ from core.profiles import ADHOC_PROFILE, Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
 from core.schedule import next_rebuild
 from core.settings import Settings
-from core.signals.embeddings import Embedder
-from core.signals.seeds import SeedStore
-from core.signals import text
+from core.embeddings import Embedder
+from core.seeds import SeedStore
+from core.ranking import text
 from core.summaries import NoSummaries
 
 if TYPE_CHECKING:

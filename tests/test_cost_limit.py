@@ -8,7 +8,7 @@ import pytest
 
 import core.feeds
 from core.profiles import parse_config
-from core.signals.cost import Work, costs
+from core.ranking.cost import Work, costs
 from tests.conftest import FIXTURES, TEST_CONFIG, running_app
 from tests.fakearxiv import FakeArxiv
 
@@ -74,7 +74,7 @@ def test_an_accepted_like_request_keeps_analysed_text_within_its_share_of_cache_
     ranking 501 papers by similarity used to keep ~13 MB of analysed text for good."""
     import tracemalloc
 
-    from core.signals import text
+    from core.ranking import text
 
     budget = 1_000_000
     fake = FakeArxiv().start()
@@ -175,7 +175,7 @@ def test_a_ranking_holds_neither_every_analysis_nor_every_scored_paper_at_once(k
     from core.arxiv.parse import parse_listing
     from core.feeds import FeedQuery, FeedSpec, rank
     from core.profiles import Profile
-    from core.signals import text
+    from core.ranking import text
 
     q, seeds, bound = QUERIES[kind]
     day = parse_listing((FIXTURES / "rss_cs.CV_2026-04-21.xml").read_bytes()).papers

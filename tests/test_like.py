@@ -182,7 +182,7 @@ def test_embeddings_replace_tfidf_when_configured_and_are_stored_per_paper_versi
 
 
 def test_every_signal_is_described_on_the_preview_and_the_profile_card_lists_its_seeds(cv):
-    from core.signals import REGISTRY, describe
+    from core.ranking.registry import REGISTRY, describe
 
     assert [name for name, _ in describe()] == [s.name for s in REGISTRY] == ["keyword", "authors", "like", "venue"]
     page = cv.get("/preview/vision").text
@@ -196,7 +196,7 @@ def test_a_big_pool_is_analysed_on_the_ranking_thread_once_with_the_collector_of
     import gc
     import threading
 
-    from core.signals import text
+    from core.ranking import text
     from tests.conftest import FIXTURES
 
     # The recorded day under ids of its own: no earlier test in this process analysed these.
@@ -234,7 +234,7 @@ def test_each_like_item_names_its_seed_and_shows_words_and_phrases_both_papers_h
     as phrases ("gaussian splatting"), not as two separate words."""
     import re
 
-    from core.signals.text import fold, stem
+    from core.ranking.text import fold, stem
 
     def words(text: str) -> set[str]:  # stems: a word is shown as the seed spells it
         return {stem(w) for w in re.findall(r"[a-z0-9]+", fold(text))}
@@ -259,7 +259,7 @@ def test_a_seed_repeating_a_word_explains_without_error():
     import datetime as dt
 
     from core.papers import Paper
-    from core.signals import make_pool, rank_pool
+    from core.ranking.pool import make_pool, rank_pool
 
     def paper(n: int, title: str, abstract: str) -> Paper:
         return Paper(id=f"2604.{n:05d}", title=title, abstract=abstract, announced=dt.date(2026, 4, 27))
@@ -279,7 +279,7 @@ def test_unlike_subtracts_only_how_much_nearer_a_paper_is_to_the_unwanted_than_t
     import datetime as dt
 
     from core.papers import Paper
-    from core.signals import make_pool, rank_pool
+    from core.ranking.pool import make_pool, rank_pool
 
     def paper(n: int, title: str, abstract: str) -> Paper:
         return Paper(id=f"2604.{n:05d}", title=title, abstract=abstract, announced=dt.date(2026, 4, 27))
@@ -304,8 +304,8 @@ def test_like_reads_the_same_words_from_a_paper_it_no_longer_holds_analysed():
     """A like= pool keeps only lengths; a candidate's words are recounted from its stems when
     the memo does not hold it, and must be the words its analysis gives (every recorded paper)."""
     from core.arxiv.parse import parse_listing
-    from core.signals import text
-    from core.signals.like import paper_terms, terms
+    from core.ranking import text
+    from core.ranking.signals.like import paper_terms, terms
 
     papers = [p for f in sorted(FIXTURES.glob("rss_*.xml")) for p in parse_listing(f.read_bytes()).papers]
     assert len(papers) > 600

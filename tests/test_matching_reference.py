@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from core.arxiv.parse import ParseError, parse_listing
-from core.matching import MAX_COUNT, Matcher, Phrase, Term, TermMatch, parse_query
+from core.ranking.matching import MAX_COUNT, Matcher, Phrase, Term, TermMatch, parse_query
 from core.papers import Paper
-from core.signals.text import Doc, FieldText, analyse
+from core.ranking.text import Doc, FieldText, analyse
 from tests.conftest import FIXTURES
 
 

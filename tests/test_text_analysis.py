@@ -18,7 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from core.arxiv.parse import ParseError, parse_listing
-from core.signals.text import FieldText, analyse_text
+from core.ranking.text import FieldText, analyse_text
 from tests.conftest import FIXTURES
 
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s\-/]")

@@ -34,7 +34,7 @@ from core.web.params import BadRequest, FeedQueryParam, checked, describe
 from core.web.templating import page
 
 if TYPE_CHECKING:
-    from core.matching import Scored
+    from core.ranking.types import Scored
     from core.web.highlight import Highlighted
 
 router = APIRouter(tags=["pages"])

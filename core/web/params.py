@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from core.errors import BadRequest  # noqa: F401 (re-exported)
 from core.feeds import FeedQuery
-from core.matching import QueryError
+from core.errors import QueryError
 
 KNOWN = set(FeedQuery.model_fields)
 LIST_FIELDS = {name for name, field in FeedQuery.model_fields.items() if getattr(field.annotation, "__origin__", None) is list}

@@ -19,7 +19,7 @@ from starlette.types import Scope
 
 from core.profiles import DEFAULT_TYPES
 from core.render.formats import DEFAULT_FORMAT, REGISTRY
-from core.signals import describe
+from core.ranking.registry import describe
 from core.taxonomy import category_name
 
 HERE = Path(__file__).resolve().parent

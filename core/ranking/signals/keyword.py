@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from core.signals.base import Candidate, Hit, Pool
+from core.ranking.types import Candidate, Hit, Pool
 
 TITLE_BOOST = 2.0
 ABSTRACT_BOOST = 1.0

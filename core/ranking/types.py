@@ -1,5 +1,7 @@
-"""What every signal shares: the `Signal` protocol, a `Hit` (one line of an explanation) and a
-`Scored` paper (its score, the sum of its hits)."""
+"""The ranking package's types, in one module that imports nothing of the package: a `Hit` (one
+line of an explanation), a `Scored` paper (its score, the sum of its hits), what a pool holds of
+a paper (`Lengths`, or a `Skim` when no term can be in it), a `Candidate`, the `Pool` and the
+`Signal` protocol."""
 
 from __future__ import annotations
 
@@ -9,10 +11,9 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from core.papers import Paper
-from core.signals.text import Lengths, Skim
 
 if TYPE_CHECKING:
-    from core.matching import Matcher
+    from core.ranking.matching import Matcher
 
 HitField = Literal["title", "abstract", "authors", "text", "venue"]
 
@@ -61,10 +62,46 @@ def _fmt(x: float) -> str:
     return f"{round(x, 2):g}"
 
 
+@dataclass(frozen=True, slots=True)
+class FieldLength:
+    """A skimmed field: its length in words is all anyone reads of it (BM25's average)."""
+
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class Skim:
+    """A paper's title and abstract lower-cased with `-`, `/` and `_` taken out (`hay`), and
+    their lengths: enough to tell that no term can be in them, without analysing them.
+
+    A term is found by a key among a field's tokens, stems or compounds (words joined by joiners,
+    and their stems). A token is a substring of the lower-cased text, a compound of the text
+    without joiners, and the stems of compounds are appended to `hay`; so a key compared as
+    written is in `hay` wherever it can match. A key compared by stem may match words it is not
+    a substring of (studi: study), but a Snowball English stem without its last letter (the first
+    letter of the stems of four-letter -ying words: die, dying) begins every word with that stem:
+    tests/test_skim.py checks it over every word of the recorded data and two million made-up
+    ones. So a paper whose `hay` holds none of a matcher's fragments (`Matcher.fragments`) holds
+    none of its terms, and its analysis would only ever be asked for its length."""
+
+    hay: str
+    title: FieldLength
+    abstract: FieldLength
+
+
+@dataclass(frozen=True, slots=True)
+class Lengths:
+    """What a pool keeps of an analysed paper once its terms are found: the keyword signal reads
+    only its fields' lengths (BM25), like= its words again from the memo (`like.paper_terms`)."""
+
+    title: FieldLength
+    abstract: FieldLength
+
+
 @dataclass
 class Candidate:
     """A paper of the pool with the lengths of its fields and what the feed's term lists found
-    in it (not its analysis: core.signals.make_pool)."""
+    in it (not its analysis: core.ranking.pool.make_pool)."""
 
     paper: Paper
     doc: Lengths | Skim
@@ -92,7 +129,7 @@ class Pool:
 
 class Signal(Protocol):
     """A reason to rank a paper higher (or lower). Adding one: a module with a class like this,
-    and its entry in `core.signals.REGISTRY`."""
+    and its entry in `core.ranking.registry.REGISTRY`."""
 
     name: ClassVar[str]
     description: ClassVar[str]  # one sentence for "How papers are scored"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.signals.base import Candidate, Hit, Pool
+from core.ranking.types import Candidate, Hit, Pool
 
 AUTHOR_POINTS = 3.0  # a followed author is a strong signal
 

@@ -1,35 +1,17 @@
-"""Ranking signals, one extension point: each signal says what it adds to a paper and why.
-
-`REGISTRY` lists them in the order their explanations appear; `rank_pool` sums them. The
-"How papers are scored" text on the pages is made from their descriptions (`describe`).
-Adding a signal: one module with a class following `base.Signal`, and one entry here.
+"""A request's pool and its scoring: the candidates with what each term list finds in them
+(`make_pool`), then every registered signal's hits summed, one candidate at a time (`score_pool`).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
 
 from core.papers import Paper
-from core.signals.authors import AuthorSignal
-from core.signals.base import Candidate, Hit, Pool, Scored, Signal
-from core.signals.keyword import KeywordSignal
-from core.signals.like import FLOOR, LikeSignal
-from core.signals.text import analyse, analysed, lengths, skim
-from core.signals.venue import VenueSignal
-
-if TYPE_CHECKING:
-    from core.matching import Matcher
-
-REGISTRY: tuple[type[Signal], ...] = (KeywordSignal, AuthorSignal, LikeSignal, VenueSignal)  # type: ignore[assignment]
-
-__all__ = ["REGISTRY", "Candidate", "Hit", "Pool", "Scored", "Signal", "describe", "make_pool", "rank_pool", "score_one", "score_pool"]
-
-
-def describe() -> list[tuple[str, str]]:
-    """(name, description) of every signal, for the pages."""
-    return [(signal.name, signal.description) for signal in REGISTRY]
+from core.ranking import registry
+from core.ranking.matching import Matcher
+from core.ranking.text import analyse, analysed, lengths, skim
+from core.ranking.types import Candidate, Pool, Scored
 
 
 def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequence[Paper] = (), unlike: Sequence[Paper] = (),
@@ -85,7 +67,7 @@ def score_pool(pool: Pool) -> Iterator[Scored]:
     terms give each paper ~20 hits: all 648 of a pool held, 12.5 MB at its peak, now 1.4 MB;
     tests/test_cost_limit.py). A feed with seeds and no wanted term lists only papers that
     resemble a seed."""
-    signals = [s for cls in REGISTRY if (s := cls.for_pool(pool)) is not None]
+    signals = [s for cls in registry.REGISTRY if (s := cls.for_pool(pool)) is not None]
     like_only = bool(pool.like) and not any(m.positive for m in pool.matchers)
     for candidate in pool.candidates:
         if not candidate.admitted:

@@ -27,9 +27,9 @@ from collections.abc import Iterable
 from itertools import chain
 
 from core.papers import Paper
-from core.signals.base import Candidate, Hit, Pool
-from core.signals.embeddings import dot, key_of
-from core.signals.text import Doc, analyse, ascii_stems, is_word, memoised, stem
+from core.ranking.types import Candidate, Hit, Pool
+from core.embeddings import key_of
+from core.ranking.text import Doc, analyse, ascii_stems, is_word, memoised, stem
 
 LIKE_POINTS = 10.0
 FLOOR = 0.04  # below this similarity a paper is not "like" a seed (a like-only feed drops it)
@@ -63,7 +63,7 @@ def terms(doc: Doc) -> Counter:
 
 def paper_terms(paper: Paper) -> Counter:
     """`terms(analyse(paper))`, from the memo when it holds the paper, else from the paper's
-    stems alone: a like= pool does not hold its candidates' analyses (core.signals.make_pool),
+    stems alone: a like= pool does not hold its candidates' analyses (core.ranking.pool.make_pool),
     and the three passes over it (IDF, feedback, scoring) would otherwise analyse each paper the
     memo has no room for three more times, and push the memo's other papers out."""
     doc = memoised(paper)
@@ -104,6 +104,10 @@ def combine(similarities: list[float]) -> float:
         return max(similarities)
     top = max(near)
     return top + math.log(sum(math.exp(SHARPNESS * (s - top)) for s in near)) / SHARPNESS
+
+
+def dot(a: list[float], b: list[float]) -> float:
+    return math.fsum(x * y for x, y in zip(a, b)) if len(a) == len(b) else 0.0
 
 
 class _Vectors:

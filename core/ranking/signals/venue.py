@@ -4,7 +4,7 @@ adds the weight to a paper whose comment says it was accepted there, or that lin
 from __future__ import annotations
 
 from core.extract import info
-from core.signals.base import Candidate, Hit, Pool
+from core.ranking.types import Candidate, Hit, Pool
 
 
 class VenueSignal:
