@@ -26,6 +26,7 @@ from core.cache import ANALYSIS_SHARE
 from core.feeds import MAX_RANK_COST, FeedQuery, FeedSpec, rank
 from core.profiles import Profile
 from core.ranking import text
+from core.ranking.signals.like import Seeds
 from core.ranking.cost import LIKE_BYTES_PER_UNIT, LIKE_PAIRS_PER_UNIT, Work, costs
 from tests.fakearxiv import FIXTURES
 
@@ -74,7 +75,7 @@ def main() -> None:
     found = {}
     for k in (2, 40):
         s = seeds(k)
-        found[k] = cpu(lambda: rank(like_pool, spec(), s[: k // 2], s[k // 2:]))
+        found[k] = cpu(lambda: rank(like_pool, spec(), {"like": Seeds(like=s[: k // 2], unlike=s[k // 2:])}))
         print(f"like=: {k} seeds x {args.n:,} candidates ({text_bytes / 1e6:.1f} MB of text): {found[k]:.2f} s CPU")
     per_pair = (found[40] - found[2]) / (38 * args.n)
     per_byte = (found[2] - 2 * args.n * per_pair) / text_bytes

@@ -40,7 +40,7 @@ from core.papers import Paper
 from core.ranking import registry
 from core.ranking.pool import make_pool, rank_pool
 from core.ranking import text as analysis
-from core.ranking.signals.like import LikeSignal
+from core.ranking.signals.like import LikeSignal, Seeds
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 DAYS = {"2026-04-21": "rss_cs.CV_2026-04-21.xml", "2026-04-17": "rss_cs.CV_2026-04-17.xml"}
@@ -104,7 +104,7 @@ def signals(pool: list[Paper], q: str | None, like: Sequence[Paper] = (), like_s
     registry.REGISTRY = tuple(like_signal if s.name == "like" else s for s in saved)  # type: ignore[assignment]
     try:
         # the exact sum orders papers whose shown scores tie, as core.feeds.rank does
-        return {s.paper.id: s.score + s.exact * 1e-9 for s in rank_pool(make_pool(pool, matchers, like))}
+        return {s.paper.id: s.score + s.exact * 1e-9 for s in rank_pool(make_pool(pool, matchers, {"like": Seeds(like=list(like))}))}
     finally:
         registry.REGISTRY = saved  # type: ignore[assignment]
 

@@ -9,6 +9,7 @@ import pytest
 import core.feeds
 from core.profiles import parse_config
 from core.ranking.cost import Work, costs
+from core.ranking.signals.like import Seeds
 from tests.conftest import FIXTURES, TEST_CONFIG, running_app
 from tests.fakearxiv import FakeArxiv
 
@@ -186,7 +187,7 @@ def test_a_ranking_holds_neither_every_analysis_nor_every_scored_paper_at_once(k
     try:
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
-        ranked, considered = rank(papers, spec, liked[:seeds], liked[seeds:])
+        ranked, considered = rank(papers, spec, {"like": Seeds(like=liked[:seeds], unlike=liked[seeds:])})
         peak = tracemalloc.get_traced_memory()[1] - before
         tracemalloc.stop()
     finally:

@@ -260,6 +260,7 @@ def test_a_seed_repeating_a_word_explains_without_error():
 
     from core.papers import Paper
     from core.ranking.pool import make_pool, rank_pool
+    from core.ranking.signals.like import Seeds
 
     def paper(n: int, title: str, abstract: str) -> Paper:
         return Paper(id=f"2604.{n:05d}", title=title, abstract=abstract, announced=dt.date(2026, 4, 27))
@@ -267,7 +268,7 @@ def test_a_seed_repeating_a_word_explains_without_error():
     seed = paper(1, "Filter filter design", "We design filter filter banks: filter design for speech.")
     pool = [paper(2, "Filter design for audio", "Filter filter banks and filter design."),
             paper(3, "Graph neural networks", "Message passing on graphs.")]
-    ranked = rank_pool(make_pool(pool, [], [seed]))
+    ranked = rank_pool(make_pool(pool, [], {"like": Seeds(like=[seed])}))
     assert [s.paper.id for s in ranked] == ["2604.00002"]
     note = ranked[0].hits[0].note
     assert "filter design" in note and "filter filter" not in note.split(": ", 1)[1].split(", ")[1:], note
@@ -280,6 +281,7 @@ def test_unlike_subtracts_only_how_much_nearer_a_paper_is_to_the_unwanted_than_t
 
     from core.papers import Paper
     from core.ranking.pool import make_pool, rank_pool
+    from core.ranking.signals.like import Seeds
 
     def paper(n: int, title: str, abstract: str) -> Paper:
         return Paper(id=f"2604.{n:05d}", title=title, abstract=abstract, announced=dt.date(2026, 4, 27))
@@ -290,7 +292,7 @@ def test_unlike_subtracts_only_how_much_nearer_a_paper_is_to_the_unwanted_than_t
             paper(4, "Tumour volumes from CT images by gaussian splatting", "Medical CT images of tumours reconstructed by gaussian splatting."),
             *[paper(10 + n, f"Topic {word} study", f"A study of {word} methods and {word} data.")
               for n, word in enumerate(["graphs", "speech", "robots", "proteins", "markets", "galaxies"])]]
-    scored = {s.paper.id: s for s in rank_pool(make_pool(pool, [], [liked], [unwanted]))}
+    scored = {s.paper.id: s for s in rank_pool(make_pool(pool, [], {"like": Seeds(like=[liked], unlike=[unwanted])}))}
     scene, tumour = scored["2604.00003"], scored["2604.00004"]
     assert [h.signal for h in scene.hits] == ["like"]  # nearer the liked paper: nothing subtracted
     like_points = next(h.points for h in tumour.hits if h.signal == "like")

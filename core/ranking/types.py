@@ -6,9 +6,10 @@ a paper (`Lengths`, or a `Skim` when no term can be in it), a `Candidate`, the `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.papers import Paper
 
@@ -112,32 +113,120 @@ class Candidate:
 @dataclass
 class Pool:
     """The candidates of one request (the stored days in its window, its categories and types),
-    over which rarity and similarity are computed."""
+    over which rarity and similarity are computed, with what each signal prepared for it."""
 
     candidates: list[Candidate]
     matchers: list[Matcher]
-    like: list[Paper] = field(default_factory=list)  # seed papers (`like=`)
-    unlike: list[Paper] = field(default_factory=list)  # papers to move away from (`unlike=`)
-    embeddings: dict[str, list[float]] | None = None  # unit vectors by "{id}v{version}" (EMBEDDINGS_MODEL)
     boosts: tuple = ()  # venue=NAME^w, has=code^w (core.extract.wants): points when a paper has it
-    authored: dict[str, str] = field(default_factory=dict)  # seed id -> the author (like_author=) it came from
+    prepared: dict[str, Any] = field(default_factory=dict)  # signal name -> what its `prepare` gave (seeds...)
 
     @property
     def size(self) -> int:
         return len(self.candidates)
 
 
+class Inputs(BaseModel):
+    """A signal's own parameters, the same fields in a query string (`/feed?like=...`, added to
+    a profile's) and in a profile (config.json). The query and profile models, the canonical URL
+    pairs and each feed's `FeedSpec.inputs` are assembled from the registered signals' `inputs`
+    (core.ranking.registry.input_fields): a field's checks go in its annotation
+    (`Annotated[list[str], AfterValidator(check)]`) so they travel with it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def of(cls, model: BaseModel) -> Self:
+        """These fields of a query or profile (already validated there)."""
+        return cls.model_construct(**{name: getattr(model, name) for name in cls.model_fields})
+
+    def merged(self, query: Self) -> Self:
+        """A profile's inputs with a request's: each field the request gives replaces the profile's."""
+        given = {name: getattr(query, name) for name, info in type(self).model_fields.items()
+                 if getattr(query, name) != info.get_default(call_default_factory=True)}
+        return self.model_copy(update=given)
+
+    @property
+    def given(self) -> bool:
+        """Some field is not at its default: the signal is used (and a request's own inputs make
+        MAX_RANK_COST apply)."""
+        return any(getattr(self, name) != info.get_default(call_default_factory=True) for name, info in type(self).model_fields.items())
+
+    @property
+    def seeds(self) -> int:
+        """Papers every candidate is compared with, known before any is fetched (core.ranking.cost)."""
+        return 0
+
+    @property
+    def seed_bytes(self) -> int:
+        """Their titles and abstracts at most (core.ranking.cost)."""
+        return 0
+
+    def label(self) -> str:
+        """Words for an ad-hoc feed's title ("like 2401.12345"), or ""."""
+        return ""
+
+    def narrow(self) -> str:
+        """What to narrow when its seeds make a request too costly, or ""."""
+        return ""
+
+
+class SeedSource(Protocol):
+    """Seed papers by arXiv id or author identifier (core.seeds.SeedStore)."""
+
+    async def papers(self, refs: Sequence[str]) -> list[Paper]: ...
+
+    async def author_papers(self, author: str) -> list[Paper]: ...
+
+
+class VectorSource(Protocol):
+    """Embeddings of papers, None when the endpoint failed (core.embeddings.Embedder)."""
+
+    async def vectors(self, papers: Sequence[Paper]) -> dict[str, list[float]] | None: ...
+
+
+@dataclass
+class Clients:
+    """What a signal's `prepare` does its I/O through, given by the service for one request:
+    the clients, and `within_budget(work, what)`, which waits for `work` at most what is left of
+    the request budget (a 503 saying `what` after that)."""
+
+    seeds: SeedSource
+    embedder: VectorSource | None
+    within_budget: Callable[[Awaitable[Any], str], Awaitable[Any]]
+
+
 class Signal(Protocol):
     """A reason to rank a paper higher (or lower). Adding one: a module with a class like this,
-    and its entry in `core.ranking.registry.REGISTRY`."""
+    and its entry in `core.ranking.registry.REGISTRY`; nothing else names it. Subclass this for
+    the defaults (no inputs, no I/O, reads no text, selects nothing)."""
 
     name: ClassVar[str]
     description: ClassVar[str]  # one sentence for "How papers are scored"
+    inputs: ClassVar[type[Inputs] | None] = None  # its own query and profile parameters
+
+    @classmethod
+    async def prepare(cls, given: Inputs, candidates: Callable[[], list[Paper]], clients: Clients) -> Any:
+        """Its I/O before ranking, for a feed that gives its inputs (`given.given`), on the event
+        loop: seed papers, embeddings (`candidates()`: the pool's papers, on demand). What it
+        returns is `pool.prepared[name]`; by default the inputs themselves."""
+        return given
+
+    @classmethod
+    def reads_text(cls, prepared: Any) -> bool:
+        """With this preparation, it reads every candidate's words (the pool then analyses them
+        all: no skimming). A signal that reads only what the term lists found says False."""
+        return False
 
     @classmethod
     def for_pool(cls, pool: Pool) -> Signal | None:
         """This signal set up over `pool` (rarity, vectors...), or None when the feed does not use it."""
         ...
+
+    @property
+    def selects(self) -> bool:
+        """Without wanted terms, a feed lists only the papers this signal has hits for (like=
+        seeds); otherwise every admitted paper."""
+        return False
 
     def hits(self, candidate: Candidate) -> list[Hit]:
         """What this signal adds to one candidate, with the reason."""

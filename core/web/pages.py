@@ -25,6 +25,7 @@ from core.extract import info
 from core.feeds import FeedQuery, FeedResult, FeedSpec, SpecError
 from core.listings import CategoryMeta, UpstreamUnavailable
 from core.profiles import DEFAULT_TYPES, Profile
+from core.ranking.registry import input_names
 from core.render.document import xml_safe
 from core.render.formats import DEFAULT_FORMAT, FORMATS, READER_FORMATS, REGISTRY
 from core.service import FeedService
@@ -83,16 +84,10 @@ def canonical_pairs(query: FeedQuery, *, adhoc: bool) -> list[tuple[str, str]]:
         pairs.append(("exclude", ",".join(query.exclude)))
     if query.author:
         pairs.append(("author", ",".join(query.author)))
-    if query.like:
-        pairs.append(("like", ",".join(query.like)))
-    if query.unlike:
-        pairs.append(("unlike", ",".join(query.unlike)))
-    if query.venue:
-        pairs.append(("venue", ",".join(query.venue)))
-    if query.has:
-        pairs.append(("has", ",".join(query.has)))
-    if query.like_author:
-        pairs.append(("like_author", query.like_author))
+    for name in _WANTS_AND_INPUTS:  # venue=, has= and each ranking signal's own (like=...), in the model's order
+        value = getattr(query, name)
+        if value != FeedQuery.model_fields[name].get_default(call_default_factory=True):
+            pairs.append((name, _pair_value(value)))
     if query.type and not (adhoc and sorted(query.type) == sorted(DEFAULT_TYPES)):
         pairs.append(("type", ",".join(query.type)))
     if query.min_score is not None and not (adhoc and query.min_score == 0):
@@ -106,6 +101,20 @@ def canonical_pairs(query: FeedQuery, *, adhoc: bool) -> list[tuple[str, str]]:
     if query.summaries is not None:
         pairs.append(("summaries", "1" if query.summaries else "0"))
     return pairs
+
+
+_WANTS_AND_INPUTS = [name for name in FeedQuery.model_fields if name in {"venue", "has", *input_names()}]
+
+
+def _pair_value(value: object) -> str:
+    """A query value as written in feed URLs: lists comma-separated, 1/0, numbers short."""
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def _with_query(url: str, pairs: list[tuple[str, str]]) -> str:
