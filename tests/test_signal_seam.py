@@ -80,3 +80,48 @@ def test_a_signal_registered_with_its_own_input_changes_the_ranking_of_a_served_
     assert api["feed_url"].endswith(f"/feed?cat={CATS}&q=agent&pin={last}&limit=5")
     parameters = {p["name"] for p in client.get("/openapi.json").json()["paths"]["/feed"]["get"]["parameters"]}
     assert "pin" in parameters and "like" in parameters
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules a file imports, at any depth (imports inside functions too), but not those
+    only type checkers read (`if TYPE_CHECKING:`)."""
+    import ast
+
+    found: set[str] = set()
+
+    class Visitor(ast.NodeVisitor):
+        def visit_If(self, node: ast.If) -> None:
+            if "TYPE_CHECKING" in ast.unparse(node.test):
+                for child in node.orelse:
+                    self.visit(child)
+                return
+            self.generic_visit(node)
+
+        def visit_Import(self, node: ast.Import) -> None:
+            found.update(alias.name for alias in node.names)
+
+        def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+            if node.module:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+
+    Visitor().visit(ast.parse(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_the_ranking_package_has_no_import_cycle_and_its_types_import_nothing_of_it():
+    """core/ranking/types.py is the bottom of the package; no module of core/ranking reaches
+    itself through imports, and none of it imports the feed, service or web layers."""
+    package = ROOT / "core" / "ranking"
+    modules = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p for p in package.rglob("*.py")}
+    graph = {name: {m for m in _imports(path) if m in modules and m != name} for name, path in modules.items()}
+    assert not graph["core.ranking.types"], graph["core.ranking.types"]
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(m == goal or (m not in seen and not seen.add(m) and reaches(m, goal, seen)) for m in graph[start])
+
+    cyclic = sorted(name for name in graph if reaches(name, name, set()))
+    assert not cyclic, f"import cycle through {cyclic}"
+    upward = {name: sorted(m for m in _imports(path) if m.startswith(("core.feeds", "core.service", "core.web", "core.profiles")))
+              for name, path in modules.items()}
+    assert not any(upward.values()), upward
