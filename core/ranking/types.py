@@ -7,14 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, Self
+from typing import Any, ClassVar, Literal, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.papers import Paper
-
-if TYPE_CHECKING:
-    from core.ranking.matching import Matcher
 
 HitField = Literal["title", "abstract", "authors", "text", "venue"]
 
@@ -110,13 +107,27 @@ class Candidate:
     admitted: bool = True  # every term list lets it in (no excluded term, the required ones)
 
 
+class TermList(Protocol):
+    """A feed's compiled term list as the pool and the signals read it (core.ranking.matching.Matcher;
+    named here by what it offers, so this module imports nothing of the package)."""
+
+    terms: list  # core.ranking.matching.Term, merged
+    positive: list[int]  # the indexes of the wanted (not excluded) terms
+
+    def fragments(self) -> list[tuple[tuple[str, ...], ...]] | None: ...
+
+    def find(self, doc: Any) -> dict[int, Any]: ...
+
+    def admits(self, found: dict[int, Any]) -> bool: ...
+
+
 @dataclass
 class Pool:
     """The candidates of one request (the stored days in its window, its categories and types),
     over which rarity and similarity are computed, with what each signal prepared for it."""
 
     candidates: list[Candidate]
-    matchers: list[Matcher]
+    matchers: list[TermList]
     boosts: tuple = ()  # venue=NAME^w, has=code^w (core.extract.wants): points when a paper has it
     prepared: dict[str, Any] = field(default_factory=dict)  # signal name -> what its `prepare` gave (seeds...)
 
