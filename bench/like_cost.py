@@ -23,7 +23,7 @@ import time
 
 from core.arxiv.parse import parse_listing
 from core.cache import ANALYSIS_SHARE
-from core.feeds import MAX_RANK_COST, FeedQuery, FeedSpec, rank
+from core.feeds import MAX_RANK_COST, FeedSpec, FeedWishes, rank
 from core.profiles import Profile
 from core.ranking import text
 from core.ranking.signals.like import Seeds
@@ -46,7 +46,7 @@ def seeds(n: int) -> list:
 
 def spec(q: str = "") -> FeedSpec:
     return FeedSpec.from_profile("bench", Profile(title="b", categories=["cs.CV"], keywords=[], days=14),
-                                 FeedQuery(q=q, limit=50, min_score=0))
+                                 FeedWishes(q=q, limit=50, min_score=0))
 
 
 def cpu(fn) -> float:

@@ -1,8 +1,10 @@
 """From a request's wishes to a ranked list of papers.
 
-`FeedQuery` is the validated query string (ad-hoc feeds, and narrowing of a
-profile feed); `FeedSpec` is the effective feed, built from a profile and/or a
-query, with its matchers compiled once and cached; `rank` scores papers for it.
+`FeedWishes` is what a reader asks of a feed (all of an ad-hoc feed; on a profile feed,
+what overrides the profile), validated; the web layer reads it from the query string
+(`core.web.params.FeedQuery`, which adds the output format). `FeedSpec` is the effective
+feed, built from a profile and/or wishes, with its matchers compiled once and cached;
+`rank` scores papers for it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, field_validator
 
-from core.errors import SpecError  # noqa: F401 (re-exported)
+from core.errors import SpecError
 from core.extract import info
 from core.extract.wants import Wants, check_has, check_venues
 from core.listings import CategoryMeta
@@ -38,9 +40,7 @@ from core.profiles import (
     check_term,
     validate_categories,
 )
-from core.render.formats import FORMATS
 
-Format = Literal[FORMATS]  # type: ignore[valid-type]  # the registry's names, as an enum in OpenAPI
 MAX_QUERY_LENGTH = 1000
 MAX_QUERY_SUMMARIES = 5  # `summaries=1` on an ad-hoc feed: its top items only
 # What ranking may cost a request that brings terms or seeds of its own, in units of one term
@@ -56,8 +56,9 @@ def _split_list(values: list[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-class FeedQuery(BaseModel):
-    """The query parameters of `/feed` and of profile feeds (where they narrow the profile)."""
+class FeedWishes(BaseModel):
+    """What a reader asks of a feed: the query parameters of `/feed` and of profile feeds (where
+    they narrow the profile), but the output format, which is the web layer's."""
 
     cat: list[str] = Field([], description="arXiv categories, comma-separated or repeated")
     q: str = Field("", max_length=MAX_QUERY_LENGTH, description='terms: "phrase", +required, -excluded, ti:/abs:/au:, term^2')
@@ -68,7 +69,6 @@ class FeedQuery(BaseModel):
     limit: int | None = Field(None, ge=1, le=MAX_ITEMS, description="at most this many items")
     days: int | None = Field(None, ge=1, le=MAX_DAYS, description="announcement days to include, counted back from the newest day held")
     sort: Literal["score", "date"] = Field("score", description="score (then newest) or date (then score)")
-    format: Format | None = Field(None, description=f"{', '.join(FORMATS)} (for /feed and /rss; profile feeds use the extension)")
     summaries: bool | None = Field(None, description="1 adds AI summaries of the top items (when the server has an LLM key); 0 removes them")
     venue: list[str] = Field([], description="venues the comment says the paper was accepted at: CVPR,ICCV (any year), "
                              "CVPR 2026 (one year), CVPR Workshops (a track); NAME^2 adds 2 points instead of filtering")
@@ -111,6 +111,7 @@ class FeedQuery(BaseModel):
         return terms
 
 
+_WISHES = set(FeedWishes.model_fields)  # a spec's identity: the wishes alone (not the web's format=)
 _TERM_LIST = TypeAdapter(list[Term])
 
 
@@ -201,8 +202,8 @@ class FeedSpec:
         )
 
     @classmethod
-    def from_profile(cls, name: str, profile: Profile, query: FeedQuery | None = None) -> FeedSpec:
-        query = query or FeedQuery()
+    def from_profile(cls, name: str, profile: Profile, query: FeedWishes | None = None) -> FeedSpec:
+        query = query or FeedWishes()
         categories = profile.categories
         if query.cat:
             outside = [c for c in query.cat if c not in profile.categories]
@@ -234,11 +235,11 @@ class FeedSpec:
             requested=bool(extra or any(signal.inputs.of(query).given for signal in _with_inputs())),
             wants=Wants.build((profile.venue, profile.has), (query.venue, query.has)),
             inputs=_given({signal.name: signal.inputs.of(profile).merged(signal.inputs.of(query)) for signal in _with_inputs()}),
-            raw=(name, profile.model_dump_json(exclude=_unset(profile)), query.model_dump_json(exclude={"format", *_unset(query)})),
+            raw=(name, profile.model_dump_json(exclude=_unset(profile)), query.model_dump_json(include=_WISHES - _unset(query))),
         )
 
     @classmethod
-    def from_query(cls, query: FeedQuery) -> FeedSpec:
+    def from_query(cls, query: FeedWishes) -> FeedSpec:
         if not query.cat:
             raise SpecError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
         # Plain words: readers that treat a channel title as HTML must not meet a tag in it.
@@ -260,7 +261,7 @@ class FeedSpec:
             requested=True,
             wants=Wants.build((query.venue, query.has)),
             inputs=inputs,
-            raw=(ADHOC_PROFILE, query.model_dump_json(exclude={"format", *_unset(query)})),
+            raw=(ADHOC_PROFILE, query.model_dump_json(include=_WISHES - _unset(query))),
         )
 
     @classmethod

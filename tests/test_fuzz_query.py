@@ -22,7 +22,8 @@ import pytest
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
-from core.feeds import MAX_QUERY_LENGTH, FeedQuery
+from core.feeds import MAX_QUERY_LENGTH
+from core.web.params import FeedQuery
 from core.errors import QueryError
 from core.ranking.matching import MAX_TERM_LENGTH, MAX_TERMS, Matcher, Term, fold, parse_query
 from core.ranking.pool import score_one

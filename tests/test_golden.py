@@ -214,7 +214,7 @@ def test_every_feed_is_byte_identical_to_its_golden_record(served: dict[str, byt
 
 def test_the_golden_set_covers_every_format_and_profile_and_every_query_parameter(served: dict[str, bytes]):
     """So that a format, profile or parameter added later is added here too."""
-    from core.feeds import FeedQuery
+    from core.web.params import FeedQuery
 
     profiles = parse_config(CONFIG).profiles
     for name in profiles:

@@ -22,7 +22,8 @@ inside one layer is still a cycle). This is today's intent read from the code an
                  (query -> ranked papers)
   6 summaries    core.summaries (AI summaries of a feed's top items)
   7 render       core.render (documents and the output formats)
-  8 service      core.service (builds and runs the above)
+  8 service      core.service (builds and runs the above), core.urls (every URL the site writes:
+                 feeds in each format, pages, a feed's id; the service writes the id)
   9 entry points core.web, core.cli, core.__main__
 
 A new module must be given a layer (the test says which is missing). When a cycle or an upward
@@ -49,22 +50,16 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("core.ranking", "core.profiles", "core.feeds"),
     ("core.summaries",),
     ("core.render",),
-    ("core.service",),
+    ("core.service", "core.urls"),
     ("core.web", "core.cli", "core.__main__"),
 )
 
 # Import cycles that exist today (issue 20), each the set of modules of one strongly connected
 # component of the graph.
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"core.web.pages", "core.web.feeds"}):
-        "pages imports the feed routes; feeds imports pages.feed_page inside a function",
-}
+KNOWN_CYCLES: dict[frozenset[str], str] = {}
 
 # Imports from a higher layer that exist today: (importer, imported) -> why.
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("core.feeds", "core.render.formats"):
-        "FeedQuery.format is an enum of the output registry (issue 20: the query model moves to web)",
-}
+KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
 
 def _module_name(path: Path, root: Path) -> str:
