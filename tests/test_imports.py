@@ -11,12 +11,12 @@ renderers by name on first use; they import the registry back by design).
 The layers, bottom to top (a module may import from its own layer and those below; a cycle
 inside one layer is still a cycle). This is today's intent read from the code and issue 20:
   0 foundation   core (the version), clock, errors, settings, redact, cpu, perloop, longlived,
-                 cache, retry, papers (the domain type), schedule and taxonomy (arXiv's calendar
-                 and categories; they move to the source with issue 20)
+                 cache, retry, papers (the domain type)
   1 storage      core.kv
   2 extract      core.extract (what a paper's text says: venue, code, DOI)
-  3 sources      core.arxiv (the client and parsers of arXiv); core.seeds and core.embeddings
-                 (the clients ranking's signals prepare through: seed papers, embeddings)
+  3 sources      core.sources (the Source protocol and registry; arXiv's client, parsers,
+                 calendar, categories and ids in core.sources.arxiv); core.seeds and
+                 core.embeddings (the clients ranking's signals prepare through)
   4 listings     core.listings (the store of days, fetching, backfill, enrichment)
   5 ranking      core.ranking (text, matching, pool, signals), core.profiles, core.feeds
                  (query -> ranked papers)
@@ -42,10 +42,10 @@ CORE = ROOT / "core"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("core", "core.clock", "core.errors", "core.settings", "core.redact", "core.cpu", "core.perloop",
-     "core.longlived", "core.cache", "core.retry", "core.papers", "core.schedule", "core.taxonomy"),
+     "core.longlived", "core.cache", "core.retry", "core.papers"),
     ("core.kv",),
     ("core.extract",),
-    ("core.arxiv", "core.seeds", "core.embeddings"),
+    ("core.sources", "core.seeds", "core.embeddings"),
     ("core.listings",),
     ("core.ranking", "core.profiles", "core.feeds"),
     ("core.summaries",),
