@@ -59,7 +59,7 @@ class ByteLRU:
 
 
 WARM_SHARE = 8  # warm answers (core.web.warm) get an eighth of CACHE_MAX_BYTES when they are on
-ANALYSIS_SHARE = 4  # analysed text (core.signals.text) a quarter
+ANALYSIS_SHARE = 4  # analysed text (core.ranking.text) a quarter
 PAPERS_SHARE = 8 / 3  # decoded days and merged windows (core.listings) three eighths
 
 

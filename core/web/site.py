@@ -14,7 +14,7 @@ from core.urls import Urls, configured_base_url
 if TYPE_CHECKING:
     from core.feeds import FeedSpec
     from core.listings import CategoryMeta
-    from core.matching import Scored
+    from core.ranking.types import Scored
     from core.web.highlight import Highlighted
 
 
