@@ -1,5 +1,7 @@
 """Seed papers for `like=` / `unlike=` / `like_author=`: validated ids, metadata from arXiv's
-query API (ids) or its public author feeds (an author identifier or ORCID iD).
+query API (ids) or its public author feeds (an author identifier or ORCID iD); a bioRxiv or
+medRxiv DOI from the DOI endpoint of the sources whose id syntax fits it (`Upstream.lookup`,
+bioRxiv first), stored under the same keys and lifetimes as arXiv's.
 
 All seeds missing from the store are fetched in ONE `id_list` request and stored per id and
 version (`seed:v1:{id}v{n}`, for 30 days after it was last fetched: a version's abstract never
@@ -19,13 +21,18 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from core import longlived
 from core.cpu import off_loop
 from core.errors import ParseError, SeedError, SeedsUnavailable, UpstreamError
 from core.papers import Paper
 from core.sources.arxiv.ids import is_id
+from core.sources.biorxiv import ids as rxiv_ids
+
+if TYPE_CHECKING:
+    from core.sources.base import Upstream
 
 MAX_SEEDS = 20
 SEED_TTL = 30 * 86400  # a seed version nobody asked for in 30 days is fetched again if asked
@@ -37,16 +44,39 @@ MAX_AUTHORS = 100  # names kept (a collaboration's thousands say nothing about s
 MAX_FIELD = 300  # characters kept of a name, comment, journal reference or DOI
 UNKNOWN_TTL = 3600  # an id arXiv did not know is not asked about again for an hour
 _PREFIX_RE = re.compile(r"^(?:https?://arxiv\.org/(?:abs|pdf)/|arxiv:)", re.IGNORECASE)
+_DOI_URL_RE = re.compile(r"^https?://(?:(?:www\.)?(?:bio|med)rxiv\.org/content/|(?:dx\.)?doi\.org/)", re.IGNORECASE)
+_DOI_SUFFIX_RE = re.compile(r"(?:\.full(?:\.pdf)?|\.abstract)?(?:[?#].*)?$", re.IGNORECASE)
+
+
+def doi_ref(value: str) -> str | None:
+    """A bioRxiv/medRxiv DOI seed in its stored spelling (`10.1101/2024.05.08.593085`, `...v2`),
+    from the DOI itself (`doi:` allowed), its doi.org URL or a page or PDF of the servers; None
+    for anything else."""
+    rest = _DOI_URL_RE.sub("", value.strip())
+    rest = _DOI_SUFFIX_RE.sub("", rest) if rest != value.strip() else rest
+    if not rxiv_ids.is_id(rest):
+        return None
+    doi, version = rxiv_ids.split_ref(rest)
+    return f"{doi}v{version}" if version else doi
+
+
+def is_doi(ref: str) -> bool:
+    """Whether a checked seed is a DOI (looked up on bioRxiv and medRxiv), not an arXiv id."""
+    return ref.startswith("10.")
 
 
 def check_ids(values: Iterable[str], name: str = "like") -> list[str]:
-    """`2401.12345`, `2312.00001v2`, `hep-th/9901001` (an `arXiv:` prefix or abs URL is fine):
+    """`2401.12345`, `2312.00001v2`, `hep-th/9901001` (an `arXiv:` prefix or abs URL is fine) or a
+    bioRxiv/medRxiv DOI (`10.1101/2024.05.08.593085`, a version, doi.org or a page URL fine):
     duplicates removed, at most 20, a clear message for anything else."""
     ids: list[str] = []
     for value in values:
         ref = _PREFIX_RE.sub("", value.strip())
         if not is_id(ref):
-            raise ValueError(f"{value!r} is not an arXiv id (like 2401.12345, 2312.00001v2 or hep-th/9901001)")
+            ref = doi_ref(value)  # type: ignore[assignment]
+            if ref is None:
+                raise ValueError(f"{value!r} is not an arXiv id (like 2401.12345, 2312.00001v2 or hep-th/9901001) "
+                                 "or a bioRxiv/medRxiv DOI (like 10.1101/2024.05.08.593085)")
         if ref not in ids:
             ids.append(ref)
     if len(ids) > MAX_SEEDS:
@@ -101,12 +131,14 @@ def _withdrawn(paper: Paper) -> bool:
 
 
 class SeedStore:
-    def __init__(self, kv, client):
+    def __init__(self, kv, client, upstreams: Mapping[str, Upstream] | None = None):
         self.kv = kv
-        self.client = client
+        self.client = client  # arXiv's: ids through its query API, authors through its feeds
+        self.upstreams = upstreams or {}  # every source's: DOIs looked up where the id syntax fits
 
     async def papers(self, refs: Sequence[str]) -> list[Paper]:
-        """The seed papers, in the order asked, from the store or (all missing ones at once) arXiv."""
+        """The seed papers, in the order asked, from the store or (all missing arXiv ids at once)
+        arXiv, DOIs from bioRxiv or medRxiv (`_lookup`); stored alike (`seed:v1:{ref}`)."""
         stored: dict[str, bytes] = {}
         missing = []
         for ref in refs:
@@ -118,10 +150,33 @@ class SeedStore:
         found: dict[str, Paper] = await off_loop(_decode, stored) if stored else {}
         unknown = [ref for ref in missing if await self.kv.get(f"seed:v1:{ref}:unknown") is not None]
         if unknown:
-            raise SeedError(f"like/unlike: arXiv does not know {', '.join(unknown)}; check the ids (and versions)")
-        if missing:
-            found.update(await self._fetch_known(missing))
+            who = "bioRxiv and medRxiv do not know" if all(map(is_doi, unknown)) else "arXiv does not know"
+            raise SeedError(f"like/unlike: {who} {', '.join(unknown)}; check the ids (and versions)")
+        if arxiv := [ref for ref in missing if not is_doi(ref)]:
+            found.update(await self._fetch_known(arxiv))
+        if dois := [ref for ref in missing if is_doi(ref)]:
+            found.update(await self._keep(dois, await self._lookup(dois), "bioRxiv and medRxiv do not know"))
         return [found[ref] for ref in refs]
+
+    async def _lookup(self, refs: list[str]) -> dict[str, Paper]:
+        """Each DOI on the first server whose id syntax fits and that knows it (`Upstream.lookup`,
+        one request a DOI and server: a medRxiv DOI asks bioRxiv first). A server that fails is
+        a 503, nothing counted unknown."""
+        got: dict[str, Paper] = {}
+        for ref in refs:
+            for upstream in self.upstreams.values():
+                if upstream.source.name == "arxiv" or not upstream.source.ids.matches(ref):
+                    continue
+                try:
+                    found = await upstream.lookup([ref])
+                except (UpstreamError, ParseError) as exc:
+                    retry = max(5, math.ceil(exc.retry_after)) if getattr(exc, "retry_after", None) else 300
+                    raise SeedsUnavailable(f"like: {upstream.source.label}'s API could not be reached for {ref} ({exc})",
+                                           retry_after=retry) from None
+                if found:
+                    got[ref] = bounded(found[0])
+                    break
+        return got
 
     async def author_papers(self, author: str) -> list[Paper]:
         """The author's MAX_AUTHOR_SEEDS most recent papers (a checked identifier), from the store
@@ -183,11 +238,16 @@ class SeedStore:
         got = await self._fetch(refs)
         if empty := [ref for ref in refs if ref not in got]:
             got.update(await self._fetch(empty))
+        return await self._keep(refs, got, "arXiv does not know")
+
+    async def _keep(self, refs: list[str], got: dict[str, Paper], unknown_to: str) -> dict[str, Paper]:
+        """The fetched seeds checked (unknown and withdrawn ones a 400) and stored, each version
+        for SEED_TTL and a versionless ref as the newest for LATEST_TTL."""
         unknown = [ref for ref in refs if ref not in got]
-        for ref in unknown:  # a bad id must not cost arXiv a request every time it is asked for
+        for ref in unknown:  # a bad id must not cost a server a request every time it is asked for
             await self.kv.set(f"seed:v1:{ref}:unknown", b"1", ttl=UNKNOWN_TTL)
         if unknown:
-            raise SeedError(f"like/unlike: arXiv does not know {', '.join(unknown)}; check the ids (and versions)")
+            raise SeedError(f"like/unlike: {unknown_to} {', '.join(unknown)}; check the ids (and versions)")
         withdrawn = [ref for ref in refs if _withdrawn(got[ref])]
         if withdrawn:
             raise SeedError(f"like/unlike: {', '.join(withdrawn)} {'is' if len(withdrawn) == 1 else 'are'} withdrawn; pick other papers")

@@ -106,7 +106,7 @@ class FeedService:
         self.upstreams = {s.name: s.connect(settings, transport=transport, clock=clock, kv=self.kv) for s in all_sources()}
         self.listings = Listings(self.kv, self.upstreams, settings, clock)
         self.client = self.listings.client
-        self.seeds = SeedStore(self.kv, self.client)
+        self.seeds = SeedStore(self.kv, self.client, self.upstreams)
         self.embedder = _embedder(settings, self.kv, llm_transport)
         self.summarizer = _summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
         results_bytes, _, analysis_bytes, _ = budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)

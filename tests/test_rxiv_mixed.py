@@ -192,3 +192,49 @@ def test_a_failing_server_is_named_and_health_reports_each_server(fake_arxiv):
             assert "unknown category 'medrxiv:foo'" in app.get("/rss/medrxiv:foo").text
     finally:
         fake.stop()
+
+
+def test_like_takes_biorxiv_and_medrxiv_dois_looked_up_and_kept_like_arxiv_seeds(fake_arxiv):
+    from core.kv.memory import MemoryKV
+    from core.seeds import LATEST_TTL, SEED_TTL
+    from tests.fakebiorxiv import Failure
+
+    clock = ManualClock(MONDAY)
+    kv = MemoryKV(clock)
+    fake = FakeBiorxiv().start()
+    fake.serve_fixture("doi_medrxiv_10.1101_2020.03.09.20033357.json", "doi_biorxiv_10.1101_641381.json")
+    med = "10.1101/2020.03.09.20033357"
+    try:
+        with running_app(fake_arxiv, kv=kv, biorxiv_api_url=fake.url, clock=clock) as app:
+            liked = app.get(f"/feed?cat=cs.LG&like=doi:{med}&format=json&limit=5")
+            assert liked.status_code == 200, liked.text
+            assert f"closest to {med}" in liked.json()["items"][0]["_arxiv_feeds"]["explanation"]
+            # the DOI endpoint, bioRxiv first (it answers `no posts found`), then medRxiv
+            assert [r.path for r in fake.requests] == [f"/details/biorxiv/{med}/na/json", f"/details/medrxiv/{med}/na/json"]
+            # kept like an arXiv seed: the version 30 days, the versionless ref (newest) a week
+            assert kv._data[f"seed:v1:{med}v1"][1] == clock.monotonic() + SEED_TTL
+            assert kv._data[f"seed:v1:{med}"][1] == clock.monotonic() + LATEST_TTL
+            assert app.get(f"/feed?cat=cs.LG&like={med.upper()}&format=json").status_code == 200
+            assert len(fake.requests) == 2  # from the store
+            # a page or PDF URL names a version; unlike= takes DOIs too
+            page = "https://www.biorxiv.org/content/10.1101/641381v1.full.pdf"
+            both = app.get(f"/feed?cat=cs.LG&like={page}&unlike=https://doi.org/{med}&format=json")
+            assert both.status_code == 200, both.text
+            assert [r.path for r in fake.requests[2:]] == ["/details/biorxiv/10.1101/641381/na/json"]
+            assert "seed:v1:10.1101/641381v1" in kv._data and "seed:v1:10.1101/641381" not in kv._data
+            # an unknown DOI is a 400, remembered for an hour (no second request)
+            unknown = "10.1101/2099.01.01.000001"
+            for _ in range(2):
+                refused = app.get(f"/feed?cat=cs.LG&like={unknown}&format=json")
+                assert refused.status_code == 400 and f"bioRxiv and medRxiv do not know {unknown}" in refused.text
+            assert len(fake.requests) == 5
+            bad = app.get("/feed?cat=cs.LG&like=10.1234/xyz&format=json")
+            assert bad.status_code == 400 and "or a bioRxiv/medRxiv DOI" in bad.text
+            # the servers failing with the seed not stored: a 503 naming the server, nothing remembered
+            fake.fail_next(*[Failure(status=503) for _ in range(3)])
+            failed = app.get("/feed?cat=cs.LG&like=10.1101/2020.03.20.001008&format=json")
+            assert failed.status_code == 503 and failed.headers["Retry-After"].isdigit()
+            assert "bioRxiv's API could not be reached for 10.1101/2020.03.20.001008" in failed.text
+            assert "seed:v1:10.1101/2020.03.20.001008:unknown" not in kv._data
+    finally:
+        fake.stop()

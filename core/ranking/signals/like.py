@@ -184,13 +184,13 @@ def _author(value: str) -> str:
 
 
 class LikeInputs(Inputs):
-    """like=, unlike= (arXiv ids) and like_author= (an author identifier or ORCID iD), in a
+    """like=, unlike= (arXiv ids, bioRxiv/medRxiv DOIs) and like_author= (an author identifier or ORCID iD), in a
     query or a profile; a request's ids add to a profile's (20 at most), its author replaces it."""
 
     like: Annotated[list[str], AfterValidator(_ids)] = Field(
-        [], description="arXiv ids (1 to 20, versions optional): rank papers like these first")
+        [], description="arXiv ids or bioRxiv/medRxiv DOIs (1 to 20, versions optional): rank papers like these first")
     unlike: Annotated[list[str], AfterValidator(_ids)] = Field(
-        [], description="arXiv ids (at most 20): push papers like these down")
+        [], description="arXiv ids or bioRxiv/medRxiv DOIs (at most 20): push papers like these down")
     like_author: Annotated[str, AfterValidator(_author)] = Field(
         "", max_length=100, description="an arXiv author identifier (morrison_d_1) or ORCID iD: "
         "rank papers like that author's 20 most recent first")
