@@ -11,6 +11,7 @@ and citation stay what arXiv readers have); the others go in its `also`.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -27,16 +28,24 @@ def _plain(text: str) -> str:
 
 
 def _surname(author: str) -> str:
-    words = _plain(parse_author(author).name).split()
+    name = parse_author(author).name if "(" in author or "[" in author else author
+    words = _plain(name).split()
     return words[-1] if words else ""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _title_key(title: str, first_author: str) -> str | None:
+    """Kept per (title, author): a window's pool is ranked again on every request, and folding
+    10,000 titles took ~130 ms."""
+    plain = _plain(title)
+    return f"title:{plain}|{_surname(first_author)}" if plain else None
 
 
 def keys(paper: Paper) -> list[str]:
     """What may join this paper to a copy on another server: its DOIs, then title + first author."""
     found = [f"doi:{doi.strip().lower()}" for doi in (paper.doi, paper.id if "/" in paper.id else None) if doi]
-    title = _plain(paper.title)
-    if title and paper.authors:
-        found.append(f"title:{title}|{_surname(paper.authors[0])}")
+    if paper.authors and (title := _title_key(paper.title, paper.authors[0])):
+        found.append(title)
     return found
 
 
