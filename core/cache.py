@@ -9,6 +9,7 @@ list's text), erring high.
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 ENTRY_OVERHEAD = 512  # the key, the entry object, the dict slot
@@ -63,11 +64,20 @@ ANALYSIS_SHARE = 4  # analysed text (core.signals.text) a quarter
 PAPERS_SHARE = 8 / 3  # decoded days and merged windows (core.listings) three eighths
 
 
-def budgets(cache_max_bytes: int, warm_on: bool) -> tuple[int, int, int, int]:
-    """CACHE_MAX_BYTES split between (ranked results and bodies, warm answers, analysed text,
-    decoded papers): one budget in all, so memory stays within idle size plus CACHE_MAX_BYTES
-    whatever is cached."""
-    warm = cache_max_bytes // WARM_SHARE if warm_on else 0
-    analysis = cache_max_bytes // ANALYSIS_SHARE
-    papers = int(cache_max_bytes // PAPERS_SHARE)
-    return cache_max_bytes - warm - analysis - papers, warm, analysis, papers
+@dataclass(frozen=True)
+class CacheBudgets:
+    """CACHE_MAX_BYTES split between the process's caches: one budget in all, so memory stays
+    within idle size plus CACHE_MAX_BYTES whatever is cached. Made once, by the composition root
+    (`core.services`), and handed to each cache's owner."""
+
+    results: int  # ranked results and rendered bodies (core.pipeline), what is left
+    warm: int  # warm answers (core.web.warm), 0 when they are off
+    analysis: int  # analysed text (core.signals.text)
+    papers: int  # decoded days and merged windows (core.listings.store)
+
+    @classmethod
+    def split(cls, cache_max_bytes: int, warm_on: bool) -> CacheBudgets:
+        warm = cache_max_bytes // WARM_SHARE if warm_on else 0
+        analysis = cache_max_bytes // ANALYSIS_SHARE
+        papers = int(cache_max_bytes // PAPERS_SHARE)
+        return cls(cache_max_bytes - warm - analysis - papers, warm, analysis, papers)

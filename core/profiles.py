@@ -151,6 +151,11 @@ class Config(BaseModel):
     def default_name(self) -> str:
         return "default" if "default" in self.profiles else next(iter(self.profiles))
 
+    @property
+    def window_days(self) -> int:
+        """The longest `days` of any profile: the window backfill and /health look at."""
+        return max((p.days for p in self.profiles.values()), default=7)
+
     def public(self) -> dict[str, Any]:
         """What `/config` shows: the profiles, with anything that looks like a secret removed."""
         return {"profiles": {name: redact(p.model_dump(mode="json")) for name, p in self.profiles.items()}}

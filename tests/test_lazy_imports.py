@@ -104,6 +104,6 @@ def test_summaries_stay_lazy_yet_a_missing_prompt_file_still_fails_the_start(tmp
         with pytest.raises(FileNotFoundError):
             create_app(Settings(summary_prompt_path=missing, llm_api_key=key), kv=MemoryKV())
     app = create_app(Settings(), kv=MemoryKV())
-    assert isinstance(app.state.service.summarizer, NoSummaries) and not app.state.service.summarizer.enabled
-    with_key = create_app(Settings(llm_api_key="sk-test"), kv=MemoryKV()).state.service.summarizer
+    assert isinstance(app.state.services.summarizer, NoSummaries) and not app.state.services.summarizer.enabled
+    with_key = create_app(Settings(llm_api_key="sk-test"), kv=MemoryKV()).state.services.summarizer
     assert with_key.enabled and with_key.client is not None

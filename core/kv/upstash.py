@@ -28,11 +28,12 @@ import logging
 import math
 from urllib.parse import urlsplit
 
-import httpx
-
 from core.kv.base import KV, KVError
 from core.perloop import PerLoop
 from core.redact import redact_text
+from core.runtime.shims import import_httpx
+
+httpx = import_httpx()  # (only with KV_BACKEND=upstash: this module is imported then)
 
 log = logging.getLogger(__name__)
 

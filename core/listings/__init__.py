@@ -26,8 +26,8 @@ from collections.abc import Awaitable, Sequence
 
 from core.arxiv.client import ArxivClient
 from core.clock import SYSTEM_CLOCK, Clock
-from core.cache import budgets
-from core.cpu import off_loop, release_memory
+from core.cache import CacheBudgets
+from core.runtime.worker import off_loop, release_memory
 from core.errors import SpecError, UpstreamUnavailable
 from core.kv import KV
 from core.listings import freshness
@@ -63,10 +63,14 @@ def _merged(days: list[list[Paper]], wanted: frozenset[str]) -> tuple[list[Paper
 class Listings:
     """Serves papers for category sets from the store, fetching from arXiv only what is missing."""
 
-    def __init__(self, kv: KV, client: ArxivClient, settings: Settings, clock: Clock = SYSTEM_CLOCK):
+    def __init__(self, kv: KV, client: ArxivClient, settings: Settings, clock: Clock = SYSTEM_CLOCK,
+                 decoded_bytes: int | None = None):
+        """`decoded_bytes`: what decoded days may hold (default: their share of CACHE_MAX_BYTES)."""
+        if decoded_bytes is None:
+            decoded_bytes = CacheBudgets.split(settings.cache_max_bytes, settings.warm_cache_s > 0).papers
         self.settings = settings
         self.client = client
-        self.store = DayStore(kv, settings.history_days, budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)[3])
+        self.store = DayStore(kv, settings.history_days, decoded_bytes)
         self.fetcher = ListingFetcher(self.store, client, settings, clock)
         self.backfiller = Backfiller(self.store, client, settings, clock)
         self.enricher = Enricher(self.store, client, settings, clock)

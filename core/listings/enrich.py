@@ -22,7 +22,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core import longlived
+from core.runtime.gcfreeze import build_lasting
 from core.arxiv.client import ArxivClient
 from core.clock import Clock
 from core.errors import ParseError, UpstreamBusy, UpstreamError
@@ -148,7 +148,7 @@ class Enricher:
         from core.arxiv.parse import parse_listing
 
         body = await self.client.fetch_ids(ids)
-        listing = await asyncio.to_thread(longlived.built, parse_listing, body)
+        listing = await asyncio.to_thread(build_lasting, parse_listing, body)
         if listing.malformed:
             raise ParseError(f"malformed answer: {listing.malformed}")
         return {p.id: p for p in listing.papers}

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from core.arxiv.client import MAX_COMBINED_ITEMS, ArxivClient
-from core import longlived
+from core.runtime.gcfreeze import build_lasting
 from core.clock import Clock
 from core.errors import ParseError, UpstreamBusy, UpstreamError
 from core.listings import freshness
@@ -132,7 +132,7 @@ class ListingFetcher:
             return None, etag
         from core.arxiv.parse import parse_listing  # on the first fetch: a filled store needs none
 
-        listing = await asyncio.to_thread(longlived.built, parse_listing, fetched.body)  # keep the event loop serving
+        listing = await asyncio.to_thread(build_lasting, parse_listing, fetched.body)  # keep the event loop serving
         if listing.malformed:  # a spliced or damaged body, whatever its last bytes: not a listing
             raise ParseError(f"truncated or malformed feed: {listing.malformed}")
         return listing, fetched.etag

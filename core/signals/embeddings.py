@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from core.papers import Paper
+from core.runtime.shims import import_httpx
 
 if TYPE_CHECKING:
     import httpx
@@ -60,7 +61,7 @@ class Embedder:
             else:
                 found[key] = self._remember(key, vector)
         todo = list(missing.items())
-        import httpx  # on first use: most instances never embed
+        httpx = import_httpx()  # on first use: most instances never embed
 
         try:
             for start in range(0, len(todo), BATCH):

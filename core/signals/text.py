@@ -35,7 +35,7 @@ from core.papers import Paper
 TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s\-/]")
 _JOINERS = frozenset("-/_")  # a run of words joined by these is also a compound word (pre-training)
 ANALYSED_BYTES = 32_000_000  # the table's budget until the service sets its share (set_budget)
-THREAD_THRESHOLD = 200  # a ranking that analysed more papers than this keeps them frozen (core.longlived)
+THREAD_THRESHOLD = 200  # a ranking that analysed more papers than this keeps them frozen (core.runtime.gcfreeze)
 
 _stemmer = Stemmer.Stemmer("english")
 _stem_lock = threading.Lock()  # a PyStemmer object is not thread-safe
@@ -233,7 +233,7 @@ _analysed: OrderedDict[tuple, tuple[Doc, int]] = OrderedDict()  # key -> (doc, e
 _analysed_lock = threading.Lock()
 _analysed_bytes = 0
 _budget = ANALYSED_BYTES
-_analyses = 0  # papers analysed since start: a ranking that analysed many keeps them (core.longlived)
+_analyses = 0  # papers analysed since start: a ranking that analysed many keeps them (core.runtime.gcfreeze)
 
 
 def _key(paper: Paper) -> tuple:

@@ -13,23 +13,20 @@ from fastapi.responses import Response
 
 from core.errors import NotFound  # noqa: F401 (re-exported)
 from core.feeds import FeedSpec
-from core.profiles import Profile
+from core.profiles import Config, Profile
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
-from core.service import FeedService, RenderedFeed, configured_base_url
+from core.pipeline import FeedPipeline, RenderedFeed, configured_base_url
 from core.taxonomy import normalize_category
+from core.web.deps import Feeds, Profiles, services_of
 from core.web.params import FeedQueryParam, kept_query
 from core.web.warm import mark_reusable
 
 router = APIRouter(tags=["feeds"])
 
 
-def _service(request: Request) -> FeedService:
-    return request.app.state.service
-
-
 def base_url(request: Request) -> str:
     """PUBLIC_BASE_URL, else Vercel's production domain, else the request's own base."""
-    return configured_base_url(_service(request).settings) or str(request.base_url).rstrip("/")
+    return configured_base_url(services_of(request).settings) or str(request.base_url).rstrip("/")
 
 
 def served_url(request: Request) -> str:
@@ -88,17 +85,17 @@ def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple:
     return hit
 
 
-async def _respond(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> Response:
+async def _respond(request: Request, feeds: FeedPipeline, make: Callable[[], tuple[FeedSpec, str]]) -> Response:
     spec, fmt, self_url, base, alternates = _memo(request, make)
     if REGISTRY[fmt].browser_page and browser_navigation(request):
         from core.web.pages import feed_page  # core.web.pages imports this module
 
         return await feed_page(request, spec, fmt, {**alternates, fmt: self_url})
-    feed = await _service(request).rendered(spec, fmt, self_url, base, alternates)
-    return feed_response(request, feed)
+    feed = await feeds.rendered(spec, fmt, self_url, base, alternates)
+    return feed_response(request, feed, feeds.clock.now())
 
 
-def feed_response(request: Request, feed: RenderedFeed) -> Response:
+def feed_response(request: Request, feed: RenderedFeed, now: dt.datetime) -> Response:
     headers = {
         "ETag": feed.etag,
         "Last-Modified": _http_date(feed.last_modified),
@@ -106,7 +103,7 @@ def feed_response(request: Request, feed: RenderedFeed) -> Response:
     }
     if feed.stale:
         headers["Warning"] = '110 - "Response is Stale"'
-    headers["Cache-Control"] = cache_control(feed, _service(request).clock.now())
+    headers["Cache-Control"] = cache_control(feed, now)
     headers["Vary"] = VARY
     if not feed.stale:
         mark_reusable(request.scope, feed.fresh_until.timestamp())
@@ -152,8 +149,8 @@ def _not_modified(request: Request, feed: RenderedFeed) -> bool:
     return False
 
 
-def _profile(request: Request, name: str) -> Profile:
-    profiles = _service(request).config.profiles
+def _profile(config: Config, name: str) -> Profile:
+    profiles = config.profiles
     if name not in profiles:
         raise NotFound(f"no profile {name!r}; profiles: {', '.join(sorted(profiles))}")
     return profiles[name]
@@ -164,39 +161,37 @@ _EXTENSIONS = ", ".join(_SUFFIXES[:-1]) + " or " + _SUFFIXES[-1]  # ".rss, .atom
 
 
 @router.get("/feeds/{filename}", summary=f"A profile's feed: /feeds/NAME{'|'.join(_SUFFIXES)}")
-async def profile_feed(request: Request, filename: str, query: FeedQueryParam) -> Response:
+async def profile_feed(request: Request, filename: str, query: FeedQueryParam, feeds: Feeds, config: Profiles) -> Response:
     found = by_extension(filename)
     if found is None:
         raise NotFound(f"use /feeds/NAME{_EXTENSIONS} (got {filename!r})")
     name, output = found
-    return await _respond(request, lambda: (FeedSpec.from_profile(name, _profile(request, name), query), output.name))
+    return await _respond(request, feeds, lambda: (FeedSpec.from_profile(name, _profile(config, name), query), output.name))
 
 
 @router.get("/feed", summary="An ad-hoc feed from the query string alone")
-async def query_feed(request: Request, query: FeedQueryParam) -> Response:
-    return await _respond(request, lambda: (FeedSpec.from_query(query), query.format or DEFAULT_FORMAT))
+async def query_feed(request: Request, query: FeedQueryParam, feeds: Feeds) -> Response:
+    return await _respond(request, feeds, lambda: (FeedSpec.from_query(query), query.format or DEFAULT_FORMAT))
 
 
 @router.get("/rss", summary="The default profile as RSS (the old bot's URL)")
-async def default_rss(request: Request, query: FeedQueryParam) -> Response:
+async def default_rss(request: Request, query: FeedQueryParam, feeds: Feeds, config: Profiles) -> Response:
     def make() -> tuple[FeedSpec, str]:
-        config = _service(request).config
         spec = FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query)
         return spec, query.format or DEFAULT_FORMAT
 
-    return await _respond(request, make)
+    return await _respond(request, feeds, make)
 
 
 @router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)")
-async def category_rss(request: Request, category: str, query: FeedQueryParam) -> Response:
+async def category_rss(request: Request, category: str, query: FeedQueryParam, feeds: Feeds, config: Profiles) -> Response:
     canonical = normalize_category(category)
     if canonical is None:
         raise NotFound(f"unknown arXiv category {category!r} (examples: cs.LG, math.AG, hep-th)")
 
     def make() -> tuple[FeedSpec, str]:
-        config = _service(request).config
         profile = config.profiles[config.default_name]
         narrowed = profile.model_copy(update={"categories": [canonical], "title": f"{profile.title or config.default_name} — {canonical}"})
         return FeedSpec.from_profile(config.default_name, narrowed, query), query.format or DEFAULT_FORMAT
 
-    return await _respond(request, make)
+    return await _respond(request, feeds, make)

@@ -27,8 +27,9 @@ from core.listings import CategoryMeta, UpstreamUnavailable
 from core.profiles import DEFAULT_TYPES, Profile
 from core.render.document import xml_safe
 from core.render.formats import DEFAULT_FORMAT, FORMATS, READER_FORMATS, REGISTRY
-from core.service import FeedService
+from core.services import Services
 from core.taxonomy import ARCHIVES, CATEGORIES, category_name
+from core.web.deps import AppServices, Feeds, Profiles, services_of
 from core.web.feeds import VARY, NotFound, base_url
 from core.web.params import BadRequest, FeedQueryParam, checked, describe
 from core.web.templating import page
@@ -41,9 +42,6 @@ router = APIRouter(tags=["pages"])
 
 INDEX_WAIT_S = 6.0  # the index shows stored counts rather than wait longer for arXiv
 PREVIEW_API_MAX_ITEMS = 50  # items in one live-preview answer (its count is the whole feed's)
-
-def _service(request: Request) -> FeedService:
-    return request.app.state.service
 
 
 def highlight(item: Scored, spec: FeedSpec) -> Highlighted:
@@ -125,23 +123,23 @@ def profile_urls(base: str, name: str, query: FeedQuery | None = None) -> dict[s
 # --- the index ----------------------------------------------------------------------
 
 
-async def _bounded(service: FeedService, awaitable, timeout: float):
+async def _bounded(service: Services, awaitable, timeout: float):
     """Wait at most `timeout` seconds; the work goes on in the background after that
     (a fetch under way finishes and is stored for the next visitor)."""
     task = asyncio.ensure_future(awaitable)
     try:
         return await asyncio.wait_for(asyncio.shield(task), timeout)
     except TimeoutError:
-        service.keep_running(task)
+        service.background.keep(task)
         raise
 
 
-async def _profile_metas(service: FeedService, categories: list[str]) -> tuple[dict[str, CategoryMeta], str]:
+async def _profile_metas(service: Services, categories: list[str]) -> tuple[dict[str, CategoryMeta], str]:
     """Every profile's categories in one upstream request if any are due, or what is stored
     when arXiv is slow or down."""
     note = ""
     try:
-        metas = await _bounded(service, service.listings.ensure(categories, service.window_days), INDEX_WAIT_S)
+        metas = await _bounded(service, service.listings.ensure(categories, service.config.window_days), INDEX_WAIT_S)
     except TimeoutError:
         metas, note = None, "arXiv is slow: showing what is stored; reload in a minute"
     except UpstreamUnavailable as exc:  # says which: unreachable (and what to check), slow, rate-limited
@@ -199,13 +197,12 @@ def _newest(metas: list[CategoryMeta]) -> str | None:
 
 
 @router.get("/", response_class=HTMLResponse, summary="Profiles, their feeds, and the feed builder")
-async def index(request: Request) -> HTMLResponse:
-    service = _service(request)
+async def index(request: Request, service: AppServices) -> HTMLResponse:
     base, root = base_url(request), site_root(request)
     profiles = service.config.profiles
     specs = {name: FeedSpec.from_profile(name, profile) for name, profile in profiles.items()}
     union = sorted({c for spec in specs.values() for c in spec.categories})
-    service.seen_categories.update(union)
+    service.feeds.seen_categories.update(union)
     by_category, note = await _profile_metas(service, union)
     cards = []
     for name, profile in profiles.items():
@@ -214,7 +211,7 @@ async def index(request: Request) -> HTMLResponse:
         count: int | None = None
         card_note = ""
         if any(m.days for m in metas):
-            count = len((await service.result(spec, metas)).items)
+            count = len((await service.feeds.result(spec, metas)).items)
             if any(m.last_error for m in metas):
                 card_note = "arXiv could not be reached at the last attempt: counted from stored papers"
         elif all(m.checked_at for m in metas) and not any(m.last_error for m in metas):
@@ -263,10 +260,10 @@ async def _preview_page(
 ) -> HTMLResponse:
     """The feed's items as a page; `feed`: the page a browser gets at the feed's own URL
     (`urls[preferred]` is that URL, to copy, with how to subscribe)."""
-    service = _service(request)
-    service.seen_categories.update(spec.categories)
-    result = await service.result(spec)
-    summaries = await service.summaries_for(result, service.settings.summary_budget_s)
+    feeds = services_of(request).feeds
+    feeds.seen_categories.update(spec.categories)
+    result = await feeds.result(spec)
+    summaries = await feeds.summaries_for(result, feeds.settings.summary_budget_s)
     items = [(item, highlight(item, spec), summaries.get(item.paper.id)) for item in result.items]
     title = f"{spec.title} — {'feed' if feed else 'preview'} — arxiv-feeds"
     return page(request, "preview.html", root=site_root(request), title=title,
@@ -309,12 +306,12 @@ async def _guarded(request: Request, make) -> Response:
 
 
 @router.get("/preview/{profile}", response_class=HTMLResponse, summary="A profile's feed as a readable page")
-async def preview_profile(request: Request, profile: str, query: Annotated[FeedQuery, Query()]) -> Response:
+async def preview_profile(request: Request, profile: str, query: Annotated[FeedQuery, Query()], config: Profiles) -> Response:
     async def make() -> Response:
         redirect = _drop_empty(request)
         if redirect is not None:
             return redirect
-        profiles = _service(request).config.profiles
+        profiles = config.profiles
         if profile not in profiles:
             raise NotFound(f"no profile {profile!r}; profiles: {', '.join(sorted(profiles))}")
         checked(request, query)
@@ -366,11 +363,10 @@ def _item_json(item, spec: FeedSpec) -> dict:
 
 
 @router.get("/api/preview", summary="The builder's live preview: the /feed parameters, items with highlighted spans")
-async def api_preview(request: Request, query: FeedQueryParam) -> JSONResponse:
+async def api_preview(request: Request, query: FeedQueryParam, feeds: Feeds) -> JSONResponse:
     spec = FeedSpec.from_query(query)
-    service = _service(request)
-    service.seen_categories.update(spec.categories)
-    result: FeedResult = await service.result(spec)  # no summaries: the preview runs as people type
+    feeds.seen_categories.update(spec.categories)
+    result: FeedResult = await feeds.result(spec)  # no summaries: the preview runs as people type
     base, root = base_url(request), site_root(request)
     pairs = canonical_pairs(query, adhoc=True)
     fmt = query.format or DEFAULT_FORMAT
@@ -389,7 +385,7 @@ async def api_preview(request: Request, query: FeedQueryParam) -> JSONResponse:
 
 
 @router.get("/api/preview.html", response_class=HTMLResponse, summary="The builder's live preview as an HTML fragment: canonical feed URL, status line, papers")
-async def live_preview(request: Request, query: Annotated[FeedQuery, Query()]) -> HTMLResponse:
+async def live_preview(request: Request, query: Annotated[FeedQuery, Query()], feeds: Feeds) -> HTMLResponse:
     """What app.js shows as people type: the papers through the preview page's partial, and the
     canonical URLs (so the page never builds a feed URL). Errors are the status line, with
     /feed's message and status."""
@@ -397,9 +393,8 @@ async def live_preview(request: Request, query: Annotated[FeedQuery, Query()]) -
         spec = FeedSpec.from_query(checked(request, query))
     except (BadRequest, SpecError) as exc:
         return _live_error(request, str(exc))
-    service = _service(request)
-    service.seen_categories.update(spec.categories)
-    result = await service.result(spec)  # no summaries: the preview runs as people type
+    feeds.seen_categories.update(spec.categories)
+    result = await feeds.result(spec)  # no summaries: the preview runs as people type
     urls = adhoc_urls(base_url(request), query)
     items = [(item, highlight(item, spec), None) for item in result.items[:PREVIEW_API_MAX_ITEMS]]
     return page(request, "live.html", 200, JSON_HEADERS, error="", spec=spec, result=result, items=items,
@@ -450,14 +445,13 @@ async def api_categories() -> JSONResponse:
 
 
 @router.get("/opml", summary="Every profile feed in one OPML file for feed readers to import")
-async def opml(request: Request) -> Response:
+async def opml(request: Request, service: AppServices) -> Response:
     fmt = request.query_params.get("format", "atom")
     if fmt not in READER_FORMATS:
         raise BadRequest(f"format: use {', '.join(READER_FORMATS[:-1])} or {READER_FORMATS[-1]} (got {fmt!r})")
     unknown = set(request.query_params) - {"format"}
     if unknown:
         raise BadRequest(f"unknown parameter {min(unknown)!r}; known parameters: format")
-    service = _service(request)
     base = base_url(request)
     outlines = []
     for name, profile in service.config.profiles.items():

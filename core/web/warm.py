@@ -21,6 +21,8 @@ It behaves like the CDN in front of a deployment, only smaller and shorter:
   `q=0` refusing). A navigation from a browser (which gets the HTML feed page) and
   `If-Modified-Since` without an ETag go the whole way;
 - entries are bounded in bytes: an eighth of `CACHE_MAX_BYTES`, the rest is the render cache's.
+
+All of that is one `WarmPolicy`, given to `create_app` (by default: `WarmPolicy.of(services)`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,10 +39,31 @@ from core.clock import Clock
 from core.web.compression import accepts_gzip
 from core.web.params import kept_query
 
+if TYPE_CHECKING:
+    from core.services import Services
+
 SCOPE_KEY = "arxiv_feeds.warm"  # the feed route writes {"until": epoch seconds} here
 # Headers a 304 does not repeat (RFC 9110 15.4.5 lists what it must; these describe a body).
 _BODY_HEADERS = frozenset({b"content-type", b"content-length", b"content-encoding"})
 _READ = frozenset({b"host", b"if-none-match", b"if-modified-since", b"sec-fetch-mode", b"sec-fetch-dest"})
+
+
+@dataclass(frozen=True)
+class WarmPolicy:
+    """When a warm answer may be given again: for at most `seconds` (WARM_CACHE_S; 0 turns the
+    layer off), until `generation()` moves (the store's write counter: any write by this process
+    drops every entry), within `max_bytes` (its share of CACHE_MAX_BYTES); ages by `clock()`."""
+
+    seconds: float
+    max_bytes: int
+    generation: Callable[[], int]
+    clock: Callable[[], Clock]  # asked each time (tests replace the service's clock)
+
+    @classmethod
+    def of(cls, services: Services) -> WarmPolicy:
+        """The deployment's policy: its settings, its store's writes, its clock."""
+        return cls(seconds=services.settings.warm_cache_s, max_bytes=services.budgets.warm,
+                   generation=lambda: services.kv.writes, clock=lambda: services.clock)
 
 
 @dataclass(slots=True)
@@ -57,13 +80,13 @@ class _Entry:
 class WarmResponses:
     """Plain ASGI middleware, the outermost one."""
 
-    def __init__(self, app: ASGIApp, *, clock: Callable[[], Clock], generation: Callable[[], int], seconds: float,
-                 max_bytes: int):
+    def __init__(self, app: ASGIApp, policy: WarmPolicy):
         self.app = app
-        self.clock = clock  # the service's clock, asked each time (tests replace it)
-        self.generation = generation
-        self.seconds = seconds
-        self.entries = ByteLRU(max_bytes)
+        self.policy = policy
+        self.clock = policy.clock
+        self.generation = policy.generation
+        self.seconds = policy.seconds
+        self.entries = ByteLRU(policy.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.seconds <= 0 or scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
