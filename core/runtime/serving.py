@@ -4,11 +4,13 @@ building the app does none of it."""
 
 from __future__ import annotations
 
-from core.runtime import gcfreeze, worker
+from core.runtime import gcfreeze, shims, worker
 
 
 def start() -> None:
-    """The worker thread and its GIL switch interval (a cold request's parse threads want it
-    too), then freeze what start-up left alive (modules, models, routes: all kept for good)."""
+    """FastAPI's v1-model check skipped (routes are finished on their first match), the worker
+    thread and its GIL switch interval (a cold request's parse threads want it too), then what
+    start-up left alive frozen (modules, models, routes: all kept for good)."""
+    shims.skip_v1_probe()
     worker.start()
     gcfreeze.freeze_startup()

@@ -10,13 +10,14 @@ nothing stays patched, so importing the app leaves `sys.modules` and FastAPI as 
   exist unless `pydantic.v1` was imported, so while it is not, the answer is `False` without
   importing it; once it is, FastAPI's own check runs as before. (The same idea as
   fastapi/fastapi#16374; drop it when FastAPI does it itself.) Routes are declared (and copied
-  by `include_router`) only inside it, in `core.web.app.create_app`.
+  by `include_router`) inside it, in `core.web.app.create_app`; FastAPI finishes each route on
+  its first match, so `skip_v1_probe` installs it for good when the app starts serving.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
@@ -38,20 +39,34 @@ def import_httpx() -> ModuleType:
     return httpx
 
 
-@contextmanager
-def declaring_routes() -> Iterator[None]:
-    """FastAPI's v1-model check skipped while no v1 model can exist, inside this block only."""
-    from fastapi._compat import shared
-
-    probe = getattr(shared, "is_pydantic_v1_model_class", None)
-    if probe is None:  # a FastAPI without that check
-        yield
-        return
-
+def _shortcut(probe: Callable[[Any], bool]) -> Callable[[Any], bool]:
     def is_pydantic_v1_model_class(cls: Any) -> bool:
         return "pydantic.v1" in sys.modules and probe(cls)
 
-    shared.is_pydantic_v1_model_class = is_pydantic_v1_model_class
+    is_pydantic_v1_model_class._arxiv_feeds_shortcut = True  # type: ignore[attr-defined]
+    return is_pydantic_v1_model_class
+
+
+def skip_v1_probe() -> None:
+    """Install the shortcut for good (`core.runtime.serving.start`): FastAPI 0.165 finishes a
+    route's parameters on its first match, so the first request to each route checks again."""
+    from fastapi._compat import shared
+
+    probe = getattr(shared, "is_pydantic_v1_model_class", None)
+    if probe is not None and not getattr(probe, "_arxiv_feeds_shortcut", False):
+        shared.is_pydantic_v1_model_class = _shortcut(probe)
+
+
+@contextmanager
+def declaring_routes() -> Iterator[None]:
+    """The shortcut inside this block only (unless the app already serves: then it stays)."""
+    from fastapi._compat import shared
+
+    probe = getattr(shared, "is_pydantic_v1_model_class", None)
+    if probe is None or getattr(probe, "_arxiv_feeds_shortcut", False):  # a FastAPI without it, or installed
+        yield
+        return
+    shared.is_pydantic_v1_model_class = _shortcut(probe)
     try:
         yield
     finally:
