@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from core import extract
 from core.arxiv.client import ArxivClient
 from core.cache import CacheBudgets
 from core.clock import SYSTEM_CLOCK, Clock
@@ -53,9 +54,10 @@ class Services:
         self.client = ArxivClient(settings, transport=transport, clock=clock, kv=self.kv)
         self.listings = Listings(self.kv, self.client, settings, clock, decoded_bytes=self.budgets.papers)
         self.seeds = SeedStore(self.kv, self.client)
-        self.embedder = _embedder(settings, self.kv, llm_transport)
+        self.embedder = _embedder(settings, self.kv, llm_transport, self.budgets.embeddings)
         self.summarizer = _summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
         text.set_budget(self.budgets.analysis)  # analysed text (process-wide)
+        extract.set_memo_budget(self.budgets.info)  # derived paper fields (process-wide)
         self.background = Background()
         self.feeds = FeedPipeline(settings, self.kv, self.listings, self.seeds, self.embedder, self.summarizer,
                                   self.background, self.budgets.results)
@@ -111,9 +113,9 @@ def _summarizer(
     return Summarizer(settings, kv, arxiv, client, clock)
 
 
-def _embedder(settings: Settings, kv: KV, transport: httpx.AsyncBaseTransport | None) -> Embedder | None:
+def _embedder(settings: Settings, kv: KV, transport: httpx.AsyncBaseTransport | None, memo_bytes: int) -> Embedder | None:
     """Embeddings for like= where EMBEDDINGS_MODEL is set (same endpoint and key as summaries)."""
     if not settings.embeddings_model:
         return None
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    return Embedder(settings.embeddings_model, settings.llm_base_url, key, kv, settings.llm_timeout, transport)
+    return Embedder(settings.embeddings_model, settings.llm_base_url, key, kv, settings.llm_timeout, transport, memo_bytes)

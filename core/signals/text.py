@@ -23,13 +23,14 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from itertools import chain
 from dataclasses import dataclass
 
 import Stemmer
 
+from core.cache import ByteLRU
 from core.papers import Paper
 
 TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s\-/]")
@@ -229,10 +230,8 @@ class Doc:
         return self._authors
 
 
-_analysed: OrderedDict[tuple, tuple[Doc, int]] = OrderedDict()  # key -> (doc, estimated bytes)
-_analysed_lock = threading.Lock()
-_analysed_bytes = 0
-_budget = ANALYSED_BYTES
+_analysed = ByteLRU(ANALYSED_BYTES)  # key -> Doc, within the budget (set_budget)
+_count_lock = threading.Lock()
 _analyses = 0  # papers analysed since start: a ranking that analysed many keeps them (core.runtime.gcfreeze)
 
 
@@ -253,53 +252,34 @@ def doc_bytes(doc: Doc) -> int:
 
 def set_budget(max_bytes: int) -> None:
     """Keep at most `max_bytes` (estimated) of analysed papers."""
-    global _budget
-    with _analysed_lock:
-        _budget = max_bytes
-        _evict()
-
-
-def _evict() -> None:
-    global _analysed_bytes
-    while _analysed_bytes > _budget and _analysed:
-        _, (_, size) = _analysed.popitem(last=False)
-        _analysed_bytes -= size
+    _analysed.resize(max_bytes)
 
 
 def analysed_bytes() -> int:
-    return _analysed_bytes
+    return _analysed.bytes
 
 
 def forget() -> None:
     """Drop every analysed paper (benches measuring the cold path)."""
-    global _analysed_bytes
-    with _analysed_lock:
-        _analysed.clear()
-        _analysed_bytes = 0
+    _analysed.clear()
 
 
 def analyse(paper: Paper) -> Doc:
     """The paper's analysed text (memoised per id and version, within the byte budget)."""
-    global _analyses, _analysed_bytes
+    global _analyses
     key = _key(paper)
-    entry = _analysed.get(key)
-    if entry is not None:
-        with _analysed_lock:
-            if key in _analysed:
-                _analysed.move_to_end(key)
-        return entry[0]
+    found = _analysed.get(key)
+    if found is not None:
+        return found
     doc = Doc(
         title=analyse_text(paper.title),
         abstract=analyse_text(paper.abstract),
         names=tuple(paper.authors),
     )
-    size = doc_bytes(doc)
-    with _analysed_lock:
+    with _count_lock:
         _analyses += 1
-        if size <= _budget and key not in _analysed:  # bigger than the whole budget: not kept
-            _analysed[key] = (doc, size)
-            _analysed_bytes += size
-            _evict()
+    if key not in _analysed:  # (two threads analysing one paper keep the first)
+        _analysed.put(key, doc, doc_bytes(doc))  # bigger than the whole budget: not kept
     return doc
 
 
@@ -313,8 +293,7 @@ def analysed(paper: Paper) -> bool:
 
 def memoised(paper: Paper) -> Doc | None:
     """The paper's analysed text if the memo holds it (not made, not moved up the LRU order)."""
-    entry = _analysed.get(_key(paper))
-    return entry[0] if entry is not None else None
+    return _analysed.peek(_key(paper))
 
 
 # --- skimming: papers no term can be in are not analysed ----------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from core import __version__
+from core.cache import ByteLRU
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import ArxivFeedsError
 from core.kv import KV
@@ -70,7 +70,7 @@ def create_app(
         docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,  # /docs is core.web.docs: no CDN
     )
     app.state.services = services  # what core.web.deps hands the routes
-    app.state.feed_specs = OrderedDict()  # see core.web.feeds._memo
+    app.state.feed_specs = ByteLRU(services.budgets.urls)  # see core.web.feeds._memo
     app.add_middleware(SecurityHeaders)
     app.add_middleware(Compression)
     app.add_middleware(HeadAsGet)  # outermost: a HEAD gets the headers a GET gets

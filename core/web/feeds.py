@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import functools
-from collections import OrderedDict
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from core.cache import ByteLRU
 from core.errors import NotFound  # noqa: F401 (re-exported)
 from core.feeds import FeedSpec
 from core.profiles import Config, Profile
@@ -22,6 +22,8 @@ from core.web.params import FeedQueryParam, kept_query
 from core.web.warm import mark_reusable
 
 router = APIRouter(tags=["feeds"])
+
+SPEC_BYTES = 10_000  # a FeedSpec with its terms, key and compiled matcher (tracemalloc: ~9.3 KB), erring high
 
 
 def base_url(request: Request) -> str:
@@ -63,25 +65,21 @@ def browser_navigation(request: Request) -> bool:
     return headers.get("sec-fetch-mode") == "navigate" and headers.get("sec-fetch-dest") == "document"
 
 
-SPEC_MEMO_SIZE = 512  # distinct feed URLs whose spec is kept
-
-
 def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple:
     """(spec, format, self link, base URL, alternates) of this request, built once per distinct
     URL: polls of a warm feed then skip building the spec (its hash, its matchers) and the
-    URLs, which were much of our own time on the warm path. Bad requests raise, are not kept."""
+    URLs, which were much of our own time on the warm path. Bad requests raise, are not kept.
+    Kept in `app.state.feed_specs`, a `ByteLRU` within its share of CACHE_MAX_BYTES."""
     scope = request.scope
     key = (scope["path"], kept_query(scope["query_string"].decode("latin-1")), request.headers.get("host"),
            scope.get("scheme"), scope.get("root_path"))
-    memo: OrderedDict = request.app.state.feed_specs
+    memo: ByteLRU = request.app.state.feed_specs
     hit = memo.get(key)
     if hit is not None:
-        memo.move_to_end(key)
         return hit
     spec, fmt = make()
-    hit = memo[key] = (spec, fmt, served_url(request), base_url(request), alternate_urls(request))
-    while len(memo) > SPEC_MEMO_SIZE:
-        memo.popitem(last=False)
+    hit = (spec, fmt, served_url(request), base_url(request), alternate_urls(request))
+    memo.put(key, hit, SPEC_BYTES + 2 * (len(hit[2]) + sum(len(url) for url in hit[4].values())))
     return hit
 
 
