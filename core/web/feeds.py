@@ -17,7 +17,7 @@ from core.profiles import Config, Profile
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
 from core.pipeline import FeedPipeline, RenderedFeed, configured_base_url
 from core.taxonomy import normalize_category
-from core.web.deps import Feeds, Profiles, services_of
+from core.web.deps import AppServices, services_of
 from core.web.params import FeedQueryParam, kept_query
 from core.web.warm import mark_reusable
 
@@ -159,37 +159,40 @@ _EXTENSIONS = ", ".join(_SUFFIXES[:-1]) + " or " + _SUFFIXES[-1]  # ".rss, .atom
 
 
 @router.get("/feeds/{filename}", summary=f"A profile's feed: /feeds/NAME{'|'.join(_SUFFIXES)}")
-async def profile_feed(request: Request, filename: str, query: FeedQueryParam, feeds: Feeds, config: Profiles) -> Response:
+async def profile_feed(request: Request, filename: str, query: FeedQueryParam, services: AppServices) -> Response:
     found = by_extension(filename)
     if found is None:
         raise NotFound(f"use /feeds/NAME{_EXTENSIONS} (got {filename!r})")
     name, output = found
-    return await _respond(request, feeds, lambda: (FeedSpec.from_profile(name, _profile(config, name), query), output.name))
+    return await _respond(request, services.feeds, lambda: (FeedSpec.from_profile(name, _profile(services.config, name), query), output.name))
 
 
 @router.get("/feed", summary="An ad-hoc feed from the query string alone")
-async def query_feed(request: Request, query: FeedQueryParam, feeds: Feeds) -> Response:
-    return await _respond(request, feeds, lambda: (FeedSpec.from_query(query), query.format or DEFAULT_FORMAT))
+async def query_feed(request: Request, query: FeedQueryParam, services: AppServices) -> Response:
+    return await _respond(request, services.feeds, lambda: (FeedSpec.from_query(query), query.format or DEFAULT_FORMAT))
 
 
 @router.get("/rss", summary="The default profile as RSS (the old bot's URL)")
-async def default_rss(request: Request, query: FeedQueryParam, feeds: Feeds, config: Profiles) -> Response:
+async def default_rss(request: Request, query: FeedQueryParam, services: AppServices) -> Response:
+    config = services.config
+
     def make() -> tuple[FeedSpec, str]:
         spec = FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query)
         return spec, query.format or DEFAULT_FORMAT
 
-    return await _respond(request, feeds, make)
+    return await _respond(request, services.feeds, make)
 
 
 @router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)")
-async def category_rss(request: Request, category: str, query: FeedQueryParam, feeds: Feeds, config: Profiles) -> Response:
+async def category_rss(request: Request, category: str, query: FeedQueryParam, services: AppServices) -> Response:
     canonical = normalize_category(category)
     if canonical is None:
         raise NotFound(f"unknown arXiv category {category!r} (examples: cs.LG, math.AG, hep-th)")
+    config = services.config
 
     def make() -> tuple[FeedSpec, str]:
         profile = config.profiles[config.default_name]
         narrowed = profile.model_copy(update={"categories": [canonical], "title": f"{profile.title or config.default_name} — {canonical}"})
         return FeedSpec.from_profile(config.default_name, narrowed, query), query.format or DEFAULT_FORMAT
 
-    return await _respond(request, feeds, make)
+    return await _respond(request, services.feeds, make)
