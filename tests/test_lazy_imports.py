@@ -70,11 +70,12 @@ def test_the_probe_sees_the_modules_it_looks_for(tmp_path: Path) -> None:
 
 
 def test_fastapi_still_refuses_pydantic_v1_models_once_they_exist() -> None:
-    """core.web.v1probe skips FastAPI's pydantic.v1 check only while no v1 model can exist."""
+    """core.runtime.shims skips FastAPI's pydantic.v1 check only while no v1 model can exist."""
     code = """
 import warnings
 warnings.simplefilter("ignore")
-import core.web
+from core.runtime.shims import skip_v1_probe
+skip_v1_probe()  # as when the app serves: installed for good
 from fastapi import APIRouter
 from fastapi.exceptions import PydanticV1NotSupportedError
 from pydantic import v1

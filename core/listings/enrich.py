@@ -8,7 +8,7 @@ a new day of one category 1 to 3. OAI-PMH harvests whole archives by modificatio
 `cs`, plus every metadata update), several times the records, and its datestamps are not
 announcement days.
 
-Runs from the cron (`FeedService.refresh_all`) and in the background after a listing is stored
+Runs from the cron (`core.cron.Cron.refresh_all`) and in the background after a listing is stored
 (`Listings`); never inside a reader's request. One run at a time per process, and across
 instances by a lock in the store. A day is rewritten under its category's fetch lock, so a
 listing merge and an enrichment never overwrite each other; the day's content hash changes, so
