@@ -46,6 +46,7 @@ LAST_MODIFIED_TTL_S = 30 * 86400
 MIN_WINDOW_BYTES = 16_000_000
 SEED_FLOOR_S = 1.0  # see FeedPipeline._within_budget
 
+
 @dataclass
 class RenderedFeed:
     body: bytes
