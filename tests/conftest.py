@@ -131,6 +131,8 @@ class App:
     def services(self):
         return self.app.state.services
 
+    service = services  # (the name tests written before the split use)
+
     def get(self, path: str, **kwargs) -> httpx.Response:
         return self.http.get(path, **kwargs)
 

@@ -10,8 +10,8 @@ renderers by name on first use; they import the registry back by design).
 
 The layers, bottom to top (a module may import from its own layer and those below; a cycle
 inside one layer is still a cycle). This is today's intent read from the code and issue 20:
-  0 foundation   core (the version), clock, errors, settings, redact, cpu, perloop, longlived,
-                 cache, retry, papers (the domain type), schedule and taxonomy (arXiv's calendar
+  0 foundation   core (the version), clock, errors, settings, redact, runtime (GC freezing, the
+                 worker thread, start-up shims), perloop, cache, retry, papers (the domain type), schedule and taxonomy (arXiv's calendar
                  and categories; they move to the source with issue 20)
   1 storage      core.kv
   2 extract      core.extract (what a paper's text says: venue, code, DOI)
@@ -20,7 +20,8 @@ inside one layer is still a cycle). This is today's intent read from the code an
   5 ranking      core.matching, core.signals, core.profiles, core.feeds (query -> ranked papers)
   6 summaries    core.summaries (AI summaries of a feed's top items)
   7 render       core.render (documents and the output formats)
-  8 service      core.service (builds and runs the above)
+  8 service      core.pipeline, core.cron, core.health (the feed pipeline, the cron jobs, the
+                 health report) and core.services (the composition root that builds them)
   9 entry points core.web, core.cli, core.__main__
 
 A new module must be given a layer (the test says which is missing). When a cycle or an upward
@@ -38,8 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORE = ROOT / "core"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("core", "core.clock", "core.errors", "core.settings", "core.redact", "core.cpu", "core.perloop",
-     "core.longlived", "core.cache", "core.retry", "core.papers", "core.schedule", "core.taxonomy"),
+    ("core", "core.clock", "core.errors", "core.settings", "core.redact", "core.runtime", "core.perloop",
+     "core.cache", "core.retry", "core.papers", "core.schedule", "core.taxonomy"),
     ("core.kv",),
     ("core.extract",),
     ("core.arxiv",),
@@ -47,7 +48,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("core.matching", "core.signals", "core.profiles", "core.feeds"),
     ("core.summaries",),
     ("core.render",),
-    ("core.service",),
+    ("core.pipeline", "core.cron", "core.health", "core.services"),
     ("core.web", "core.cli", "core.__main__"),
 )
 
