@@ -12,8 +12,8 @@ the worst stalls during a cold fill. None of that data forms reference cycles.
   the collector is back on. A batch that may build nothing lasting (a ranking over papers
   already analysed) says so with `keep`: freezing transient objects of other requests for
   nothing is what it avoids. `build_lasting(fn, *args)` is the same around one call.
-- `freeze_startup()` freezes what is alive once the app starts serving (modules, models,
-  routes), once per process; the app calls it, importing it does not.
+- `freeze_startup()` freezes what is alive when an app starts serving (modules, models,
+  routes); the app calls it on its first call, importing or building it does not.
 Frozen objects are still freed by reference counting when dropped; only objects in a cycle at
 freeze time would wait, and a request holds few of those.
 """
@@ -32,15 +32,11 @@ _lock = threading.Lock()
 _building = 0
 _was_enabled = True
 _keep = False  # a batch that ended asked for what is alive to be frozen
-_started = False
 
 
 def freeze_startup() -> None:
-    """Freeze what is alive now, the first time only (the app's first lifespan start-up or request)."""
-    global _started
-    if not _started:
-        _started = True
-        gc.freeze()
+    """Freeze what is alive now (an app's first call: lifespan start-up or first request)."""
+    gc.freeze()
 
 
 @contextmanager

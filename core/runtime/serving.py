@@ -1,6 +1,6 @@
-"""What the app sets up in the process when it first serves: lifespan start-up under uvicorn,
-else its first request (Vercel and Lambda run no lifespan). Once per process; importing or
-building the app does none of it."""
+"""What the app sets up in the process when it first serves: on its first call, the lifespan
+start-up under uvicorn, else its first request (Vercel and Lambda run no lifespan). Once per app
+(`core.web.app.FeedsApp`); importing or building the app does none of it."""
 
 from __future__ import annotations
 

@@ -57,8 +57,7 @@ def create_app(
     services = Services(settings, config=config, kv=kv, transport=transport, llm_transport=llm_transport, clock=clock)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        serving.start()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:  # (started by FeedsApp's first call)
         yield
         await services.close()  # the upstream clients' and the store's connections
 
@@ -96,7 +95,7 @@ class FeedsApp(FastAPI):
     Every route, and the warm layer's key, sees a query string with `&amp;` read as `&`."""
 
     warm: WarmResponses | None = None
-    serving = False  # the runtime set up (core.runtime.serving), on the first call
+    serving = False  # the runtime set up (core.runtime.serving.start) on the first call: a lifespan or a request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.serving:
