@@ -9,7 +9,8 @@ from typing import Any
 
 from core.clock import Clock
 from core.feeds import FeedSpec
-from core.listings import Listings, UpstreamUnavailable
+from core.errors import UpstreamUnavailable
+from core.listings import Listings
 from core.listings.freshness import newest_day
 from core.pipeline import FeedPipeline
 from core.profiles import Config

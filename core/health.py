@@ -7,8 +7,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from core.arxiv.client import ArxivClient
-from core.arxiv.trouble import Trouble
+from core.sources.arxiv.client import ArxivClient
+from core.sources.arxiv.trouble import Trouble
 from core.clock import Clock
 from core.feeds import FeedSpec
 from core.kv.resilient import ResilientKV

@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.errors import ConfigError  # noqa: F401 (re-exported)
+from core.errors import ConfigError, NotFound, describe_invalid
 from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Term, fold
 from core.papers import AnnounceType
 from core.extract.wants import check_has, check_venues
 from core.redact import redact
 from core.signals.seeds import check_author, check_ids
-from core.taxonomy import normalize_category
+from core.sources import normalize_category
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ADHOC_PROFILE = "query"  # the name of the ad-hoc feed (`/feed?cat=...`); no profile may take it
@@ -37,7 +37,9 @@ def validate_categories(values: list[str]) -> list[str]:
     for value in values:
         canonical = normalize_category(value)
         if canonical is None:
-            raise ValueError(f"unknown arXiv category {value!r} (examples: cs.LG, math.AG, hep-th, stat.ML)")
+            from core.sources.suggest import unknown_category  # only on an error
+
+            raise ValueError(unknown_category(value))
         if canonical not in result:
             result.append(canonical)
     if not result:
@@ -156,6 +158,12 @@ class Config(BaseModel):
         """The longest `days` of any profile: the window backfill and /health look at."""
         return max((p.days for p in self.profiles.values()), default=7)
 
+    def profile(self, name: str) -> Profile:
+        """The profile called `name`; NotFound (404) naming the profiles there are."""
+        if name not in self.profiles:
+            raise NotFound(f"no profile {name!r}; profiles: {', '.join(sorted(self.profiles))}")
+        return self.profiles[name]
+
     def public(self) -> dict[str, Any]:
         """What `/config` shows: the profiles, with anything that looks like a secret removed."""
         return {"profiles": {name: redact(p.model_dump(mode="json")) for name, p in self.profiles.items()}}
@@ -197,15 +205,15 @@ def parse_config(data: Any, source: str = "config.json") -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        problems = []
         errors = exc.errors()
         if len(errors) > 1:  # a union (string or object) reports both branches: keep the useful one
             errors = [e for e in errors if e["type"] != "string_type"] or errors
-        for error in errors:
-            location = ".".join(str(part) for part in error["loc"] if not str(part).startswith(("str", "Keyword", "function")))
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{location}: {message}")
-        raise ConfigError(f"{source}: " + "; ".join(problems)) from None
+        raise ConfigError(f"{source}: " + describe_invalid(errors, _config_location)) from None
+
+
+def _config_location(location: tuple) -> list[str]:
+    """An error's place in config.json, without the union branches pydantic names (`str`, `Keyword`)."""
+    return [str(part) for part in location if not str(part).startswith(("str", "Keyword", "function"))]
 
 
 def load_config(path: Path) -> Config:

@@ -11,7 +11,8 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from core import extract
-from core.arxiv.client import ArxivClient
+from core.sources import all_sources
+from core.sources.arxiv.client import ArxivClient
 from core.cache import CacheBudgets
 from core.clock import SYSTEM_CLOCK, Clock
 from core.cron import Cron
@@ -51,8 +52,10 @@ class Services:
         self.config = config if config is not None else load_config(settings.config_path)
         self.budgets = CacheBudgets.split(settings.cache_max_bytes, warm_on=settings.warm_cache_s > 0)
         self.kv = ResilientKV(kv if kv is not None else open_store(settings), clock=clock)
-        self.client = ArxivClient(settings, transport=transport, clock=clock, kv=self.kv)
-        self.listings = Listings(self.kv, self.client, settings, clock, decoded_bytes=self.budgets.papers)
+        # One polite client per registered source (core.sources); arXiv's also serves seeds and summaries.
+        self.upstreams = {s.name: s.connect(settings, transport=transport, clock=clock, kv=self.kv) for s in all_sources()}
+        self.listings = Listings(self.kv, self.upstreams, settings, clock, decoded_bytes=self.budgets.papers)
+        self.client: ArxivClient = self.listings.client
         self.seeds = SeedStore(self.kv, self.client)
         self.embedder = _embedder(settings, self.kv, llm_transport, self.budgets.embeddings)
         self.summarizer = _summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
@@ -71,7 +74,8 @@ class Services:
 
     async def close(self) -> None:
         """Close the upstream clients and the store (on shutdown)."""
-        await self.client.close()
+        for upstream in self.upstreams.values():
+            await upstream.close()
         if self.summarizer.client is not None:
             await self.summarizer.client.close()
         await self.kv.close()

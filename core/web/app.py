@@ -76,10 +76,11 @@ def create_app(
     # before all of it: warm polls answered before routing
     app.warm = WarmResponses(functools.partial(FastAPI.__call__, app), warm or WarmPolicy.of(services))
     with declaring_routes():  # the routers declare their routes on import; include_router copies them
-        from core.web import admin, docs, feeds, pages
+        from core.web import admin, api, docs, feeds, index, opml, preview
 
         app.include_router(feeds.router)  # first: the feeds are what is polled (no path overlaps the pages)
-        app.include_router(pages.router)
+        for pages in (index, preview, api, opml):  # the human side, in the order /docs lists it
+            app.include_router(pages.router)
         app.include_router(admin.router)
         app.include_router(docs.router)
     if docs.ASSETS_DIR is not None:
@@ -125,9 +126,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        from core.web.pages import invalid_query  # (imported by create_app by now)
+        from core.web import api, preview  # (imported by create_app by now)
 
-        return invalid_query(request, exc) or _error(400, describe(exc))
+        return preview.invalid_query(request, exc) or api.invalid_query(request, exc) or _error(400, describe(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -11,51 +11,22 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from core.cache import ByteLRU
-from core.errors import NotFound  # noqa: F401 (re-exported)
+from core.errors import NotFound
 from core.feeds import FeedSpec
-from core.profiles import Config, Profile
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
-from core.pipeline import FeedPipeline, RenderedFeed, configured_base_url
-from core.taxonomy import normalize_category
-from core.web.deps import AppServices, services_of
+from core.pipeline import FeedPipeline, RenderedFeed
+from core.sources import normalize_category
+from core.web.deps import AppServices
+from core.web.etags import weak_match
 from core.web.params import FeedQueryParam, kept_query
+from core.web.preview import VARY, feed_page
+from core.web.site import absolute
 from core.web.warm import mark_reusable
 
 router = APIRouter(tags=["feeds"])
 
+
 SPEC_BYTES = 10_000  # a FeedSpec with its terms, key and compiled matcher (tracemalloc: ~9.3 KB), erring high
-
-
-def base_url(request: Request) -> str:
-    """PUBLIC_BASE_URL, else Vercel's production domain, else the request's own base."""
-    return configured_base_url(services_of(request).settings) or str(request.base_url).rstrip("/")
-
-
-def served_url(request: Request) -> str:
-    """The absolute URL being served, as a reader subscribed to it (rel="self")."""
-    url = base_url(request) + request.url.path
-    query = kept_query(request.url.query)
-    return url + (f"?{query}" if query else "")
-
-
-def alternate_urls(request: Request) -> dict[str, str]:
-    """The served feed in every format: `/feeds/NAME.<ext>` swaps the extension, the other
-    routes set `format=`; the rest of the query string is kept as it came."""
-    base, path = base_url(request), request.url.path
-    query = [p for p in kept_query(request.url.query).split("&") if p and not p.startswith("format=")]
-    found = by_extension(path.rpartition("/")[2]) if path.startswith("/feeds/") else None
-    urls = {}
-    for fmt, output in REGISTRY.items():
-        if found is not None:
-            url, pairs = f"{base}{path.rpartition('/')[0]}/{found[0]}.{output.extension}", query
-        else:
-            url, pairs = base + path, query + ([f"format={fmt}"] if fmt != DEFAULT_FORMAT else [])
-        urls[fmt] = url + ("?" + "&".join(pairs) if pairs else "")
-    return urls
-
-
-# A feed's URL answers a browser and a reader differently: caches must keep both apart.
-VARY = "Sec-Fetch-Mode, Sec-Fetch-Dest"
 
 
 def browser_navigation(request: Request) -> bool:
@@ -78,7 +49,8 @@ def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple:
     if hit is not None:
         return hit
     spec, fmt = make()
-    hit = (spec, fmt, served_url(request), base_url(request), alternate_urls(request))
+    urls, path, query = absolute(request), request.url.path, kept_query(request.url.query)
+    hit = (spec, fmt, urls.served(path, query), urls.base, urls.served_in_every_format(path, query))
     memo.put(key, hit, SPEC_BYTES + 2 * (len(hit[2]) + sum(len(url) for url in hit[4].values())))
     return hit
 
@@ -86,8 +58,6 @@ def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple:
 async def _respond(request: Request, feeds: FeedPipeline, make: Callable[[], tuple[FeedSpec, str]]) -> Response:
     spec, fmt, self_url, base, alternates = _memo(request, make)
     if REGISTRY[fmt].browser_page and browser_navigation(request):
-        from core.web.pages import feed_page  # core.web.pages imports this module
-
         return await feed_page(request, spec, fmt, {**alternates, fmt: self_url})
     feed = await feeds.rendered(spec, fmt, self_url, base, alternates)
     return feed_response(request, feed, feeds.clock.now())
@@ -134,8 +104,7 @@ def cache_control(feed: RenderedFeed, now: dt.datetime) -> str:
 def _not_modified(request: Request, feed: RenderedFeed) -> bool:
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
-        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-        return "*" in tags or feed.etag in tags
+        return weak_match(if_none_match, feed.etag)
     since = request.headers.get("if-modified-since")
     if since:
         try:
@@ -145,13 +114,6 @@ def _not_modified(request: Request, feed: RenderedFeed) -> bool:
         if parsed is not None and parsed.tzinfo is not None:
             return feed.last_modified.replace(microsecond=0) <= parsed
     return False
-
-
-def _profile(config: Config, name: str) -> Profile:
-    profiles = config.profiles
-    if name not in profiles:
-        raise NotFound(f"no profile {name!r}; profiles: {', '.join(sorted(profiles))}")
-    return profiles[name]
 
 
 _SUFFIXES = [f".{f.extension}" for f in REGISTRY.values()]
@@ -164,7 +126,7 @@ async def profile_feed(request: Request, filename: str, query: FeedQueryParam, s
     if found is None:
         raise NotFound(f"use /feeds/NAME{_EXTENSIONS} (got {filename!r})")
     name, output = found
-    return await _respond(request, services.feeds, lambda: (FeedSpec.from_profile(name, _profile(services.config, name), query), output.name))
+    return await _respond(request, services.feeds, lambda: (FeedSpec.from_profile(name, services.config.profile(name), query), output.name))
 
 
 @router.get("/feed", summary="An ad-hoc feed from the query string alone")
@@ -188,6 +150,7 @@ async def category_rss(request: Request, category: str, query: FeedQueryParam, s
     canonical = normalize_category(category)
     if canonical is None:
         raise NotFound(f"unknown arXiv category {category!r} (examples: cs.LG, math.AG, hep-th)")
+
     config = services.config
 
     def make() -> tuple[FeedSpec, str]:
