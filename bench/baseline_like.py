@@ -16,10 +16,12 @@ import math
 from collections import Counter
 
 from core.papers import Paper
-from core.signals.base import Candidate, Hit, Pool
-from core.signals.embeddings import dot, key_of
-from core.signals.like import STOP_STEMS
-from core.signals.text import Doc, analyse, is_word
+from core.ranking.types import Candidate, Hit, Pool
+from core.embeddings import key_of
+from core.ranking.signals import like as today
+from core.ranking.signals.like import dot
+from core.ranking.signals.like import STOP_STEMS
+from core.ranking.text import Doc, analyse, is_word
 
 LIKE_POINTS = 10.0
 FLOOR = 0.05  # below this cosine a paper is not "like" a seed (a like-only feed drops it)
@@ -83,7 +85,7 @@ class _Seed:
         return ", ".join(self.words.get(k, k) for k in common[:SHOWN_WORDS])
 
 
-class LikeSignal:
+class LikeSignal(today.LikeSignal):  # its inputs and seed fetching (prepare) are today's; its scoring is the old one
     name = "like"
     description = (
         "Papers like these (like=): similarity of title and abstract words (TF-IDF cosine, stems, "
@@ -93,14 +95,14 @@ class LikeSignal:
         "without q, papers with a similarity of at least " + f"{FLOOR:g} are listed."
     )
 
-    def __init__(self, pool: Pool):
+    def __init__(self, pool: Pool, prepared: today.Seeds):  # type: ignore[override]
         self.pool = pool
         own = [terms(analyse(c.paper)) for c in pool.candidates]
-        seeds = [terms(analyse(p)) for p in (*pool.like, *pool.unlike)]
+        seeds = [terms(analyse(p)) for p in (*prepared.like, *prepared.unlike)]
         self.space = _Vectors(own + seeds)
-        self.dense = pool.embeddings
-        self.like = [self._seed(p) for p in pool.like]
-        self.unlike = [self._seed(p) for p in pool.unlike]
+        self.dense = prepared.embeddings
+        self.like = [self._seed(p) for p in prepared.like]
+        self.unlike = [self._seed(p) for p in prepared.unlike]
 
     def _seed(self, paper: Paper) -> _Seed:
         return _Seed(paper, self.space.vector(terms(analyse(paper))), self.dense.get(key_of(paper)) if self.dense else None)
@@ -112,7 +114,8 @@ class LikeSignal:
 
     @classmethod
     def for_pool(cls, pool: Pool) -> LikeSignal | None:
-        return cls(pool) if pool.like or pool.unlike else None
+        prepared = pool.prepared.get(cls.name)
+        return cls(pool, prepared) if prepared is not None and (prepared.like or prepared.unlike) else None
 
     def hits(self, candidate: Candidate) -> list[Hit]:
         vector = self.space.vector(terms(analyse(candidate.paper)))

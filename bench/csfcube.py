@@ -166,7 +166,7 @@ def through_service(signal: type) -> tuple[dict[str, dict[str, float]], float]:
     Returns the figures and the seconds the 50 requests took."""
     import time
 
-    from core import signals
+    from core.ranking import registry as signals
     from tests.conftest import running_app
     from tests.fakearxiv import FakeArxiv
 

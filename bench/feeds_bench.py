@@ -39,7 +39,7 @@ import httpx
 from core.sources.arxiv.parse import parse_listing
 from core.feeds import FeedSpec, _compiled, rank
 from core.kv.memory import MemoryKV
-from core.matching import Matcher
+from core.ranking.matching import Matcher
 from core.profiles import Profile, parse_config
 from core.web import create_app
 from tests.conftest import make_settings, serve

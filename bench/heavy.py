@@ -36,8 +36,8 @@ from typing import Any
 
 from bench.perf import Conn, app_env, machine, server
 from core.feeds import MAX_RANK_COST
-from core.signals.cost import Work, costs
-from core.signals.seeds import SEED_MAX_CHARS
+from core.ranking.cost import Work, costs
+from core.seeds import SEED_MAX_CHARS
 from core.kv.sqlite import SQLiteKV
 from core.listings.freshness import window_days
 from core.listings.store import CategoryMeta, DayStore

@@ -1,4 +1,4 @@
-"""Calibrate core/signals/cost.py: CPU of a cost unit for keyword terms and for like= seeds.
+"""Calibrate core/ranking/cost.py: CPU of a cost unit for keyword terms and for like= seeds.
 
     python -m bench.like_cost             # about a minute
     python -m bench.like_cost --n 3000    # like= candidates (default 3,000)
@@ -25,8 +25,9 @@ from core.sources.arxiv.parse import parse_listing
 from core.cache import ANALYSIS_SHARE
 from core.feeds import MAX_RANK_COST, FeedSpec, FeedWishes, rank
 from core.profiles import Profile
-from core.signals import text
-from core.signals.cost import LIKE_BYTES_PER_UNIT, LIKE_PAIRS_PER_UNIT, Work, costs
+from core.ranking import text
+from core.ranking.signals.like import Seeds
+from core.ranking.cost import LIKE_BYTES_PER_UNIT, LIKE_PAIRS_PER_UNIT, Work, costs
 from tests.fakearxiv import FIXTURES
 
 TERMS = "model,learning,data,method,network,results,performance,task,training,image,approach,propose,based,using,show,framework"
@@ -74,7 +75,7 @@ def main() -> None:
     found = {}
     for k in (2, 40):
         s = seeds(k)
-        found[k] = cpu(lambda: rank(like_pool, spec(), s[: k // 2], s[k // 2:]))
+        found[k] = cpu(lambda: rank(like_pool, spec(), {"like": Seeds(like=s[: k // 2], unlike=s[k // 2:])}))
         print(f"like=: {k} seeds x {args.n:,} candidates ({text_bytes / 1e6:.1f} MB of text): {found[k]:.2f} s CPU")
     per_pair = (found[40] - found[2]) / (38 * args.n)
     per_byte = (found[2] - 2 * args.n * per_pair) / text_bytes

@@ -1,6 +1,6 @@
 """The `like=` variants tried for issue 24, each measured on CSFCube and on the cross-lists:
 `python -m bench.like_variants` (about a minute). In process, over the same text analysis as
-the service (core.signals.text); the chosen one is core/signals/like.py, and bench.relevance
+the service (core.ranking.text); the chosen one is core/ranking/signals/like.py, and bench.relevance
 measures it and today's through the real service.
 
 A variant is a weighting of each paper's stems (title weight, TF, IDF, length normalisation,
@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 from bench import csfcube
 from bench import relevance as cross
 from core.papers import Paper
-from core.signals.like import STOP_STEMS
-from core.signals.text import FieldText, analyse
+from core.ranking.signals.like import STOP_STEMS
+from core.ranking.text import FieldText, analyse
 
 _EXTRA_STOP = frozenset(s for s in "".join(["also thus can may two one first second three well however often among",
                                            " task tasks model models data dataset datasets perform performance",

@@ -15,7 +15,7 @@ one day, `like=` seeds drawn from the relevant papers of the other day.
 
 Methods: the seed bot's substring rule (case-insensitive substring; title +2, abstract +1), the
 word-boundary matcher main had before issue 12 (bench/baseline_matching.py, frozen), the new
-keyword signal (core.signals), like= with 1, 3 and 10 seeds (5 seeded draws each, averaged), and
+keyword signal (core.ranking.signals.keyword), like= with 1, 3 and 10 seeds (5 seeded draws each, averaged), and
 q + like. Metrics: precision@20, R-precision (R = relevant papers in the pool) and average
 precision (relevant papers never listed count as misses). Also: sub-word false matches (a match
 that starts or ends inside a word, e.g. "RL" in "world"), stemmer speed, analysis and rank times.
@@ -35,12 +35,12 @@ from pathlib import Path
 from bench import baseline_like, csfcube
 from bench import baseline_matching as old
 from core.sources.arxiv.parse import parse_listing
-from core.matching import Matcher, parse_query
+from core.ranking.matching import Matcher, parse_query
 from core.papers import Paper
-from core import signals as registry
-from core.signals import make_pool, rank_pool
-from core.signals import text as analysis
-from core.signals.like import LikeSignal
+from core.ranking import registry
+from core.ranking.pool import make_pool, rank_pool
+from core.ranking import text as analysis
+from core.ranking.signals.like import LikeSignal, Seeds
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 DAYS = {"2026-04-21": "rss_cs.CV_2026-04-21.xml", "2026-04-17": "rss_cs.CV_2026-04-17.xml"}
@@ -104,7 +104,7 @@ def signals(pool: list[Paper], q: str | None, like: Sequence[Paper] = (), like_s
     registry.REGISTRY = tuple(like_signal if s.name == "like" else s for s in saved)  # type: ignore[assignment]
     try:
         # the exact sum orders papers whose shown scores tie, as core.feeds.rank does
-        return {s.paper.id: s.score + s.exact * 1e-9 for s in rank_pool(make_pool(pool, matchers, like))}
+        return {s.paper.id: s.score + s.exact * 1e-9 for s in rank_pool(make_pool(pool, matchers, {"like": Seeds(like=list(like))}))}
     finally:
         registry.REGISTRY = saved  # type: ignore[assignment]
 

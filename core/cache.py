@@ -6,8 +6,8 @@ Counting entries let 128 heavy JSON bodies and their ranked results grow a proce
 the entries weigh. Sizes are estimates given by the caller (a body's length, a ranked
 list's text), erring high. Every in-process cache is a `ByteLRU` with its share
 (`CacheBudgets`): ranked results and bodies (core.pipeline), warm answers (core.web.warm),
-decoded days (core.listings.store), analysed text (core.signals.text), derived paper fields
-(core.extract), embedding vectors (core.signals.embeddings) and feed URLs' specs
+decoded days (core.listings.store), analysed text (core.ranking.text), derived paper fields
+(core.extract), embedding vectors (core.embeddings) and feed URLs' specs
 (core.web.feeds). Safe to share between the event loop and the worker thread.
 
 (cachetools' `LRUCache(maxsize, getsizeof)` does the same; it is not used because every owner
@@ -92,10 +92,10 @@ class ByteLRU:
 
 
 WARM_SHARE = 8  # warm answers (core.web.warm) get an eighth of CACHE_MAX_BYTES when they are on
-ANALYSIS_SHARE = 4  # analysed text (core.signals.text) a quarter
+ANALYSIS_SHARE = 4  # analysed text (core.ranking.text) a quarter
 PAPERS_SHARE = 8 / 3  # decoded days and merged windows (core.listings) three eighths
 INFO_SHARE = 32  # derived paper fields (core.extract) a 32nd: ~1,200 papers' at 64 MB
-EMBEDDINGS_SHARE = 32  # embedding vectors (core.signals.embeddings) a 32nd
+EMBEDDINGS_SHARE = 32  # embedding vectors (core.embeddings) a 32nd
 URLS_SHARE = 32  # feed URLs' specs and links (core.web.feeds) a 32nd: ~190 URLs at 64 MB
 
 
@@ -107,10 +107,10 @@ class CacheBudgets:
 
     results: int  # ranked results and rendered bodies (core.pipeline), what is left
     warm: int  # warm answers (core.web.warm), 0 when they are off
-    analysis: int  # analysed text (core.signals.text)
+    analysis: int  # analysed text (core.ranking.text)
     papers: int  # decoded days and merged windows (core.listings.store)
     info: int  # derived paper fields (core.extract)
-    embeddings: int  # embedding vectors (core.signals.embeddings)
+    embeddings: int  # embedding vectors (core.embeddings)
     urls: int  # feed URLs' specs and links (core.web.feeds)
 
     @classmethod

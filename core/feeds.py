@@ -15,7 +15,7 @@ import hashlib
 import heapq
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, field_validator
 
@@ -23,10 +23,13 @@ from core.errors import SpecError
 from core.extract import info
 from core.extract.wants import Wants, check_has, check_venues
 from core.listings import CategoryMeta
-from core.matching import Matcher, Scored, Term, parse_query
-from core.signals import make_pool, score_pool
-from core.signals.cost import Work, costs
-from core.signals.seeds import MAX_AUTHOR_SEEDS, SEED_MAX_CHARS, check_author, check_ids
+from core.ranking.matching import Matcher, Term, parse_query
+from core.ranking.types import Scored
+from core.ranking import registry
+from core.ranking.pool import make_pool, score_pool
+from core.ranking.registry import add_inputs
+from core.ranking.types import Inputs
+from core.ranking.cost import Work, costs
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
 from core.profiles import (
     ADHOC_PROFILE,
@@ -41,7 +44,7 @@ from core.profiles import (
 MAX_QUERY_LENGTH = 1000
 MAX_QUERY_SUMMARIES = 5  # `summaries=1` on an ad-hoc feed: its top items only
 # What ranking may cost a request that brings terms or seeds of its own, in units of one term
-# scored against one paper, every signal counted (core/signals/cost.py): 20-28 us of CPU a unit,
+# scored against one paper, every signal counted (core/ranking/cost.py): 20-28 us of CPU a unit,
 # keyword or like=, on the loaded 2-core bench machine (bench.heavy, bench.like_cost). Beyond it a
 # request gets a 400 saying what to narrow, before any signal runs (and before any seed is
 # fetched); a profile's own feed is never refused.
@@ -67,13 +70,11 @@ class FeedWishes(BaseModel):
     days: int | None = Field(None, ge=1, le=MAX_DAYS, description="announcement days to include, counted back from the newest day held")
     sort: Literal["score", "date"] = Field("score", description="score (then newest) or date (then score)")
     summaries: bool | None = Field(None, description="1 adds AI summaries of the top items (when the server has an LLM key); 0 removes them")
-    like: list[str] = Field([], description="arXiv ids (1 to 20, versions optional): rank papers like these first")
-    unlike: list[str] = Field([], description="arXiv ids (at most 20): push papers like these down")
     venue: list[str] = Field([], description="venues the comment says the paper was accepted at: CVPR,ICCV (any year), "
                              "CVPR 2026 (one year), CVPR Workshops (a track); NAME^2 adds 2 points instead of filtering")
     has: list[str] = Field([], description="code, doi, journal, venue or comment: only papers that have it (all of them); "
                            "code^2 adds 2 points instead of filtering")
-    like_author: str = Field("", max_length=100, description="an arXiv author identifier (morrison_d_1) or ORCID iD: rank papers like that author's 20 most recent first")
+    add_inputs(locals(), split=_split_list)  # every ranking signal's own parameters (like=, unlike=, like_author=...)
 
     _cat = field_validator("cat")(classmethod(lambda cls, v: validate_categories(_split_list(v)) if v else []))
 
@@ -85,11 +86,6 @@ class FeedWishes(BaseModel):
             raise ValueError("at most 50 values")
         return [check_term(v) for v in value]
 
-    @field_validator("like", "unlike")
-    @classmethod
-    def _seeds(cls, value: list[str], info) -> list[str]:
-        return check_ids(_split_list(value), info.field_name)
-
     @field_validator("venue")
     @classmethod
     def _venues(cls, value: list[str]) -> list[str]:
@@ -99,11 +95,6 @@ class FeedWishes(BaseModel):
     @classmethod
     def _has(cls, value: list[str]) -> list[str]:
         return check_has(_split_list(value))
-    @field_validator("like_author")
-    @classmethod
-    def _author(cls, value: str) -> str:
-        return check_author(value) if value.strip() else ""
-
     @field_validator("type", mode="before")
     @classmethod
     def _types(cls, value: list[str]) -> list[str]:
@@ -137,6 +128,22 @@ def _matcher(terms: list[Term]) -> Matcher:
         raise SpecError(str(exc)) from None
 
 
+def _with_inputs() -> list:
+    """The registered signals that take inputs of their own."""
+    return [signal for signal in registry.REGISTRY if signal.inputs is not None]
+
+
+def _given(inputs: dict[str, Inputs]) -> dict[str, Inputs]:
+    return {name: given for name, given in inputs.items() if given.given}
+
+
+def _unset(model: BaseModel) -> set[str]:
+    """Signal input fields at their default and not among LEGACY_ORDER: left out of a feed's
+    identity, so adding a signal changes no existing feed's key (nor an ad-hoc feed's id)."""
+    return {name for name in registry.input_names() - set(registry.LEGACY_ORDER)
+            if getattr(model, name) == type(model).model_fields[name].get_default(call_default_factory=True)}
+
+
 @dataclass
 class FeedSpec:
     """Everything that decides a feed's items."""
@@ -153,17 +160,15 @@ class FeedSpec:
     sort: str
     summary_top_n: int = 0  # AI summaries for this many top items (0: none)
     summary_language: str = "en"
-    like: tuple[str, ...] = ()  # seed ids (`like=`)
-    unlike: tuple[str, ...] = ()
     wants: Wants = field(default_factory=Wants)  # venue= and has= filters and boosts
-    like_author: str = ""  # an author identifier or ORCID iD whose papers are seeds too (`like_author=`)
+    inputs: dict[str, Inputs] = field(default_factory=dict)  # signal name -> its inputs this feed gives (like=...)
     key: str = field(default="")  # identity of the spec, for caches and validators
     requested: bool = False  # the request brought terms or seeds of its own (MAX_RANK_COST applies)
 
     @property
     def seed_count(self) -> int:
         """The seeds this spec may bring, known before any is fetched (an author: up to 20)."""
-        return len(self.like) + len(self.unlike) + (MAX_AUTHOR_SEEDS if self.like_author else 0)
+        return sum(given.seeds for given in self.inputs.values())
 
     def workload(self, papers: list[Paper]) -> Work:
         """What ranking `papers` for this spec would cost follows from this (the seeds counted
@@ -174,7 +179,7 @@ class FeedSpec:
             text_bytes=sum(len(p.title) + len(p.abstract) for p in pool),
             terms=sum(len(m.terms) for m in self.matchers),
             seeds=self.seed_count,
-            seed_bytes=self.seed_count * SEED_MAX_CHARS,
+            seed_bytes=sum(given.seed_bytes for given in self.inputs.values()),
         )
 
     def check_cost(self, work: Work) -> None:
@@ -190,7 +195,7 @@ class FeedSpec:
         if "seeds" in parts:
             said.append(f"{work.seeds} like=/unlike= seeds over {work.candidates:,} papers "
                         f"({work.text_bytes / 1e6:.1f} MB of text) = {parts['seeds']:,}")
-            narrow.insert(0, "fewer seeds (like=, unlike=; like_author= counts 20)" if self.like_author else "fewer seeds (like=, unlike=)")
+            narrow[:0] = [hint for given in self.inputs.values() if given.seeds and (hint := given.narrow())]
         raise SpecError(
             f"too costly: {'; '.join(said)}; {total:,} in all (at most {MAX_RANK_COST:,}); "
             f"narrow it: {', '.join(narrow[:-1])} or {narrow[-1]}"
@@ -227,12 +232,10 @@ class FeedSpec:
             sort=query.sort,
             summary_top_n=top_n if wants else 0,
             summary_language=profile.summaries.language,
-            requested=bool(extra or query.like or query.unlike or query.like_author),
+            requested=bool(extra or any(signal.inputs.of(query).given for signal in _with_inputs())),
             wants=Wants.build((profile.venue, profile.has), (query.venue, query.has)),
-            like=tuple(dict.fromkeys([*profile.like, *query.like]))[:20],
-            unlike=tuple(dict.fromkeys([*profile.unlike, *query.unlike]))[:20],
-            like_author=query.like_author or profile.like_author,
-            raw=(name, profile.model_dump_json(), query.model_dump_json(include=_WISHES)),
+            inputs=_given({signal.name: signal.inputs.of(profile).merged(signal.inputs.of(query)) for signal in _with_inputs()}),
+            raw=(name, profile.model_dump_json(exclude=_unset(profile)), query.model_dump_json(include=_WISHES - _unset(query))),
         )
 
     @classmethod
@@ -241,8 +244,8 @@ class FeedSpec:
             raise SpecError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
         # Plain words: readers that treat a channel title as HTML must not meet a tag in it.
         words = " ".join(re.sub(r"[<>&]", " ", query.q.strip() or ", ".join(query.author)).split())
-        like = f"like {', '.join([*query.like, *([query.like_author] if query.like_author else [])])}" if query.like or query.like_author else ""
-        label = " + ".join(x for x in (words, like) if x) or "all papers"
+        inputs = _given({signal.name: signal.inputs.of(query) for signal in _with_inputs()})
+        label = " + ".join(x for x in (words, *(given.label() for given in inputs.values())) if x) or "all papers"
         return cls._make(
             name=ADHOC_PROFILE,
             title=f"{_servers(query.cat)} {'+'.join(query.cat)}: {label}"[:200],
@@ -256,11 +259,9 @@ class FeedSpec:
             sort=query.sort,
             summary_top_n=MAX_QUERY_SUMMARIES if query.summaries else 0,
             requested=True,
-            like=tuple(query.like),
-            unlike=tuple(query.unlike),
             wants=Wants.build((query.venue, query.has)),
-            like_author=query.like_author,
-            raw=(ADHOC_PROFILE, query.model_dump_json(include=_WISHES)),
+            inputs=inputs,
+            raw=(ADHOC_PROFILE, query.model_dump_json(include=_WISHES - _unset(query))),
         )
 
     @classmethod
@@ -301,12 +302,11 @@ def candidates(papers: list[Paper], spec: FeedSpec) -> list[Paper]:
     return list(chosen.values())
 
 
-def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: list[Paper] = (),  # type: ignore[assignment]
-         embeddings: dict[str, list[float]] | None = None, authored: dict[str, str] | None = None) -> tuple[list[Scored], int]:
-    """Score the pool with every signal (`core.signals`), drop what scores too little, sort, cut."""
+def rank(papers: list[Paper], spec: FeedSpec, prepared: dict[str, Any] | None = None) -> tuple[list[Scored], int]:
+    """Score the pool with every signal (`core.ranking.pool`), drop what scores too little, sort,
+    cut. `prepared`: what each signal's `prepare` gave for this feed (`core.pipeline.FeedPipeline._prepare` does the I/O)."""
     pool = candidates(papers, spec)
-    scored = score_pool(make_pool(pool, spec.matchers, like, unlike, embeddings, boosts=spec.wants.boosts,
-                                  authored=authored))
+    scored = score_pool(make_pool(pool, spec.matchers, prepared, boosts=spec.wants.boosts))
     def order(s: Scored) -> tuple:
         if spec.sort == "date":
             return (s.paper.announced, s.score, s.exact, s.paper.id)

@@ -31,9 +31,11 @@ from core.runtime.gcfreeze import build_lasting
 from core.runtime.worker import off_loop, release_memory  # ranking and rendering run there, off the event loop
 from core.sources.arxiv.schedule import next_rebuild
 from core.settings import Settings
-from core.signals import text
-from core.signals.embeddings import Embedder
-from core.signals.seeds import SeedStore
+from core.embeddings import Embedder
+from core.papers import Paper
+from core.ranking import registry, text
+from core.ranking.types import Clients
+from core.seeds import SeedStore
 from core.urls import configured_base_url, feed_id
 
 if TYPE_CHECKING:
@@ -145,9 +147,17 @@ class FeedPipeline:
             cached = await self._once(key, lambda: self._rank(spec, metas, key, deadline))
         return dataclasses.replace(cached, metas=metas, note=note)
 
-    async def _seeds(self, refs: tuple[str, ...], deadline: float) -> list:
-        """The `like=`/`unlike=` seeds, fetched within what is left of the request budget."""
-        return await self._within_budget(self.seeds.papers(refs), deadline, ", ".join(refs)) if refs else []
+    async def _prepare(self, spec: FeedSpec, papers: list[Paper], deadline: float) -> dict[str, Any]:
+        """Each signal's I/O for the feed, for the signals whose inputs it gives (like= seeds and
+        their embeddings), through this service's clients, within what is left of the request
+        budget: signal name -> what its `prepare` gave."""
+        clients = Clients(self.seeds, self.embedder, lambda work, what: self._within_budget(work, deadline, what))
+        prepared = {}
+        for signal in registry.REGISTRY:
+            given = spec.inputs.get(signal.name)
+            if given is not None:
+                prepared[signal.name] = await signal.prepare(given, functools.partial(candidates, papers, spec), clients)
+        return prepared
 
     async def _within_budget(self, work: Awaitable, deadline: float, what: str) -> Any:
         """Seeds fetched within what is left of the request budget; a fetch still under way then
@@ -169,22 +179,11 @@ class FeedPipeline:
         papers = await self.listings.papers(metas, spec.days, self.window_bytes if spec.requested else None)
         if spec.requested:  # before any seed is fetched or signal runs (a profile's own feed: never refused)
             spec.check_cost(await off_loop(spec.workload, papers))
-        like = list(await self._seeds(spec.like, deadline))
-        authored: dict[str, str] = {}
-        if spec.like_author:  # the author's papers are seeds too, labelled as theirs
-            given = {p.id for p in like}
-            for paper in await self._within_budget(self.seeds.author_papers(spec.like_author), deadline, spec.like_author):
-                if paper.id not in given:
-                    like.append(paper)
-                    authored[paper.id] = spec.like_author
-        unlike = await self._seeds(spec.unlike, deadline)
-        vectors = None
-        if (like or unlike) and self.embedder is not None:
-            vectors = await self.embedder.vectors([*like, *unlike, *candidates(papers, spec)])
+        prepared = await self._prepare(spec, papers, deadline)
         # On the ranking thread, off the event loop, with the collector off: ranking analyses the
         # papers not seen yet (not those it can skim), and a new pool's analysed text is kept for
         # good (frozen); a ranking over text already analysed freezes nothing.
-        items, considered = await off_loop(_rank_keeping, functools.partial(rank, papers, spec, like, unlike, vectors, authored))
+        items, considered = await off_loop(_rank_keeping, functools.partial(rank, papers, spec, prepared))
         ranked = FeedResult(spec=spec, items=items, metas=metas, considered=considered)
         self.cache.put(key, ranked, _ranked_size(items))
         return ranked

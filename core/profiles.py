@@ -16,11 +16,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import ConfigError, NotFound, describe_invalid
-from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Term, fold
+from core.ranking.matching import MAX_TERM_LENGTH, MAX_TERMS, Term, fold
+from core.ranking.registry import add_inputs
 from core.papers import AnnounceType
 from core.extract.wants import check_has, check_venues
 from core.redact import redact
-from core.signals.seeds import check_author, check_ids
 from core.sources import normalize_category
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -91,11 +91,9 @@ class Profile(BaseModel):
     keywords: list[str | Keyword] = []
     exclude: list[str] = []
     authors: list[str] = []
-    like: list[str] = []  # arXiv ids of papers like the ones wanted (`like=`)
-    unlike: list[str] = []  # arXiv ids of papers to move away from
     venue: list[str] = []  # venues (CVPR, CVPR 2026, CVPR Workshops; NAME^2 adds to the score instead)
     has: list[str] = []  # code, doi, journal, venue, comment (code^2 adds to the score instead)
-    like_author: str = ""  # an arXiv author identifier or ORCID iD: that author's recent papers are seeds
+    add_inputs(locals())  # every ranking signal's own fields (like, unlike, like_author...): core.ranking.registry
     announce_types: list[AnnounceType] = Field(default_factory=lambda: list(DEFAULT_TYPES), min_length=1)
     min_score: float = Field(0.0, ge=0)
     max_items: int = Field(50, ge=1, le=MAX_ITEMS)
@@ -104,10 +102,8 @@ class Profile(BaseModel):
 
     _categories = field_validator("categories")(classmethod(lambda cls, v: validate_categories(v)))
     _exclude = field_validator("exclude", "authors")(classmethod(lambda cls, v: [check_term(t) for t in v]))
-    _seeds = field_validator("like", "unlike")(classmethod(lambda cls, v, info: check_ids(v, info.field_name)))
     _venue = field_validator("venue")(classmethod(lambda cls, v: check_venues(v)))
     _has = field_validator("has")(classmethod(lambda cls, v: check_has(v)))
-    _author = field_validator("like_author")(classmethod(lambda cls, v: check_author(v) if v.strip() else ""))
 
     @field_validator("keywords")
     @classmethod

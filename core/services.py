@@ -23,9 +23,9 @@ from core.listings import Listings
 from core.pipeline import Background, FeedPipeline
 from core.profiles import Config, load_config
 from core.settings import Settings
-from core.signals import text
-from core.signals.embeddings import Embedder
-from core.signals.seeds import SeedStore
+from core.ranking import text
+from core.embeddings import Embedder
+from core.seeds import SeedStore
 from core.summaries import NoSummaries
 
 if TYPE_CHECKING:

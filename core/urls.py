@@ -10,11 +10,13 @@ or PUBLIC_BASE_URL, or a path for same-origin links) and the feed routes their o
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from core.profiles import ADHOC_PROFILE, DEFAULT_TYPES
+from core.ranking.registry import input_names
 from core.render.formats import DEFAULT_FORMAT, FORMATS, REGISTRY, by_extension
 
 if TYPE_CHECKING:
@@ -45,11 +47,14 @@ def canonical_pairs(wishes: FeedWishes, *, adhoc: bool) -> Pairs:
         pairs.append(("cat", ",".join(wishes.cat)))
     if wishes.q.strip():
         pairs.append(("q", wishes.q.strip()))
-    for name in ("exclude", "author", "like", "unlike", "venue", "has"):
+    for name in ("exclude", "author"):
         if values := getattr(wishes, name):
             pairs.append((name, ",".join(values)))
-    if wishes.like_author:
-        pairs.append(("like_author", wishes.like_author))
+    fields = type(wishes).model_fields
+    for name in _wants_and_inputs(type(wishes)):  # venue=, has= and each ranking signal's own (like=...)
+        value = getattr(wishes, name)
+        if value != fields[name].get_default(call_default_factory=True):
+            pairs.append((name, _pair_value(value)))
     if wishes.type and not (adhoc and sorted(wishes.type) == sorted(DEFAULT_TYPES)):
         pairs.append(("type", ",".join(wishes.type)))
     if wishes.min_score is not None and not (adhoc and wishes.min_score == 0):
@@ -63,6 +68,23 @@ def canonical_pairs(wishes: FeedWishes, *, adhoc: bool) -> Pairs:
     if wishes.summaries is not None:
         pairs.append(("summaries", "1" if wishes.summaries else "0"))
     return pairs
+
+
+@functools.cache
+def _wants_and_inputs(model: type) -> list[str]:
+    """venue, has and every registered signal's input fields, in the model's order."""
+    return [name for name in model.model_fields if name in {"venue", "has", *input_names()}]
+
+
+def _pair_value(value: object) -> str:
+    """A query value as written in feed URLs: lists comma-separated, 1/0, numbers short."""
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def _format_pair(fmt: str) -> Pairs:

@@ -12,7 +12,7 @@ from core.cache import ByteLRU, CacheBudgets
 from core.kv.memory import MemoryKV
 from core.papers import Paper
 from core.settings import Settings
-from core.signals import text
+from core.ranking import text
 from core.web import create_app
 
 

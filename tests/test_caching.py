@@ -247,7 +247,7 @@ def test_parameters_that_do_not_change_the_feed_make_no_new_cache_entries(app):
 
 
 def test_the_caches_stay_within_their_byte_budget(fake_arxiv):
-    from core.signals import text
+    from core.ranking import text
 
     budget = 2_000_000
     fake_arxiv.serve_day("rss_cs.CV_2026-04-21.xml")

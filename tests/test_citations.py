@@ -24,7 +24,7 @@ from pylatexenc import latex2text
 
 from core.sources.arxiv.parse import parse_listing
 from core.extract import info
-from core.matching import Scored
+from core.ranking.types import Scored
 from core.papers import Paper
 from core.render import REGISTRY, FeedDocument, render
 from tests.conftest import FIXTURES, running_app

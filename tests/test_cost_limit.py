@@ -8,7 +8,8 @@ import pytest
 
 import core.feeds
 from core.profiles import parse_config
-from core.signals.cost import Work, costs
+from core.ranking.cost import Work, costs
+from core.ranking.signals.like import Seeds
 from tests.conftest import FIXTURES, TEST_CONFIG, running_app
 from tests.fakearxiv import FakeArxiv
 
@@ -74,7 +75,7 @@ def test_an_accepted_like_request_keeps_analysed_text_within_its_share_of_cache_
     ranking 501 papers by similarity used to keep ~13 MB of analysed text for good."""
     import tracemalloc
 
-    from core.signals import text
+    from core.ranking import text
 
     budget = 1_000_000
     fake = FakeArxiv().start()
@@ -175,7 +176,7 @@ def test_a_ranking_holds_neither_every_analysis_nor_every_scored_paper_at_once(k
     from core.feeds import FeedSpec, FeedWishes, rank
     from core.sources.arxiv.parse import parse_listing
     from core.profiles import Profile
-    from core.signals import text
+    from core.ranking import text
 
     q, seeds, bound = QUERIES[kind]
     day = parse_listing((FIXTURES / "rss_cs.CV_2026-04-21.xml").read_bytes()).papers
@@ -186,7 +187,7 @@ def test_a_ranking_holds_neither_every_analysis_nor_every_scored_paper_at_once(k
     try:
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
-        ranked, considered = rank(papers, spec, liked[:seeds], liked[seeds:])
+        ranked, considered = rank(papers, spec, {"like": Seeds(like=liked[:seeds], unlike=liked[seeds:])})
         peak = tracemalloc.get_traced_memory()[1] - before
         tracemalloc.stop()
     finally:

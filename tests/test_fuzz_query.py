@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from core.feeds import MAX_QUERY_LENGTH
 from core.web.params import FeedQuery
 from core.errors import QueryError
-from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Matcher, Term, fold, parse_query
+from core.ranking.matching import MAX_TERM_LENGTH, MAX_TERMS, Matcher, Term, fold, parse_query
+from core.ranking.pool import score_one
 from core.papers import ANNOUNCE_TYPES, Paper
 from core.profiles import MAX_CATEGORIES, MAX_DAYS, MAX_ITEMS
 from core.sources.arxiv.taxonomy import CATEGORIES
@@ -166,10 +167,10 @@ def test_any_accepted_query_compiles_and_scores_fast(q, authors):
     started = time.perf_counter()
     matcher = Matcher(terms)
     assert time.perf_counter() - started < 2.0, "compiling the matcher took too long"
-    # No regex is built from a term: matching compares analysed words (core.signals.text).
+    # No regex is built from a term: matching compares analysed words (core.ranking.text).
     for adversary in adversarial_papers(terms):
         started = time.perf_counter()
-        matcher.score(adversary)
+        score_one(adversary, matcher)
         elapsed = time.perf_counter() - started
         # Linear scoring of ~10k characters takes milliseconds; catastrophic backtracking, seconds to forever.
         assert elapsed < 2.0, f"scoring took {elapsed:.2f}s for {adversary.title[:60]!r}..."
@@ -183,10 +184,10 @@ def test_regex_lookalike_terms_match_only_their_own_text(term):
         return  # refused (no letter or digit, or not a term): equally harmless
     matcher = Matcher(terms)
     text = terms[0].text
-    assert matcher.score(paper(f"on {text} today")) is not None, "the literal text must match"
+    assert score_one(paper(f"on {text} today"), matcher) is not None, "the literal text must match"
     for innocent in ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "a b c", "xyz", "ab", "b", "aab", "123", "x" * 50 + "y"]:
         if text.lower() not in innocent:
-            assert matcher.score(paper(innocent, innocent)) is None, f"{term!r} behaved as a regex on {innocent!r}"
+            assert score_one(paper(innocent, innocent), matcher) is None, f"{term!r} behaved as a regex on {innocent!r}"
 
 
 # --- every query parameter over HTTP ------------------------------------------------------------

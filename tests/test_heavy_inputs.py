@@ -10,7 +10,7 @@ import core.sources.arxiv.parse
 import core.listings.store as store
 from core.clock import ManualClock
 from core.kv.memory import MemoryKV
-from core.signals.seeds import MAX_ABSTRACT, MAX_TITLE, SEED_TTL
+from core.seeds import MAX_ABSTRACT, MAX_TITLE, SEED_TTL
 from tests.conftest import running_app
 from tests.fakearxiv import A, FakeArxiv
 

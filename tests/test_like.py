@@ -182,7 +182,7 @@ def test_embeddings_replace_tfidf_when_configured_and_are_stored_per_paper_versi
 
 
 def test_every_signal_is_described_on_the_preview_and_the_profile_card_lists_its_seeds(cv):
-    from core.signals import REGISTRY, describe
+    from core.ranking.registry import REGISTRY, describe
 
     assert [name for name, _ in describe()] == [s.name for s in REGISTRY] == ["keyword", "authors", "like", "venue"]
     page = cv.get("/preview/vision").text
@@ -196,7 +196,7 @@ def test_a_big_pool_is_analysed_on_the_ranking_thread_once_with_the_collector_of
     import gc
     import threading
 
-    from core.signals import text
+    from core.ranking import text
     from tests.conftest import FIXTURES
 
     # The recorded day under ids of its own: no earlier test in this process analysed these.
@@ -234,7 +234,7 @@ def test_each_like_item_names_its_seed_and_shows_words_and_phrases_both_papers_h
     as phrases ("gaussian splatting"), not as two separate words."""
     import re
 
-    from core.signals.text import fold, stem
+    from core.ranking.text import fold, stem
 
     def words(text: str) -> set[str]:  # stems: a word is shown as the seed spells it
         return {stem(w) for w in re.findall(r"[a-z0-9]+", fold(text))}
@@ -259,7 +259,8 @@ def test_a_seed_repeating_a_word_explains_without_error():
     import datetime as dt
 
     from core.papers import Paper
-    from core.signals import make_pool, rank_pool
+    from core.ranking.pool import make_pool, rank_pool
+    from core.ranking.signals.like import Seeds
 
     def paper(n: int, title: str, abstract: str) -> Paper:
         return Paper(id=f"2604.{n:05d}", title=title, abstract=abstract, announced=dt.date(2026, 4, 27))
@@ -267,7 +268,7 @@ def test_a_seed_repeating_a_word_explains_without_error():
     seed = paper(1, "Filter filter design", "We design filter filter banks: filter design for speech.")
     pool = [paper(2, "Filter design for audio", "Filter filter banks and filter design."),
             paper(3, "Graph neural networks", "Message passing on graphs.")]
-    ranked = rank_pool(make_pool(pool, [], [seed]))
+    ranked = rank_pool(make_pool(pool, [], {"like": Seeds(like=[seed])}))
     assert [s.paper.id for s in ranked] == ["2604.00002"]
     note = ranked[0].hits[0].note
     assert "filter design" in note and "filter filter" not in note.split(": ", 1)[1].split(", ")[1:], note
@@ -279,7 +280,8 @@ def test_unlike_subtracts_only_how_much_nearer_a_paper_is_to_the_unwanted_than_t
     import datetime as dt
 
     from core.papers import Paper
-    from core.signals import make_pool, rank_pool
+    from core.ranking.pool import make_pool, rank_pool
+    from core.ranking.signals.like import Seeds
 
     def paper(n: int, title: str, abstract: str) -> Paper:
         return Paper(id=f"2604.{n:05d}", title=title, abstract=abstract, announced=dt.date(2026, 4, 27))
@@ -290,7 +292,7 @@ def test_unlike_subtracts_only_how_much_nearer_a_paper_is_to_the_unwanted_than_t
             paper(4, "Tumour volumes from CT images by gaussian splatting", "Medical CT images of tumours reconstructed by gaussian splatting."),
             *[paper(10 + n, f"Topic {word} study", f"A study of {word} methods and {word} data.")
               for n, word in enumerate(["graphs", "speech", "robots", "proteins", "markets", "galaxies"])]]
-    scored = {s.paper.id: s for s in rank_pool(make_pool(pool, [], [liked], [unwanted]))}
+    scored = {s.paper.id: s for s in rank_pool(make_pool(pool, [], {"like": Seeds(like=[liked], unlike=[unwanted])}))}
     scene, tumour = scored["2604.00003"], scored["2604.00004"]
     assert [h.signal for h in scene.hits] == ["like"]  # nearer the liked paper: nothing subtracted
     like_points = next(h.points for h in tumour.hits if h.signal == "like")
@@ -304,8 +306,8 @@ def test_like_reads_the_same_words_from_a_paper_it_no_longer_holds_analysed():
     """A like= pool keeps only lengths; a candidate's words are recounted from its stems when
     the memo does not hold it, and must be the words its analysis gives (every recorded paper)."""
     from core.sources.arxiv.parse import parse_listing
-    from core.signals import text
-    from core.signals.like import paper_terms, terms
+    from core.ranking import text
+    from core.ranking.signals.like import paper_terms, terms
 
     papers = [p for f in sorted(FIXTURES.glob("rss_*.xml")) for p in parse_listing(f.read_bytes()).papers]
     assert len(papers) > 600

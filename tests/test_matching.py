@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from core.errors import QueryError
-from core.matching import Matcher, Term, parse_query
+from core.ranking.matching import Matcher, Term, parse_query
+from core.ranking.pool import score_one
 from core.papers import Paper
 
 
@@ -15,7 +16,7 @@ def paper(title: str, abstract: str = "", authors: tuple[str, ...] = ()) -> Pape
 
 
 def matches(term: str, text: str) -> bool:
-    return Matcher(parse_query(term) if term.startswith(("=", '"')) else [Term(text=term)]).score(paper(text)) is not None
+    return score_one(paper(text), Matcher(parse_query(term) if term.startswith(("=", '"')) else [Term(text=term)])) is not None
 
 
 @pytest.mark.parametrize("text", ["A world model", "Optimal control of robots", "Curling", "URLs"])
@@ -46,49 +47,49 @@ def test_no_prefix_or_suffix_matches(term, text):
 
 def test_a_term_counts_once_however_many_case_variants_are_listed():
     matcher = Matcher([Term(text="LLM"), Term(text="llm"), Term(text="LLMs")])
-    scored = matcher.score(paper("LLMs for code", "We train an LLM."))
+    scored = score_one(paper("LLMs for code", "We train an LLM."), matcher)
     assert scored is not None
     assert len(scored.hits) == 2  # title and abstract, once each
-    assert scored.score == Matcher([Term(text="LLM")]).score(paper("LLMs for code", "We train an LLM.")).score
+    assert scored.score == score_one(paper("LLMs for code", "We train an LLM."), Matcher([Term(text="LLM")])).score
 
 
 def test_title_matches_weigh_more_than_abstract_matches():
     matcher = Matcher([Term(text="diffusion")])
-    in_title = matcher.score(paper("Diffusion for video", "We study video."))
-    in_abstract = matcher.score(paper("Video generation", "We use diffusion."))
+    in_title = score_one(paper("Diffusion for video", "We study video."), matcher)
+    in_abstract = score_one(paper("Video generation", "We use diffusion."), matcher)
     assert in_title.score > in_abstract.score > 0
 
 
 def test_weights_and_aliases():
     matcher = Matcher([Term(text="large language model", weight=2, aliases=["LLM"])])
-    scored = matcher.score(paper("An LLM study", "large language models are big"))
-    once = Matcher([Term(text="large language model", aliases=["LLM"])]).score(paper("An LLM study", "large language models are big"))
+    scored = score_one(paper("An LLM study", "large language models are big"), matcher)
+    once = score_one(paper("An LLM study", "large language models are big"), Matcher([Term(text="large language model", aliases=["LLM"])]))
     assert scored.score == pytest.approx(2 * once.score, abs=0.2)  # ^weight multiplies
     assert scored.matched_terms == ["large language model"]
 
 
 def test_followed_author_adds_a_bonus_and_ignores_accents():
     matcher = Matcher([Term(text="diffusion"), Term(text="Jorg Deigmoller", field="au")])
-    with_author = matcher.score(paper("Diffusion", authors=("Jörg Deigmöller", "B. Other")))
-    without = matcher.score(paper("Diffusion", authors=("B. Other",)))
+    with_author = score_one(paper("Diffusion", authors=("Jörg Deigmöller", "B. Other")), matcher)
+    without = score_one(paper("Diffusion", authors=("B. Other",)), matcher)
     assert with_author.score > without.score
     assert any(h.field == "authors" for h in with_author.hits)
 
 
 def test_exclude_terms_remove_a_paper():
     matcher = Matcher([Term(text="LLM"), Term(text="survey", excluded=True)])
-    assert matcher.score(paper("A survey of LLMs")) is None
-    assert matcher.score(paper("LLMs for code")) is not None
+    assert score_one(paper("A survey of LLMs"), matcher) is None
+    assert score_one(paper("LLMs for code"), matcher) is not None
 
 
 def test_paper_matching_no_term_is_dropped_and_no_terms_keeps_everything():
-    assert Matcher([Term(text="LLM")]).score(paper("Graph theory")) is None
-    scored = Matcher([]).score(paper("Graph theory"))
+    assert score_one(paper("Graph theory"), Matcher([Term(text="LLM")])) is None
+    scored = score_one(paper("Graph theory"), Matcher([]))
     assert scored is not None and scored.score == 0
 
 
 def test_explanation_says_which_term_matched_where_and_what_it_added():
-    scored = Matcher([Term(text="agent", weight=1.5)]).score(paper("Agents", "An agent that plans."))
+    scored = score_one(paper("Agents", "An agent that plans."), Matcher([Term(text="agent", weight=1.5)]))
     title, abstract = scored.hits
     assert title.points == pytest.approx(2 * abstract.points, abs=0.1)  # title counts twice
     assert scored.explanation == (
@@ -98,7 +99,7 @@ def test_explanation_says_which_term_matched_where_and_what_it_added():
 
 def test_overlapping_terms_both_count():
     matcher = Matcher([Term(text="language model"), Term(text="large language model", weight=2)])
-    scored = matcher.score(paper("A large language model"))
+    scored = score_one(paper("A large language model"), matcher)
     assert set(scored.matched_terms) == {"language model", "large language model"}
 
 
@@ -121,11 +122,11 @@ def test_words_match_by_stem(term, text):
      ("=robot", "robots and robotics"), ('="mixture of experts"', "mixtures of experts"), ("C++", "Appendix C")],
 )
 def test_acronyms_exact_forms_and_phrase_order_are_kept(term, text):
-    assert not Matcher(parse_query(term)).score(paper(text)) is not None
+    assert not score_one(paper(text), Matcher(parse_query(term))) is not None
 
 
 def test_exact_form_matches_its_own_word_in_any_case():
-    assert Matcher(parse_query("=robot")).score(paper("A Robot arm")) is not None
+    assert score_one(paper("A Robot arm"), Matcher(parse_query("=robot"))) is not None
     assert parse_query("+ti:=robot^2")[0].exact
 
 
@@ -137,7 +138,7 @@ def corpus(n_common: int, n: int = 200) -> list[Paper]:
 
 
 def test_rare_terms_weigh_more_and_the_explanation_says_how_rare():
-    from core.signals import make_pool, rank_pool
+    from core.ranking.pool import make_pool, rank_pool
 
     ranked = rank_pool(make_pool(corpus(20), [Matcher(parse_query("SLAM policy"))]))
     top = next(s for s in ranked if s.paper.id == "2604.99999")
@@ -148,8 +149,8 @@ def test_rare_terms_weigh_more_and_the_explanation_says_how_rare():
 
 
 def test_repeats_saturate():
-    once = Matcher([Term(text="robot")]).score(paper("x", "A robot moves."))
-    thrice = Matcher([Term(text="robot")]).score(paper("x", "A robot moves a robot past a robot."))
+    once = score_one(paper("x", "A robot moves."), Matcher([Term(text="robot")]))
+    thrice = score_one(paper("x", "A robot moves a robot past a robot."), Matcher([Term(text="robot")]))
     assert once.score < thrice.score < 3 * once.score
 
 
@@ -168,8 +169,8 @@ def test_query_grammar_reads_every_construct():
 
 def test_required_and_field_restricted_terms_filter():
     matcher = Matcher(parse_query('+ti:diffusion video'))
-    assert matcher.score(paper("Video models", "diffusion inside")) is None  # diffusion not in title
-    assert matcher.score(paper("Diffusion", "video")) is not None
+    assert score_one(paper("Video models", "diffusion inside"), matcher) is None  # diffusion not in title
+    assert score_one(paper("Diffusion", "video"), matcher) is not None
 
 
 @pytest.mark.parametrize(

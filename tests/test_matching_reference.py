@@ -9,9 +9,9 @@ import pytest
 
 from core.errors import ParseError
 from core.sources.arxiv.parse import parse_listing
-from core.matching import MAX_COUNT, Matcher, Phrase, Term, TermMatch, parse_query
+from core.ranking.matching import MAX_COUNT, Matcher, Phrase, Term, TermMatch, parse_query
 from core.papers import Paper
-from core.signals.text import Doc, FieldText, analyse
+from core.ranking.text import Doc, FieldText, analyse
 from tests.conftest import FIXTURES
 
 

@@ -107,7 +107,8 @@ def test_bad_config_stops_the_server_at_start_up_with_the_message(tmp_path):
 def test_keywords_can_ask_for_an_exact_form():
     import datetime as dt
 
-    from core.matching import Matcher
+    from core.ranking.matching import Matcher
+    from core.ranking.pool import score_one
     from core.papers import Paper
     from core.profiles import Profile
 
@@ -116,7 +117,7 @@ def test_keywords_can_ask_for_an_exact_form():
     matcher = Matcher(profile.terms())
 
     def found(title: str) -> bool:
-        return matcher.score(Paper(id="2604.00001", title=title, abstract="", categories=["cs.RO"], announced=dt.date(2026, 4, 21))) is not None
+        return score_one(Paper(id="2604.00001", title=title, abstract="", categories=["cs.RO"], announced=dt.date(2026, 4, 21)), matcher) is not None
 
     assert found("A robot") and found("Grasp it") and found("Navigating crowds")
     assert not found("Robotics and robots") and not found("grasping")

@@ -1,4 +1,4 @@
-"""Skimming (core.signals.text.skim, Matcher.fragments): a paper no term can be in is not
+"""Skimming (core.ranking.text.skim, Matcher.fragments): a paper no term can be in is not
 analysed, and the ranking is exactly the one full analysis gives."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pytest
 
 from core.feeds import FeedSpec, FeedWishes, candidates
 from core.sources.arxiv.parse import parse_listing
-from core.matching import _fragment
+from core.ranking.matching import _fragment
 from core.profiles import parse_config
-from core.signals import make_pool, rank_pool
-from core.signals.text import Skim, stems
+from core.ranking.pool import make_pool, rank_pool
+from core.ranking.text import Skim, stems
 from tests.conftest import FIXTURES, TEST_CONFIG
 
 SUFFIXES = ["s", "es", "ed", "ing", "ly", "ness", "ation", "ational", "ize", "ization", "iveness", "fulness",

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from core.errors import ParseError
 from core.sources.arxiv.parse import parse_listing
-from core.signals.text import FieldText, analyse_text
+from core.ranking.text import FieldText, analyse_text
 from tests.conftest import FIXTURES
 
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s\-/]")

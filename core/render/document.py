@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from core import __version__
 from core.extract import info
-from core.matching import Scored
+from core.ranking.types import Scored
 from core.papers import Paper
 from core.profiles import MAX_ITEMS
 from core.sources.arxiv.schedule import EASTERN

@@ -1,7 +1,7 @@
 """Which parts of a title, abstract and author list made a paper match, as plain-text spans.
 
 The spans come from the item's `Hit`s (a term is highlighted only in the fields it scored in)
-and the feed's matchers locate them (`core.matching.Matcher.spans`: stems, acronyms, phrases and
+and the feed's matchers locate them (`core.ranking.matching.Matcher.spans`: stems, acronyms, phrases and
 aliases exactly as they were matched): what is marked is what was matched. Spans are plain text;
 the HTML pages escape them and the live preview builds DOM text nodes from them, so nothing from
 arXiv is ever markup.
@@ -20,7 +20,7 @@ from html import escape
 from markupsafe import Markup
 
 from core.feeds import FeedSpec
-from core.matching import Scored
+from core.ranking.types import Scored
 from core.render import texprint
 
 _FIELD_OF_HIT = {"title": "ti", "abstract": "abs", "authors": "au"}

@@ -15,7 +15,7 @@ from core.web.deps import services_of
 if TYPE_CHECKING:
     from core.feeds import FeedSpec
     from core.listings import CategoryMeta
-    from core.matching import Scored
+    from core.ranking.types import Scored
     from core.web.highlight import Highlighted
 
 

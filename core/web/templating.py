@@ -19,7 +19,7 @@ from starlette.types import Scope
 
 from core.profiles import DEFAULT_TYPES
 from core.render.formats import DEFAULT_FORMAT, REGISTRY
-from core.signals import describe
+from core.ranking.registry import describe
 from core.sources import category_name
 from core.sources import links
 

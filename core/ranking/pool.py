@@ -1,49 +1,34 @@
-"""Ranking signals, one extension point: each signal says what it adds to a paper and why.
-
-`REGISTRY` lists them in the order their explanations appear; `rank_pool` sums them. The
-"How papers are scored" text on the pages is made from their descriptions (`describe`).
-Adding a signal: one module with a class following `base.Signal`, and one entry here.
+"""A request's pool and its scoring: the candidates with what each term list finds in them
+(`make_pool`), then every registered signal's hits summed, one candidate at a time (`score_pool`).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 from core.papers import Paper
-from core.signals.authors import AuthorSignal
-from core.signals.base import Candidate, Hit, Pool, Scored, Signal
-from core.signals.keyword import KeywordSignal
-from core.signals.like import FLOOR, LikeSignal
-from core.signals.text import analyse, analysed, lengths, skim
-from core.signals.venue import VenueSignal
-
-if TYPE_CHECKING:
-    from core.matching import Matcher
-
-REGISTRY: tuple[type[Signal], ...] = (KeywordSignal, AuthorSignal, LikeSignal, VenueSignal)  # type: ignore[assignment]
-
-__all__ = ["REGISTRY", "Candidate", "Hit", "Pool", "Scored", "Signal", "describe", "make_pool", "rank_pool", "score_one", "score_pool"]
+from core.ranking import registry
+from core.ranking.matching import Matcher
+from core.ranking.text import analyse, analysed, lengths, skim
+from core.ranking.types import Candidate, Pool, Scored
 
 
-def describe() -> list[tuple[str, str]]:
-    """(name, description) of every signal, for the pages."""
-    return [(signal.name, signal.description) for signal in REGISTRY]
-
-
-def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequence[Paper] = (), unlike: Sequence[Paper] = (),
-              embeddings: dict[str, list[float]] | None = None, skimming: bool = True, boosts: tuple = (),
-              authored: dict[str, str] | None = None) -> Pool:
+def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], prepared: dict[str, Any] | None = None,
+              skimming: bool = True, boosts: tuple = ()) -> Pool:
     """The candidates with what each term list finds in them. A paper not analysed yet whose
     skim holds no fragment of any term is not analysed at all (most of a pool, most feeds): no
-    term can be found in it, and only its length is read. Not with seeds (similarity reads every
-    word) nor author terms; `skimming=False` analyses everything (the tests' reference). Of an
-    analysed paper the pool keeps only what its terms found and its lengths (`Lengths`): like=
-    reads its words again from the memo (bounded in bytes) or recounts them, so no ranking holds
-    a whole window's analyses at once (~14 KB a paper: 9,000 like= candidates had taken the
-    server from 53 to 158 MB)."""
-    clauses = _fragments(matchers) if skimming and not like and not unlike else None
+    term can be found in it, and only its length is read. Not when a signal reads every
+    candidate's words with what it prepared (`Signal.reads_text`: like= seeds) nor with author
+    terms; `skimming=False` analyses everything (the tests' reference). `prepared`: what each
+    signal's `prepare` gave, by signal name. Of an analysed paper the pool keeps only what its
+    terms found and its lengths (`Lengths`): like= reads its words again from the memo (bounded
+    in bytes) or recounts them, so no ranking holds a whole window's analyses at once (~14 KB a
+    paper: 9,000 like= candidates had taken the server from 53 to 158 MB)."""
+    prepared = dict(prepared or {})
+    reads = any(cls.reads_text(prepared[cls.name]) for cls in registry.REGISTRY if cls.name in prepared)
+    clauses = _fragments(matchers) if skimming and not reads else None
     holds = None if clauses is None else functools.partial(_may_hold, clauses=clauses)
     nothing = [{} for _ in matchers]
     unmatched_admitted = all(m.admits({}) for m in matchers)
@@ -57,7 +42,7 @@ def make_pool(papers: Sequence[Paper], matchers: Sequence[Matcher], like: Sequen
         doc = analyse(paper)
         found = [m.find(doc) for m in matchers]
         candidates.append(Candidate(paper, lengths(doc), found, all(m.admits(f) for m, f in zip(matchers, found))))
-    return Pool(candidates, list(matchers), list(like), list(unlike), embeddings, boosts, dict(authored or {}))
+    return Pool(candidates, list(matchers), boosts, prepared)
 
 
 def _fragments(matchers: Sequence[Matcher]) -> list[tuple[tuple[str, ...], ...]] | None:
@@ -84,14 +69,15 @@ def score_pool(pool: Pool) -> Iterator[Scored]:
     """`rank_pool` one candidate at a time: a feed keeps only its top `limit` of them (16 common
     terms give each paper ~20 hits: all 648 of a pool held, 12.5 MB at its peak, now 1.4 MB;
     tests/test_cost_limit.py). A feed with seeds and no wanted term lists only papers that
-    resemble a seed."""
-    signals = [s for cls in REGISTRY if (s := cls.for_pool(pool)) is not None]
-    like_only = bool(pool.like) and not any(m.positive for m in pool.matchers)
+    resemble a seed (a signal that `selects`)."""
+    signals = [s for cls in registry.REGISTRY if (s := cls.for_pool(pool)) is not None]
+    terms = any(m.positive for m in pool.matchers)
+    selecting = frozenset() if terms else frozenset(s.name for s in signals if s.selects)
     for candidate in pool.candidates:
         if not candidate.admitted:
             continue
         hits = [hit for signal in signals for hit in signal.hits(candidate)]
-        if like_only and not any(h.signal == "like" for h in hits):
+        if selecting and not any(h.signal in selecting for h in hits):
             continue
         exact = sum(h.points for h in hits)
         yield Scored(paper=candidate.paper, score=round(exact, 2), hits=hits, exact=exact)

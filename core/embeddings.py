@@ -97,6 +97,3 @@ def _unit(vector: list[float]) -> list[float]:
         raise ValueError("an all-zero embedding")
     return [x / norm for x in vector]
 
-
-def dot(a: list[float], b: list[float]) -> float:
-    return math.fsum(x * y for x, y in zip(a, b)) if len(a) == len(b) else 0.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from core.signals.base import Candidate, Hit, Pool
+from core.ranking.types import Candidate, Hit, Pool, Signal
 
 TITLE_BOOST = 2.0
 ABSTRACT_BOOST = 1.0
@@ -41,7 +41,7 @@ def rarity(df: int, n: int) -> str:
     return f"in {df:,} of {n:,}"
 
 
-class KeywordSignal:
+class KeywordSignal(Signal):
     name = "keyword"
     description = (
         "Keywords: each term counts where it is found, twice as much in the title as in the abstract, "

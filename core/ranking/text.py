@@ -32,6 +32,7 @@ import Stemmer
 
 from core.cache import ByteLRU
 from core.papers import Paper
+from core.ranking.types import FieldLength, Lengths, Skim
 
 TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s\-/]")
 _JOINERS = frozenset("-/_")  # a run of words joined by these is also a compound word (pre-training)
@@ -299,42 +300,6 @@ def memoised(paper: Paper) -> Doc | None:
 # --- skimming: papers no term can be in are not analysed ----------------------------------
 
 _WORD_RE = re.compile(r"[a-z0-9]+")  # the words of lower-cased ASCII text, as analyse_text counts them
-
-
-@dataclass(frozen=True, slots=True)
-class FieldLength:
-    """A skimmed field: its length in words is all anyone reads of it (BM25's average)."""
-
-    length: int
-
-
-@dataclass(frozen=True, slots=True)
-class Skim:
-    """A paper's title and abstract lower-cased with `-`, `/` and `_` taken out (`hay`), and
-    their lengths: enough to tell that no term can be in them, without analysing them.
-
-    A term is found by a key among a field's tokens, stems or compounds (words joined by joiners,
-    and their stems). A token is a substring of the lower-cased text, a compound of the text
-    without joiners, and the stems of compounds are appended to `hay`; so a key compared as
-    written is in `hay` wherever it can match. A key compared by stem may match words it is not
-    a substring of (studi: study), but a Snowball English stem without its last letter (the first
-    letter of the stems of four-letter -ying words: die, dying) begins every word with that stem:
-    tests/test_skim.py checks it over every word of the recorded data and two million made-up
-    ones. So a paper whose `hay` holds none of a matcher's fragments (`Matcher.fragments`) holds
-    none of its terms, and its analysis would only ever be asked for its length."""
-
-    hay: str
-    title: FieldLength
-    abstract: FieldLength
-
-
-@dataclass(frozen=True, slots=True)
-class Lengths:
-    """What a pool keeps of an analysed paper once its terms are found: the keyword signal reads
-    only its fields' lengths (BM25), like= its words again from the memo (`like.paper_terms`)."""
-
-    title: FieldLength
-    abstract: FieldLength
 
 
 def lengths(doc: Doc) -> Lengths:

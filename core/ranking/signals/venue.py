@@ -4,10 +4,10 @@ adds the weight to a paper whose comment says it was accepted there, or that lin
 from __future__ import annotations
 
 from core.extract import info
-from core.signals.base import Candidate, Hit, Pool
+from core.ranking.types import Candidate, Hit, Pool, Signal
 
 
-class VenueSignal:
+class VenueSignal(Signal):
     name = "venue"
     description = ("Venue and code: venue=NAME^w adds w points to a paper accepted there (by its comment), "
                    "has=code^w (doi, journal, venue, comment) w points to a paper that has it.")

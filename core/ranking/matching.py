@@ -1,6 +1,6 @@
 """Keyword matching: terms -> one compiled matcher -> which terms a paper holds, how often, where.
 
-Matching works on the analysed words of a paper (`core.signals.text`), never on raw substrings,
+Matching works on the analysed words of a paper (`core.ranking.text`), never on raw substrings,
 so `RL` never matches "world" and `agent` never "reagents". Words are compared by their Snowball
 stem (`robot` finds "robots", "robotic", "robotics"; `navigation` finds "navigating"), except:
 acronyms and all-caps words (two capitals or more: `RL`, `SLAM`, `MoE`), words with digits or
@@ -9,7 +9,7 @@ symbols, author names and exact forms (`=word`) are compared as written, case-in
 and spaces between words are interchangeable or may be left out (`mixture of experts` finds
 "Mixture-of-Experts", `pre-training` finds "pretraining").
 
-How much a match is worth is the signals' business (`core.signals`).
+How much a match is worth is the signals' business (`core.ranking.signals`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from pydantic import BaseModel
 
 from core.errors import QueryError
 from core.papers import Paper
-from core.signals.base import Hit, Scored  # noqa: F401 (re-exported)
-from core.signals.text import Doc, FieldText, fold, is_word, stem, tokens_with_spans
+from core.ranking.text import Doc, FieldText, fold, is_word, stem, tokens_with_spans
 
 Field = Literal["any", "ti", "abs", "au"]
 
@@ -202,7 +201,7 @@ class Matcher:
         self._clauses = self._skim_clauses()
 
     def fragments(self) -> list[tuple[tuple[str, ...], ...]] | None:
-        """What a paper's skim (`core.signals.text.Skim`) holds if any term of this matcher
+        """What a paper's skim (`core.ranking.text.Skim`) holds if any term of this matcher
         (excluded ones too) can be found in its title or abstract: clauses, one per spelling of a
         term (its words; and its words written as one), each a tuple of words, each word the
         needles it can be found by (a word compared as written: itself; by stem: the stem's
@@ -253,12 +252,6 @@ class Matcher:
         if any(i not in found for i in self._required):
             return False
         return not self.positive or any(i in found for i in self.positive)
-
-    def score(self, paper: Paper) -> Scored | None:
-        """This matcher alone over a pool of one paper (tests and tools; feeds use `core.feeds.rank`)."""
-        from core.signals import score_one
-
-        return score_one(paper, self)
 
     def spans(self, text: str, term_texts: Iterable[str], field: str) -> list[tuple[int, int]]:
         """Character ranges of `text` where the named terms occur (for highlighting)."""

@@ -23,13 +23,18 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from itertools import chain
+from typing import Annotated
 
+from pydantic import AfterValidator, Field, ValidationInfo
+
+from core.embeddings import key_of
 from core.papers import Paper
-from core.signals.base import Candidate, Hit, Pool
-from core.signals.embeddings import dot, key_of
-from core.signals.text import Doc, analyse, ascii_stems, is_word, memoised, stem
+from core.ranking.text import Doc, analyse, ascii_stems, is_word, memoised, stem
+from core.ranking.types import Candidate, Clients, Hit, Inputs, Pool, Signal
+from core.seeds import MAX_AUTHOR_SEEDS, MAX_SEEDS, SEED_MAX_CHARS, check_author, check_ids
 
 LIKE_POINTS = 10.0
 FLOOR = 0.04  # below this similarity a paper is not "like" a seed (a like-only feed drops it)
@@ -63,7 +68,7 @@ def terms(doc: Doc) -> Counter:
 
 def paper_terms(paper: Paper) -> Counter:
     """`terms(analyse(paper))`, from the memo when it holds the paper, else from the paper's
-    stems alone: a like= pool does not hold its candidates' analyses (core.signals.make_pool),
+    stems alone: a like= pool does not hold its candidates' analyses (core.ranking.pool.make_pool),
     and the three passes over it (IDF, feedback, scoring) would otherwise analyse each paper the
     memo has no room for three more times, and push the memo's other papers out."""
     doc = memoised(paper)
@@ -104,6 +109,10 @@ def combine(similarities: list[float]) -> float:
         return max(similarities)
     top = max(near)
     return top + math.log(sum(math.exp(SHARPNESS * (s - top)) for s in near)) / SHARPNESS
+
+
+def dot(a: list[float], b: list[float]) -> float:
+    return math.fsum(x * y for x, y in zip(a, b)) if len(a) == len(b) else 0.0
 
 
 class _Vectors:
@@ -166,7 +175,63 @@ class _Seed:
         return ", ".join(" ".join(self.words.get(p, p) for p in parts) for parts in shown)
 
 
-class LikeSignal:
+def _ids(value: list[str], info: ValidationInfo) -> list[str]:
+    return check_ids(value, info.field_name or "like")
+
+
+def _author(value: str) -> str:
+    return check_author(value) if value.strip() else ""
+
+
+class LikeInputs(Inputs):
+    """like=, unlike= (arXiv ids) and like_author= (an author identifier or ORCID iD), in a
+    query or a profile; a request's ids add to a profile's (20 at most), its author replaces it."""
+
+    like: Annotated[list[str], AfterValidator(_ids)] = Field(
+        [], description="arXiv ids (1 to 20, versions optional): rank papers like these first")
+    unlike: Annotated[list[str], AfterValidator(_ids)] = Field(
+        [], description="arXiv ids (at most 20): push papers like these down")
+    like_author: Annotated[str, AfterValidator(_author)] = Field(
+        "", max_length=100, description="an arXiv author identifier (morrison_d_1) or ORCID iD: "
+        "rank papers like that author's 20 most recent first")
+
+    def merged(self, query: LikeInputs) -> LikeInputs:
+        return self.model_copy(update={
+            "like": list(dict.fromkeys([*self.like, *query.like]))[:MAX_SEEDS],
+            "unlike": list(dict.fromkeys([*self.unlike, *query.unlike]))[:MAX_SEEDS],
+            "like_author": query.like_author or self.like_author,
+        })
+
+    @property
+    def seeds(self) -> int:
+        """An author counts as MAX_AUTHOR_SEEDS (how many of theirs it brings is known only after)."""
+        return len(self.like) + len(self.unlike) + (MAX_AUTHOR_SEEDS if self.like_author else 0)
+
+    @property
+    def seed_bytes(self) -> int:
+        return self.seeds * SEED_MAX_CHARS
+
+    def label(self) -> str:
+        if not (self.like or self.like_author):
+            return ""
+        return f"like {', '.join([*self.like, *([self.like_author] if self.like_author else [])])}"
+
+    def narrow(self) -> str:
+        return "fewer seeds (like=, unlike=; like_author= counts 20)" if self.like_author else "fewer seeds (like=, unlike=)"
+
+
+@dataclass
+class Seeds:
+    """What `LikeSignal.prepare` fetched for a feed: its seed papers and, where the server
+    embeds, their and the candidates' embeddings."""
+
+    like: list[Paper] = field(default_factory=list)
+    unlike: list[Paper] = field(default_factory=list)
+    embeddings: dict[str, list[float]] | None = None  # unit vectors by "{id}v{version}" (EMBEDDINGS_MODEL)
+    authored: dict[str, str] = field(default_factory=dict)  # seed id -> the author (like_author=) it came from
+
+
+class LikeSignal(Signal):
     name = "like"
     description = (
         "Papers like these (like=, like_author=): similarity of title and abstract words and word pairs (TF-IDF cosine, stems, "
@@ -176,14 +241,15 @@ class LikeSignal:
         "without q, papers with a similarity of at least " + f"{FLOOR:g} are listed."
     )
 
-    def __init__(self, pool: Pool):
+    inputs = LikeInputs
+
+    def __init__(self, pool: Pool, seeds: Seeds):
         self.pool = pool
         own = (paper_terms(c.paper) for c in pool.candidates)
-        seeds = (terms(analyse(p)) for p in (*pool.like, *pool.unlike))
-        self.space = _Vectors(chain(own, seeds))
-        self.dense = pool.embeddings
-        self.like = [self._seed(p, pool.authored.get(p.id, "")) for p in pool.like]
-        self.unlike = [self._seed(p) for p in pool.unlike]
+        self.space = _Vectors(chain(own, (terms(analyse(p)) for p in (*seeds.like, *seeds.unlike))))
+        self.dense = seeds.embeddings
+        self.like = [self._seed(p, seeds.authored.get(p.id, "")) for p in seeds.like]
+        self.unlike = [self._seed(p) for p in seeds.unlike]
         self._widen([s for s in self.like if s.dense is None], pool.candidates)
 
     def _widen(self, seeds: list[_Seed], candidates: list[Candidate]) -> None:
@@ -227,8 +293,34 @@ class LikeSignal:
         return cosine(vector, seed.widened)
 
     @classmethod
+    async def prepare(cls, given: LikeInputs, candidates: Callable[[], list[Paper]], clients: Clients) -> Seeds:  # type: ignore[override]
+        """The seed papers (like=, then the author's papers not among them, labelled as theirs;
+        unlike=), each fetch within the request budget, and their and the candidates'
+        embeddings where the server has an embedder."""
+        seeds = Seeds(like=list(await _fetched(clients, given.like)))
+        if given.like_author:
+            ids = {p.id for p in seeds.like}
+            for paper in await clients.within_budget(clients.seeds.author_papers(given.like_author), given.like_author):
+                if paper.id not in ids:
+                    seeds.like.append(paper)
+                    seeds.authored[paper.id] = given.like_author
+        seeds.unlike = await _fetched(clients, given.unlike)
+        if (seeds.like or seeds.unlike) and clients.embedder is not None:
+            seeds.embeddings = await clients.embedder.vectors([*seeds.like, *seeds.unlike, *candidates()])
+        return seeds
+
+    @classmethod
+    def reads_text(cls, prepared: Seeds) -> bool:  # type: ignore[override]
+        return bool(prepared.like or prepared.unlike)  # similarity reads every word
+
+    @classmethod
     def for_pool(cls, pool: Pool) -> LikeSignal | None:
-        return cls(pool) if pool.like or pool.unlike else None
+        seeds = pool.prepared.get(cls.name)
+        return cls(pool, seeds) if seeds is not None and (seeds.like or seeds.unlike) else None
+
+    @property
+    def selects(self) -> bool:
+        return bool(self.like)  # without terms, a feed with like seeds lists the papers like them
 
     def hits(self, candidate: Candidate) -> list[Hit]:
         vector = self.space.vector(paper_terms(candidate.paper))
@@ -256,3 +348,8 @@ class LikeSignal:
                 note=f"{nearest:.2f}: {seed.shared(vector)}",
             ))
         return hits
+
+
+async def _fetched(clients: Clients, refs: list[str]) -> list[Paper]:
+    """The seeds `refs`, fetched within what is left of the request budget."""
+    return await clients.within_budget(clients.seeds.papers(refs), ", ".join(refs)) if refs else []

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from core.signals.base import Candidate, Hit, Pool
+from core.ranking.types import Candidate, Hit, Pool, Signal
 
 AUTHOR_POINTS = 3.0  # a followed author is a strong signal
 
 
-class AuthorSignal:
+class AuthorSignal(Signal):
     name = "authors"
     description = "Followed authors: a name found among the authors adds 3 × its weight (accents and case ignored)."
 

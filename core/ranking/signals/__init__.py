@@ -1,0 +1,1 @@
+"""One module per ranking signal; `core.ranking.registry.REGISTRY` lists them."""
