@@ -25,7 +25,7 @@ import json
 import time
 import xml.etree.ElementTree as ET
 
-from core.arxiv.parse import parse_listing
+from core.sources.arxiv.parse import parse_listing
 from core.kv.memory import MemoryKV
 from core.profiles import parse_config
 from core.service import FeedService

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import httpx
 
-from core.arxiv.parse import parse_listing
+from core.sources.arxiv.parse import parse_listing
 from core.feeds import FeedSpec, _compiled, rank
 from core.kv.memory import MemoryKV
 from core.matching import Matcher

@@ -41,7 +41,7 @@ from core.signals.seeds import SEED_MAX_CHARS
 from core.kv.sqlite import SQLiteKV
 from core.listings.freshness import window_days
 from core.listings.store import CategoryMeta, DayStore
-from core.arxiv.parse import parse_listing
+from core.sources.arxiv.parse import parse_listing
 from tests.fakearxiv import A, FIXTURES, FakeArxiv
 
 REPO = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ import argparse
 import datetime as dt
 import time
 
-from core.arxiv.parse import parse_listing
+from core.sources.arxiv.parse import parse_listing
 from core.cache import ANALYSIS_SHARE
 from core.feeds import MAX_RANK_COST, FeedSpec, FeedWishes, rank
 from core.profiles import Profile

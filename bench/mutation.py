@@ -78,7 +78,7 @@ TARGETS: tuple[Target, ...] = (
                                          "tests/test_lossless_backfill.py"),
            functions=("xǁBackfillerǁ_store*", "xǁBackfillerǁ_run__*")),
     # the completeness rule: only whole query-API pages count
-    Target("core/arxiv/paging.py", ("tests/test_backfill_runs.py", "tests/test_lossless_backfill.py")),
+    Target("core/sources/arxiv/paging.py", ("tests/test_backfill_runs.py", "tests/test_lossless_backfill.py")),
     Target("core/web/warm.py", ("tests/test_warm.py",)),
     Target("core/web/admin.py", ("tests/test_summaries.py", "tests/test_security.py"), functions=("x__authorised*",)),
 )

@@ -43,7 +43,7 @@ from typing import Any, Iterator
 from urllib.parse import quote
 
 from core.feeds import MAX_RANK_COST
-from core.schedule import listing_day, previous_weekday
+from core.sources.arxiv.schedule import listing_day, previous_weekday
 from tests.fakearxiv import FIXTURES, FakeArxiv, closed_url, history
 
 REPO = Path(__file__).resolve().parent.parent

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from bench import baseline_like, csfcube
 from bench import baseline_matching as old
-from core.arxiv.parse import parse_listing
+from core.sources.arxiv.parse import parse_listing
 from core.matching import Matcher, parse_query
 from core.papers import Paper
 from core import signals as registry

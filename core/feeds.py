@@ -217,7 +217,7 @@ class FeedSpec:
         return cls._make(
             name=name,
             title=profile.title or name,
-            description=profile.description or f"arXiv papers in {', '.join(categories)}, filtered and ranked",
+            description=profile.description or f"{_servers(categories)} papers in {', '.join(categories)}, filtered and ranked",
             categories=categories,
             matchers=matchers,
             types=query.type or profile.announce_types,
@@ -245,8 +245,8 @@ class FeedSpec:
         label = " + ".join(x for x in (words, like) if x) or "all papers"
         return cls._make(
             name=ADHOC_PROFILE,
-            title=f"arXiv {'+'.join(query.cat)}: {label}"[:200],
-            description=f"arXiv papers in {', '.join(query.cat)} matching {label}"[:500],
+            title=f"{_servers(query.cat)} {'+'.join(query.cat)}: {label}"[:200],
+            description=f"{_servers(query.cat)} papers in {', '.join(query.cat)} matching {label}"[:500],
             categories=query.cat,
             matchers=[_matcher(query.query_terms())],
             types=query.type or DEFAULT_TYPES,
@@ -314,3 +314,11 @@ def rank(papers: list[Paper], spec: FeedSpec, like: list[Paper] = (), unlike: li
 
     # Only the top `limit` are ever held (ids are unique: the order is total, as a full sort's).
     return heapq.nlargest(spec.limit, (s for s in scored if s.score >= spec.min_score), key=order), len(pool)
+
+
+def _servers(categories: list[str]) -> str:
+    """Who the papers come from, for titles: `arXiv`, or `arXiv, bioRxiv` for a mix of servers."""
+    from core.sources import source_of_category
+
+    labels = [source.label for source in map(source_of_category, categories) if source is not None]
+    return ", ".join(dict.fromkeys(labels)) or "arXiv"

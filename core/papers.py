@@ -1,7 +1,8 @@
-"""The `Paper` model and the arXiv identifier, author and TeX helpers it needs.
+"""The `Paper` model and the author and TeX helpers it needs.
 
-A paper's canonical identity is its versionless arXiv id: one paper, one feed
-item, one GUID, whatever category or version it was seen in.
+A paper's canonical identity is its server and its versionless id there: one paper, one feed
+item, one GUID, whatever category or version it was seen in. What differs per server (id
+syntax, links, citation fields, taxonomy) lives with its source in core/sources.
 """
 
 from __future__ import annotations
@@ -11,21 +12,22 @@ import re
 import unicodedata
 from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 AnnounceType = Literal["new", "cross", "replace", "replace-cross"]
-Source = Literal["listing", "backfill"]  # the daily listing, or derived from the query API
+Origin = Literal["listing", "backfill"]  # the daily listing, or derived from the source's history
 ANNOUNCE_TYPES: tuple[AnnounceType, ...] = ("new", "cross", "replace", "replace-cross")
-
-_ID_RE = re.compile(
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?"
-)
+DEFAULT_SERVER = "arxiv"  # core.sources.DEFAULT: a paper stored before there were other sources
 
 
 class Paper(BaseModel):
-    """One arXiv paper as announced in a listing (or returned by the query API)."""
+    """One paper as its server announced it in a listing (or gave it in its history or by id)."""
 
-    id: str = Field(description="arXiv id without version, e.g. 2604.21935")
+    # `origin` is read and written as `source`: the stored days and JSON Feed's `_arxiv_feeds`
+    # keep the name they had before there was a second server.
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: str = Field(description="id without version on its server, e.g. arXiv's 2604.21935")
     version: int = 1
     title: str
     abstract: str
@@ -40,19 +42,14 @@ class Paper(BaseModel):
     # The comment, journal reference and DOI above are arXiv's for this version (the query API
     # gave them: a backfill, or core/listings/enrich.py for a listed paper); the RSS has none.
     enriched: bool = False
-    source: Source = Field("listing", description="where its day and announce type came from")
+    origin: Origin = Field("listing", alias="source", description="where its day and announce type came from")
+    # Which server (core.sources registry name); left out of the JSON when arXiv, so what was
+    # stored before there were other servers reads the same and stays byte for byte as it was.
+    server: str = Field(DEFAULT_SERVER, exclude_if=lambda server: server == DEFAULT_SERVER)
 
     @property
     def primary_category(self) -> str:
         return self.categories[0] if self.categories else ""
-
-    @property
-    def abs_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.id}"
-
-    @property
-    def pdf_url(self) -> str:
-        return f"https://arxiv.org/pdf/{self.id}v{self.version}"
 
     @property
     def is_replacement(self) -> bool:
@@ -79,19 +76,16 @@ class Paper(BaseModel):
 
 
 def category_in(category: str, wanted: frozenset[str] | set[str]) -> bool:
-    """Whether `category` belongs to `wanted`, where an archive (`cs`) holds all its classes."""
+    """Whether `category` belongs to `wanted`, where a group holds all its categories: the
+    group is what comes before the first `.` or `:` (arXiv's archive `cs` holds `cs.LG`; a
+    server's name `biorxiv` holds `biorxiv:genomics`), the spelling every source's taxonomy keeps."""
     if category in wanted:
         return True
-    archive = category.split(".", 1)[0]
-    return archive != category and archive in wanted
+    group = _GROUP_RE.split(category, maxsplit=1)[0]
+    return group != category and group in wanted
 
 
-def split_id(text: str) -> tuple[str, int]:
-    """Find an arXiv id in `text` (a URL, an `oai:` GUID, `arXiv:...v2`) -> (id, version)."""
-    match = _ID_RE.search(text)
-    if not match:
-        raise ValueError(f"no arXiv id in {text!r}")
-    return match.group("id"), int(match.group("version") or 1)
+_GROUP_RE = re.compile(r"[.:]")
 
 
 # --- authors ---------------------------------------------------------------

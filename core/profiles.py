@@ -21,7 +21,7 @@ from core.papers import AnnounceType
 from core.extract.wants import check_has, check_venues
 from core.redact import redact
 from core.signals.seeds import check_author, check_ids
-from core.taxonomy import normalize_category
+from core.sources import normalize_category
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ADHOC_PROFILE = "query"  # the name of the ad-hoc feed (`/feed?cat=...`); no profile may take it
@@ -37,7 +37,9 @@ def validate_categories(values: list[str]) -> list[str]:
     for value in values:
         canonical = normalize_category(value)
         if canonical is None:
-            raise ValueError(f"unknown arXiv category {value!r} (examples: cs.LG, math.AG, hep-th, stat.ML)")
+            from core.sources.suggest import unknown_category  # only on an error
+
+            raise ValueError(unknown_category(value))
         if canonical not in result:
             result.append(canonical)
     if not result:

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core import longlived
-from core.arxiv.client import ArxivClient
-from core.arxiv.trouble import Trouble
+from core.sources.arxiv.client import ArxivClient
+from core.sources.arxiv.trouble import Trouble
 from core.cache import ByteLRU, budgets
 from core.cpu import off_loop, release_memory  # ranking and rendering run there, off the event loop
 from core.feeds import FeedResult, FeedSpec, candidates, rank
@@ -36,7 +36,8 @@ from core.listings.freshness import newest_day, next_backfill
 from core.redact import split_userinfo
 from core.profiles import Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
-from core.schedule import next_rebuild
+from core.sources import all_sources
+from core.sources.arxiv.schedule import next_rebuild
 from core.urls import configured_base_url, feed_id
 from core.settings import Settings
 from core.signals.embeddings import Embedder
@@ -98,8 +99,10 @@ class FeedService:
         self.settings = settings
         self.config = config if config is not None else load_config(settings.config_path)
         self.kv = ResilientKV(kv if kv is not None else open_store(settings), clock=clock)
-        self.client = ArxivClient(settings, transport=transport, clock=clock, kv=self.kv)
-        self.listings = Listings(self.kv, self.client, settings, clock)
+        # One polite client per registered source (core.sources); arXiv's also serves seeds and summaries.
+        self.upstreams = {s.name: s.connect(settings, transport=transport, clock=clock, kv=self.kv) for s in all_sources()}
+        self.listings = Listings(self.kv, self.upstreams, settings, clock)
+        self.client = self.listings.client
         self.seeds = SeedStore(self.kv, self.client)
         self.embedder = _embedder(settings, self.kv, llm_transport)
         self.summarizer = _summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
@@ -409,7 +412,8 @@ class FeedService:
 
     async def close(self) -> None:
         """Close the upstream clients and the store (on shutdown)."""
-        await self.client.close()
+        for upstream in self.upstreams.values():
+            await upstream.close()
         if self.summarizer.client is not None:
             await self.summarizer.client.close()
         await self.kv.close()

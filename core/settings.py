@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     summary_input_tokens: int = env(6000, "SUMMARY_INPUT_TOKENS", ge=200, le=200_000)  # full text is cut to this
     arxiv_html_url: str = env("https://arxiv.org/html", "ARXIV_HTML_URL")
     arxiv_author_url: str = env("https://arxiv.org/a", "ARXIV_AUTHOR_URL")  # author feeds (like_author=)
+    biorxiv_api_url: str = env("https://api.biorxiv.org", "BIORXIV_API_URL")  # bioRxiv and medRxiv
+    biorxiv_max_pages: int = env(20, "BIORXIV_MAX_PAGES", ge=1, le=200)  # requests for one date window of one server
     cron_secret: SecretStr | None = env(None, "CRON_SECRET")
     cron_budget_s: float = env(50.0, "CRON_BUDGET_S", ge=1, le=900)
 

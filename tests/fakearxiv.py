@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote
 from zoneinfo import ZoneInfo
 
-from core.schedule import listing_day_of_submission, weekdays_between
+from core.sources.arxiv.schedule import listing_day_of_submission, weekdays_between
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MAX_ITEMS = 2000

@@ -12,14 +12,14 @@ import logging
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from core.arxiv.client import ArxivClient
-from core.arxiv.parse import parse_listing
+from core.sources.arxiv.client import ArxivClient
+from core.sources.arxiv.parse import parse_listing
 from core.clock import ManualClock
 from core.kv.memory import MemoryKV
 from core.listings import freshness
 from core.listings.backfill import BackfillReport, Backfiller
 from core.listings.store import DayStore
-from core.schedule import EASTERN, listing_day_of_submission
+from core.sources.arxiv.schedule import EASTERN, listing_day_of_submission
 from tests.conftest import make_settings
 from tests.fakearxiv import A, FakeArxiv, Failure, Quirk, api_entry, history, rss_for_day
 

@@ -22,7 +22,7 @@ from citeproc import Citation, CitationItem, CitationStylesBibliography, Citatio
 from citeproc.source.json import CiteProcJSON
 from pylatexenc import latex2text
 
-from core.arxiv.parse import parse_listing
+from core.sources.arxiv.parse import parse_listing
 from core.extract import info
 from core.matching import Scored
 from core.papers import Paper

@@ -172,8 +172,8 @@ def test_a_ranking_holds_neither_every_analysis_nor_every_scored_paper_at_once(k
     what one ranking holds at once no longer grows ~14 KB (an analysis) and ~20 hits a paper."""
     import tracemalloc
 
-    from core.arxiv.parse import parse_listing
     from core.feeds import FeedSpec, FeedWishes, rank
+    from core.sources.arxiv.parse import parse_listing
     from core.profiles import Profile
     from core.signals import text
 

@@ -228,18 +228,18 @@ def test_a_listed_copy_keeps_what_the_query_api_gave_its_backfilled_copy_until_a
         store = DayStore(MemoryKV(), 14)
         meta = await store.meta("cs.CV")
         day, now = dt.date(2026, 4, 21), dt.datetime(2026, 4, 21, 12, tzinfo=dt.UTC)
-        from core.arxiv.parse import parse_listing
+        from core.sources.arxiv.parse import parse_listing
 
         listed = parse_listing((FIXTURES / CV_DAY).read_bytes()).papers[:2]
-        backfilled = [p.model_copy(update={"source": "backfill", "enriched": True, "comment": "Accepted to CVPR 2026",
+        backfilled = [p.model_copy(update={"origin": "backfill", "enriched": True, "comment": "Accepted to CVPR 2026",
                                            "doi": "10.1/x"}) for p in listed]
         await store.merge(meta, day, backfilled, now)
         await store.merge(meta, day, [listed[0], listed[1].model_copy(update={"version": listed[1].version + 1})], now)
         return sorted(await store.load_day(meta, day), key=lambda p: p.id)
 
     same, newer = sorted(asyncio.run(run()), key=lambda p: p.version)
-    assert (same.source, same.enriched, same.comment, same.doi) == ("listing", True, "Accepted to CVPR 2026", "10.1/x")
-    assert (newer.source, newer.enriched, newer.comment) == ("listing", False, None)  # enriched again later
+    assert (same.origin, same.enriched, same.comment, same.doi) == ("listing", True, "Accepted to CVPR 2026", "10.1/x")
+    assert (newer.origin, newer.enriched, newer.comment) == ("listing", False, None)  # enriched again later
 
 
 def test_two_instances_sharing_a_store_enrich_once(cv_fake):

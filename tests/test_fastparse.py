@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from core.arxiv.parse import Listing, parse_listing
 from core.errors import ParseError
+from core.sources.arxiv.parse import Listing, parse_listing
 from tests.conftest import FIXTURES
 
 RECORDED = sorted(p.name for p in FIXTURES.glob("*.xml"))

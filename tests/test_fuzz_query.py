@@ -28,7 +28,7 @@ from core.errors import QueryError
 from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Matcher, Term, fold, parse_query
 from core.papers import ANNOUNCE_TYPES, Paper
 from core.profiles import MAX_CATEGORIES, MAX_DAYS, MAX_ITEMS
-from core.taxonomy import CATEGORIES
+from core.sources.arxiv.taxonomy import CATEGORIES
 from tests.conftest import App, running_app
 from tests.fakearxiv import FakeArxiv
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import xml.etree.ElementTree as ET
 
-import core.arxiv.parse
+import core.sources.arxiv.parse
 import core.listings.store as store
 from core.clock import ManualClock
 from core.kv.memory import MemoryKV
@@ -42,13 +42,13 @@ def test_a_huge_seed_is_stored_cut_to_sane_lengths_with_an_expiry_and_parsed_off
     clock = ManualClock()
     kv = MemoryKV(clock)
     parsed_on: list[bool] = []
-    parse = core.arxiv.parse.parse_listing
+    parse = core.sources.arxiv.parse.parse_listing
 
     def spy(body: bytes):
         parsed_on.append(on_event_loop())
         return parse(body)
 
-    monkeypatch.setattr(core.arxiv.parse, "parse_listing", spy)
+    monkeypatch.setattr(core.sources.arxiv.parse, "parse_listing", spy)
     fake = FakeArxiv().start()
     fake.serve_day("rss_cs.CV_2026-04-21.xml")
     fake.serve_api_from("rss_cs.CV_2026-04-17.xml")

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from core.clock import ManualClock
-from core.schedule import EASTERN, listing_day, listing_day_of_submission, weekdays_between
+from core.sources.arxiv.schedule import EASTERN, listing_day, listing_day_of_submission, weekdays_between
 from tests.conftest import running_app
 from tests.fakearxiv import A, Failure, history, rss_for_day
 
@@ -381,7 +381,7 @@ def test_cli_backfill_fills_the_window_with_a_progress_bar(fake_arxiv, tmp_path)
 
 
 def test_the_schedule_gives_the_calendar_day_the_rss_gives_each_announcement():
-    from core.arxiv.parse import parse_listing
+    from core.sources.arxiv.parse import parse_listing
     from tests.fakearxiv import FIXTURES
 
     # Recorded: the RSS built at midnight Eastern starting Monday 2026-04-27 dates every item that

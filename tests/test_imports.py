@@ -11,11 +11,11 @@ renderers by name on first use; they import the registry back by design).
 The layers, bottom to top (a module may import from its own layer and those below; a cycle
 inside one layer is still a cycle). This is today's intent read from the code and issue 20:
   0 foundation   core (the version), clock, errors, settings, redact, cpu, perloop, longlived,
-                 cache, retry, papers (the domain type), schedule and taxonomy (arXiv's calendar
-                 and categories; they move to the source with issue 20)
+                 cache, retry, papers (the domain type)
   1 storage      core.kv
   2 extract      core.extract (what a paper's text says: venue, code, DOI)
-  3 sources      core.arxiv (the client and parsers of arXiv)
+  3 sources      core.sources (the Source protocol and registry; arXiv's client, parsers,
+                 calendar, categories and ids in core.sources.arxiv)
   4 listings     core.listings (the store of days, fetching, backfill, enrichment)
   5 ranking      core.matching, core.signals, core.profiles, core.feeds (query -> ranked papers)
   6 summaries    core.summaries (AI summaries of a feed's top items)
@@ -40,10 +40,10 @@ CORE = ROOT / "core"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("core", "core.clock", "core.errors", "core.settings", "core.redact", "core.cpu", "core.perloop",
-     "core.longlived", "core.cache", "core.retry", "core.papers", "core.schedule", "core.taxonomy"),
+     "core.longlived", "core.cache", "core.retry", "core.papers"),
     ("core.kv",),
     ("core.extract",),
-    ("core.arxiv",),
+    ("core.sources",),
     ("core.listings",),
     ("core.matching", "core.signals", "core.profiles", "core.feeds"),
     ("core.summaries",),

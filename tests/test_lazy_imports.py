@@ -29,7 +29,7 @@ ON_FIRST_USE = {
     "httpx": "an upstream request (arXiv, the LLM, Upstash)",
     "tenacity": "the first retried call",
     "pydantic.v1": "nothing: FastAPI only checks that no route uses a v1 model",
-    "core.arxiv.parse": "parsing a fetched listing or query-API page",
+    "core.sources.arxiv.parse": "parsing a fetched listing or query-API page",
     "lxml": "parsing a fetched listing, rendering Atom",
     "feedparser": "parsing a listing lxml could not",
     "feedgen": "rendering RSS or Atom",

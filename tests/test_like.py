@@ -303,7 +303,7 @@ def test_unlike_subtracts_only_how_much_nearer_a_paper_is_to_the_unwanted_than_t
 def test_like_reads_the_same_words_from_a_paper_it_no_longer_holds_analysed():
     """A like= pool keeps only lengths; a candidate's words are recounted from its stems when
     the memo does not hold it, and must be the words its analysis gives (every recorded paper)."""
-    from core.arxiv.parse import parse_listing
+    from core.sources.arxiv.parse import parse_listing
     from core.signals import text
     from core.signals.like import paper_terms, terms
 

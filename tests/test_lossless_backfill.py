@@ -15,7 +15,7 @@ import pytest
 
 from core.clock import ManualClock
 from core.profiles import parse_config
-from core.schedule import EASTERN, listing_day_of_submission
+from core.sources.arxiv.schedule import EASTERN, listing_day_of_submission
 from tests.conftest import TEST_CONFIG, App, running_app
 from tests.fakearxiv import A, FakeArxiv, Quirk, api_entry, history, rss_for_day
 

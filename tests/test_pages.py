@@ -16,7 +16,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from core.taxonomy import ARCHIVES, CATEGORIES
+from core.sources.arxiv.taxonomy import ARCHIVES, CATEGORIES
 from core.web import index
 from core.web.params import FeedQuery
 from core.web.templating import STATIC_DIR

@@ -4,9 +4,11 @@ from collections import Counter
 
 import pytest
 
-from core.arxiv.parse import parse_listing
 from core.errors import ParseError
-from core.papers import detex, split_authors, split_id
+from core.papers import detex, split_authors
+from core.sources import links
+from core.sources.arxiv.ids import split_id
+from core.sources.arxiv.parse import parse_listing
 from tests.conftest import FIXTURES
 
 
@@ -31,8 +33,8 @@ def test_rss_item_is_normalised():
     assert paper.categories == ["cs.AI", "cs.LG"]
     assert str(paper.announced) == "2026-04-27"
     assert paper.license == "http://creativecommons.org/licenses/by/4.0/"
-    assert paper.abs_url == "https://arxiv.org/abs/2604.21935"
-    assert paper.pdf_url == "https://arxiv.org/pdf/2604.21935v1"
+    assert links(paper).abs == "https://arxiv.org/abs/2604.21935"
+    assert links(paper).pdf == "https://arxiv.org/pdf/2604.21935v1"
 
 
 def test_cross_listed_paper_lists_its_primary_category_first():

@@ -8,7 +8,7 @@ import email.utils
 
 import pytest
 
-from core.arxiv.client import ArxivClient
+from core.sources.arxiv.client import ArxivClient
 from core.clock import ManualClock
 from core.errors import LLMError, Retryable, UpstreamError
 from core.retry import RetryPolicy, backoff, parse_retry_after, retrying

@@ -9,8 +9,8 @@ import string
 
 import pytest
 
-from core.arxiv.parse import parse_listing
 from core.feeds import FeedSpec, FeedWishes, candidates
+from core.sources.arxiv.parse import parse_listing
 from core.matching import _fragment
 from core.profiles import parse_config
 from core.signals import make_pool, rank_pool

@@ -50,7 +50,7 @@ def test_the_listing_replaces_backfilled_copies_and_a_backfill_never_replaces_th
         await store.merge(meta, day, [_paper(1, source="backfill"), _paper(2, source="backfill")], now)
         await store.merge(meta, day, [_paper(1)], now)  # the listing, same version
         await store.merge(meta, day, [_paper(1, source="backfill"), _paper(3, source="backfill")], now)
-        return meta, {p.id: p.source for p in await store.load_day(meta, day)}
+        return meta, {p.id: p.origin for p in await store.load_day(meta, day)}
 
     meta, sources = asyncio.run(scenario())
     assert sources == {"2611.00001": "listing", "2611.00002": "backfill", "2611.00003": "backfill"}

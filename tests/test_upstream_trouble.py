@@ -13,7 +13,7 @@ import time
 import pytest
 
 from core.clock import ManualClock
-from core.schedule import weekdays_between
+from core.sources.arxiv.schedule import weekdays_between
 from tests.conftest import running_app
 from tests.fakearxiv import Failure, closed_url, history, rss_for_day
 from tests.test_history import CATS, CONFIG, days_of, guids, wait_for_backfill, wait_until_filled

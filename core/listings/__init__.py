@@ -3,9 +3,11 @@
 One job per module:
 - `store.py`      the day store: metadata and days in the KV store, merge and integrity rules
 - `freshness.py`  when to fetch, which days are plausible, which weekdays are missing
-- `fetcher.py`    the listing fetch: combined requests, coalescing, cross-instance locks
-- `backfill.py`   filling missing weekdays from arXiv's query API, dated by the schedule
-- `enrich.py`     comments, journal references and DOIs of stored papers (query API `id_list`)
+- `fetcher.py`    the listing fetch through each category's source (`core.sources`): combined
+                  requests, coalescing, cross-instance locks
+- `backfill.py`   filling arXiv's missing weekdays from its query API, dated by its schedule
+- `history.py`    filling any other source's missing posting days (`Upstream.history`)
+- `enrich.py`     comments, journal references and DOIs of stored arXiv papers (query API `id_list`)
 This module ties them together for the service: `ensure` (bounded by `REQUEST_BUDGET_S`),
 `papers` (the window), `refresh` and `backfill` (cron and CLI).
 
@@ -22,9 +24,9 @@ import asyncio
 import datetime as dt
 import logging
 import math
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import TYPE_CHECKING, cast
 
-from core.arxiv.client import ArxivClient
 from core.clock import SYSTEM_CLOCK, Clock
 from core.cache import budgets
 from core.cpu import off_loop, release_memory
@@ -34,9 +36,15 @@ from core.listings import freshness
 from core.listings.backfill import Backfiller, BackfillReport, Progress
 from core.listings.enrich import Enricher, EnrichReport
 from core.listings.fetcher import ListingFetcher
+from core.listings.history import HistoryFiller
 from core.listings.store import CategoryMeta, DayStore, WindowTooLarge, papers_bytes
 from core.papers import Paper
 from core.settings import Settings
+from core.sources import DEFAULT, source_of_category
+from core.sources.base import Upstream
+
+if TYPE_CHECKING:
+    from core.sources.arxiv import ArxivUpstream
 
 __all__ = ["BackfillReport", "CategoryMeta", "EnrichReport", "Listings"]
 
@@ -60,15 +68,29 @@ def _merged(days: list[list[Paper]], wanted: frozenset[str]) -> tuple[list[Paper
     return pool, papers_bytes(pool)
 
 
-class Listings:
-    """Serves papers for category sets from the store, fetching from arXiv only what is missing."""
+def _is_arxiv(category: str) -> bool:
+    source = source_of_category(category)
+    return source is None or source.name == DEFAULT
 
-    def __init__(self, kv: KV, client: ArxivClient, settings: Settings, clock: Clock = SYSTEM_CLOCK):
+
+def _by_arxiv(metas: Sequence[CategoryMeta]) -> tuple[list[CategoryMeta], list[CategoryMeta]]:
+    """arXiv's categories (backfilled from its query API) and the others (`Upstream.history`)."""
+    arxiv = [m for m in metas if _is_arxiv(m.category)]
+    return arxiv, [m for m in metas if not _is_arxiv(m.category)]
+
+
+class Listings:
+    """Serves papers for category sets from the store, fetching from their sources only what is missing."""
+
+    def __init__(self, kv: KV, upstreams: Mapping[str, Upstream], settings: Settings, clock: Clock = SYSTEM_CLOCK):
         self.settings = settings
-        self.client = client
+        self.upstreams = upstreams  # by source name (core.sources registry)
+        # arXiv's own client: its backfill, enrichment and the query API's shared back-off
+        client = self.client = cast("ArxivUpstream", upstreams[DEFAULT]).client
         self.store = DayStore(kv, settings.history_days, budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)[3])
-        self.fetcher = ListingFetcher(self.store, client, settings, clock)
+        self.fetcher = ListingFetcher(self.store, upstreams, settings, clock)
         self.backfiller = Backfiller(self.store, client, settings, clock)
+        self.history = HistoryFiller(self.store, upstreams, settings, clock)
         self.enricher = Enricher(self.store, client, settings, clock)
         self._clock = clock
         self._background: set[asyncio.Task] = set()
@@ -79,7 +101,7 @@ class Listings:
 
     @clock.setter
     def clock(self, clock: Clock) -> None:
-        self._clock = self.fetcher.clock = self.backfiller.clock = self.enricher.clock = clock
+        self._clock = self.fetcher.clock = self.backfiller.clock = self.history.clock = self.enricher.clock = clock
 
     # --- requests -----------------------------------------------------------------
 
@@ -121,10 +143,16 @@ class Listings:
     async def _fill_history(self, metas: Sequence[CategoryMeta], days: int, deadline: float) -> bool:
         """Start the backfill of missing weekdays in the background (not while the query API is
         backing off); wait for it until `deadline` (loop time). True if it ended in time."""
-        gaps = self.backfiller.due(metas, days)
-        if not gaps or await self.client.api_backoff.blocking() is not None:
+        arxiv, others = _by_arxiv(metas)
+        runs: list[Awaitable] = []
+        if others and (elsewhere := self.history.due(others, days)):
+            runs.append(self._spawn(self.history.run(elsewhere, days)))
+        gaps = self.backfiller.due(arxiv, days)
+        if gaps and await self.client.api_backoff.blocking() is None:
+            runs.append(self._spawn(self.backfiller.start(gaps, days)))
+        if not runs:
             return False
-        task = self._spawn(self.backfiller.start(gaps, days))
+        task = runs[0] if len(runs) == 1 else self._spawn(asyncio.gather(*runs))
         if deadline <= asyncio.get_running_loop().time():
             return False
         return await self._within(task, deadline, quiet=True)
@@ -153,7 +181,7 @@ class Listings:
         """The listing fetch a request waits for (within its budget); the enrichment of what it
         stored starts after it in the background: no reader waits for it."""
         await self.fetcher.refresh(due, warm=warm)
-        task = self.enricher.start(due)
+        task = self.enricher.start([c for c in due if _is_arxiv(c)])
         if task is not None:
             self._spawn(task)
 
@@ -232,12 +260,16 @@ class Listings:
     async def backfill(
         self, categories: Sequence[str], days: int, progress: Progress | None = None, budget_s: float | None = None
     ) -> BackfillReport:
-        """Fill every missing weekday of the last `days` days (cron and CLI)."""
-        return await self.backfiller.run(categories, days, progress, budget_s)
+        """Fill every missing posting day of the last `days` days (cron and CLI). The report is
+        arXiv's backfill; other sources' runs go first and show in /health (`backfill_error`)."""
+        others = [c for c in categories if not _is_arxiv(c)]
+        if others:
+            await self.history.run(others, days)
+        return await self.backfiller.run([c for c in categories if _is_arxiv(c)], days, progress, budget_s)
 
     async def enrich(self, categories: Sequence[str], budget_s: float | None = None) -> EnrichReport:
         """Fetch arXiv's comments, journal references and DOIs for the stored papers (cron and CLI)."""
-        return await self.enricher.run(categories, budget_s)
+        return await self.enricher.run([c for c in categories if _is_arxiv(c)], budget_s)
 
     def missing(self, meta: CategoryMeta, days: int) -> list[dt.date]:
         return freshness.missing_days(meta, self.clock.now(), days)

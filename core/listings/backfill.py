@@ -1,5 +1,5 @@
 """Backfill: fill the weekdays nobody fetched from arXiv's query API, each paper on the listing
-day arXiv's schedule gives it (`core.schedule.listing_day_of_submission`).
+day arXiv's schedule gives it (`core.sources.arxiv.schedule.listing_day_of_submission`).
 
 One search for the whole category set (`cat:a OR cat:b ...`, which matches cross-lists too)
 over the submission times of the missing days (`lastUpdatedDate:[from TO until]`), newest change
@@ -8,7 +8,7 @@ most `ARXIV_BACKFILL_MAX_REQUESTS` polite requests per run. Why the query API an
 docs/architecture.md. A version replaced during the window is a `replace`, a paper whose primary
 is outside the category a `cross`; the listing, once seen, overrides both.
 
-Only whole pages count (`core.arxiv.paging`): a day is stored when every page covering it
+Only whole pages count (`core.sources.arxiv.paging`): a day is stored when every page covering it
 arrived whole; a page that is not, and entries dated outside the asked range, are recorded as
 rejections (/health) and the days they touch stay missing, asked again on the next run.
 """
@@ -21,14 +21,14 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from core.arxiv.client import ArxivClient
-from core.arxiv.paging import Pager
+from core.sources.arxiv.client import ArxivClient
+from core.sources.arxiv.paging import Pager
 from core.clock import Clock
 from core.errors import ParseError, UpstreamError
 from core.listings import freshness
 from core.listings.store import CategoryMeta, DayStore, Event
 from core.papers import Paper
-from core.schedule import listing_day, listing_day_of_submission, submission_window
+from core.sources.arxiv.schedule import listing_day, listing_day_of_submission, submission_window
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ class Backfiller:
             return  # not listed yet, or before the window
         for category, gaps in missing.items():
             if day in gaps and paper.in_any(frozenset([category])):
-                copy = paper.relative_to(frozenset([category])).model_copy(update={"announced": day, "source": "backfill"})
+                copy = paper.relative_to(frozenset([category])).model_copy(update={"announced": day, "origin": "backfill"})
                 collected[category].setdefault(day, {}).setdefault(copy.id, copy)
 
     async def _store(
@@ -206,7 +206,7 @@ class Backfiller:
         for category, gaps in missing.items():
             meta = await self.store.meta(category)
             listed = {(p.id, p.version) for d in meta.days if meta.sources.get(d.isoformat()) != "backfill"
-                      for p in await self.store.load_day(meta, d) if p.source == "listing"}
+                      for p in await self.store.load_day(meta, d) if p.origin == "listing"}
             changed = False
             for day in gaps:
                 if (category, day) in done or not covered(day):

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core import longlived
-from core.arxiv.client import ArxivClient
+from core.sources.arxiv.client import ArxivClient
 from core.clock import Clock
 from core.errors import ParseError, UpstreamBusy, UpstreamError
 from core.listings.store import CategoryMeta, DayStore
@@ -145,7 +145,7 @@ class Enricher:
         return pending
 
     async def _fetch(self, ids: list[str]) -> dict[str, Paper]:
-        from core.arxiv.parse import parse_listing
+        from core.sources.arxiv.parse import parse_listing
 
         body = await self.client.fetch_ids(ids)
         listing = await asyncio.to_thread(longlived.built, parse_listing, body)

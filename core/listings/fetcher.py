@@ -1,9 +1,10 @@
-"""The listing fetcher: asks rss.arxiv.org for the categories that are due, as few requests as
-possible, once per process (coalescing) and once across instances (locks in the store).
+"""The listing fetcher: asks each category's source (`Upstream.listing`; arXiv's is
+rss.arxiv.org) for the categories that are due, as few requests as possible, once per process
+(coalescing) and once across instances (locks in the store).
 
-Categories a request lacks are fetched in one combined `a+b+c` request; what comes back is
-split into per-category days and merged into the day store for every request, profile and
-instance to reuse. Failures back off; the stored days keep being served.
+Categories a request lacks are fetched in one combined request per source (arXiv's `a+b+c`);
+what comes back is split into per-category days and merged into the day store for every
+request, profile and instance to reuse. Failures back off; the stored days keep being served.
 """
 
 from __future__ import annotations
@@ -11,31 +12,26 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
 
-from core.arxiv.client import MAX_COMBINED_ITEMS, ArxivClient
-from core import longlived
 from core.clock import Clock
 from core.errors import ParseError, UpstreamBusy, UpstreamError
 from core.listings import freshness
 from core.listings.store import DayStore, Event
 from core.papers import Paper
 from core.settings import Settings
-
-if TYPE_CHECKING:
-    from core.arxiv.parse import Listing
+from core.sources import DEFAULT, source_of_category
+from core.sources.base import ListingAnswer, Upstream
 
 log = logging.getLogger(__name__)
 
-MAX_CATEGORIES_PER_REQUEST = 20
 LOCK_WAIT_S = 8.0  # how long a cold request waits for another instance's fetch
 
 
 class ListingFetcher:
-    def __init__(self, store: DayStore, client: ArxivClient, settings: Settings, clock: Clock):
+    def __init__(self, store: DayStore, upstreams: Mapping[str, Upstream], settings: Settings, clock: Clock):
         self.store = store
-        self.client = client
+        self.upstreams = upstreams  # by source name
         self.settings = settings
         self.clock = clock
         self._inflight: dict[str, asyncio.Future[None]] = {}
@@ -100,11 +96,20 @@ class ListingFetcher:
             await self.clock.sleep(0.2)
             pending = await self._due(pending)
 
+    def _upstream(self, category: str) -> Upstream:
+        source = source_of_category(category)
+        return self.upstreams[source.name if source is not None else DEFAULT]
+
     async def _fetch_groups(self, categories: Sequence[str]) -> None:
-        groups = [
-            list(categories[i : i + MAX_CATEGORIES_PER_REQUEST])
-            for i in range(0, len(categories), MAX_CATEGORIES_PER_REQUEST)
-        ]
+        """One combined request per source and `max_categories_per_request` categories (in
+        the order asked), halved while the upstream says it cut the answer short."""
+        by_source: dict[str, list[str]] = {}
+        for category in categories:
+            by_source.setdefault(self._upstream(category).source.name, []).append(category)
+        groups = []
+        for name, members in by_source.items():
+            size = self.upstreams[name].max_categories_per_request
+            groups += [members[i : i + size] for i in range(0, len(members), size)]
         while groups:
             group = groups.pop(0)
             try:
@@ -118,24 +123,20 @@ class ListingFetcher:
             if listing is None:  # 304 Not Modified
                 await self._record_success(group, {}, None, etag)
                 continue
-            if len(listing.papers) >= MAX_COMBINED_ITEMS and len(group) > 1:
-                half = len(group) // 2  # arXiv truncated the union: ask for the halves
+            if listing.truncated and len(group) > 1:
+                half = len(group) // 2  # the upstream cut the union short: ask for the halves
                 groups[:0] = [group[:half], group[half:]]
                 continue
             await self._record_success(group, split(group, listing.papers), listing.build_date, etag)
 
-    async def _fetch(self, group: list[str]) -> tuple[Listing | None, str | None]:
-        """One upstream request; conditional (ETag) when it is for a single category."""
+    async def _fetch(self, group: list[str]) -> tuple[ListingAnswer | None, str | None]:
+        """One upstream request (all of `group` is one source's); conditional (ETag) when it
+        is for a single category."""
         etag = (await self.store.meta(group[0])).etag if len(group) == 1 else None
-        fetched = await self.client.fetch_listing(group, etag=etag)
-        if fetched.not_modified:
+        answer = await self._upstream(group[0]).listing(group, etag=etag)
+        if answer.not_modified:
             return None, etag
-        from core.arxiv.parse import parse_listing  # on the first fetch: a filled store needs none
-
-        listing = await asyncio.to_thread(longlived.built, parse_listing, fetched.body)  # keep the event loop serving
-        if listing.malformed:  # a spliced or damaged body, whatever its last bytes: not a listing
-            raise ParseError(f"truncated or malformed feed: {listing.malformed}")
-        return listing, fetched.etag
+        return answer, answer.etag
 
     async def _record_success(
         self,
@@ -145,19 +146,20 @@ class ListingFetcher:
         etag: str | None,
     ) -> None:
         now = self.clock.now()
-        fresh_until = freshness.fresh_until_after_success(now, build_date, bool(batches))
+        schedule = self._upstream(group[0]).source.schedule
+        fresh_until = freshness.fresh_until_after_success(now, build_date, bool(batches), schedule)
         history = self.store.history_days
         for category in group:
             meta = await self.store.meta(category)
             days = batches.get(category, {})
             newest = max(
-                [d for d in days if d <= freshness.latest_plausible(now)] + meta.days[:1], default=None
+                [d for d in days if d <= freshness.latest_plausible(now, schedule)] + meta.days[:1], default=None
             )
             changed = False
             listed: set[tuple[str, int]] = set()  # (id, version): another version is another announcement
             kept_days: set[dt.date] = set()
             for day, papers in sorted(days.items(), reverse=True):
-                why = freshness.implausible(day, now, newest, history)
+                why = freshness.implausible(day, now, newest, history, schedule)
                 if why:
                     reason = f"{len(papers)} listed paper(s) {why}: not stored"
                     log.warning("%s: %s", category, reason)
@@ -181,7 +183,7 @@ class ListingFetcher:
 
     async def _record_failure(self, group: list[str], error: str, rejected: bool = False) -> None:
         now = self.clock.now()
-        log.error("arXiv fetch failed for %s: %s", "+".join(group), error)
+        log.error("%s fetch failed for %s: %s", self._upstream(group[0]).source.label, "+".join(group), error)
         for category in group:
             meta = await self.store.meta(category)
             meta.failures += 1

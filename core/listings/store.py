@@ -3,7 +3,7 @@ upstream answer from shrinking or poisoning them.
 
 Keys (see docs/architecture.md): `listing:v1:{category}:meta` holds `CategoryMeta`;
 `listing:v1:{category}:{YYYY-MM-DD}` holds that day's papers (JSON), announce types relative to
-the category alone, each marked with its source (`listing` or `backfill`).
+the category alone, each marked with its origin (`listing` or `backfill`; stored as `source`).
 
 Rules: a day is only ever merged into, never replaced. The listing is authoritative: its papers
 replace backfilled copies on the same day, and a version the listing puts on one day leaves the
@@ -96,7 +96,7 @@ def papers_bytes(papers: list[Paper]) -> int:
 
 
 def content_hash(papers: list[Paper]) -> str:
-    keys = sorted(f"{p.id}v{p.version}:{p.announce_type}:{p.source}{':e' if p.enriched else ''}" for p in papers)
+    keys = sorted(f"{p.id}v{p.version}:{p.announce_type}:{p.origin}{':e' if p.enriched else ''}" for p in papers)
     return hashlib.sha256(" ".join(keys).encode()).hexdigest()[:16]
 
 
@@ -106,7 +106,7 @@ def enrichment(paper: Paper) -> dict:
 
 
 def day_source(papers: list[Paper]) -> str:
-    sources = {p.source for p in papers}
+    sources = {p.origin for p in papers}
     return sources.pop() if len(sources) == 1 else "mixed"
 
 
@@ -204,17 +204,17 @@ class DayStore:
             return False
         stored = await self.load_day(meta, day) if day in meta.days else []
         merged = {p.id: p for p in stored}
-        from_listing = incoming[0].source == "listing"
+        from_listing = incoming[0].origin == "listing"
         for paper in incoming:
             old = merged.get(paper.id)
             if old is not None and old.enriched and not paper.enriched and old.version == paper.version:
                 paper = paper.model_copy(update=enrichment(old))  # the listing has no comment: keep arXiv's
-            if old is None or (from_listing and old.source == "backfill") or (
-                old.source == paper.source and paper.version > old.version
+            if old is None or (from_listing and old.origin == "backfill") or (
+                old.origin == paper.origin and paper.version > old.version
             ):
                 merged[paper.id] = paper
         if from_listing:
-            stored_listed = sum(1 for p in stored if p.source == "listing")
+            stored_listed = sum(1 for p in stored if p.origin == "listing")
             if stored_listed >= 10 and len(incoming) < SHRUNK_RATIO * stored_listed:
                 reason = (f"arXiv listed {len(incoming)} papers for a day stored with {stored_listed}; "
                           "kept the stored papers")
@@ -241,7 +241,7 @@ class DayStore:
             if day in except_days or meta.sources.get(day.isoformat()) == "listing":
                 continue
             papers = await self.load_day(meta, day)
-            kept = [p for p in papers if not (p.source == "backfill" and (p.id, p.version) in refs)]
+            kept = [p for p in papers if not (p.origin == "backfill" and (p.id, p.version) in refs)]
             if len(kept) == len(papers):
                 continue
             changed = True

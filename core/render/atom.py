@@ -21,6 +21,7 @@ from core.render.document import (
     xml_safe,
 )
 from core.render.formats import REGISTRY
+from core.sources import links
 
 ARXIV_SCHEME = "http://arxiv.org/schemas/atom"
 
@@ -70,10 +71,11 @@ def render_atom(doc: FeedDocument) -> bytes:
     for item, when in doc.dated():
         paper = item.paper
         entry = fg.add_entry(order="append")
-        entry.id(paper.abs_url)
+        where = links(paper)
+        entry.id(where.id)
         entry.title(xml_safe(paper.title))
-        entry.link(href=paper.abs_url, rel="alternate", type="text/html")
-        entry.pdflink.href = paper.pdf_url
+        entry.link(href=where.abs, rel="alternate", type="text/html")
+        entry.pdflink.href = where.pdf
         entry.published(when)
         entry.updated(when)
         authors = [a for a in (parse_author(xml_safe(a)) for a in paper.authors) if a.name]

@@ -16,6 +16,7 @@ import re
 from core.extract import info
 from core.papers import Paper, is_et_al, parse_author
 from core.render.document import FeedDocument, xml_safe
+from core.sources import citation
 
 _SPECIALS = {
     "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}",
@@ -71,11 +72,6 @@ def cited_names(paper: Paper) -> list[str]:
     return [n for n in names if n and not is_et_al(n)]
 
 
-def citation_key(paper: Paper) -> str:
-    """The versionless arXiv id: the same key in every feed, for every version."""
-    return f"arXiv:{paper.id}"
-
-
 def entry(paper: Paper) -> str:
     fields = [("title", tex_title(paper.title))]
     names = [tex_name(a) for a in cited_names(paper)]
@@ -83,15 +79,20 @@ def entry(paper: Paper) -> str:
         names.append("others")  # BibTeX's "et al."
     if names:
         fields.append(("author", " and ".join(names)))
-    fields += [
-        ("year", str(paper.announced.year)),
-        ("eprint", paper.id),
-        ("archivePrefix", "arXiv"),
-        ("primaryClass", tex(paper.primary_category)),
-    ]
-    if paper.doi and _DOI_RE.match(paper.doi.strip()):
-        fields.append(("doi", paper.doi.strip()))  # verbatim in biblatex: never escaped, never braces
-    fields.append(("url", paper.abs_url))
+    cited = citation(paper)
+    fields.append(("year", str(paper.announced.year)))
+    if cited.eprint:
+        fields.append(("eprint", cited.eprint))
+    if cited.archive_prefix:
+        fields.append(("archivePrefix", cited.archive_prefix))
+    if cited.primary_class is not None:
+        fields.append(("primaryClass", tex(cited.primary_class)))
+    if not cited.eprint:  # a server without arXiv's eprint fields is named as the publisher
+        fields.append(("publisher", tex(cited.publisher)))
+        fields.append(("howpublished", tex(cited.publisher)))
+    if cited.doi and _DOI_RE.match(cited.doi.strip()):
+        fields.append(("doi", cited.doi.strip()))  # verbatim in biblatex: never escaped, never braces
+    fields.append(("url", cited.url))
     venue = info(paper).venue
     if venue is not None and venue.journal:
         fields.append(("journal", tex(venue.long or venue.name)))
@@ -102,7 +103,7 @@ def entry(paper: Paper) -> str:
         fields.append(("note", "; ".join(notes)))
     fields.append(("abstract", tex(paper.abstract)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@misc{{{citation_key(paper)},\n{body}\n}}\n"
+    return f"@misc{{{cited.key},\n{body}\n}}\n"
 
 
 def render_bibtex(doc: FeedDocument) -> bytes:

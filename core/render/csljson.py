@@ -9,8 +9,9 @@ import json
 
 from core.extract import info
 from core.papers import Paper
-from core.render.bibtex import cited_names, citation_key
+from core.render.bibtex import cited_names
 from core.render.document import FeedDocument, xml_safe
+from core.sources import citation
 
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 _PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "du", "la", "le", "ter", "bin", "al"}
@@ -38,19 +39,20 @@ def csl_name(name: str) -> dict[str, str]:
 
 def item(paper: Paper) -> dict:
     announced = paper.announced
+    cited = citation(paper)
     data: dict = {
-        "id": citation_key(paper),
+        "id": cited.key,
         "type": "article",
         "title": xml_safe(paper.title),
         "author": [csl_name(a) for a in cited_names(paper)],
         "issued": {"date-parts": [[announced.year, announced.month, announced.day]]},
-        "publisher": "arXiv",
-        "number": f"arXiv:{paper.id}",
-        "URL": paper.abs_url,
+        "publisher": cited.publisher,
+        "number": cited.number,
+        "URL": cited.url,
         "abstract": xml_safe(paper.abstract),
     }
-    if paper.doi:
-        data["DOI"] = paper.doi.strip()
+    if cited.doi:
+        data["DOI"] = cited.doi.strip()
     if paper.journal_ref:
         data["note"] = xml_safe(paper.journal_ref)
     venue = info(paper).venue

@@ -14,8 +14,9 @@ from core.extract import info
 from core.matching import Scored
 from core.papers import Paper
 from core.profiles import MAX_ITEMS
-from core.schedule import EASTERN
-from core.taxonomy import category_name
+from core.sources.arxiv.schedule import EASTERN
+from core.sources import category_name
+from core.sources import links, source_of
 
 if TYPE_CHECKING:
     from core.summaries.service import Summary
@@ -83,7 +84,7 @@ def item_html(item: Scored, summary: Summary | None = None) -> str:
     parts = [
         f"<p><b>Authors:</b> {escape(', '.join(paper.authors)) or 'unknown'}</p>",
         f"<p><b>Categories:</b> {cats} &#183; <b>Announce type:</b> {escape(paper.announce_type)}"
-        f" &#183; arXiv:{escape(paper.id)}v{paper.version}</p>",
+        f" &#183; {escape(source_of(paper).label)}:{escape(paper.id)}v{paper.version}</p>",
         f"<p><b>Score {item.score:g}:</b> {escape(item.explanation)}</p>",
     ]
     if summary is not None:
@@ -93,8 +94,8 @@ def item_html(item: Scored, summary: Summary | None = None) -> str:
     if extra:
         parts.append(f"<p>{escape(' · '.join(extra))}</p>")
     parts.append(
-        f'<p><a href="{escape(paper.abs_url)}">Abstract page</a> &#183; '
-        f'<a href="{escape(paper.pdf_url)}">PDF</a></p>'
+        f'<p><a href="{escape(links(paper).abs)}">Abstract page</a> &#183; '
+        f'<a href="{escape(links(paper).pdf)}">PDF</a></p>'
     )
     extras = extras_html(paper)
     if extras:

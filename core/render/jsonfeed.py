@@ -7,6 +7,7 @@ import json
 from core.extract import info
 from core.papers import Paper, parse_author
 from core.render.document import FeedDocument, categories_of, item_html, xml_safe
+from core.sources import DEFAULT, links
 
 
 def authors(paper: Paper) -> list[dict]:
@@ -42,11 +43,12 @@ def render_jsonfeed(doc: FeedDocument) -> bytes:
     for item, when in doc.dated():
         paper = item.paper
         summary = doc.summary_for(item)
+        where = links(paper)
         items.append(
             {
-                "id": paper.abs_url,
-                "url": paper.abs_url,
-                "external_url": paper.pdf_url,
+                "id": where.id,
+                "url": where.abs,
+                "external_url": where.pdf,
                 "title": paper.title,
                 "content_html": item_html(item, doc.summary_for(item)),
                 "summary": paper.abstract,
@@ -59,8 +61,9 @@ def render_jsonfeed(doc: FeedDocument) -> bytes:
                     "version": paper.version,
                     "announce_type": paper.announce_type,
                     "primary_category": paper.primary_category,
-                    "pdf_url": paper.pdf_url,
-                    "source": paper.source,
+                    "pdf_url": where.pdf,
+                    "source": paper.origin,  # the name readers know: listing or backfill
+                    **({} if paper.server == DEFAULT else {"server": paper.server}),
                     **_extras(paper),
                     "score": item.score,
                     "explanation": item.explanation,

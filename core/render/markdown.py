@@ -16,6 +16,7 @@ from core.extract import info
 from core.papers import Paper
 from core.render.document import FeedDocument, doi_url
 from core.render.texprint import plain
+from core.sources import links
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$~^])")
 _UNSAFE_LINK = re.compile(r"\]\(\s*(?!https?://)[^)]*\)", re.IGNORECASE)
@@ -68,11 +69,12 @@ def render_markdown(doc: FeedDocument) -> bytes:
     for rank, item in enumerate(doc.items, 1):
         paper = item.paper
         cats = _md(", ".join(paper.categories))
+        where = links(paper)
         lines += [
-            f"## {rank}. [{_md(plain(paper.title))}]({_url(paper.abs_url)})",
+            f"## {rank}. [{_md(plain(paper.title))}]({_url(where.abs)})",
             "",
             f"**Authors:** {_md(', '.join(paper.authors))}  ",
-            f"**Categories:** {cats} · **Type:** {_md(paper.announce_type)} · **Announced:** {paper.announced} · [PDF]({_url(paper.pdf_url)})  ",
+            f"**Categories:** {cats} · **Type:** {_md(paper.announce_type)} · **Announced:** {paper.announced} · [PDF]({_url(where.pdf)})  ",
             f"**Score {item.score:g}:** {_md(item.explanation)}",
             "",
         ]

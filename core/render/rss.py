@@ -17,6 +17,7 @@ from core.render.document import (
     item_html,
     xml_safe,
 )
+from core.sources import links
 
 
 def render_rss(doc: FeedDocument) -> bytes:
@@ -40,8 +41,9 @@ def render_rss(doc: FeedDocument) -> bytes:
         paper = item.paper
         entry = fg.add_entry(order="append")
         entry.title(xml_safe(paper.title))
-        entry.link(href=paper.abs_url)
-        entry.guid(paper.abs_url, permalink=True)
+        where = links(paper)
+        entry.link(href=where.abs)
+        entry.guid(where.id, permalink=True)
         entry.description(item_html(item, doc.summary_for(item)))
         entry.pubDate(when)
         for category in paper.categories:

@@ -25,6 +25,7 @@ from core import longlived
 from core.cpu import off_loop
 from core.errors import ParseError, SeedError, SeedsUnavailable, UpstreamError
 from core.papers import Paper
+from core.sources.arxiv.ids import is_id
 
 MAX_SEEDS = 20
 SEED_TTL = 30 * 86400  # a seed version nobody asked for in 30 days is fetched again if asked
@@ -35,7 +36,6 @@ SEED_MAX_CHARS = MAX_TITLE + MAX_ABSTRACT  # title and abstract of a stored seed
 MAX_AUTHORS = 100  # names kept (a collaboration's thousands say nothing about similarity)
 MAX_FIELD = 300  # characters kept of a name, comment, journal reference or DOI
 UNKNOWN_TTL = 3600  # an id arXiv did not know is not asked about again for an hour
-_ID_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v[1-9]\d*)?$")
 _PREFIX_RE = re.compile(r"^(?:https?://arxiv\.org/(?:abs|pdf)/|arxiv:)", re.IGNORECASE)
 
 
@@ -45,7 +45,7 @@ def check_ids(values: Iterable[str], name: str = "like") -> list[str]:
     ids: list[str] = []
     for value in values:
         ref = _PREFIX_RE.sub("", value.strip())
-        if not _ID_RE.match(ref):
+        if not is_id(ref):
             raise ValueError(f"{value!r} is not an arXiv id (like 2401.12345, 2312.00001v2 or hep-th/9901001)")
         if ref not in ids:
             ids.append(ref)
@@ -135,7 +135,7 @@ class SeedStore:
             return await off_loop(papers.validate_json, raw)
         if await self.kv.get(f"author:v1:{author}:unknown") is not None:
             raise SeedError(f"like_author: arXiv knows no author {author}; check the identifier (arxiv.org/a/{author})")
-        from core.arxiv.parse import parse_author_feed
+        from core.sources.arxiv.parse import parse_author_feed
 
         try:
             found = await off_loop(longlived.built, parse_author_feed, await self.client.fetch_author(author))
@@ -159,7 +159,7 @@ class SeedStore:
         """One `id_list` request: each paper under `id` + `v` + version, and under its
         versionless id as the newest version in the answer (`like=Y,Yv1` gives both). A cut or
         damaged answer says nothing about the ids missing from it: 503, asked again."""
-        from core.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
+        from core.sources.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
 
         try:
             listing = await off_loop(longlived.built, parse_listing, await self._answer(refs))

@@ -16,7 +16,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.arxiv.client import ArxivClient
+from core.errors import UpstreamError
+from core.sources.arxiv.client import ArxivClient
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import LLMError
 from core.errors import KVError, UpstreamError

@@ -14,7 +14,8 @@ from core.errors import BadRequest, SpecError
 from core.extract import info
 from core.feeds import FeedResult, FeedSpec
 from core.render.formats import DEFAULT_FORMAT
-from core.taxonomy import ARCHIVES, CATEGORIES, category_name
+from core.sources import category_name, links
+from core.sources.arxiv.taxonomy import ARCHIVES, CATEGORIES
 from core.web.params import FeedQuery, FeedQueryParam, checked, describe
 from core.web.site import absolute, highlight, local, newest
 from core.web.templating import page
@@ -32,8 +33,8 @@ def _item_json(item, spec: FeedSpec) -> dict:
     return {
         "id": paper.id,
         "version": paper.version,
-        "url": paper.abs_url,
-        "pdf_url": paper.pdf_url,
+        "url": links(paper).abs,
+        "pdf_url": links(paper).pdf,
         "title": [s.as_json() for s in marked.title],
         "abstract": [s.as_json() for s in marked.abstract],
         "authors": [s.as_json() for s in marked.authors],

@@ -15,7 +15,7 @@ from core.errors import NotFound
 from core.feeds import FeedSpec
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
 from core.service import FeedService, RenderedFeed
-from core.taxonomy import normalize_category
+from core.sources import normalize_category
 from core.web.etags import weak_match
 from core.web.params import FeedQueryParam, kept_query
 from core.web.preview import VARY, feed_page

@@ -15,7 +15,7 @@ from core.errors import UpstreamUnavailable
 from core.listings import CategoryMeta
 from core.profiles import Profile
 from core.service import FeedService
-from core.taxonomy import ARCHIVES, CATEGORIES
+from core.sources.arxiv.taxonomy import ARCHIVES, CATEGORIES
 from core.web.site import absolute, local, newest, site_root
 from core.web.templating import page
 

@@ -20,7 +20,8 @@ from starlette.types import Scope
 from core.profiles import DEFAULT_TYPES
 from core.render.formats import DEFAULT_FORMAT, REGISTRY
 from core.signals import describe
-from core.taxonomy import category_name
+from core.sources import category_name
+from core.sources import links
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -100,6 +101,7 @@ def _templates():  # noqa: ANN202
     env.globals.update(
         static_url=static_url,
         category_name=category_name,
+        links=links,
         paper_info=paper_info,  # venue, code links, DOI (core/extract) for the paper badges
         doi_url=doi_url,
         formats=REGISTRY,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from core.errors import ParseError
 
 if TYPE_CHECKING:
-    from core.arxiv.parse import Listing
+    from core.sources.arxiv.parse import Listing
 
 
 @dataclass

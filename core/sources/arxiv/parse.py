@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.arxiv import fastparse
 from core.errors import ParseError
-from core.papers import ANNOUNCE_TYPES, Paper, detex, split_authors, split_id
-from core.schedule import listing_day_of_submission
+from core.papers import ANNOUNCE_TYPES, Paper, detex, split_authors
+from core.sources.arxiv import fastparse
+from core.sources.arxiv.ids import split_id
+from core.sources.arxiv.schedule import listing_day_of_submission
 
 _DESCRIPTION_RE = re.compile(
     r"^\s*arXiv:(?P<ref>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)\Z",

@@ -3,7 +3,7 @@ API's Atom answers (lxml).
 
 feedparser needs about 0.5 s per 1,000 items; this reads the same well-formed
 documents in a few per cent of that. It is deliberately narrow: it returns
-entries in the very shape feedparser would (the keys `core.arxiv.parse` reads,
+entries in the very shape feedparser would (the keys `core.sources.arxiv.parse` reads,
 with feedparser's text clean-ups) or `None` for anything outside the known shape
 (an unknown element, a duplicate, an attribute it would treat specially, a DOCTYPE,
 another encoding, a date it does not know, any XML error), and the caller then asks

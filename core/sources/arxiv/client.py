@@ -12,7 +12,7 @@ Every answer has a deadline as a whole (ARXIV_TIMEOUT), not only each read: an u
 trickling a byte every few seconds is cut. The listing retries what may pass in seconds
 (429, 5xx, resets, a slow answer); an unreachable upstream (DNS, refused) is not retried. The
 query API is asked once per call: its trouble puts it into a back-off shared by every
-instance through the store (`core.arxiv.trouble`), and every caller honours it.
+instance through the store (`core.sources.arxiv.trouble`), and every caller honours it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from core import __version__, longlived
-from core.arxiv.trouble import SharedBackoff, Trouble, message, network_trouble
+from core.sources.arxiv.trouble import SharedBackoff, Trouble, message, network_trouble
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import Retryable, TooLarge, UpstreamBackingOff, UpstreamBusy, UpstreamError
 from core.perloop import PerLoop
@@ -36,7 +36,7 @@ from core.settings import Settings
 if TYPE_CHECKING:  # imported on first use: an instance with its data stored makes no request
     import httpx
 
-    from core.arxiv.parse import Listing
+    from core.sources.arxiv.parse import Listing
     from core.kv import KV
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ class ArxivClient:
         """Page through one query-API search (`search_query` and/or `id_list`, sort order...),
         yielding each parsed page; stops after a short page, at `totalResults`, or after
         `max_pages` requests. Each page is one polite request like any other."""
-        from core.arxiv.parse import parse_listing
+        from core.sources.arxiv.parse import parse_listing
 
         start = 0
         for _ in range(max_pages):

@@ -1,0 +1,161 @@
+"""arXiv, the first source: its taxonomy, schedule, ids, links and citation fields (pure, in
+this package's light modules) and its upstream (`ArxivUpstream` over the polite `ArxivClient`,
+the parsers imported on first use).
+
+Modules: `client.py` (the polite HTTP client, one lane per upstream), `parse.py` and
+`fastparse.py` (RSS/Atom listings and query-API answers -> `Paper`), `paging.py` (whole
+query-API pages), `trouble.py` (the query API's shared back-off), `taxonomy.py`, `schedule.py`,
+`ids.py`. arXiv's categories are bare (`cs.LG`): stored keys and URLs keep that spelling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from core.papers import Paper, category_in
+from core.sources.arxiv import ids, schedule, taxonomy
+from core.sources.base import Citation, HistoryPage, ListingAnswer, Links
+
+if TYPE_CHECKING:
+    import httpx
+
+    from core.clock import Clock
+    from core.kv import KV
+    from core.settings import Settings
+    from core.sources.arxiv.client import ArxivClient
+
+MAX_CATEGORIES_PER_REQUEST = 20
+
+
+class ArxivTaxonomy:
+    def normalize(self, value: str) -> str | None:
+        return taxonomy.normalize_category(value)
+
+    def name(self, category: str) -> str:
+        return taxonomy.category_name(category)
+
+    def categories(self) -> Mapping[str, str]:
+        return taxonomy.CATEGORIES
+
+    def groups(self) -> Mapping[str, str]:
+        return taxonomy.ARCHIVES
+
+    def contains(self, category: str, wanted: frozenset[str] | set[str]) -> bool:
+        return category_in(category, wanted)
+
+    def members(self, category: str) -> list[str]:
+        return [category]  # rss.arxiv.org lists an archive (`cs`) as one feed
+
+
+class ArxivSchedule:
+    def listing_day(self, at: dt.datetime) -> dt.date:
+        return schedule.listing_day(at)
+
+    def next_update(self, after: dt.datetime) -> dt.datetime:
+        return schedule.next_rebuild(after)
+
+    def today(self, at: dt.datetime) -> dt.date:
+        return schedule.eastern_today(at)
+
+    def posting_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
+        return schedule.weekdays_between(first, last)
+
+
+class ArxivIds:
+    def split(self, text: str) -> tuple[str, int]:
+        return ids.split_id(text)
+
+    def matches(self, text: str) -> bool:
+        return ids.is_id(text)
+
+
+class ArxivSource:
+    name = "arxiv"
+    label = "arXiv"
+    qualified = False
+    taxonomy = ArxivTaxonomy()
+    schedule = ArxivSchedule()
+    ids = ArxivIds()
+
+    def links(self, paper: Paper) -> Links:
+        return Links(
+            abs=f"https://arxiv.org/abs/{paper.id}",
+            pdf=f"https://arxiv.org/pdf/{paper.id}v{paper.version}",
+            html=f"https://arxiv.org/html/{paper.id}v{paper.version}",
+        )
+
+    def citation(self, paper: Paper) -> Citation:
+        """As arXiv's own BibTeX export and Zotero shape an arXiv preprint."""
+        return Citation(
+            key=f"arXiv:{paper.id}", publisher="arXiv", number=f"arXiv:{paper.id}",
+            url=f"https://arxiv.org/abs/{paper.id}", doi=paper.doi, eprint=paper.id,
+            archive_prefix="arXiv", primary_class=paper.primary_category,
+        )
+
+    def connect(
+        self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock, kv: KV | None = None,
+    ) -> ArxivUpstream:
+        from core.sources.arxiv.client import ArxivClient
+
+        return ArxivUpstream(self, ArxivClient(settings, transport=transport, clock=clock, kv=kv))
+
+
+class ArxivUpstream:
+    """The `Upstream` face of `ArxivClient`. The listings' backfill and enrichment, and the
+    seeds and summaries, still use the client's arXiv-specific calls (`.client`)."""
+
+    max_categories_per_request = MAX_CATEGORIES_PER_REQUEST
+
+    def __init__(self, source: ArxivSource, client: ArxivClient):
+        self.source = source
+        self.client = client
+
+    @property
+    def requests_made(self) -> int:
+        return self.client.requests_made
+
+    @property
+    def user_agent(self) -> str:
+        return self.client.user_agent
+
+    async def listing(self, categories: Sequence[str], etag: str | None = None) -> ListingAnswer:
+        """rss.arxiv.org's combined `a+b+c` listing, parsed off the event loop."""
+        from core import longlived
+        from core.errors import ParseError
+        from core.sources.arxiv.client import MAX_COMBINED_ITEMS
+
+        fetched = await self.client.fetch_listing(categories, etag=etag)
+        if fetched.not_modified:
+            return ListingAnswer([], etag=etag, not_modified=True)
+        from core.sources.arxiv.parse import parse_listing  # on the first fetch: a filled store needs none
+
+        listing = await asyncio.to_thread(longlived.built, parse_listing, fetched.body)  # keep the event loop serving
+        if listing.malformed:  # a spliced or damaged body, whatever its last bytes: not a listing
+            raise ParseError(f"truncated or malformed feed: {listing.malformed}")
+        return ListingAnswer(listing.papers, listing.build_date, fetched.etag,
+                             truncated=len(listing.papers) >= MAX_COMBINED_ITEMS)
+
+    def history(
+        self, categories: Sequence[str], days: Sequence[dt.date], max_requests: int
+    ) -> AsyncIterator[HistoryPage]:
+        """arXiv's history is filled by `core.listings.backfill.Backfiller`, which pages the
+        query API under its whole-page rules; not (yet) through this generic call."""
+        raise NotImplementedError("arXiv's history goes through core.listings.backfill")
+
+    async def lookup(self, refs: Sequence[str]) -> list[Paper]:
+        """The query API's entries for these ids, in one request."""
+        from core import longlived
+        from core.sources.arxiv.parse import parse_listing
+
+        body = await self.client.fetch_ids(refs)
+        return (await asyncio.to_thread(longlived.built, parse_listing, body)).papers
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+ARXIV = ArxivSource()
