@@ -292,6 +292,42 @@ def test_a_body_sent_in_parts_is_never_kept():
     assert len(warm.entries) == 0
 
 
+def test_of_two_host_headers_the_first_keys_the_kept_answer_as_the_route_reads_it():
+    """The route builds its self links from the first Host header (Starlette's `Headers.get`):
+    a kept answer to `Host: a, Host: b` must not be given to a reader who sent `Host: b`."""
+    from starlette.datastructures import Headers
+
+    from core.clock import SYSTEM_CLOCK
+    from core.web.warm import WarmResponses, mark_reusable
+
+    async def route(scope, receive, send):  # answers with the host it reads, reusable
+        mark_reusable(scope, SYSTEM_CLOCK.time() + 60)
+        host = Headers(scope=scope)["host"].encode()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"' + host + b'"')]})
+        await send({"type": "http.response.body", "body": host})
+
+    warm = WarmResponses(route, clock=lambda: SYSTEM_CLOCK, generation=lambda: 0, seconds=10, max_bytes=100_000)
+
+    async def get(*hosts: bytes) -> bytes:
+        sent: list[dict] = []
+
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": "/feed", "query_string": b"", "scheme": "http",
+                 "root_path": "", "headers": [(b"host", h) for h in hosts]}
+        await warm(scope, receive, send)
+        return sent[-1]["body"]
+
+    async def polls() -> list[bytes]:
+        return [await get(b"a", b"b"), await get(b"b"), await get(b"a", b"b")]
+
+    assert asyncio.run(polls()) == [b"a", b"b", b"a"]
+
+
 def send(app, path: str, *accept_encoding: str):
     """A GET with exactly these Accept-Encoding headers (none: like plain curl)."""
     request = app.http.build_request("GET", path, headers=[("Accept-Encoding", value) for value in accept_encoding])

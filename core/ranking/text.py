@@ -126,7 +126,6 @@ def analyse_text(text: str) -> FieldText:
 # that are punctuation tokens.
 _ASCII_TOKEN_RE = re.compile(r"[a-z0-9]+|[^a-z0-9\s\-/_]")
 _COMPOUND_RE = re.compile(r"[^a-z0-9]([a-z0-9]++(?:[-/_]{1,2}[a-z0-9]++)+)")  # from a non-word: fast
-_NO_JOINERS = str.maketrans("", "", "-/_")
 _ASCII_MARKS = frozenset(chr(i) for i in range(128) if not chr(i).isalnum())
 
 # Stems of the tokens seen so far: stemming a word costs a microsecond, looking it up a tenth
@@ -142,7 +141,14 @@ def _compounds(lowered: str) -> list[str]:
     """The words of lower-cased ASCII text joined by `-`, `/` or `_`, written as one."""
     if "-" not in lowered and "/" not in lowered and "_" not in lowered:
         return []
-    return [run.translate(_NO_JOINERS) for run in _COMPOUND_RE.findall(" " + lowered)]
+    return [run.replace("-", "").replace("/", "").replace("_", "") for run in _COMPOUND_RE.findall(" " + lowered)]
+
+
+def _unjoined(text: str) -> str:
+    """`text` without `-`, `/` and `_`. Three `replace`s, not `str.translate` with a deletion
+    table: that took ~5 us even for a short word, 10 times as long (15,000 calls, ~70 ms of CPU,
+    in a cold process's first feed of four ~500-paper categories)."""
+    return text.replace("-", "").replace("/", "").replace("_", "")
 
 
 def ascii_stems(text: str) -> tuple[list[str], Counter]:
@@ -317,7 +323,7 @@ def skim(paper: Paper, holds: Callable[[str], bool]) -> Skim | None:
     if holds(f"{title}\n{abstract}"):
         return None
     compounds = _compounds(title) + _compounds(abstract)
-    hay = "\n".join([title.translate(_NO_JOINERS), abstract.translate(_NO_JOINERS), *stems(compounds)])
+    hay = "\n".join([_unjoined(title), _unjoined(abstract), *stems(compounds)])
     if holds(hay):
         return None
     return Skim(hay, FieldLength(len(_WORD_RE.findall(title))), FieldLength(len(_WORD_RE.findall(abstract))))
