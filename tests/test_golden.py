@@ -16,6 +16,17 @@ The store fills the way it does in production, in four steps of the clock:
      cross-lists); the cs.AI/cs.CL/cs.LG feeds are recorded;
   4. 2026-04-28 12:00 UTC, arXiv answers listing requests with 503s: a few stale feeds
      (Warning: 110) are recorded.
+After the feeds of steps 2-4, the same app records what else a user sees (CV_PAGES, AI_PAGES,
+STALE_PAGES): the HTML pages (index with the builder, each profile's preview page, a query
+preview, a feed URL opened in a browser), the live preview (JSON and HTML fragment), OPML,
+/api/categories, /health (fresh and degraded), /config (with secrets in a profile, redacted),
+/openapi.json and /docs, and the errors: 400s in JSON and as pages, 303 for a form's empty
+field, 304 with If-None-Match, 404s, 401, and 503 for a category never stored while arXiv fails.
+Their records also show the request headers sent (`> name: value`) and PAGE_HEADERS.
+
+The one normalisation: the fake arXiv's URL (`http://127.0.0.1:<port>`, a new port each run)
+becomes FAKE_URL in those records (/health names it as the upstream, a 503's message as what
+failed). The clock, Host, store, and static asset hashes are fixed, so all else is byte for byte.
 `like=`/`unlike=` seeds come from the fake query API, `like_author=` from its author feed.
 Backfill is off (the recorded listings are the whole history) and there is no LLM key.
 
@@ -35,6 +46,7 @@ import difflib
 import json
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -53,6 +65,12 @@ HOST = "golden.test"
 UPDATE = os.environ.get("GOLDEN_UPDATE") == "1"
 # What a reader or a cache sees besides the body (not Date, Server, or the gzip body's length).
 KEPT_HEADERS = ("content-type", "etag", "last-modified", "cache-control", "vary", "warning", "x-items")
+# Also kept for the pages, API and error records (feeds send none of these but CSP, which their
+# records predate): where a redirect goes, when to retry, the download name, the auth challenge.
+PAGE_HEADERS = ("location", "retry-after", "content-disposition", "www-authenticate", "content-security-policy")
+# The one thing in these records that varies per run: the fake arXiv's URL (its port), which
+# /health shows as the upstream and a 503 names as what failed. Exactly that URL is replaced.
+FAKE_URL = b"http://fake-arxiv"
 
 SPLAT = "2604.14706"  # cs.CV 04-17: "NG-GS: NeRF-Guided 3D Gaussian Splatting Segmentation"
 DEEPFAKE = "2604.14570"  # cs.CV 04-17: "Deepfake Detection Generalization with Diffusion Noise"
@@ -62,7 +80,14 @@ JOURNAL = {"journal_ref": "AI and Ethics (2022)", "doi": "10.1007/s43681-022-001
 PUBLISHED = "2604.18208"  # cs.CV 04-21: "Published Open-Access in IJCV"
 
 SHIPPED = json.loads((ROOT / "config.json").read_text())["profiles"]
-CONFIG = {"profiles": {**TEST_CONFIG["profiles"], **{f"shipped-{name}": p for name, p in SHIPPED.items()}}}
+# Secrets in the `vision` profile's summary settings (summaries stay off): /config must show the
+# rest of them and none of these. Each is a kind core/redact.py removes (by name, userinfo, query
+# parameter, a key's shape in an innocent value); no feed reads them.
+SECRETS = {"base_url": "https://user:pw-in-url@llm.example/v1?api_key=sk-live-0123456789abcdef&region=eu",
+           "api-key": "k-hyphen-secret", "headers": {"Authorization": "Bearer bearer-token-xyz"},
+           "note": "the key is ghp_0123456789abcdefghijklmnopqrstuv until May", "model": "qwen-long"}
+VISION = {**TEST_CONFIG["profiles"]["vision"], "summaries": {"enabled": False, **SECRETS}}
+CONFIG = {"profiles": {**TEST_CONFIG["profiles"], "vision": VISION, **{f"shipped-{name}": p for name, p in SHIPPED.items()}}}
 
 
 def _profile_feeds(*profiles: str) -> list[str]:
@@ -116,16 +141,111 @@ AI_FEEDS = _profile_feeds("llm", "shipped-llm") + [
 STALE_FEEDS = ["/feeds/llm.rss?limit=3", "/feed?cat=cs.AI,cs.LG&format=json&limit=3"]
 
 
-def _record(response) -> bytes:
-    head = [f"{response.request.method} {response.request.url.raw_path.decode()}", f"status: {response.status_code}"]
-    head += [f"{name}: {response.headers[name]}" for name in KEPT_HEADERS if name in response.headers]
+@dataclass(frozen=True)
+class Page:
+    """A recorded request besides the feeds: a page, the API, an error. `headers` are sent and
+    recorded; `label` keeps two requests of one path apart (`etag_of`: send the ETag the
+    recorded response of that key got, as If-None-Match)."""
+
+    path: str
+    headers: tuple[tuple[str, str], ...] = ()
+    label: str = ""
+    etag_of: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.path} [{self.label}]" if self.label else self.path
+
+
+NAVIGATE = (("Sec-Fetch-Mode", "navigate"), ("Sec-Fetch-Dest", "document"))  # a browser opening a feed URL
+
+# Recorded after CV_FEEDS, at step 2.
+CV_PAGES = [
+    Page("/preview/vision"),
+    Page("/preview/shipped-vision?days=1&limit=5"),
+    Page("/preview?cat=cs.CV&q=diffusion&venue=CVPR^2&limit=8"),
+    Page("/feeds/vision.rss", NAVIGATE, "browser"),
+    Page("/feed?cat=cs.CV&q=segmentation&format=atom&limit=5", NAVIGATE, "browser"),
+    Page("/api/preview?cat=cs.CV&q=" + _q("+diffusion segmentation") + "&has=code&limit=5"),
+    Page("/api/preview.html?cat=cs.CV&q=splatting&format=json&limit=5"),
+    Page("/feeds/vision.rss", label="If-None-Match", etag_of="/feeds/vision.rss"),
+    Page("/feed?cat=cs.CV&format=json&limit=12", label="If-None-Match", etag_of="/feed?cat=cs.CV&format=json&limit=12"),
+    Page("/feeds/vision.json", (("If-None-Match", 'W/"not-this-one"'),), "If-None-Match other"),
+]
+
+# Recorded after AI_FEEDS, at step 3 (every profile has papers now).
+AI_PAGES = [
+    Page("/"),
+    Page("/preview/llm"),
+    Page("/preview/shipped-llm"),
+    Page("/health"),
+    Page("/config"),
+    Page("/opml"),
+    Page("/opml?format=json"),
+    Page("/api/categories"),
+    Page("/openapi.json"),
+    Page("/docs"),
+    # What a user sees for a bad request: 400s in JSON (/feed) and as pages (/preview, live preview).
+    Page("/feed?cat=cs.XX"),
+    Page("/feed?cat=cs.AI&limit=abc"),
+    Page("/feed?cat=cs.AI&days=999"),
+    Page("/feed?cat=cs.AI&format=pdf"),
+    Page("/feed?cat=cs.AI&sort=random&type=old"),
+    Page("/feed?cat=cs.AI&like=not-an-id"),
+    Page("/feed?cat=cs.AI&bogus=1"),
+    Page("/feed"),
+    Page("/feeds/llm.rss?min_score=-1"),
+    Page("/opml?format=bib"),
+    Page("/preview?cat=cs.AI&limit=abc"),
+    Page("/preview?cat=cs.AI&min_score=&q=agent"),  # a form's empty field: 303 to the URL without it
+    Page("/api/preview.html?cat=cs.AI&days=0"),
+    Page("/api/preview?cat=cs.XX"),
+    # 404s and 401.
+    Page("/feeds/nobody.rss"),
+    Page("/feeds/llm.pdf"),
+    Page("/preview/nobody"),
+    Page("/no/such/page"),
+    Page("/api/cron/refresh"),
+]
+
+# Recorded after STALE_FEEDS, at step 4 (arXiv answers 503): a category never stored gives 503.
+STALE_PAGES = [
+    Page("/health", label="stale"),
+    Page("/", label="stale"),
+    Page("/feed?cat=math.AG&format=json"),
+    Page("/preview?cat=math.AG"),
+    Page("/feeds/llm.rss", NAVIGATE, "browser, stale"),
+]
+
+
+def _record(response, sent: tuple[tuple[str, str], ...] = (), kept: tuple[str, ...] = KEPT_HEADERS) -> bytes:
+    head = [f"{response.request.method} {response.request.url.raw_path.decode()}"]
+    head += [f"> {name}: {value}" for name, value in sent]
+    head += [f"status: {response.status_code}"]
+    head += [f"{name}: {response.headers[name]}" for name in kept if name in response.headers]
     return ("\n".join(head) + "\n\n").encode() + response.content
+
+
+def _record_page(app, page: Page, records: dict[str, bytes]) -> bytes:
+    """A page's record, with the fake arXiv's URL (its port varies per run) as FAKE_URL."""
+    sent = page.headers
+    if page.etag_of:
+        etag = records[page.etag_of].split(b"\netag: ", 1)[1].split(b"\n", 1)[0].decode()
+        sent = (("If-None-Match", etag),)
+    record = _record(app.get(page.path, headers=dict(sent)), sent, KEPT_HEADERS + PAGE_HEADERS)
+    return record.replace(app.fake.url.encode(), FAKE_URL)
+
+
+def _record_pages(app, pages: list[Page], records: dict[str, bytes]) -> None:
+    for page in pages:
+        assert page.key not in records, f"recorded twice: {page.key} (give one a label)"
+        records[page.key] = _record_page(app, page, records)
 
 
 def _name(path: str) -> str:
     """A file name for a request path, readable and unique."""
     safe = "".join(c if c.isalnum() or c in "-_.,=^" else "_" for c in path.strip("/"))
-    return safe[:150] + ".txt"
+    return (safe or "index")[:150] + ".txt"
 
 
 def _wait_enrichment(app, timeout: float = 20.0) -> None:
@@ -171,12 +291,16 @@ def served() -> dict[str, bytes]:
             fake.serve_day("rss_cs.CV_2026-04-21.xml")
             _load(app, clock, "2026-04-21T12:00:00", ["/feeds/vision.json"])
             records.update((path, _record(app.get(path))) for path in CV_FEEDS)
+            _record_pages(app, CV_PAGES, records)
             fake.serve_day(*AI_DAY, "rss_cs.CV_2026-04-21.xml")
             _load(app, clock, "2026-04-27T12:00:00", ["/feeds/llm.json", "/feed?cat=cs.AI,cs.CL,cs.LG"])
             records.update((path, _record(app.get(path))) for path in AI_FEEDS)
+            _record_pages(app, AI_PAGES, records)
             fake.fail_next(*[Failure(503, b"down") for _ in range(20)])
             clock.set(dt.datetime(2026, 4, 28, 12, tzinfo=dt.timezone.utc))
             records.update((path, _record(app.get(path))) for path in STALE_FEEDS)
+            fake.fail_next(*[Failure(503, b"down") for _ in range(40)])  # whatever the stale feeds left
+            _record_pages(app, STALE_PAGES, records)
     finally:
         fake.stop()
     return records
@@ -222,5 +346,9 @@ def test_the_golden_set_covers_every_format_and_profile_and_every_query_paramete
             assert f"/feeds/{name}.{fmt.extension}" in served
     used = {part.split("=", 1)[0] for path in served if "?" in path for part in path.split("?", 1)[1].split("&")}
     assert set(FeedQuery.model_fields) <= used, set(FeedQuery.model_fields) - used
-    assert all(b"\nstatus: 200\n" in record.split(b"\n\n", 1)[0] + b"\n" for record in served.values()), \
-        [p for p, r in served.items() if not r.startswith(b"GET") or b"status: 200" not in r.split(b"\n\n", 1)[0]]
+    secrets = ("pw-in-url", "sk-live-", "k-hyphen-secret", "bearer-token-xyz", "ghp_")
+    assert not [(p, s) for p, r in served.items() for s in secrets if s.encode() in r], "a secret of SECRETS is shown"
+    assert b'"model":"qwen-long"' in served["/config"]  # the rest of the summary settings is
+    feeds = {path: served[path] for path in CV_FEEDS + AI_FEEDS + STALE_FEEDS}
+    assert all(b"\nstatus: 200\n" in record.split(b"\n\n", 1)[0] + b"\n" for record in feeds.values()), \
+        [p for p, r in feeds.items() if not r.startswith(b"GET") or b"status: 200" not in r.split(b"\n\n", 1)[0]]

@@ -259,15 +259,38 @@ def test_concurrent_add_has_one_winner(kv: KV, key) -> None:
     assert run(kv.get(key())) == str(winner).encode()
 
 
+async def until_expired(kv: KV, key: str, value: int, since: float, bound: float = 10.0) -> float:
+    """How long, in the store's time, from `since` (time.monotonic() before the counter at `key`
+    was made, holding `value`) until it is gone: polls it every 50 ms (on the store's
+    ManualClock, counted from its creation; or for real on Redis and Upstash), for at most
+    `bound` seconds. Reading is `incr(key, 0, ttl=30)`, which on a gone counter starts it again
+    at 0 with that ttl; until then every read must see `value`."""
+    manual = isinstance(getattr(kv, "clock", None), ManualClock)
+    start, waited = since, 0.0
+    while (seen := await kv.incr(key, 0, ttl=30)) != 0:
+        assert seen == value, f"the counter changed while waiting: {seen}"
+        elapsed = waited if manual else time.monotonic() - start
+        assert elapsed < bound, f"not expired after {elapsed:.1f}s"
+        await later(kv, 0.05)
+        waited += 0.05
+    return waited if manual else time.monotonic() - start
+
+
 def test_incr_counts_atomically_and_expires(kv: KV, key) -> None:
+    """Counting under a ttl long enough that no machine load lets it run out; then a short ttl
+    whose expiry is waited for (with a bound), not assumed after a fixed sleep."""
     async def scenario() -> None:
-        assert await kv.incr(key(), 1, ttl=0.4) == 1
-        assert await kv.incr(key(), 4, ttl=0.4) == 5
-        assert await kv.incr(key(), 0, ttl=0.4) == 5  # reads without counting
-        counts = await asyncio.gather(*(kv.incr(key(), 1, ttl=0.4) for _ in range(30)))
+        assert await kv.incr(key(), 1, ttl=60) == 1
+        assert await kv.incr(key(), 4, ttl=60) == 5
+        assert await kv.incr(key(), 0, ttl=60) == 5  # reads without counting
+        counts = await asyncio.gather(*(kv.incr(key(), 1, ttl=60) for _ in range(30)))
         assert sorted(counts) == list(range(6, 36)), "two increments saw the same count"
-        await later(kv, 0.6)
-        assert await kv.incr(key(), 2, ttl=30) == 2  # expired: starts again, with the new ttl
+        since = time.monotonic()
+        assert await kv.incr(key("short"), 3, ttl=0.3) == 3
+        took = await until_expired(kv, key("short"), 3, since)
+        assert took >= 0.3 - 1e-9, f"expired after {took:.2f}s, before its ttl"
+        assert await kv.incr(key("short"), 2, ttl=30) == 2  # expired: started again (at 0, by the read)
+        assert await kv.incr(key(), 0) == 35  # the long ttl has not run out meanwhile
         assert await kv.incr(key("other")) == 1  # no ttl
 
     run(scenario())
