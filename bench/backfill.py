@@ -7,7 +7,7 @@ Run from the repo root (about 30 s; nothing leaves 127.0.0.1):
 
 A `tests.fakearxiv.FakeArxiv` serves query-API entries rendered from the recorded answer, with
 dates relative to a Saturday (two weeks of history, so the date range has to do the selecting);
-the real `FeedService` (MemoryKV, `ARXIV_MIN_INTERVAL` 0.05 s instead of 3 s) backfills the
+the real `Services` (MemoryKV, `ARXIV_MIN_INTERVAL` 0.05 s instead of 3 s) backfills the
 week, then a single missing Wednesday. Reported: requests, bytes, entries per request, seconds
 (with the production 3 s spacing added back for the estimate).
 """
@@ -23,7 +23,7 @@ import time
 from core.clock import ManualClock
 from core.kv.memory import MemoryKV
 from core.profiles import parse_config
-from core.service import FeedService
+from core.services import Services
 from tests.conftest import make_settings
 from tests.fakearxiv import FakeArxiv, history
 
@@ -40,14 +40,14 @@ def main() -> int:
         fake.serve_day()
         entries = history(dt.date(2026, 11, 27), CATS, per_day=per_category)
         fake.serve_api(entries)
-        service = FeedService(make_settings(fake, arxiv_timeout=30.0), config=parse_config(
+        service = Services(make_settings(fake, arxiv_timeout=30.0), config=parse_config(
             {"profiles": {"week": {"categories": CATS}}}), kv=MemoryKV())
         service.listings.clock = ManualClock(dt.datetime(2026, 11, 28, 15, tzinfo=dt.timezone.utc))
         results = {"entries_served_by_the_fake": len(entries)}
 
         async def run() -> None:
             started = time.monotonic()
-            week = await service.backfill(days=7)
+            week = await service.cron.backfill(days=7)
             results["week"] = _cost(fake, week, time.monotonic() - started)
             meta = await service.listings.meta("cs.AI")
             wednesday = dt.date(2026, 11, 25)
@@ -57,7 +57,7 @@ def main() -> int:
                 await service.listings.store.save_meta(meta)
             before = len(fake.api_requests())
             started = time.monotonic()
-            day = await service.backfill(days=7)
+            day = await service.cron.backfill(days=7)
             results["one_missed_day"] = _cost(fake, day, time.monotonic() - started, before)
 
         asyncio.run(run())

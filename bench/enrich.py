@@ -10,7 +10,7 @@ The store holds five weekdays of four categories (cs.AI, cs.CL, cs.LG, cs.CV), e
 real 501-item cs.CV listing (tests/fixtures/rss_cs.CV_2026-04-21.xml) under new ids: 10,020
 papers, no two categories sharing one (real cross-lists share many, which only lowers the
 count: each id is asked once). A `tests.fakearxiv.FakeArxiv` answers `id_list` with their real
-comments. The real `FeedService` (MemoryKV, `ARXIV_MIN_INTERVAL` 0.05 s) enriches the week,
+comments. The real `Services` (MemoryKV, `ARXIV_MIN_INTERVAL` 0.05 s) enriches the week,
 then a sixth day after it. Reported per batch size: requests, papers per request, bytes, and
 the time with arXiv's 3 s spacing added back.
 """
@@ -28,7 +28,7 @@ import xml.etree.ElementTree as ET
 from core.sources.arxiv.parse import parse_listing
 from core.kv.memory import MemoryKV
 from core.profiles import parse_config
-from core.service import FeedService
+from core.services import Services
 from tests.conftest import make_settings
 from tests.fakearxiv import ARXIV_NS, FIXTURES, FakeArxiv, _entry_from_item, real_comments
 
@@ -54,7 +54,7 @@ def run(batch: int) -> dict:
     fake = FakeArxiv().start()
     try:
         fake.serve_day()
-        service = FeedService(make_settings(fake, enrich_batch=batch, enrich_max_requests=200, arxiv_timeout=30.0),
+        service = Services(make_settings(fake, enrich_batch=batch, enrich_max_requests=200, arxiv_timeout=30.0),
                               config=parse_config({"profiles": {"week": {"categories": CATS}}}), kv=MemoryKV())
         entries: list[ET.Element] = []
         serial = 0
@@ -94,7 +94,7 @@ def run(batch: int) -> dict:
         fake.stop()
 
 
-async def measure(service: FeedService, fake: FakeArxiv, papers: int) -> dict:
+async def measure(service: Services, fake: FakeArxiv, papers: int) -> dict:
     before = len(fake.api_requests())
     started = time.monotonic()
     report = await service.listings.enrich(CATS)

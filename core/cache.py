@@ -1,14 +1,25 @@
-"""An in-process LRU bounded by an estimate of the bytes it holds, not by its entry count.
+"""The one in-process cache type: an LRU bounded by an estimate of the bytes it holds, not by
+its entry count; and how CACHE_MAX_BYTES is split between the caches that use it.
 
 Counting entries let 128 heavy JSON bodies and their ranked results grow a process to
 900 MB; a byte budget (CACHE_MAX_BYTES) keeps memory at idle plus the budget whatever
 the entries weigh. Sizes are estimates given by the caller (a body's length, a ranked
-list's text), erring high.
+list's text), erring high. Every in-process cache is a `ByteLRU` with its share
+(`CacheBudgets`): ranked results and bodies (core.pipeline), warm answers (core.web.warm),
+decoded days (core.listings.store), analysed text (core.ranking.text), derived paper fields
+(core.extract), embedding vectors (core.embeddings) and feed URLs' specs
+(core.web.feeds). Safe to share between the event loop and the worker thread.
+
+(cachetools' `LRUCache(maxsize, getsizeof)` does the same; it is not used because every owner
+knows an entry's size when it puts it, which `getsizeof` would compute again from the value,
+and the service would take a dependency for these 60 lines.)
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 ENTRY_OVERHEAD = 512  # the key, the entry object, the dict slot
@@ -19,23 +30,35 @@ class ByteLRU:
         self.max_bytes = max_bytes
         self.bytes = 0
         self._entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._entries
 
     def keys(self) -> list[Any]:
         return list(self._entries)
 
     def clear(self) -> None:
-        self._entries.clear()
-        self.bytes = 0
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
 
     def get(self, key: Any) -> Any:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        self._entries.move_to_end(key)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
         return entry[0]
+
+    def peek(self, key: Any) -> Any:
+        """The value held for `key` (None when not held), without making it recently used."""
+        entry = self._entries.get(key)
+        return None if entry is None else entry[0]
 
     def size(self, key: Any) -> int | None:
         """The size `key` was put with (None when not held)."""
@@ -46,14 +69,24 @@ class ByteLRU:
         """Keep `value`, evicting the least recently used entries to stay within the budget.
         A value bigger than the whole budget is not kept."""
         size += ENTRY_OVERHEAD
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.bytes -= old[1]
-        if size > self.max_bytes:
-            return
-        self._entries[key] = (value, size)
-        self.bytes += size
-        while self.bytes > self.max_bytes:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.bytes -= old[1]
+            if size > self.max_bytes:
+                return
+            self._entries[key] = (value, size)
+            self.bytes += size
+            self._evict()
+
+    def resize(self, max_bytes: int) -> None:
+        """A new budget, evicting what no longer fits."""
+        with self._lock:
+            self.max_bytes = max_bytes
+            self._evict()
+
+    def _evict(self) -> None:
+        while self.bytes > self.max_bytes and self._entries:
             _, (_, dropped) = self._entries.popitem(last=False)
             self.bytes -= dropped
 
@@ -61,13 +94,31 @@ class ByteLRU:
 WARM_SHARE = 8  # warm answers (core.web.warm) get an eighth of CACHE_MAX_BYTES when they are on
 ANALYSIS_SHARE = 4  # analysed text (core.ranking.text) a quarter
 PAPERS_SHARE = 8 / 3  # decoded days and merged windows (core.listings) three eighths
+INFO_SHARE = 32  # derived paper fields (core.extract) a 32nd: ~1,200 papers' at 64 MB
+EMBEDDINGS_SHARE = 32  # embedding vectors (core.embeddings) a 32nd
+URLS_SHARE = 32  # feed URLs' specs and links (core.web.feeds) a 32nd: ~190 URLs at 64 MB
 
 
-def budgets(cache_max_bytes: int, warm_on: bool) -> tuple[int, int, int, int]:
-    """CACHE_MAX_BYTES split between (ranked results and bodies, warm answers, analysed text,
-    decoded papers): one budget in all, so memory stays within idle size plus CACHE_MAX_BYTES
-    whatever is cached."""
-    warm = cache_max_bytes // WARM_SHARE if warm_on else 0
-    analysis = cache_max_bytes // ANALYSIS_SHARE
-    papers = int(cache_max_bytes // PAPERS_SHARE)
-    return cache_max_bytes - warm - analysis - papers, warm, analysis, papers
+@dataclass(frozen=True)
+class CacheBudgets:
+    """CACHE_MAX_BYTES split between the process's caches: one budget in all, so memory stays
+    within idle size plus CACHE_MAX_BYTES whatever is cached. Made once, by the composition root
+    (`core.services`), and handed to each cache's owner."""
+
+    results: int  # ranked results and rendered bodies (core.pipeline), what is left
+    warm: int  # warm answers (core.web.warm), 0 when they are off
+    analysis: int  # analysed text (core.ranking.text)
+    papers: int  # decoded days and merged windows (core.listings.store)
+    info: int  # derived paper fields (core.extract)
+    embeddings: int  # embedding vectors (core.embeddings)
+    urls: int  # feed URLs' specs and links (core.web.feeds)
+
+    @classmethod
+    def split(cls, cache_max_bytes: int, warm_on: bool) -> CacheBudgets:
+        warm = cache_max_bytes // WARM_SHARE if warm_on else 0
+        analysis = cache_max_bytes // ANALYSIS_SHARE
+        papers = int(cache_max_bytes // PAPERS_SHARE)
+        info, embeddings, urls = (cache_max_bytes // INFO_SHARE, cache_max_bytes // EMBEDDINGS_SHARE,
+                                  cache_max_bytes // URLS_SHARE)
+        results = cache_max_bytes - warm - analysis - papers - info - embeddings - urls
+        return cls(results, warm, analysis, papers, info, embeddings, urls)

@@ -10,7 +10,7 @@ import sys
 from core.feeds import FeedSpec, FeedWishes
 from core.errors import ConfigError, UpstreamUnavailable
 from core.render.formats import FORMATS
-from core.service import FeedService
+from core.services import Services
 from core.settings import Settings
 from core.urls import Urls
 
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         uvicorn.run("api.index:app", host=args.host, port=args.port, reload=args.reload, proxy_headers=True)
         return 0
     try:
-        service = FeedService(Settings.from_env())
+        service = Services(Settings.from_env())
     except (ConfigError, ValueError) as exc:  # a bad config.json or environment variable
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -77,13 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(service.close())
 
 
-async def _backfill(args: argparse.Namespace, service: FeedService) -> int:
+async def _backfill(args: argparse.Namespace, service: Services) -> int:
     unknown = [p for p in args.profile or [] if p not in service.config.profiles]
     if unknown or (args.days is not None and not 1 <= args.days <= service.settings.history_days):
         print(f"error: unknown profile {unknown[0]!r}; profiles: {', '.join(service.config.profiles)}" if unknown
               else f"error: --days must be 1 to HISTORY_DAYS ({service.settings.history_days})", file=sys.stderr)
         return 2
-    report = await service.backfill(args.days, args.profile, progress=_progress_bar())
+    report = await service.cron.backfill(args.days, args.profile, progress=_progress_bar())
     for category, days in sorted(report["missing"].items()):
         filled, empty = report["filled"].get(category, []), report["empty"].get(category, [])
         print(f"{category}\tmissing {len(days)}\tfilled {len(filled)}\tno papers {len(empty)}")
@@ -94,14 +94,14 @@ async def _backfill(args: argparse.Namespace, service: FeedService) -> int:
     return 0
 
 
-async def _run(args: argparse.Namespace, service: FeedService) -> int:
+async def _run(args: argparse.Namespace, service: Services) -> int:
     config = service.config
     if args.command == "profiles":
         for name, profile in config.profiles.items():
             print(f"{name}\t{profile.title or name}\t{','.join(profile.categories)}")
         return 0
     if args.command == "refresh":
-        report = await service.refresh_all(service.settings.cron_budget_s, progress=_progress_bar())
+        report = await service.cron.refresh_all(service.settings.cron_budget_s, progress=_progress_bar())
         failed = [c for c, state in report["categories"].items() if state["last_error"]]
         for category in failed:
             print(f"error: {category}: {report['categories'][category]['last_error']}", file=sys.stderr)
@@ -119,7 +119,7 @@ async def _run(args: argparse.Namespace, service: FeedService) -> int:
     spec = FeedSpec.from_profile(args.profile, config.profiles[args.profile], wishes)
     base = (args.base_url or service.settings.public_base_url or "http://127.0.0.1:8000").rstrip("/")
     try:
-        feed = await service.rendered(spec, args.format, Urls(base).profile_feed(args.profile, args.format), base)
+        feed = await service.feeds.rendered(spec, args.format, Urls(base).profile_feed(args.profile, args.format), base)
     except UpstreamUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

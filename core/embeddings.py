@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from core.cache import ByteLRU
 from core.papers import Paper
+from core.runtime.shims import import_httpx
 
 if TYPE_CHECKING:
     import httpx
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH = 64  # inputs per request
-MAX_MEMO = 20_000
+MEMO_BYTES = 2_000_000  # vectors kept in memory (the store keeps them all) unless the service gives its share
 MAX_CHARS = 4000  # title + abstract fit; a runaway abstract does not
 
 
@@ -33,14 +34,14 @@ def key_of(paper: Paper) -> str:
 
 class Embedder:
     def __init__(self, model: str, base_url: str, api_key: str | None, kv, timeout: float = 30.0,
-                 transport: httpx.AsyncBaseTransport | None = None):
+                 transport: httpx.AsyncBaseTransport | None = None, memo_bytes: int = MEMO_BYTES):
         self.model = model
         self.url = base_url.rstrip("/") + "/embeddings"
         self._headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {api_key}"} if api_key else {})}
         self.kv = kv
         self.timeout = timeout
         self.transport = transport
-        self._memo: OrderedDict[str, list[float]] = OrderedDict()
+        self._memo = ByteLRU(memo_bytes)  # key -> vector
         self.requests_made = 0
 
     async def vectors(self, papers: Sequence[Paper]) -> dict[str, list[float]] | None:
@@ -60,7 +61,7 @@ class Embedder:
             else:
                 found[key] = self._remember(key, vector)
         todo = list(missing.items())
-        import httpx  # on first use: most instances never embed
+        httpx = import_httpx()  # on first use: most instances never embed
 
         try:
             for start in range(0, len(todo), BATCH):
@@ -86,9 +87,7 @@ class Embedder:
         return [_unit([float(x) for x in d["embedding"]]) for d in data]
 
     def _remember(self, key: str, vector: list[float]) -> list[float]:
-        self._memo[key] = vector
-        while len(self._memo) > MAX_MEMO:
-            self._memo.popitem(last=False)
+        self._memo.put(key, vector, 100 + 32 * len(vector))  # a list of float objects: 8 + 24 bytes each
         return vector
 
 

@@ -307,7 +307,7 @@ def candidates(papers: list[Paper], spec: FeedSpec) -> list[Paper]:
 
 def rank(papers: list[Paper], spec: FeedSpec, prepared: dict[str, Any] | None = None) -> tuple[list[Scored], int]:
     """Score the pool with every signal (`core.ranking.pool`), drop what scores too little, sort,
-    cut. `prepared`: what each signal's `prepare` gave for this feed (`FeedService` does the I/O)."""
+    cut. `prepared`: what each signal's `prepare` gave for this feed (`core.pipeline.FeedPipeline._prepare` does the I/O)."""
     pool = candidates(papers, spec)
     scored = score_pool(make_pool(pool, spec.matchers, prepared, boosts=spec.wants.boosts))
     def order(s: Scored) -> tuple:

@@ -149,6 +149,11 @@ class Config(BaseModel):
     def default_name(self) -> str:
         return "default" if "default" in self.profiles else next(iter(self.profiles))
 
+    @property
+    def window_days(self) -> int:
+        """The longest `days` of any profile: the window backfill and /health look at."""
+        return max((p.days for p in self.profiles.values()), default=7)
+
     def profile(self, name: str) -> Profile:
         """The profile called `name`; NotFound (404) naming the profiles there are."""
         if name not in self.profiles:

@@ -10,7 +10,7 @@ month per deployment. A versionless id is also stored under `seed:v1:{id}` for a
 version may appear); an unknown id is remembered for an hour. What is stored is bounded: title,
 abstract, authors and comment are cut to sane lengths (arXiv's own abstracts stay under 1,920
 characters), so a hostile answer of 750 KB abstracts costs neither the store nor a ranking more
-than a real one. The answer is parsed, and stored seeds decoded, on the worker thread (core.cpu). Unknown or withdrawn ids are the caller's mistake (400, naming
+than a real one. The answer is parsed, and stored seeds decoded, on the worker thread (core.runtime.worker). Unknown or withdrawn ids are the caller's mistake (400, naming
 them); arXiv unreachable with a seed not stored is a 503 with Retry-After. An author's papers
 (`like_author=`: arxiv.org/a/{id}.atom, the 20 most recent) are stored as one list for a week
 (`author:v1:{id}`); an identifier arXiv does not know (404 or no papers) is a 400, remembered
@@ -24,8 +24,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from core import longlived
-from core.cpu import off_loop
+from core.runtime.gcfreeze import build_lasting
+from core.runtime.worker import off_loop
 from core.errors import ParseError, SeedError, SeedsUnavailable, UpstreamError
 from core.papers import Paper
 from core.sources.arxiv.ids import is_id
@@ -193,7 +193,7 @@ class SeedStore:
         from core.sources.arxiv.parse import parse_author_feed
 
         try:
-            found = await off_loop(longlived.built, parse_author_feed, await self.client.fetch_author(author))
+            found = await off_loop(build_lasting, parse_author_feed, await self.client.fetch_author(author))
         except UpstreamError as exc:
             if exc.status not in (400, 404, 410):
                 raise SeedsUnavailable(f"like_author: arXiv's author feed could not be reached for {author} ({exc})") from None
@@ -217,7 +217,7 @@ class SeedStore:
         from core.sources.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
 
         try:
-            listing = await off_loop(longlived.built, parse_listing, await self._answer(refs))
+            listing = await off_loop(build_lasting, parse_listing, await self._answer(refs))
         except (UpstreamError, ParseError) as exc:
             retry = max(5, math.ceil(exc.retry_after)) if getattr(exc, "retry_after", None) else 300
             raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})",

@@ -5,16 +5,19 @@ window, `page_size` a page from `cursor` (100 in the API's documentation, 30 sin
 `messages[0]` as the real API writes it (`total` and `count_new_papers` as strings, `cursor` and
 `count` as numbers; `strings=True` sends them all as strings), or `no posts found`; `?category=`
 filters by collection name as the API does. `/details/{server}/{doi}[/na/json]` answers every
-version of one DOI. Records come from tests/fixtures/biorxiv (real answers, see its README) by
-`serve_fixture`, or `derived_day` builds a day of any size from the real records' text (new DOIs,
-as tests/fakearxiv.py's `history()` does for arXiv). Tests script trouble with `fail_next`
-(`Failure`: a status, an empty or HTML body, a reset, a trickle) and `quirk_next` (`Quirk`: a
-short page, a wrong total, `cursor` ignored, counts as strings), and read `requests`.
+version of one DOI. Records are real: whole recorded days (`recorded_day`: 149 bioRxiv records
+of 2021-06-01, five medRxiv days; `derived_day` dates them elsewhere) and single recorded
+answers (`serve_fixture`), all from tests/fixtures/biorxiv (see its README for where each was
+recorded). Tests script trouble with `fail_next` (`Failure`: a status, an empty or HTML body, a
+reset, a trickle) and `quirk_next` (`Quirk`: a short page, a wrong total, `cursor` ignored,
+counts as strings), and read `requests`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gzip
 import json
 import re
 import threading
@@ -24,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from core.sources.biorxiv.taxonomy import COLLECTIONS, slug
+from core.sources.biorxiv.taxonomy import slug
 
 FIXTURES = Path(__file__).parent / "fixtures" / "biorxiv"
 POLL_S = 0.01
@@ -214,43 +217,69 @@ class FakeBiorxiv:
         return Handler
 
 
-# --- a day of any size, from the real records' text ------------------------------------------
+# --- real recorded days ------------------------------------------------------------------------
+
+RECORDED = {  # whole days of real records, as other projects saved them (see the fixtures' README)
+    "biorxiv": "recorded_biorxiv_2021-06-01.json.gz",  # 149 records of 2021-06-01
+    "medrxiv": "recorded_medrxiv_2021-06-01_2021-06-05.json.gz",  # 73, 43, 59, 69, 39 a day
+}
 
 
-def real_records() -> list[dict]:
-    """Every record of the recorded answers in tests/fixtures/biorxiv (both servers)."""
+@functools.cache
+def _load(server: str) -> tuple[dict, ...]:
+    with gzip.open(FIXTURES / RECORDED[server], "rt", encoding="utf-8") as text:
+        return tuple(json.load(text))
+
+
+def recorded(server: str) -> list[dict]:
+    """Every recorded record of `server`'s saved days (copies), in the order they were saved."""
+    return [dict(r) for r in _load(server)]
+
+
+def recorded_days_records(server: str) -> list[dict]:
+    """Every recorded record of `server`, day by day, oldest day first."""
+    return [r for day in recorded_days(server) for r in recorded_day(server, day)]
+
+
+def recorded_days(server: str) -> list[dt.date]:
+    """The days of `server` with recorded records, oldest first."""
+    return sorted({dt.date.fromisoformat(r["date"]) for r in recorded(server)})
+
+
+def recorded_day(server: str, day: dt.date | None = None, on: dt.date | None = None) -> list[dict]:
+    """The real records `server` posted on `day` (the first recorded day by default). With `on`,
+    each record's `date` says `on` instead, the one field changed, for tests whose clock stands
+    elsewhere (tests/test_biorxiv_feeds.py mixes them with arXiv's recorded 2026 listing)."""
+    day = day or recorded_days(server)[0]
+    records = [r for r in recorded(server) if r["date"] == day.isoformat()]
+    return [dict(r, date=on.isoformat()) if on else r for r in records]
+
+
+def derived_day(server: str, day: dt.date, count: int) -> list[dict]:
+    """`count` records of `server` dated `day`, for a test that needs a size no recorded day has:
+    the server's recorded records day by day, one version of each DOI (149 for bioRxiv, 275 for
+    medRxiv), `date` changed to `day`, so `count` records are `count` papers; only past those,
+    the same records again under new DOIs (`10.1101/{day}.{n}`), the one thing derived. Every
+    call starts from the same records: for several days at once serve `recorded_day`s instead
+    (different DOIs each day)."""
+    pool, seen = [], set()
+    for record in recorded_days_records(server):  # the first version of each DOI recorded
+        if record["doi"] not in seen:
+            seen.add(record["doi"])
+            pool.append(record)
     records = []
-    for path in sorted(FIXTURES.glob("*.json")):
-        records += json.loads(path.read_text())["collection"]
+    for n in range(count):
+        record = dict(pool[n % len(pool)], date=day.isoformat())
+        if n >= len(pool):  # a DOI of the shape the server gives that day's new preprints
+            serial = f"{n + 1:08d}" if server == "medrxiv" else f"{n + 1:06d}"
+            record["doi"] = f"10.1101/{day:%Y.%m.%d}.{serial}"
+        records.append(record)
     return records
 
 
-def _first_last(authors: str) -> str:
-    """`Tachiwana, H.; Dacher, M.` written the other way the API writes names: `H. Tachiwana; M. Dacher`."""
-    names = [n.strip() for n in authors.split(";") if n.strip()]
-    return "; ".join(" ".join(reversed([p.strip() for p in n.split(",", 1)])) for n in names)
-
-
-def derived_day(server: str, day: dt.date, count: int, replaced_every: int = 5) -> list[dict]:
-    """`count` records posted on `day` on `server`: the real records' text under new DOIs, each
-    collection of the server in turn, its name spelled as records spell them (lower case, title
-    case with the site's parenthesis, a stray trailing space), authors in both formats, every
-    `replaced_every`-th a version 2, every 7th with a journal DOI."""
-    templates = [r for r in real_records() if r.get("abstract")]
-    names = list(COLLECTIONS[server].values())
+def real_records() -> list[dict]:
+    """Every record of the recorded single answers in tests/fixtures/biorxiv (both servers)."""
     records = []
-    for n in range(count):
-        template = templates[n % len(templates)]
-        name = names[n % len(names)]
-        spelled = (name.lower(), name, f"{name.split(' (')[0]} ")[n % 3]
-        serial = f"{n + 1:08d}" if server == "medrxiv" else f"{n + 1:06d}"
-        doi = f"10.1101/{day:%Y.%m.%d}.{serial}"
-        version = 2 if replaced_every and n % replaced_every == replaced_every - 1 else 1
-        record = dict(template, doi=doi, date=day.isoformat(), version=str(version), category=spelled,
-                      server="medRxiv" if server == "medrxiv" else "bioRxiv",
-                      title=f"{template['title']} [{doi}]",
-                      published="10.1371/journal.pbio.3000896" if n % 7 == 6 else "NA")
-        if n % 2:
-            record["authors"] = _first_last(template["authors"])
-        records.append(record)
+    for path in sorted(FIXTURES.glob("*.json")):
+        records += json.loads(path.read_text())["collection"]
     return records

@@ -142,9 +142,9 @@ def test_last_modified_and_if_modified_since_give_304(app):
 
 def test_repeated_polls_reuse_the_rendered_body(app):
     app.get("/feeds/llm.rss")
-    cached = app.service.cache.keys()
+    cached = app.services.feeds.cache.keys()
     app.get("/feeds/llm.rss")
-    assert app.service.cache.keys() == cached
+    assert app.services.feeds.cache.keys() == cached
     assert [key[0] for key in cached] == ["ranked", "rendered"]
 
 

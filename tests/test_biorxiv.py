@@ -1,7 +1,8 @@
 """bioRxiv and medRxiv as sources: taxonomy, schedule, ids, records -> Paper, and the polite
-client over HTTP against tests/fakebiorxiv.py serving the recorded records (and days derived
-from them): pagination past 100 records at either page size, `no posts found`, errors, short
-and inconsistent pages, the page budget, DOI lookups with versions."""
+client over HTTP against tests/fakebiorxiv.py serving recorded records (whole real days:
+bioRxiv's 149 records of 2021-06-01, medRxiv's of 2021-06-01 to 06-05): pagination past 100
+records at either page size, `no posts found`, errors, short and inconsistent pages, the page
+budget, DOI lookups with versions."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from core.settings import Settings
 from core.sources.biorxiv import BIORXIV, MEDRXIV, ids, schedule, taxonomy
 from core.sources.biorxiv.client import BiorxivClient
 from core.sources.biorxiv.records import parse_answer, split_authors, to_preprint
-from tests.fakebiorxiv import FIXTURES, Failure, FakeBiorxiv, Quirk, derived_day
+from tests.fakebiorxiv import FIXTURES, Failure, FakeBiorxiv, Quirk, recorded_day, recorded_days
 
-DAY = dt.date(2026, 12, 5)  # a Saturday: both servers post every day
-NOW = dt.datetime(2026, 12, 6, 14, 0, tzinfo=dt.UTC)
+DAY = dt.date(2021, 6, 1)  # the recorded bioRxiv day (149 records) and medRxiv's first (73)
+NOW = dt.datetime(2021, 6, 2, 14, 0, tzinfo=dt.UTC)
+BIO_DAY = 149
 
 
 @pytest.fixture
@@ -192,6 +194,32 @@ def test_both_author_formats():
     assert split_authors("Smith, John, Jr.; van der Berg, A.") == ["John Smith Jr.", "A. van der Berg"]
 
 
+def test_recorded_records_with_stray_spaces_and_first_last_authors():
+    """Records as the API gave them in 2013 and 2019 (saved through medrxivr, see the fixtures'
+    README): collections with a trailing space, `First Last;` authors ending in `;`."""
+    bio = answer("medrxivr_biorxiv_2013-11-07.json").records
+    assert bio[0].category == "Evolutionary Biology " and bio[0].authors.endswith("Sweigart;")
+    paper = to_preprint(bio[0], "biorxiv").paper
+    assert paper.categories == ["biorxiv:evolutionary-biology"]
+    assert paper.authors == ["Yaniv Brandvain", "Amanda M Kenney", "Lex Fagel", "Graham Coop", "Andrea L Sweigart"]
+    assert paper.doi == "10.1371/journal.pgen.1004410" and paper.id == "10.1101/000109"
+    categories = {to_preprint(r, "biorxiv").paper.categories[0] for r in bio}
+    assert {"biorxiv:genomics", "biorxiv:cancer-biology"} <= categories
+    med = to_preprint(answer("medrxivr_medrxiv_2019-06-25.json").records[0], "medrxiv").paper
+    assert med.id == "10.1101/19000109" and med.authors[:2] == ["Daniel Costa", "Nuria Bonet"]
+    assert med.categories == ["medrxiv:genetic-and-genomic-medicine"]
+
+
+@pytest.mark.parametrize("server", ["biorxiv", "medrxiv"])
+def test_every_recorded_day_reads_whole(server):
+    records = [r for day in recorded_days(server) for r in recorded_day(server, day)]
+    body = json.dumps({"messages": [{"status": "ok", "total": str(len(records))}], "collection": records}).encode()
+    papers = [to_preprint(r, server).paper for r in parse_answer(body).records]
+    assert len(papers) == len(records) and all(p.categories[0].startswith(f"{server}:") for p in papers)
+    assert {p.announce_type for p in papers} == {"new", "replace"} and any(p.doi for p in papers)
+    assert all(p.id.startswith("10.1101/") and p.title and p.abstract and p.authors for p in papers)
+
+
 @pytest.mark.parametrize("body", [b"", b"<html>Service Unavailable</html>", b'{"messages": []}',
                                   b'{"messages":[{"status":"error"}],"collection":[]}',
                                   b'{"messages":[{"status":"ok"}],"collection":[{"doi":"10.1101/1","title":"t","date":"x"}]}'])
@@ -208,20 +236,22 @@ def test_no_posts_found_is_an_empty_answer():
 # --- the client over HTTP --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page_size, requests", [(100, 3), (30, 9)])
-def test_a_day_of_250_records_is_paged_whole(fake, page_size, requests):
+@pytest.mark.parametrize("page_size, requests", [(100, 2), (30, 5)])
+def test_a_real_day_of_149_records_is_paged_whole(fake, page_size, requests):
     fake.page_size = page_size
-    fake.serve("biorxiv", derived_day("biorxiv", DAY, 250))
+    fake.serve("biorxiv", recorded_day("biorxiv", DAY))
     records, client = run(lambda c: c.window("biorxiv", DAY, DAY), fake)
-    assert len(records) == 250 and len({(r.doi, r.version) for r in records}) == 250
+    assert len(records) == BIO_DAY and len({(r.doi, r.version) for r in records}) == BIO_DAY
     assert client.requests_made == requests == len(fake.requests)
     cursors = [r.path.split("/")[5] for r in fake.requests]
     assert cursors == [str(n * page_size) for n in range(requests)]  # the next cursor is what arrived
 
 
 def test_requests_are_spaced_and_say_who_asks(fake):
-    fake.serve("medrxiv", derived_day("medrxiv", DAY, 120))
-    _, client = run(lambda c: c.window("medrxiv", DAY, DAY), fake)
+    first, second = recorded_days("medrxiv")[:2]
+    fake.serve("medrxiv", recorded_day("medrxiv", first) + recorded_day("medrxiv", second))
+    records, client = run(lambda c: c.window("medrxiv", first, second), fake)
+    assert len(records) == 73 + 43 and client.requests_made == 2  # a two-day window past 100 records
     assert client.clock.now() - NOW >= dt.timedelta(seconds=3.0)  # two requests, 3 s apart
     agent = fake.requests[0].headers["User-Agent"]
     assert agent.startswith("arxiv-feeds/") and "mailto:ops@example.org" in agent
@@ -236,37 +266,41 @@ def test_counts_of_every_shape_are_read():
 
 
 def test_counts_as_strings_are_read(fake):
-    fake.serve("biorxiv", derived_day("biorxiv", DAY, 150))
+    fake.serve("biorxiv", recorded_day("biorxiv", DAY))
     fake.quirk_next(Quirk(strings=True), Quirk(strings=True))
     records, _ = run(lambda c: c.window("biorxiv", DAY, DAY), fake)
-    assert len(records) == 150
+    assert len(records) == BIO_DAY
 
 
 def test_a_day_without_posts_costs_one_request(fake):
-    records, client = run(lambda c: c.window("medrxiv", DAY, DAY), fake)
+    fake.serve("medrxiv", recorded_day("medrxiv", recorded_days("medrxiv")[-1]))  # other days only
+    before = DAY - dt.timedelta(days=1)
+    records, client = run(lambda c: c.window("medrxiv", before, before), fake)
     assert records == [] and client.requests_made == 1
 
 
-@pytest.mark.parametrize("quirk, why", [
-    (Quirk(keep=40, only="/100/"), "40 of 100 records due"),
-    (Quirk(total=300, only="/100/"), "total 300, 250 on the first page"),
-    (Quirk(ignore_cursor=True, only="/100/"), "100 of its 100 records already on an earlier page"),
+@pytest.mark.parametrize("page_size, quirk, why", [
+    (100, Quirk(keep=40, only="/100/"), "40 of 49 records due"),
+    (100, Quirk(total=300, only="/100/"), "total 300, 149 on the first page"),
+    (30, Quirk(ignore_cursor=True, only="/30/"), "30 of its 30 records already on an earlier page"),
 ])
-def test_a_page_that_is_not_whole_spoils_the_window(fake, quirk, why):
-    fake.serve("biorxiv", derived_day("biorxiv", DAY, 250))
+def test_a_page_that_is_not_whole_spoils_the_window(fake, page_size, quirk, why):
+    fake.page_size = page_size
+    fake.serve("biorxiv", recorded_day("biorxiv", DAY))
     fake.quirk_next(quirk)
     with pytest.raises(ParseError, match=why):
         run(lambda c: c.window("biorxiv", DAY, DAY), fake)
 
 
 def test_a_short_last_page_is_whole(fake):
-    fake.serve("biorxiv", derived_day("biorxiv", DAY, 101))
+    fake.serve("biorxiv", recorded_day("biorxiv", DAY))
     records, client = run(lambda c: c.window("biorxiv", DAY, DAY), fake)
-    assert len(records) == 101 and client.requests_made == 2
+    assert len(records) == BIO_DAY and client.requests_made == 2  # 100, then the last 49
 
 
 def test_a_window_past_the_page_budget_is_refused_after_the_budget(fake):
-    fake.serve("biorxiv", derived_day("biorxiv", DAY, 250))
+    fake.page_size = 30  # 149 records: five pages
+    fake.serve("biorxiv", recorded_day("biorxiv", DAY))
     with pytest.raises(UpstreamError, match="more than 2 pages"):
         run(lambda c: c.window("biorxiv", DAY, DAY), fake, biorxiv_max_pages=2)
     assert len(fake.requests) == 2
@@ -275,14 +309,14 @@ def test_a_window_past_the_page_budget_is_refused_after_the_budget(fake):
 @pytest.mark.parametrize("failure", [Failure(503), Failure(200, b""), Failure(429, headers={"Retry-After": "5"}),
                                      Failure(reset=True)])
 def test_passing_trouble_is_retried(fake, failure):
-    fake.serve("biorxiv", derived_day("biorxiv", DAY, 10))
+    fake.serve("biorxiv", recorded_day("biorxiv", DAY)[:10])
     fake.fail_next(failure)
     records, client = run(lambda c: c.window("biorxiv", DAY, DAY), fake)
     assert len(records) == 10 and client.requests_made == 2
 
 
 def test_a_trickling_answer_is_cut_at_the_deadline_and_retried(fake):
-    fake.serve("biorxiv", derived_day("biorxiv", DAY, 3))
+    fake.serve("biorxiv", recorded_day("biorxiv", DAY)[:3])
     fake.fail_next(Failure(200, json.dumps({"messages": [{"status": "ok"}]}).encode() * 20, trickle=0.05))
     records, client = run(lambda c: c.window("biorxiv", DAY, DAY), fake, arxiv_timeout=0.3)
     assert len(records) == 3 and client.requests_made == 2
@@ -327,32 +361,37 @@ def upstream_run(source, coro_fn, fake: FakeBiorxiv, **overrides: Any):
 
 
 def test_the_listing_is_yesterdays_whole_day_split_by_collection(fake):
-    fake.serve("biorxiv", derived_day("biorxiv", DAY, 135) + derived_day("biorxiv", DAY - dt.timedelta(days=1), 5))
+    fake.serve("biorxiv", recorded_day("biorxiv", DAY))
     answer_, upstream = upstream_run(BIORXIV, lambda u: u.listing(["biorxiv:genomics", "biorxiv:zoology"]), fake)
     assert answer_.build_date == DAY and upstream.requests_made == 2  # one request per 100 records
     assert {p.categories[0] for p in answer_.papers} == {"biorxiv:genomics", "biorxiv:zoology"}
-    assert len(answer_.papers) == 10  # 135 records over 27 collections
+    assert len(answer_.papers) == 12 + 2  # of the day's 149 records over 23 collections
     assert "category=" not in fake.requests[0].path
     every, _ = upstream_run(BIORXIV, lambda u: u.listing(["biorxiv"]), fake)
-    assert len(every.papers) == 135
+    assert len(every.papers) == BIO_DAY
+    # the day after (today, still posting) stays out: medRxiv has both days recorded
+    fake.serve("medrxiv", recorded_day("medrxiv", DAY) + recorded_day("medrxiv", DAY + dt.timedelta(days=1)))
+    medrxiv, _ = upstream_run(MEDRXIV, lambda u: u.listing(["medrxiv"]), fake)
+    assert len(medrxiv.papers) == 73 and {p.announced for p in medrxiv.papers} == {DAY}
 
 
 def test_one_collection_alone_is_asked_with_its_name(fake):
-    fake.serve("medrxiv", derived_day("medrxiv", DAY, 102))
+    fake.serve("medrxiv", recorded_day("medrxiv", DAY))
     answer_, upstream = upstream_run(MEDRXIV, lambda u: u.listing(["medrxiv:infectious-diseases"]), fake)
     assert "category=Infectious+Diseases" in fake.requests[-1].path and upstream.requests_made == 1
     assert answer_.papers and all(p.categories == ["medrxiv:infectious-diseases"] for p in answer_.papers)
 
 
 def test_history_covers_whole_days_within_the_request_budget(fake):
-    days = [DAY - dt.timedelta(days=n) for n in range(3)]
+    fake.page_size = 30
+    days = recorded_days("medrxiv")[2::-1]  # 59, 43 and 73 records: 2, 2 and 3 pages of 30
     for day in days:
-        fake.serve("biorxiv", derived_day("biorxiv", day, 150))
+        fake.serve("medrxiv", recorded_day("medrxiv", day))
 
     async def collect(upstream):
-        return [page async for page in upstream.history(["biorxiv"], days, max_requests=4)]
+        return [page async for page in upstream.history(["medrxiv"], days, max_requests=4)]
 
-    pages, upstream = upstream_run(BIORXIV, collect, fake)
+    pages, upstream = upstream_run(MEDRXIV, collect, fake)
     assert [p.covered for p in pages] == [[days[0]], [days[1]]] and upstream.requests_made == 4
     assert all(p.origin == "backfill" for page in pages for p in page.papers)
 

@@ -1,5 +1,6 @@
 """bioRxiv and medRxiv beside arXiv in one feed, through the real app over HTTP, with the fake
-api.biorxiv.org serving days derived from the recorded records (tests/fakebiorxiv.py)."""
+api.biorxiv.org serving real recorded days (tests/fakebiorxiv.py), dated the recorded arXiv
+listing's day so that one window serves all three servers."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from core.clock import ManualClock
 from core.sources.biorxiv import schedule
 from tests.conftest import running_app
-from tests.fakebiorxiv import FakeBiorxiv, derived_day
+from tests.fakebiorxiv import FakeBiorxiv, recorded_day, recorded_days
 
 MIXED = {
     "profiles": {
@@ -35,8 +36,8 @@ def fake_rxiv() -> Iterator[FakeBiorxiv]:
     fake = FakeBiorxiv().start()
     day = schedule.listing_day(NOW)
     assert day == DAY  # both servers' last whole day is arXiv's listing day: one window for all
-    fake.serve("biorxiv", derived_day("biorxiv", day, 140))
-    fake.serve("medrxiv", derived_day("medrxiv", day, 60))
+    fake.serve("biorxiv", recorded_day("biorxiv", on=day))  # 149 real records: two pages
+    fake.serve("medrxiv", recorded_day("medrxiv", on=day))  # 73: one page
     yield fake
     fake.stop()
 
@@ -108,8 +109,8 @@ def test_every_format_of_the_mixed_feed_passes_the_validators(fake_arxiv, fake_r
 def test_a_fresh_deploy_fills_the_window_and_health_says_which_days_came_from_where(fake_arxiv):
     fake = FakeBiorxiv().start()
     days = [DAY - dt.timedelta(days=n) for n in range(5)]  # Thursday to Monday: weekends are posting days
-    for day in days:
-        fake.serve("medrxiv", derived_day("medrxiv", day, 60))
+    for day, recorded in zip(days, reversed(recorded_days("medrxiv")), strict=True):  # 2021-06-05 .. 06-01
+        fake.serve("medrxiv", recorded_day("medrxiv", recorded, on=day))
     config = {"profiles": {"med": {"title": "med", "categories": ["medrxiv:oncology", "medrxiv:epidemiology"]}}}
     try:
         with running_app(fake_arxiv, config=config, biorxiv_api_url=fake.url, clock=ManualClock(NOW),
@@ -119,7 +120,7 @@ def test_a_fresh_deploy_fills_the_window_and_health_says_which_days_came_from_wh
             assert dates == {d.isoformat() for d in days}, dates
             health = app.get("/health").json()["categories"]["medrxiv:oncology"]
             assert health["sources"] == {days[0].isoformat(): "listing", **{d.isoformat(): "backfill" for d in days[1:]}}
-            # one request a day for both collections asked (each day's 60 records fit a page), on
+            # one request a day for both collections asked (each day's 39 to 73 records fit a page), on
             # the servers' own budget (BIORXIV_HISTORY_MAX_REQUESTS; arXiv's backfill is off here)
             assert len(fake.requests) == 5, [r.path for r in fake.requests]
     finally:

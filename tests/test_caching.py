@@ -179,7 +179,7 @@ def test_corrupt_stored_values_are_ignored_not_fatal(fake_arxiv):
         for key in list(store._data):
             if key.endswith(":meta") or re.search(r":\d{4}-\d\d-\d\d$", key):
                 store._data[key] = (b"\x00not json{", None)
-        app.service.cache.clear()
+        app.services.feeds.cache.clear()
         response = app.get("/feeds/llm.rss")
         assert response.status_code == 200  # metadata unreadable: treated as never fetched, fetched again
         assert len(fake_arxiv.listing_requests()) == 2
@@ -236,13 +236,13 @@ def test_another_instance_refreshing_does_not_hold_up_a_warm_one(fake_arxiv, tmp
 
 def test_parameters_that_do_not_change_the_feed_make_no_new_cache_entries(app):
     first = app.get("/feeds/llm.rss?min_score=0")
-    entries = app.service.cache.keys()
+    entries = app.services.feeds.cache.keys()
     for extra in ["utm_source=a", "utm_medium=b&utm_campaign=c", "_=123", "_=456&utm_content=x", "utm_term=%E2%9C%93"]:
         response = app.get(f"/feeds/llm.rss?min_score=0&{extra}")
         assert response.status_code == 200
         assert response.content == first.content  # the self link is the URL without them
         assert response.headers["etag"] == first.headers["etag"]
-    assert app.service.cache.keys() == entries
+    assert app.services.feeds.cache.keys() == entries
     assert b"utm_" not in first.content
 
 
@@ -258,10 +258,10 @@ def test_the_caches_stay_within_their_byte_budget(fake_arxiv):
             assert response.status_code == 200
             sizes.append(len(response.content))
             # warm answers, analysed text and decoded papers share it
-            held = app.service.cache.bytes + app.app.warm.entries.bytes + text.analysed_bytes()
-            assert held + app.service.listings.store.decoded.bytes <= budget
+            held = app.services.feeds.cache.bytes + app.app.warm.entries.bytes + text.analysed_bytes()
+            assert held + app.services.listings.store.decoded.bytes <= budget
         assert sum(sizes) > 3 * budget  # the budget really was exceeded many times over
-        assert 0 < len(app.service.cache) < 24
+        assert 0 < len(app.services.feeds.cache) < 24
         again = app.get("/feed?cat=cs.CV&limit=480&format=json")  # the newest entry is still there
         assert again.content == app.get("/feed?cat=cs.CV&limit=480&format=json").content
 
@@ -269,12 +269,12 @@ def test_the_caches_stay_within_their_byte_budget(fake_arxiv):
 def test_cold_readers_of_one_feed_arriving_together_rank_and_render_it_once(fake_arxiv, monkeypatch):
     """Eight identical requests on a cold instance share one upstream fetch, one ranking and
     one rendering: the ones that arrive while the feed is being made wait for it."""
-    import core.service as service
+    import core.pipeline as pipeline
 
     readers = 8
     entered = threading.Condition()
     counts = {"result": 0, "rank": 0, "render": 0}
-    real_result, real_rank, real_render = service.FeedService.result, service.rank, service._render
+    real_result, real_rank, real_render = pipeline.FeedPipeline.result, pipeline.rank, pipeline._render
 
     async def result(self, *args, **kwargs):
         with entered:
@@ -292,9 +292,9 @@ def test_cold_readers_of_one_feed_arriving_together_rank_and_render_it_once(fake
         counts["render"] += 1
         return real_render(*args, **kwargs)
 
-    monkeypatch.setattr(service.FeedService, "result", result)
-    monkeypatch.setattr(service, "rank", rank)
-    monkeypatch.setattr(service, "_render", render)
+    monkeypatch.setattr(pipeline.FeedPipeline, "result", result)
+    monkeypatch.setattr(pipeline, "rank", rank)
+    monkeypatch.setattr(pipeline, "_render", render)
     with running_app(fake_arxiv) as app:
         answers: list = [None] * readers
 
@@ -322,8 +322,8 @@ def test_papers_just_stored_are_the_papers_another_instance_reads_back(fake_arxi
     store = tmp_path / "shared.sqlite3"
 
     def pool(app) -> list:
-        listings = app.service.listings
-        categories = app.service.config.profiles["llm"].categories
+        listings = app.services.listings
+        categories = app.services.config.profiles["llm"].categories
         return asyncio.run(listings.papers(asyncio.run(listings._metas(categories)), 7))
 
     with running_app(fake_arxiv, kv=SQLiteKV(store)) as one:

@@ -9,7 +9,7 @@ import httpx
 
 from core.kv.memory import MemoryKV
 from core.profiles import parse_config
-from core.service import FeedService
+from core.services import Services
 from core.web import create_app
 from tests.conftest import TEST_CONFIG, make_settings
 from tests.fakearxiv import FakeArxiv
@@ -37,7 +37,7 @@ def test_the_upstream_clients_live_until_the_service_closes(fake_arxiv: FakeArxi
     llm = LLMStub()
     arxiv_transport, llm_transport = CountingTransport(), CountingTransport()
     settings = make_settings(fake_arxiv, llm_base_url=llm.url, llm_api_key=llm.token)
-    service = FeedService(settings, parse_config(TEST_CONFIG), MemoryKV(), arxiv_transport, llm_transport)
+    service = Services(settings, parse_config(TEST_CONFIG), MemoryKV(), arxiv_transport, llm_transport)
 
     async def use_then_close() -> None:
         for _ in range(3):
@@ -60,8 +60,8 @@ def test_the_app_closes_its_clients_on_shutdown(fake_arxiv: FakeArxiv):
 
     async def serve_then_stop() -> None:
         async with app.router.lifespan_context(app):
-            await app.state.service.client.fetch_listing(["cs.AI"])
-            await app.state.service.client.fetch_listing(["cs.CL"])
+            await app.state.services.client.fetch_listing(["cs.AI"])
+            await app.state.services.client.fetch_listing(["cs.CL"])
             assert transport.closed == 0
         assert transport.closed == 1
 

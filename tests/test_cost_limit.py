@@ -106,9 +106,9 @@ def test_a_window_too_large_to_decode_is_refused_before_decoding_and_a_profile_n
     """A request's own window may hold at most half of CACHE_MAX_BYTES of decoded papers (16 MB
     at least): told from the stored bytes before any day is decoded."""
     import core.listings.store as store
-    import core.service
+    import core.pipeline
 
-    monkeypatch.setattr(core.service, "MIN_WINDOW_BYTES", 0)
+    monkeypatch.setattr(core.pipeline, "MIN_WINDOW_BYTES", 0)
     decoded = []
     real = store.DayStore._decode
 

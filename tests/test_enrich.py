@@ -55,7 +55,7 @@ def wait_enriched(app, timeout: float = 20.0) -> None:
     """The background enrichment a request started has finished (waits for work, not for time)."""
     deadline = time.monotonic() + timeout
     while True:
-        task = app.service.listings.enricher._running
+        task = app.services.listings.enricher._running
         if (task is not None and task.done()) or time.monotonic() > deadline:
             assert task is not None and task.done(), "no enrichment ran"
             assert task.exception() is None
@@ -99,9 +99,9 @@ def test_a_stored_listing_is_enriched_in_the_background_in_one_request_per_200_p
 
 def test_the_cron_run_enriches_what_is_stored_and_reports_its_requests(cv_fake):
     with enriched_app(cv_fake, cron_secret="s3cret") as app:
-        app.service.listings.enricher.settings.enrich_max_requests = 0  # no background run: only the cron's
+        app.services.listings.enricher.settings.enrich_max_requests = 0  # no background run: only the cron's
         assert items(app, "/feeds/vision.json")[CVPR_MAIN]["_arxiv_feeds"]["comment"] is None
-        app.service.listings.enricher.settings.enrich_max_requests = 10
+        app.services.listings.enricher.settings.enrich_max_requests = 10
         report = app.http.post("/api/cron/refresh", headers={"Authorization": "Bearer s3cret"}).json()
         assert report["enrich"]["requests"] == 3 and report["enrich"]["enriched"] == 501
         assert items(app, "/feeds/vision.json")[CVPR_MAIN]["_arxiv_feeds"]["venue"]["label"] == "CVPR 2026"
@@ -172,7 +172,7 @@ def test_a_listing_fetched_again_keeps_the_stored_comments(cv_fake):
         items(app, "/feeds/vision.json")
         wait_enriched(app)
         listing_requests = len(cv_fake.listing_requests())
-        app.service.listings.clock = _later(app)
+        app.services.listings.clock = _later(app)
         after = items(app, "/feeds/vision.json")
         assert len(cv_fake.listing_requests()) > listing_requests, "the listing was not fetched again"
         assert after[CVPR_MAIN]["_arxiv_feeds"]["comment"].startswith("Accepted to CVPR 2026")
@@ -247,13 +247,13 @@ def test_two_instances_sharing_a_store_enrich_once(cv_fake):
 
     from core.kv.memory import MemoryKV
     from core.profiles import parse_config
-    from core.service import FeedService
+    from core.services import Services
     from tests.conftest import make_settings
 
     async def run() -> list:
         kv = MemoryKV()
         settings = make_settings(cv_fake, enrich_max_requests=10, arxiv_backfill_max_requests=0)
-        one, two = (FeedService(settings, config=parse_config(CONFIG), kv=kv) for _ in range(2))
+        one, two = (Services(settings, config=parse_config(CONFIG), kv=kv) for _ in range(2))
         await one.listings.refresh(["cs.CV"])
         reports = await asyncio.gather(one.listings.enrich(["cs.CV"]), two.listings.enrich(["cs.CV"]))
         await one.close()

@@ -51,7 +51,7 @@ def test_fault(fake_arxiv, scenario: Scenario):
     try:
         with running_app(fake_arxiv, config=config, kv=store, arxiv_timeout=0.3, arxiv_retries=1,
                          llm_base_url=llm.url, llm_api_key=llm.token, summary_budget_s=2.0) as app:
-            app.service.summarizer.client.policy = replace(app.service.summarizer.client.policy, retries=0)
+            app.services.summarizer.client.policy = replace(app.services.summarizer.client.policy, retries=0)
             clock = use_clock(app, "2026-04-27T12:00:00")  # a Monday
             good = app.get("/feeds/llm.json").json()["items"]
             ids = [i["id"] for i in good]

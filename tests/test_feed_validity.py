@@ -123,7 +123,7 @@ def cv_app() -> Iterator[App]:
     try:
         with running_app(fake, enrich_max_requests=10, arxiv_backfill_max_requests=0) as app:
             assert app.get("/feeds/vision.json").status_code == 200
-            task = app.service.listings.enricher._running
+            task = app.services.listings.enricher._running
             deadline = time.monotonic() + 20
             while task is not None and not task.done() and time.monotonic() < deadline:
                 time.sleep(0.02)  # waits for the background enrichment, not for time
@@ -413,7 +413,7 @@ def test_rss_guids_are_unique_and_stable_across_fetches_new_versions_and_a_refre
         requests_before = len(fake_arxiv.listing_requests())
         fake_arxiv.serve_day(CV_DAY)
         later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)  # past arXiv's next rebuild
-        app.service.listings.clock = ManualClock(later)
+        app.services.listings.clock = ManualClock(later)
         refreshed_response = app.get(path)
         refreshed = _guids(refreshed_response)
         assert len(fake_arxiv.listing_requests()) > requests_before, "no refresh reached the fake arXiv"

@@ -56,7 +56,7 @@ def test_first_start_on_a_saturday_lists_the_previous_week(fake_arxiv):
     entries = history(dt.date(2026, 11, 27), CATS, per_day=2)
     fake_arxiv.serve_api(entries)
     with running_app(fake_arxiv, config=CONFIG) as app:
-        app.service.listings.clock = at("2026-11-28T15:00:00")
+        app.services.listings.clock = at("2026-11-28T15:00:00")
         first, items = feed(app)  # the listing (empty on a Saturday) at once, saying what is missing
         assert not items and first.headers["Warning"].startswith("110")
         assert "history incomplete: 5 weekdays" in first.json()["_arxiv_feeds"]["note"]
@@ -83,7 +83,7 @@ def wait_for_backfill(app, timeout: float = 15.0) -> None:
     """The background backfill a request started has ended (waits for work, not for time)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        running = app.service.listings.backfiller._running
+        running = app.services.listings.backfiller._running
         if running is not None and running.done():
             return
         time.sleep(0.02)
@@ -106,7 +106,7 @@ def test_a_skipped_weekday_is_filled_by_the_next_poll_or_cron_run_without_duplic
     fake_arxiv.serve_xml(rss_for_day(entries, dt.date(2026, 11, 24)))
     with running_app(fake_arxiv, config=CONFIG, cron_secret="s3cret") as app:
         clock = at("2026-11-24T12:00:00")  # Tuesday: polled
-        app.service.listings.clock = clock
+        app.services.listings.clock = clock
         feed(app)  # the listing at once, the earlier days in the background
         for category in CATS:
             wait_until_filled(app, category)
@@ -149,7 +149,7 @@ def test_a_backfill_never_adds_again_a_paper_the_listing_gave_and_remembers_a_ho
     held.find(f"{A}updated").text = "2026-11-23T15:00:00Z"
     fake_arxiv.serve_xml(rss_for_day([*entries, held], tuesday))
     with running_app(fake_arxiv, config=CONFIG) as app:
-        app.service.listings.clock = at("2026-11-24T12:00:00")
+        app.services.listings.clock = at("2026-11-24T12:00:00")
         feed(app)  # the listing first; the backfill after it
         health = wait_until_filled(app, "cs.AI")
         assert health["missing_weekdays"] == []  # Thursday the 19th had no papers: a holiday, not asked again
@@ -175,7 +175,7 @@ def test_a_fresh_start_on_any_day_serves_the_whole_window_at_once(fake_arxiv, we
     else:
         fake_arxiv.serve_day()  # the weekend's empty listing
     with running_app(fake_arxiv, config=CONFIG) as app:
-        app.service.listings.clock = ManualClock(now)
+        app.services.listings.clock = ManualClock(now)
         started = time.monotonic()
         first, _ = feed(app)  # the listing at once; the window within a minute
         assert first.headers["Warning"].startswith("110")
@@ -200,7 +200,7 @@ def test_the_listing_replaces_a_backfilled_day_and_guids_stay(fake_arxiv):
     fake_arxiv.fail_next(*[Failure(503)] * 3)  # the first listing fetch fails: only the backfill answers
     with running_app(fake_arxiv, config=CONFIG) as app:
         clock = at("2026-11-24T12:00:00")
-        app.service.listings.clock = clock
+        app.services.listings.clock = clock
         failed = app.get("/feeds/week.json")  # no listing in hand, nothing stored: no waiting for history
         assert failed.status_code == 503 and "HTTP 503" in failed.json()["error"]
         wait_for_backfill(app)  # ...which goes on in the background
@@ -227,8 +227,8 @@ def test_backfill_requests_are_few_spaced_and_bounded(fake_arxiv):
     fake_arxiv.serve_api(entries)
     with running_app(fake_arxiv, config=CONFIG, arxiv_min_interval=0.2, arxiv_backfill_max_requests=3,
                      cron_secret="s3cret") as app:
-        app.service.listings.clock = at("2026-11-28T15:00:00")
-        app.service.listings.backfiller.page_size = 20  # 80 papers in the window: 4+ pages
+        app.services.listings.clock = at("2026-11-28T15:00:00")
+        app.services.listings.backfiller.page_size = 20  # 80 papers in the window: 4+ pages
         feed(app)
         wait_for_backfill(app)
         response, items = feed(app)
@@ -243,7 +243,7 @@ def test_backfill_requests_are_few_spaced_and_bounded(fake_arxiv):
         assert min(gaps) >= 0.19, gaps  # ARXIV_MIN_INTERVAL between any two requests to the query API
         partial = days_of(items)
         assert partial and partial < set(WEEK)  # only the days the pages covered completely
-        app.service.listings.clock.advance(3600)  # the next run (here the cron job) goes on from there
+        app.services.listings.clock.advance(3600)  # the next run (here the cron job) goes on from there
         cron = app.http.post("/api/cron/refresh", headers={"Authorization": "Bearer s3cret"})
         assert cron.status_code == 200 and cron.json()["backfill"]["requests"] <= 3
         _, items = feed(app)
@@ -255,7 +255,7 @@ def test_a_body_cut_mid_way_is_rejected_whatever_its_last_bytes(fake_arxiv):
     fake_arxiv.serve_day("rss_cs.CV_2026-04-17.xml")
     with running_app(fake_arxiv) as app:
         clock = at("2026-04-17T12:00:00")
-        app.service.listings.clock = clock
+        app.services.listings.clock = clock
         _, before = feed(app, "/feed?cat=cs.CV&format=json&type=new,cross,replace,replace-cross&limit=500")
         assert len(before) == 186
         body = fake_arxiv.listing(["cs.CV"])
@@ -280,7 +280,7 @@ def test_a_far_future_item_is_not_stored_and_does_not_move_the_window(fake_arxiv
     listed = body.count(b"<item>")
     fake_arxiv.serve_xml(poisoned)
     with running_app(fake_arxiv) as app:
-        app.service.listings.clock = at("2026-04-27T12:00:00")
+        app.services.listings.clock = at("2026-04-27T12:00:00")
         for days in (1, 3, 7):
             _, items = feed(app, f"/feed?cat=cs.AI&format=json&days={days}&limit=500")
             assert len(items) == listed - 1 and days_of(items) == {dt.date(2026, 4, 27)}
@@ -288,7 +288,7 @@ def test_a_far_future_item_is_not_stored_and_does_not_move_the_window(fake_arxiv
         assert health["latest_day"] == "2026-04-27" and "2099-01-01" not in health["days_held"]
         assert "2099-01-01" in health["rejections"][0]["reason"]
         fake_arxiv.serve_day("rss_cs.AI_2026-04-27_trimmed3.xml")  # the full good listing returns
-        app.service.listings.clock.advance(86400)
+        app.services.listings.clock.advance(86400)
         _, items = feed(app, "/feed?cat=cs.AI&format=json&days=1&limit=500")
         assert len(items) == listed
 
@@ -298,7 +298,7 @@ def test_a_shrunken_listing_for_a_stored_day_keeps_the_stored_papers(fake_arxiv)
     path = "/feed?cat=cs.CV&format=json&type=new,cross,replace,replace-cross&limit=500"
     with running_app(fake_arxiv) as app:
         clock = at("2026-04-17T12:00:00")
-        app.service.listings.clock = clock
+        app.services.listings.clock = clock
         _, before = feed(app, path)
         full = fake_arxiv.listing(["cs.CV"])
         head, _, rest = full.partition(b"<item>")
@@ -321,7 +321,7 @@ TWENTY = ["cs.AI", "cs.AR", "cs.CC", "cs.CE", "cs.CG", "cs.CL", "cs.CR", "cs.CV"
 def test_twenty_slow_cold_categories_are_each_answered_within_the_budget(fake_arxiv):
     with running_app(fake_arxiv, request_budget_s=2.0, arxiv_retries=0, arxiv_max_queue=50) as app:
         assert feed(app, "/feed?cat=cs.AI&format=json")[1]  # one category already stored
-        app.service.listings.clock = ManualClock(dt.datetime.now(UTC) + dt.timedelta(days=2))  # all due
+        app.services.listings.clock = ManualClock(dt.datetime.now(UTC) + dt.timedelta(days=2))  # all due
         fake_arxiv.delay = 1.0
         results: dict[str, tuple[float, object]] = {}
 
@@ -346,7 +346,7 @@ def test_twenty_slow_cold_categories_are_each_answered_within_the_budget(fake_ar
                     assert int(response.headers["Retry-After"]) > 0
         # arXiv slower than the whole budget: a stored category is served as it was, within it
         before = app.get("/feed?cat=cs.AI&format=json").json()["items"]
-        app.service.listings.clock.advance(2 * 86400)
+        app.services.listings.clock.advance(2 * 86400)
         fake_arxiv.delay = 4.0
         started = time.monotonic()
         response = app.get("/feed?cat=cs.AI&format=json")
@@ -411,10 +411,10 @@ def test_the_schedule_gives_the_calendar_day_the_rss_gives_each_announcement():
 def _service(fake_arxiv, **overrides):
     from core.kv.memory import MemoryKV
     from core.profiles import parse_config
-    from core.service import FeedService
+    from core.services import Services
     from tests.conftest import make_settings
 
-    return FeedService(make_settings(fake_arxiv, **overrides), config=parse_config(CONFIG), kv=MemoryKV())
+    return Services(make_settings(fake_arxiv, **overrides), config=parse_config(CONFIG), kv=MemoryKV())
 
 
 def test_a_day_already_poisoned_in_the_store_does_not_move_the_window(fake_arxiv):
@@ -445,7 +445,7 @@ def test_a_cron_backfill_starts_no_request_past_its_budget(fake_arxiv):
     service = _service(fake_arxiv)
     service.listings.clock = at("2026-11-28T15:00:00")
     service.listings.backfiller.page_size = 20
-    report = asyncio.run(service.backfill(budget_s=0.0))
+    report = asyncio.run(service.cron.backfill(budget_s=0.0))
     assert report["requests"] == 1 and "out of time" in report["error"]
     assert len(fake_arxiv.api_requests()) == 1
     assert report["filled"]  # what the one request covered completely is kept

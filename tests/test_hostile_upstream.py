@@ -155,7 +155,7 @@ def test_a_union_over_arxivs_2000_item_cap_is_fetched_in_halves(fake_arxiv):
         assert [r.path for r in fake_arxiv.listing_requests()] == ["/rss/cs.AI+cs.LG", "/rss/cs.AI", "/rss/cs.LG"]
         health = app.get("/health").json()["categories"]
         assert health["cs.AI"]["latest_day"] == health["cs.LG"]["latest_day"] == "2026-04-27"
-        stored = app.service.listings
+        stored = app.services.listings
         import asyncio
         metas = [asyncio.run(stored.meta(c)) for c in ("cs.AI", "cs.LG")]
         assert metas[0].day_hashes and metas[1].day_hashes

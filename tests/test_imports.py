@@ -10,7 +10,7 @@ renderers by name on first use; they import the registry back by design).
 
 The layers, bottom to top (a module may import from its own layer and those below; a cycle
 inside one layer is still a cycle). This is today's intent read from the code and issue 20:
-  0 foundation   core (the version), clock, errors, settings, redact, cpu, perloop, longlived,
+  0 foundation   core (the version), clock, errors, settings, redact, runtime (GC freezing, the worker thread, start-up shims), perloop,
                  cache, retry, papers (the domain type)
   1 storage      core.kv
   2 extract      core.extract (what a paper's text says: venue, code, DOI)
@@ -22,7 +22,7 @@ inside one layer is still a cycle). This is today's intent read from the code an
                  (query -> ranked papers)
   6 summaries    core.summaries (AI summaries of a feed's top items)
   7 render       core.render (documents and the output formats)
-  8 service      core.service (builds and runs the above), core.urls (every URL the site writes:
+  8 service      core.pipeline, core.cron, core.health, core.services (the composition root), core.urls (every URL the site writes:
                  feeds in each format, pages, a feed's id; the service writes the id)
   9 entry points core.web, core.cli, core.__main__
 
@@ -41,8 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORE = ROOT / "core"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("core", "core.clock", "core.errors", "core.settings", "core.redact", "core.cpu", "core.perloop",
-     "core.longlived", "core.cache", "core.retry", "core.papers"),
+    ("core", "core.clock", "core.errors", "core.settings", "core.redact", "core.runtime", "core.perloop",
+     "core.cache", "core.retry", "core.papers"),
     ("core.kv",),
     ("core.extract",),
     ("core.sources", "core.seeds", "core.embeddings"),
@@ -50,7 +50,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("core.ranking", "core.profiles", "core.feeds"),
     ("core.summaries",),
     ("core.render",),
-    ("core.service", "core.urls"),
+    ("core.pipeline", "core.cron", "core.health", "core.services", "core.urls"),
     ("core.web", "core.cli", "core.__main__"),
 )
 

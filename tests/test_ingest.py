@@ -23,7 +23,7 @@ class Clock(ManualClock):
 
 def use_clock(app, iso: str) -> Clock:
     clock = Clock(iso)
-    app.service.listings.clock = clock
+    app.services.listings.clock = clock
     return clock
 
 

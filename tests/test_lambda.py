@@ -258,7 +258,7 @@ def invoke(fake: FakeArxiv) -> Iterator[Callable[[str, dict], Answer]]:
     try:
         yield call
     finally:
-        loop.run_until_complete(app.state.service.close())
+        loop.run_until_complete(app.state.services.close())
         loop.close()
         asyncio.set_event_loop(None)
 

@@ -70,11 +70,12 @@ def test_the_probe_sees_the_modules_it_looks_for(tmp_path: Path) -> None:
 
 
 def test_fastapi_still_refuses_pydantic_v1_models_once_they_exist() -> None:
-    """core.web.v1probe skips FastAPI's pydantic.v1 check only while no v1 model can exist."""
+    """core.runtime.shims skips FastAPI's pydantic.v1 check only while no v1 model can exist."""
     code = """
 import warnings
 warnings.simplefilter("ignore")
-import core.web
+from core.runtime.shims import skip_v1_probe
+skip_v1_probe()  # as when the app serves: installed for good
 from fastapi import APIRouter
 from fastapi.exceptions import PydanticV1NotSupportedError
 from pydantic import v1
@@ -104,6 +105,6 @@ def test_summaries_stay_lazy_yet_a_missing_prompt_file_still_fails_the_start(tmp
         with pytest.raises(FileNotFoundError):
             create_app(Settings(summary_prompt_path=missing, llm_api_key=key), kv=MemoryKV())
     app = create_app(Settings(), kv=MemoryKV())
-    assert isinstance(app.state.service.summarizer, NoSummaries) and not app.state.service.summarizer.enabled
-    with_key = create_app(Settings(llm_api_key="sk-test"), kv=MemoryKV()).state.service.summarizer
+    assert isinstance(app.state.services.summarizer, NoSummaries) and not app.state.services.summarizer.enabled
+    with_key = create_app(Settings(llm_api_key="sk-test"), kv=MemoryKV()).state.services.summarizer
     assert with_key.enabled and with_key.client is not None

@@ -125,7 +125,7 @@ def test_unreachable_api_with_nothing_stored_is_a_503_with_retry_after(cv):
     assert SPLAT in response.json()["error"] and "query API is failing: HTTP 503" in response.json()["error"]
     assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}").status_code == 503  # backing off: arXiv is not asked
     assert api_ids(cv.fake) == [[SPLAT]]  # one request, no retries inside a reader's request
-    cv.service.client.clock = ManualClock(time.time() + 61)  # the back-off is over
+    cv.services.client.clock = ManualClock(time.time() + 61)  # the back-off is over
     assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}").status_code == 200  # recovers; then stored
     cv.fake.fail_next(*[Failure(503, api=True)] * 3)
     assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}&limit=3").status_code == 200  # stored: no API needed
@@ -170,7 +170,7 @@ def test_embeddings_replace_tfidf_when_configured_and_are_stored_per_paper_versi
             assert note.startswith(f"{stub_cosine(seed, top):.2f}:")  # the similarity is the embeddings' cosine
             app.get(f"/feed?cat=cs.CV&like={SPLAT}&format=json&limit=7")
             assert len(stub.embedded) == embedded  # stored: never embedded twice
-            tfidf = app.app.state.service.embedder
+            tfidf = app.app.state.services.embedder
             assert tfidf.requests_made >= 1
         stub.embeddings_fail = True
         with running_app(fake, embeddings_model="other-model", llm_base_url=stub.url, llm_api_key="test-key") as app:
@@ -330,7 +330,7 @@ def test_stored_seeds_still_rank_a_stale_feed_when_a_slow_listing_used_the_whole
             url = f"/feed?cat=cs.CV&like={SPLAT}&format=json"
             before = app.get(url)
             assert before.status_code == 200 and before.json()["items"]  # the seed is stored now
-            app.service.listings.clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(days=2))  # due
+            app.services.listings.clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(days=2))  # due
             fake.delay = 4.0
             response = app.get(url + "&limit=5")
             fake.delay = 0.0

@@ -84,7 +84,7 @@ def assert_whole_days_only(app: App) -> set[dt.date]:
 
 def assert_filled_on_the_next_run(app: App, fake: FakeArxiv) -> None:
     fake.quirks.clear()  # the API answers properly again
-    app.service.listings.clock.advance(3600)
+    app.services.listings.clock.advance(3600)
     report = cron(app)["backfill"]
     assert report["complete"] and report["error"] is None, report
     items = items_of(app)
@@ -110,8 +110,8 @@ PAGE = 18  # 80 entries in the week, newest change first: page 1 is Friday's 16 
 def test_a_day_is_stored_only_when_every_page_covering_it_arrived_whole(fake_arxiv, quirks, reason):
     fake_arxiv.serve_api(history(dt.date(2026, 11, 27), CATS, per_day=2))
     with saturday_app(fake_arxiv) as app:
-        app.service.listings.clock = at("2026-11-28T15:00:00")
-        app.service.listings.backfiller.page_size = PAGE
+        app.services.listings.clock = at("2026-11-28T15:00:00")
+        app.services.listings.backfiller.page_size = PAGE
         fake_arxiv.quirk_next(*quirks)
         report = cron(app)["backfill"]
         assert not report["complete"] and reason in report["error"], report
@@ -125,7 +125,7 @@ def test_a_day_is_stored_only_when_every_page_covering_it_arrived_whole(fake_arx
 def test_a_malformed_api_page_is_rejected_and_recorded(fake_arxiv):
     fake_arxiv.serve_api(history(dt.date(2026, 11, 27), CATS, per_day=2))
     with saturday_app(fake_arxiv) as app:
-        app.service.listings.clock = at("2026-11-28T15:00:00")
+        app.services.listings.clock = at("2026-11-28T15:00:00")
         fake_arxiv.quirk_next(Quirk(cut_at=0.6))  # cut at 60 % with </feed> appended
         report = cron(app)["backfill"]
         assert "malformed" in report["error"] and report["filled"] == {}, report
@@ -143,7 +143,7 @@ def test_stray_dates_never_mark_real_weekdays_empty(fake_arxiv):
     strays = [api_entry(template, f"9901.0000{n}", 1, when, when, ["cs.AI"]) for n, when in
               enumerate((dt.datetime(2099, 1, 1, 12, tzinfo=UTC), dt.datetime(2020, 6, 3, 12, tzinfo=UTC)))]
     with saturday_app(fake_arxiv) as app:
-        app.service.listings.clock = at("2026-11-28T15:00:00")
+        app.services.listings.clock = at("2026-11-28T15:00:00")
         fake_arxiv.quirk_next(Quirk(extra=strays))  # ...and answers two entries far outside the range
         cron(app)
         assert assert_whole_days_only(app) == {dt.date(2026, 11, 27)}  # Monday to Thursday stay missing
@@ -163,7 +163,7 @@ def test_a_backfilled_new_paper_stays_on_its_day_when_its_v2_is_listed(fake_arxi
     fake_arxiv.serve_xml(rss_for_day(entries, dt.date(2026, 11, 26)))
     with running_app(fake_arxiv, config=CONFIG, cron_secret=SECRET) as app:
         clock = at("2026-11-26T12:00:00")  # Thursday: a fresh start, Monday to Wednesday backfilled
-        app.service.listings.clock = clock
+        app.services.listings.clock = clock
         cron(app)
         before = {i["_arxiv_feeds"]["arxiv_id"]: i for i in items_of(app)}
         assert before[paper]["_arxiv_feeds"]["source"] == "backfill"
@@ -192,7 +192,7 @@ def test_a_replacement_on_a_missed_day_is_backfilled(fake_arxiv):
     fake_arxiv.serve_xml(rss_for_day(entries, monday))
     with running_app(fake_arxiv, config=CONFIG, cron_secret=SECRET) as app:
         clock = at("2026-11-23T12:00:00")  # Monday: polled, the paper listed new
-        app.service.listings.clock = clock
+        app.services.listings.clock = clock
         cron(app)
         assert {i["_arxiv_feeds"]["arxiv_id"]: i for i in items_of(app)}[paper]["_arxiv_feeds"]["source"] == "listing"
         # Tuesday and Wednesday nobody polls; the paper's v2 is announced on Wednesday
@@ -220,7 +220,7 @@ def test_a_paper_replaced_later_in_a_missed_week_is_backfilled_new_on_its_first_
     v2.find(f"{A}updated").text = "2026-11-26T15:00:00Z"  # ...and replaced in Friday's listing
     fake_arxiv.serve_api([e for e in entries if e is not first] + [v2])  # the API gives only v2
     with saturday_app(fake_arxiv) as app:
-        app.service.listings.clock = at("2026-11-28T15:00:00")
+        app.services.listings.clock = at("2026-11-28T15:00:00")
         cron(app)
         items = items_of(app)
         assert per_day(items) == {day: PER_DAY for day in WEEK}

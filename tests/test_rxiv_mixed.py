@@ -115,10 +115,10 @@ def test_items_say_who_corresponds_from_where_and_the_journal_now_published_in(f
     sunday = schedule.listing_day(MONDAY)
     fake = FakeBiorxiv().start()
     records = derived_day("medrxiv", sunday, 7)
-    published = records[6]
-    assert published["published"] == "10.1371/journal.pbio.3000896"
+    published = records[6]  # a real record, now published in a journal, corresponding from a place
     published.update(authors="Verity, R.; Okell, L. C.;", author_corresponding="Robert Verity",
-                     author_corresponding_institution="Imperial College London")
+                     author_corresponding_institution="Imperial College London",
+                     published="10.1371/journal.pbio.3000896")
     fake.serve("medrxiv", records)
     url = "/feed?cat=medrxiv&days=1&limit=500&type=new,replace"
     try:

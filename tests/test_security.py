@@ -24,7 +24,7 @@ def test_secrets_never_appear_in_responses_or_logs(fake_arxiv, caplog):
                                  "summaries": {"enabled": True, "top_n": 2, "api_key": "sk-in-config-3333"}}}}
     try:
         with running_app(fake_arxiv, config=config, llm_base_url=stub.url, arxiv_rss_url=fake_arxiv.url.replace("http://", "http://user:proxy-SECRET-4444@") + "/rss", **SECRETS) as app:
-            app.service.summarizer.client.policy = replace(app.service.summarizer.client.policy, retries=0)
+            app.services.summarizer.client.policy = replace(app.services.summarizer.client.policy, retries=0)
             bodies = []
             for path in ("/", "/config", "/health", "/feeds/p.rss", "/feeds/p.json", "/feed?cat=cs.XX", "/feeds/nope.rss", "/openapi.json"):
                 response = app.get(path)

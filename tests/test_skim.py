@@ -90,3 +90,25 @@ def test_most_papers_are_not_analysed_for_a_rare_term():
     pool = candidates(days(70)[0], spec)
     skimmed = [c for c in make_pool(pool, spec.matchers).candidates if isinstance(c.doc, Skim)]
     assert len(skimmed) > 0.8 * len(pool) > 0
+
+
+def test_the_skim_check_holds_exactly_when_some_clause_has_a_needle_of_each_word():
+    """`_may_hold` (plain loops, for speed) against its definition, on random clauses over a
+    small alphabet, empty clauses and words included (an empty clause holds, an empty word never)."""
+    import random
+
+    from core.signals import _may_hold
+
+    def definition(hay: str, clauses: list) -> bool:
+        return any(all(any(needle in hay for needle in word) for word in clause) for clause in clauses)
+
+    rng = random.Random(18)
+
+    def text(longest: int) -> str:
+        return "".join(rng.choice("abcd") for _ in range(rng.randint(1, longest)))
+
+    for _ in range(5000):
+        hay = text(12)
+        clauses = [tuple(tuple(text(3) for _ in range(rng.randint(0, 3))) for _ in range(rng.randint(0, 3)))
+                   for _ in range(rng.randint(0, 4))]
+        assert _may_hold(hay, clauses=clauses) == definition(hay, clauses), (hay, clauses)

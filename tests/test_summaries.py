@@ -106,7 +106,7 @@ def test_a_failure_affects_one_paper_and_is_backed_off(fake_arxiv, llm):
         llm.fail_titles = {app.get("/feeds/llm.json").json()["items"][0]["title"]}
     clock = ManualClock()
     with running_app(fake_arxiv, config=CONFIG, clock=clock, **with_llm(llm)) as app:
-        app.service.summarizer.client.policy = replace(app.service.summarizer.client.policy, retries=0)
+        app.services.summarizer.client.policy = replace(app.services.summarizer.client.policy, retries=0)
         got = summarised(app)
         ids = list(got)
         assert got[ids[0]] is None and got[ids[1]] is not None
@@ -131,7 +131,7 @@ def test_a_failure_affects_one_paper_and_is_backed_off(fake_arxiv, llm):
 def test_bad_llm_answers_never_break_the_feed(fake_arxiv, llm, mode):
     llm.mode = mode
     with running_app(fake_arxiv, config=CONFIG, **with_llm(llm, summary_budget_s=1.0, llm_timeout=0.5)) as app:
-        app.service.summarizer.client.policy = replace(app.service.summarizer.client.policy, retries=0)
+        app.services.summarizer.client.policy = replace(app.services.summarizer.client.policy, retries=0)
         response = app.get("/feeds/llm.json")
         assert response.status_code == 200
         assert all(i["_arxiv_feeds"]["summary"] is None for i in response.json()["items"])

@@ -170,7 +170,7 @@ def test_health_is_degraded_while_backfill_fails_and_says_what_since_when_and_wh
         response = app.get("/feeds/week.json")
         assert response.headers["Warning"].startswith("110") and "unreachable" in note(response)
 
-        app.service.settings.arxiv_api_url = f"{fake_arxiv.url}/api/query"  # the network is back
+        app.services.settings.arxiv_api_url = f"{fake_arxiv.url}/api/query"  # the network is back
         clock.advance(300)  # past the back-off and the retry after a failed run
         app.get("/feeds/week.json")
         for category in CATS:

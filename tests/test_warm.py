@@ -9,6 +9,7 @@ import pytest
 
 from core.clock import ManualClock
 from core.kv.memory import MemoryKV
+from core.web.warm import WarmPolicy
 from tests.conftest import running_app
 from tests.fakearxiv import Failure
 from tests.test_ingest import use_clock
@@ -19,18 +20,18 @@ PER_RESPONSE = {"date", "age"}
 
 
 class Routed:
-    """Counts the requests that reached the feed route (FeedService.rendered)."""
+    """Counts the requests that reached the feed route (FeedPipeline.rendered)."""
 
     def __init__(self, app):
         self.count = 0
-        service = app.service
-        inner = service.rendered
+        feeds = app.services.feeds
+        inner = feeds.rendered
 
         async def counting(*args, **kwargs):
             self.count += 1
             return await inner(*args, **kwargs)
 
-        service.rendered = counting
+        feeds.rendered = counting
 
 
 def headers_of(response) -> dict[str, str]:
@@ -67,7 +68,7 @@ def test_a_repeated_poll_gets_the_same_bytes_and_headers_without_reaching_the_ro
 
 
 def test_age_grows_with_the_clock_and_the_answer_ends_after_warm_cache_s(warm):
-    clock = warm.service.clock
+    clock = warm.services.clock
     fill(warm)
     routed = Routed(warm)
     clock.advance(seconds=7)
@@ -94,7 +95,7 @@ def test_any_store_write_by_this_instance_ends_every_kept_answer(warm):
     routed = Routed(warm)
     warm.get(FEED)
     assert routed.count == 0
-    asyncio.run(warm.service.kv.set("unrelated", b"1"))
+    asyncio.run(warm.services.kv.set("unrelated", b"1"))
     warm.get(FEED)
     assert routed.count == 1
 
@@ -122,7 +123,7 @@ def test_a_conditional_poll_gets_the_routes_own_304(fake_arxiv):
 
 def test_a_304_seen_first_answers_the_next_conditional_poll_but_not_an_unconditional_one(warm):
     etag = fill(warm).headers["etag"]
-    asyncio.run(warm.service.kv.set("unrelated", b"1"))  # the kept 200 is old now
+    asyncio.run(warm.services.kv.set("unrelated", b"1"))  # the kept 200 is old now
     routed = Routed(warm)
     assert warm.get(FEED, headers={"If-None-Match": etag}).status_code == 304
     assert warm.get(FEED, headers={"If-None-Match": etag}).status_code == 304
@@ -229,7 +230,7 @@ def test_a_browser_navigation_is_never_answered_with_the_kept_feed(warm):
 
 
 def test_stale_answers_and_errors_are_never_kept(warm):
-    clock = warm.service.clock
+    clock = warm.services.clock
     fill(warm)
     clock.advance(days=1)  # due again, and arXiv is down
     warm.fake.fail_next(*[Failure(503, b"down")] * 10)
@@ -281,7 +282,7 @@ def test_a_body_sent_in_parts_is_never_kept():
         await send({"type": "http.response.body", "body": b"first ", "more_body": True})
         await send({"type": "http.response.body", "body": b"second"})
 
-    warm = WarmResponses(streaming, clock=lambda: SYSTEM_CLOCK, generation=lambda: 0, seconds=10, max_bytes=100_000)
+    warm = WarmResponses(streaming, WarmPolicy(seconds=10, max_bytes=100_000, generation=lambda: 0, clock=lambda: SYSTEM_CLOCK))
 
     async def twice() -> list[bytes]:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=warm), base_url="http://t") as client:
@@ -289,6 +290,42 @@ def test_a_body_sent_in_parts_is_never_kept():
 
     assert asyncio.run(twice()) == [b"first second"] * 2
     assert len(warm.entries) == 0
+
+
+def test_of_two_host_headers_the_first_keys_the_kept_answer_as_the_route_reads_it():
+    """The route builds its self links from the first Host header (Starlette's `Headers.get`):
+    a kept answer to `Host: a, Host: b` must not be given to a reader who sent `Host: b`."""
+    from starlette.datastructures import Headers
+
+    from core.clock import SYSTEM_CLOCK
+    from core.web.warm import WarmResponses, mark_reusable
+
+    async def route(scope, receive, send):  # answers with the host it reads, reusable
+        mark_reusable(scope, SYSTEM_CLOCK.time() + 60)
+        host = Headers(scope=scope)["host"].encode()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"' + host + b'"')]})
+        await send({"type": "http.response.body", "body": host})
+
+    warm = WarmResponses(route, clock=lambda: SYSTEM_CLOCK, generation=lambda: 0, seconds=10, max_bytes=100_000)
+
+    async def get(*hosts: bytes) -> bytes:
+        sent: list[dict] = []
+
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": "/feed", "query_string": b"", "scheme": "http",
+                 "root_path": "", "headers": [(b"host", h) for h in hosts]}
+        await warm(scope, receive, send)
+        return sent[-1]["body"]
+
+    async def polls() -> list[bytes]:
+        return [await get(b"a", b"b"), await get(b"b"), await get(b"a", b"b")]
+
+    assert asyncio.run(polls()) == [b"a", b"b", b"a"]
 
 
 def send(app, path: str, *accept_encoding: str):
@@ -305,7 +342,7 @@ def test_repeated_accept_encoding_headers_never_give_gzip_to_a_reader_who_did_no
     gets its gzip bytes."""
     plain = fill(warm, headers={"Accept-Encoding": "identity"}).content
     for _ in range(3):
-        warm.service.clock.advance(seconds=11)  # past WARM_CACHE_S: the next request is kept
+        warm.services.clock.advance(seconds=11)  # past WARM_CACHE_S: the next request is kept
         mixed = send(warm, FEED, "gzip", "identity")
         assert mixed.headers["content-encoding"] == "gzip" and mixed.content == plain
         for reader in (send(warm, FEED), send(warm, FEED, "identity"), send(warm, FEED, "identity", "gzip;q=0")):

@@ -2,7 +2,8 @@
 accepted at, its code and project links, its page and figure counts.
 
 Derived on read from the stored comment (`Paper.comment`, filled by core/listings/enrich.py),
-so a better parser needs no re-fetch; each paper version is parsed once per process.
+so a better parser needs no re-fetch; each paper version is parsed once while it stays in the
+memo (a `ByteLRU` within its share of CACHE_MAX_BYTES, set by the composition root).
 One job per module: `venues` (the table), `venue` (the comment's claim), `links` (code links).
 """
 
@@ -12,6 +13,7 @@ import re
 
 from pydantic import BaseModel
 
+from core.cache import ByteLRU
 from core.extract.links import code_links
 from core.extract.venue import VenueInfo, parse_venue
 from core.papers import Paper
@@ -20,7 +22,7 @@ __all__ = ["PaperInfo", "VenueInfo", "code_links", "info", "parse_venue"]
 
 _PAGES = re.compile(r"(?<![\d.])(\d{1,4})\s*(?:pages?|pp)\b", re.IGNORECASE)
 _FIGURES = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:figures?|figs?\b\.?|fig\b|figrues|figues)", re.IGNORECASE)
-MEMO_MAX = 50_000
+MEMO_BYTES = 2_000_000  # until the composition root sets its share (set_memo_budget)
 
 
 class PaperInfo(BaseModel):
@@ -45,7 +47,12 @@ class PaperInfo(BaseModel):
         return self.venue is not None or bool(self.journal_ref)
 
 
-_memo: dict[tuple[str, int, str | None, str | None, str | None], PaperInfo] = {}
+_memo = ByteLRU(MEMO_BYTES)  # (id, version, comment, journal ref, DOI) -> PaperInfo
+
+
+def set_memo_budget(max_bytes: int) -> None:
+    """Keep at most `max_bytes` (estimated) of derived fields (process-wide)."""
+    _memo.resize(max_bytes)
 
 
 def info(paper: Paper) -> PaperInfo:
@@ -53,10 +60,16 @@ def info(paper: Paper) -> PaperInfo:
     key = (paper.id, paper.version, paper.comment, paper.journal_ref, paper.doi)
     found = _memo.get(key)
     if found is None:
-        if len(_memo) >= MEMO_MAX:
-            _memo.clear()
-        found = _memo[key] = derive(paper)
+        found = derive(paper)
+        _memo.put(key, found, _info_bytes(found))
     return found
+
+
+def _info_bytes(found: PaperInfo) -> int:
+    """What a PaperInfo holds, erring high (tracemalloc: ~620 bytes bare, ~1,730 with a venue,
+    a code link and a DOI)."""
+    strings = sum(len(s) for s in (found.journal_ref, found.doi) if s)
+    return 700 + (900 if found.venue is not None else 0) + sum(120 + len(url) for url in found.code) + 2 * strings
 
 
 def derive(paper: Paper) -> PaperInfo:

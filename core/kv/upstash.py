@@ -27,12 +27,13 @@ import binascii
 import logging
 from urllib.parse import urlsplit
 
-import httpx
-
 from core.errors import KVError
 from core.kv.base import KV, ttl_ms
 from core.perloop import PerLoop
 from core.redact import redact_text
+from core.runtime.shims import import_httpx
+
+httpx = import_httpx()  # (only with KV_BACKEND=upstash: this module is imported then)
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from collections.abc import Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
 from core.clock import SYSTEM_CLOCK, Clock
-from core.cache import budgets
-from core.cpu import off_loop, release_memory
+from core.cache import CacheBudgets
+from core.runtime.worker import off_loop, release_memory
 from core.errors import SpecError, UpstreamUnavailable
 from core.kv import KV
 from core.listings import freshness
@@ -82,12 +82,16 @@ def _by_arxiv(metas: Sequence[CategoryMeta]) -> tuple[list[CategoryMeta], list[C
 class Listings:
     """Serves papers for category sets from the store, fetching from their sources only what is missing."""
 
-    def __init__(self, kv: KV, upstreams: Mapping[str, Upstream], settings: Settings, clock: Clock = SYSTEM_CLOCK):
+    def __init__(self, kv: KV, upstreams: Mapping[str, Upstream], settings: Settings, clock: Clock = SYSTEM_CLOCK,
+                 decoded_bytes: int | None = None):
+        """`decoded_bytes`: what decoded days may hold (default: their share of CACHE_MAX_BYTES)."""
+        if decoded_bytes is None:
+            decoded_bytes = CacheBudgets.split(settings.cache_max_bytes, settings.warm_cache_s > 0).papers
         self.settings = settings
         self.upstreams = upstreams  # by source name (core.sources registry)
         # arXiv's own client: its backfill, enrichment and the query API's shared back-off
         client = self.client = cast("ArxivUpstream", upstreams[DEFAULT]).client
-        self.store = DayStore(kv, settings.history_days, budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)[3])
+        self.store = DayStore(kv, settings.history_days, decoded_bytes)
         self.fetcher = ListingFetcher(self.store, upstreams, settings, clock)
         self.backfiller = Backfiller(self.store, client, settings, clock)
         self.history = HistoryFiller(self.store, upstreams, settings, clock)

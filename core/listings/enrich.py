@@ -8,7 +8,7 @@ a new day of one category 1 to 3. OAI-PMH harvests whole archives by modificatio
 `cs`, plus every metadata update), several times the records, and its datestamps are not
 announcement days.
 
-Runs from the cron (`FeedService.refresh_all`) and in the background after a listing is stored
+Runs from the cron (`core.cron.Cron.refresh_all`) and in the background after a listing is stored
 (`Listings`); never inside a reader's request. One run at a time per process, and across
 instances by a lock in the store. A day is rewritten under its category's fetch lock, so a
 listing merge and an enrichment never overwrite each other; the day's content hash changes, so
@@ -22,7 +22,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core import longlived
+from core.runtime.gcfreeze import build_lasting
 from core.sources.arxiv.client import ArxivClient
 from core.clock import Clock
 from core.errors import ParseError, UpstreamBusy, UpstreamError
@@ -148,7 +148,7 @@ class Enricher:
         from core.sources.arxiv.parse import parse_listing
 
         body = await self.client.fetch_ids(ids)
-        listing = await asyncio.to_thread(longlived.built, parse_listing, body)
+        listing = await asyncio.to_thread(build_lasting, parse_listing, body)
         if listing.malformed:
             raise ParseError(f"malformed answer: {listing.malformed}")
         return {p.id: p for p in listing.papers}

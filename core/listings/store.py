@@ -24,9 +24,9 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, TypeAdapter
 
-from core import longlived
+from core.runtime.gcfreeze import build_lasting
 from core.cache import ByteLRU
-from core.cpu import off_loop, release_memory
+from core.runtime.worker import off_loop, release_memory
 from core.kv import KV
 from core.papers import Paper
 
@@ -172,7 +172,7 @@ class DayStore:
         if not raw:
             return []
         try:  # on the worker thread: a cold window's days took the event loop 400 ms
-            papers = await off_loop(longlived.built, _papers_adapter().validate_json, raw)  # kept: frozen
+            papers = await off_loop(build_lasting, _papers_adapter().validate_json, raw)  # kept: frozen
         except ValueError:
             log.error("corrupt listing batch %s %s; ignoring it", meta.category, day)
             return []

@@ -222,9 +222,10 @@ class Matcher:
 
     def _count(self, index: int, text: FieldText) -> int:
         tokens, stems, compounds = text.token_counts, text.stem_counts, text.compounds
-        if not any(k in tokens or k in stems or k in compounds for k in self._keys[index]):
-            return 0
-        return min(sum(p.count(text) for p in self.phrases[index]), MAX_COUNT)
+        for k in self._keys[index]:  # a plain loop: the generator cost more than the lookups
+            if k in tokens or k in stems or k in compounds:
+                return min(sum(p.count(text) for p in self.phrases[index]), MAX_COUNT)
+        return 0
 
     def match(self, doc: Doc) -> dict[int, TermMatch] | None:
         """The terms found in `doc`, or None if it is excluded or lacks a wanted term."""

@@ -11,6 +11,7 @@ from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import LLMError, Retryable
 from core.perloop import PerLoop
 from core.retry import RetryPolicy, parse_retry_after, retrying
+from core.runtime.shims import import_httpx
 
 if TYPE_CHECKING:  # imported with the first call's connection
     import httpx
@@ -86,7 +87,7 @@ class LLMClient:
 
 
 def _new_http(timeout: float, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
-    import httpx
+    httpx = import_httpx()
 
     return httpx.AsyncClient(timeout=timeout, transport=transport)
 

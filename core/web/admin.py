@@ -7,25 +7,28 @@ import hmac
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from core.settings import Settings
+from core.web.deps import AppSettings, CronJobs, Health, Profiles
+
 router = APIRouter(tags=["admin"])
 
 NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.get("/health", summary="Store, upstream, per-category freshness and summary counts")
-async def health(request: Request) -> JSONResponse:
-    report = await request.app.state.service.health()
+async def health(health: Health) -> JSONResponse:
+    report = await health.report()
     return JSONResponse(report, headers=NO_STORE)
 
 
 @router.get("/config", summary="The configured profiles (public; no secrets)")
-async def config(request: Request) -> JSONResponse:
-    return JSONResponse(request.app.state.service.config.public(), headers=NO_STORE)
+async def config(profiles: Profiles) -> JSONResponse:
+    return JSONResponse(profiles.public(), headers=NO_STORE)
 
 
-def _authorised(request: Request) -> bool:
+def _authorised(request: Request, settings: Settings) -> bool:
     """`Authorization: Bearer <CRON_SECRET>`, compared in constant time."""
-    secret = request.app.state.service.settings.cron_secret
+    secret = settings.cron_secret
     if secret is None or not secret.get_secret_value():
         return False
     given = request.headers.get("authorization", "")
@@ -35,9 +38,9 @@ def _authorised(request: Request) -> bool:
 
 @router.get("/api/cron/refresh", summary="Refresh listings and summaries (Vercel Cron calls GET)", operation_id="cron_refresh_get")
 @router.post("/api/cron/refresh", summary="Refresh listings and summaries", operation_id="cron_refresh_post")
-async def cron_refresh(request: Request) -> JSONResponse:
-    if not _authorised(request):
-        configured = request.app.state.service.settings.cron_secret is not None
+async def cron_refresh(request: Request, settings: AppSettings, cron: CronJobs) -> JSONResponse:
+    if not _authorised(request, settings):
+        configured = settings.cron_secret is not None
         message = (
             "send Authorization: Bearer <CRON_SECRET>"
             if configured
@@ -47,6 +50,5 @@ async def cron_refresh(request: Request) -> JSONResponse:
             {"error": message, "status": 401}, status_code=401,
             headers={**NO_STORE, "WWW-Authenticate": 'Bearer realm="cron"'},
         )
-    service = request.app.state.service
-    report = await service.refresh_all(service.settings.cron_budget_s)
+    report = await cron.refresh_all(settings.cron_budget_s)
     return JSONResponse(report, headers=NO_STORE)

@@ -19,6 +19,7 @@ from core.sources.arxiv.taxonomy import ARCHIVES, CATEGORIES
 from core.web.params import FeedQuery, FeedQueryParam, checked, describe
 from core.web.site import absolute, highlight, local, newest
 from core.web.templating import page
+from core.web.deps import services_of
 
 router = APIRouter(tags=["pages"])
 
@@ -54,9 +55,9 @@ def _item_json(item, spec: FeedSpec) -> dict:
 @router.get("/api/preview", summary="The builder's live preview: the /feed parameters, items with highlighted spans")
 async def api_preview(request: Request, query: FeedQueryParam) -> JSONResponse:
     spec = FeedSpec.from_query(query)
-    service = request.app.state.service
-    service.seen_categories.update(spec.categories)
-    result: FeedResult = await service.result(spec)  # no summaries: the preview runs as people type
+    service = services_of(request)
+    service.feeds.seen_categories.update(spec.categories)
+    result: FeedResult = await service.feeds.result(spec)  # no summaries: the preview runs as people type
     body = {
         "title": spec.title,
         "feed_url": absolute(request).adhoc_feed(query, query.format or DEFAULT_FORMAT),
@@ -80,9 +81,9 @@ async def live_preview(request: Request, query: Annotated[FeedQuery, Query()]) -
         spec = FeedSpec.from_query(checked(request, query))
     except (BadRequest, SpecError) as exc:
         return _live_error(request, str(exc))
-    service = request.app.state.service
-    service.seen_categories.update(spec.categories)
-    result = await service.result(spec)  # no summaries: the preview runs as people type
+    service = services_of(request)
+    service.feeds.seen_categories.update(spec.categories)
+    result = await service.feeds.result(spec)  # no summaries: the preview runs as people type
     items = [(item, highlight(item, spec), None) for item in result.items[:PREVIEW_API_MAX_ITEMS]]
     return page(request, "live.html", 200, JSON_HEADERS, error="", spec=spec, result=result, items=items,
                 newest=newest(result.metas), feed_url=absolute(request).adhoc_feed(query, query.format or DEFAULT_FORMAT),

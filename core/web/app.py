@@ -1,10 +1,13 @@
-"""Build the ASGI app. Errors become 4xx/503 JSON with a message, never a traceback."""
+"""Build the ASGI app. Errors become 4xx/503 JSON with a message, never a traceback.
+
+`create_app` builds the services (`core.services`), declares the routes (inside
+`core.runtime.shims.declaring_routes`) and the layers around them, and changes nothing in the
+process: what the runtime sets up (`core.runtime.serving.start`) waits for the app to serve."""
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -15,21 +18,22 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
-from core import __version__, longlived
-from core.cache import budgets
+from core import __version__
+from core.cache import ByteLRU
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import ArxivFeedsError
 from core.kv import KV
 from core.profiles import Config
-from core.service import FeedService
+from core.runtime import serving
+from core.runtime.shims import declaring_routes
+from core.services import Services
 from core.settings import Settings
-from core.web import admin, api, docs, feeds, index, opml, preview
 from core.web.compression import Compression
 from core.web.head import HeadAsGet
 from core.web.params import describe, unescaped_query
 from core.web.security import SecurityHeaders
 from core.web.templating import STATIC_DIR, Static
-from core.web.warm import WarmResponses
+from core.web.warm import WarmPolicy, WarmResponses
 
 if TYPE_CHECKING:
     import httpx
@@ -44,16 +48,18 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
     llm_transport: httpx.AsyncBaseTransport | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    warm: WarmPolicy | None = None,
 ) -> FastAPI:
-    """The app with its service built now, so a bad config.json fails at start-up."""
+    """The app with its services built now, so a bad config.json fails at start-up. `warm`:
+    when warm feed polls are answered before routing (default: `WarmPolicy.of(services)`)."""
     settings = settings or Settings.from_env()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per upstream request is noise
-    service = FeedService(settings, config=config, kv=kv, transport=transport, llm_transport=llm_transport, clock=clock)
+    services = Services(settings, config=config, kv=kv, transport=transport, llm_transport=llm_transport, clock=clock)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:  # (started by FeedsApp's first call)
         yield
-        await service.close()  # the upstream clients' and the store's connections
+        await services.close()  # the upstream clients' and the store's connections
 
     app = FeedsApp(
         lifespan=lifespan,
@@ -62,25 +68,25 @@ def create_app(
         description="Personal, filtered, ranked RSS/Atom/JSON feeds of arXiv.",
         docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,  # /docs is core.web.docs: no CDN
     )
-    app.state.service = service
-    app.state.feed_specs = OrderedDict()  # see core.web.feeds._memo
+    app.state.services = services  # what core.web.deps hands the routes
+    app.state.feed_specs = ByteLRU(services.budgets.urls)  # see core.web.feeds._memo
     app.add_middleware(SecurityHeaders)
     app.add_middleware(Compression)
     app.add_middleware(HeadAsGet)  # outermost: a HEAD gets the headers a GET gets
-    app.warm = WarmResponses(  # before all of it: warm polls answered before routing
-        functools.partial(FastAPI.__call__, app), clock=lambda: service.clock, generation=lambda: service.kv.writes,
-        seconds=settings.warm_cache_s, max_bytes=budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)[1],
-    )
-    app.include_router(feeds.router)  # first: the feeds are what is polled (no path overlaps the pages)
-    for pages in (index, preview, api, opml):  # the human side, in the order /docs lists it
-        app.include_router(pages.router)
-    app.include_router(admin.router)
-    app.include_router(docs.router)
+    # before all of it: warm polls answered before routing
+    app.warm = WarmResponses(functools.partial(FastAPI.__call__, app), warm or WarmPolicy.of(services))
+    with declaring_routes():  # the routers declare their routes on import; include_router copies them
+        from core.web import admin, api, docs, feeds, index, opml, preview
+
+        app.include_router(feeds.router)  # first: the feeds are what is polled (no path overlaps the pages)
+        for pages in (index, preview, api, opml):  # the human side, in the order /docs lists it
+            app.include_router(pages.router)
+        app.include_router(admin.router)
+        app.include_router(docs.router)
     if docs.ASSETS_DIR is not None:
         app.mount(docs.ASSETS_PATH, Static(directory=docs.ASSETS_DIR), name="docs-assets")
     app.mount("/static", Static(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
-    longlived.settle()  # modules, models, routes: all kept for good
     return app
 
 
@@ -90,8 +96,12 @@ class FeedsApp(FastAPI):
     Every route, and the warm layer's key, sees a query string with `&amp;` read as `&`."""
 
     warm: WarmResponses | None = None
+    serving = False  # the runtime set up (core.runtime.serving.start) on the first call: a lifespan or a request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.serving:
+            self.serving = True
+            serving.start()
         query = scope.get("query_string", b"")
         if b"amp" in query:  # `&amp;` from a reader that keeps URLs HTML-escaped (core.web.params)
             meant = unescaped_query(query.decode("latin-1")).encode("latin-1")
@@ -116,6 +126,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        from core.web import api, preview  # (imported by create_app by now)
+
         return preview.invalid_query(request, exc) or api.invalid_query(request, exc) or _error(400, describe(exc))
 
     @app.exception_handler(StarletteHTTPException)

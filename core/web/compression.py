@@ -66,7 +66,16 @@ def _weak_match(scope: Scope) -> Scope:
 
 def accepts_gzip(headers: list[tuple[bytes, bytes]]) -> bool:
     """Whether a request's headers (ASGI's, names in lower case) accept gzip."""
-    return _gzip_named(b",".join(value for name, value in headers if name == b"accept-encoding"))
+    return gzip_accepted([value for name, value in headers if name == b"accept-encoding"])
+
+
+def gzip_accepted(values: list[bytes]) -> bool:
+    """`accepts_gzip` from the values of a request's Accept-Encoding headers, in order (the warm
+    layer collects them in its one pass over the headers). No header at all, most polls, is
+    answered without building a list: that cost a warm poll about 1.5 us of ~5."""
+    if not values:
+        return False
+    return _gzip_named(values[0] if len(values) == 1 else b",".join(values))
 
 
 @functools.lru_cache(maxsize=256)

@@ -5,18 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import functools
-from collections import OrderedDict
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from core.cache import ByteLRU
 from core.errors import NotFound
 from core.feeds import FeedSpec
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
-from core.service import FeedService, RenderedFeed
+from core.pipeline import FeedPipeline, RenderedFeed
 from core.sources import normalize_category
 from core.sources.suggest import unknown_category
+from core.web.deps import AppServices
 from core.web.etags import weak_match
 from core.web.params import FeedQueryParam, kept_query
 from core.web.preview import VARY, feed_page
@@ -26,8 +27,7 @@ from core.web.warm import mark_reusable
 router = APIRouter(tags=["feeds"])
 
 
-def _service(request: Request) -> FeedService:
-    return request.app.state.service
+SPEC_BYTES = 10_000  # a FeedSpec with its terms, key and compiled matcher (tracemalloc: ~9.3 KB), erring high
 
 
 def browser_navigation(request: Request) -> bool:
@@ -37,38 +37,34 @@ def browser_navigation(request: Request) -> bool:
     return headers.get("sec-fetch-mode") == "navigate" and headers.get("sec-fetch-dest") == "document"
 
 
-SPEC_MEMO_SIZE = 512  # distinct feed URLs whose spec is kept
-
-
 def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple:
     """(spec, format, self link, base URL, alternates) of this request, built once per distinct
     URL: polls of a warm feed then skip building the spec (its hash, its matchers) and the
-    URLs, which were much of our own time on the warm path. Bad requests raise, are not kept."""
+    URLs, which were much of our own time on the warm path. Bad requests raise, are not kept.
+    Kept in `app.state.feed_specs`, a `ByteLRU` within its share of CACHE_MAX_BYTES."""
     scope = request.scope
     key = (scope["path"], kept_query(scope["query_string"].decode("latin-1")), request.headers.get("host"),
            scope.get("scheme"), scope.get("root_path"))
-    memo: OrderedDict = request.app.state.feed_specs
+    memo: ByteLRU = request.app.state.feed_specs
     hit = memo.get(key)
     if hit is not None:
-        memo.move_to_end(key)
         return hit
     spec, fmt = make()
     urls, path, query = absolute(request), request.url.path, kept_query(request.url.query)
-    hit = memo[key] = (spec, fmt, urls.served(path, query), urls.base, urls.served_in_every_format(path, query))
-    while len(memo) > SPEC_MEMO_SIZE:
-        memo.popitem(last=False)
+    hit = (spec, fmt, urls.served(path, query), urls.base, urls.served_in_every_format(path, query))
+    memo.put(key, hit, SPEC_BYTES + 2 * (len(hit[2]) + sum(len(url) for url in hit[4].values())))
     return hit
 
 
-async def _respond(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> Response:
+async def _respond(request: Request, feeds: FeedPipeline, make: Callable[[], tuple[FeedSpec, str]]) -> Response:
     spec, fmt, self_url, base, alternates = _memo(request, make)
     if REGISTRY[fmt].browser_page and browser_navigation(request):
         return await feed_page(request, spec, fmt, {**alternates, fmt: self_url})
-    feed = await _service(request).rendered(spec, fmt, self_url, base, alternates)
-    return feed_response(request, feed)
+    feed = await feeds.rendered(spec, fmt, self_url, base, alternates)
+    return feed_response(request, feed, feeds.clock.now())
 
 
-def feed_response(request: Request, feed: RenderedFeed) -> Response:
+def feed_response(request: Request, feed: RenderedFeed, now: dt.datetime) -> Response:
     headers = {
         "ETag": feed.etag,
         "Last-Modified": _http_date(feed.last_modified),
@@ -76,7 +72,7 @@ def feed_response(request: Request, feed: RenderedFeed) -> Response:
     }
     if feed.stale:
         headers["Warning"] = '110 - "Response is Stale"'
-    headers["Cache-Control"] = cache_control(feed, _service(request).clock.now())
+    headers["Cache-Control"] = cache_control(feed, now)
     headers["Vary"] = VARY
     if not feed.stale:
         mark_reusable(request.scope, feed.fresh_until.timestamp())
@@ -126,39 +122,41 @@ _EXTENSIONS = ", ".join(_SUFFIXES[:-1]) + " or " + _SUFFIXES[-1]  # ".rss, .atom
 
 
 @router.get("/feeds/{filename}", summary=f"A profile's feed: /feeds/NAME{'|'.join(_SUFFIXES)}")
-async def profile_feed(request: Request, filename: str, query: FeedQueryParam) -> Response:
+async def profile_feed(request: Request, filename: str, query: FeedQueryParam, services: AppServices) -> Response:
     found = by_extension(filename)
     if found is None:
         raise NotFound(f"use /feeds/NAME{_EXTENSIONS} (got {filename!r})")
     name, output = found
-    return await _respond(request, lambda: (FeedSpec.from_profile(name, _service(request).config.profile(name), query), output.name))
+    return await _respond(request, services.feeds, lambda: (FeedSpec.from_profile(name, services.config.profile(name), query), output.name))
 
 
 @router.get("/feed", summary="An ad-hoc feed from the query string alone")
-async def query_feed(request: Request, query: FeedQueryParam) -> Response:
-    return await _respond(request, lambda: (FeedSpec.from_query(query), query.format or DEFAULT_FORMAT))
+async def query_feed(request: Request, query: FeedQueryParam, services: AppServices) -> Response:
+    return await _respond(request, services.feeds, lambda: (FeedSpec.from_query(query), query.format or DEFAULT_FORMAT))
 
 
 @router.get("/rss", summary="The default profile as RSS (the old bot's URL)")
-async def default_rss(request: Request, query: FeedQueryParam) -> Response:
+async def default_rss(request: Request, query: FeedQueryParam, services: AppServices) -> Response:
+    config = services.config
+
     def make() -> tuple[FeedSpec, str]:
-        config = _service(request).config
         spec = FeedSpec.from_profile(config.default_name, config.profiles[config.default_name], query)
         return spec, query.format or DEFAULT_FORMAT
 
-    return await _respond(request, make)
+    return await _respond(request, services.feeds, make)
 
 
 @router.get("/rss/{category}", summary="The default profile's filters over one category (the old bot's URL)")
-async def category_rss(request: Request, category: str, query: FeedQueryParam) -> Response:
+async def category_rss(request: Request, category: str, query: FeedQueryParam, services: AppServices) -> Response:
     canonical = normalize_category(category)
     if canonical is None:
         raise NotFound(unknown_category(category))
 
+    config = services.config
+
     def make() -> tuple[FeedSpec, str]:
-        config = _service(request).config
         profile = config.profiles[config.default_name]
         narrowed = profile.model_copy(update={"categories": [canonical], "title": f"{profile.title or config.default_name} — {canonical}"})
         return FeedSpec.from_profile(config.default_name, narrowed, query), query.format or DEFAULT_FORMAT
 
-    return await _respond(request, make)
+    return await _respond(request, services.feeds, make)

@@ -14,34 +14,35 @@ from core.feeds import FeedSpec
 from core.errors import UpstreamUnavailable
 from core.listings import CategoryMeta
 from core.profiles import Profile
-from core.service import FeedService
+from core.services import Services
 from core.sources import all_sources
 from core.sources.arxiv.taxonomy import ARCHIVES, CATEGORIES
 from core.web.site import absolute, local, newest, site_root
 from core.web.templating import page
+from core.web.deps import services_of
 
 router = APIRouter(tags=["pages"])
 
 INDEX_WAIT_S = 6.0  # the index shows stored counts rather than wait longer for arXiv
 
 
-async def _bounded(service: FeedService, awaitable, timeout: float):
+async def _bounded(service: Services, awaitable, timeout: float):
     """Wait at most `timeout` seconds; the work goes on in the background after that
     (a fetch under way finishes and is stored for the next visitor)."""
     task = asyncio.ensure_future(awaitable)
     try:
         return await asyncio.wait_for(asyncio.shield(task), timeout)
     except TimeoutError:
-        service.keep_running(task)
+        service.background.keep(task)
         raise
 
 
-async def _profile_metas(service: FeedService, categories: list[str]) -> tuple[dict[str, CategoryMeta], str]:
+async def _profile_metas(service: Services, categories: list[str]) -> tuple[dict[str, CategoryMeta], str]:
     """Every profile's categories in one upstream request if any are due, or what is stored
     when arXiv is slow or down."""
     note = ""
     try:
-        metas = await _bounded(service, service.listings.ensure(categories, service.window_days), INDEX_WAIT_S)
+        metas = await _bounded(service, service.listings.ensure(categories, service.config.window_days), INDEX_WAIT_S)
     except TimeoutError:
         metas, note = None, "arXiv is slow: showing what is stored; reload in a minute"
     except UpstreamUnavailable as exc:  # says which: unreachable (and what to check), slow, rate-limited
@@ -95,12 +96,12 @@ def _settings_line(profile: Profile, summaries_on: bool) -> str:
 
 @router.get("/", response_class=HTMLResponse, summary="Profiles, their feeds, and the feed builder")
 async def index(request: Request) -> HTMLResponse:
-    service: FeedService = request.app.state.service
+    service: Services = services_of(request)
     urls, links = absolute(request), local(request)
     profiles = service.config.profiles
     specs = {name: FeedSpec.from_profile(name, profile) for name, profile in profiles.items()}
     union = sorted({c for spec in specs.values() for c in spec.categories})
-    service.seen_categories.update(union)
+    service.feeds.seen_categories.update(union)
     by_category, note = await _profile_metas(service, union)
     cards = []
     for name, profile in profiles.items():
@@ -109,7 +110,7 @@ async def index(request: Request) -> HTMLResponse:
         count: int | None = None
         card_note = ""
         if any(m.days for m in metas):
-            count = len((await service.result(spec, metas)).items)
+            count = len((await service.feeds.result(spec, metas)).items)
             if any(m.last_error for m in metas):
                 card_note = "arXiv could not be reached at the last attempt: counted from stored papers"
         elif all(m.checked_at for m in metas) and not any(m.last_error for m in metas):

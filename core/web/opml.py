@@ -12,6 +12,7 @@ from core.render.document import xml_safe
 from core.render.formats import READER_FORMATS
 from core.sources import category_name, source_of_category
 from core.web.site import absolute
+from core.web.deps import services_of
 
 router = APIRouter(tags=["pages"])
 
@@ -24,7 +25,7 @@ async def opml(request: Request) -> Response:
     unknown = set(request.query_params) - {"format"}
     if unknown:
         raise BadRequest(f"unknown parameter {min(unknown)!r}; known parameters: format")
-    service = request.app.state.service
+    service = services_of(request)
     urls = absolute(request)
     outlines = []
     for name, profile in service.config.profiles.items():

@@ -18,6 +18,7 @@ from core.urls import with_query
 from core.web.params import FeedQuery, checked, describe
 from core.web.site import absolute, highlight, newest, site_root
 from core.web.templating import page
+from core.web.deps import services_of
 
 router = APIRouter(tags=["pages"])
 
@@ -40,10 +41,10 @@ async def _preview_page(
 ) -> HTMLResponse:
     """The feed's items as a page; `feed`: the page a browser gets at the feed's own URL
     (`urls[preferred]` is that URL, to copy, with how to subscribe)."""
-    service = request.app.state.service
-    service.seen_categories.update(spec.categories)
-    result = await service.result(spec)
-    summaries = await service.summaries_for(result, service.settings.summary_budget_s)
+    service = services_of(request)
+    service.feeds.seen_categories.update(spec.categories)
+    result = await service.feeds.result(spec)
+    summaries = await service.feeds.summaries_for(result, service.settings.summary_budget_s)
     items = [(item, highlight(item, spec), summaries.get(item.paper.id)) for item in result.items]
     title = f"{spec.title} — {'feed' if feed else 'preview'} — arxiv-feeds"
     return page(request, "preview.html", root=site_root(request), title=title,
@@ -91,7 +92,7 @@ async def preview_profile(request: Request, profile: str, query: Annotated[FeedQ
         redirect = _drop_empty(request)
         if redirect is not None:
             return redirect
-        chosen = request.app.state.service.config.profile(profile)
+        chosen = services_of(request).config.profile(profile)
         checked(request, query)
         spec = FeedSpec.from_profile(profile, chosen, query)
         return await _preview_page(request, spec, f"Profile “{profile}”", absolute(request).profile_feeds(profile, query))

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 
 from core.urls import Urls, configured_base_url
+from core.web.deps import services_of
 
 if TYPE_CHECKING:
     from core.feeds import FeedSpec
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 def base_url(request: Request) -> str:
     """PUBLIC_BASE_URL, else Vercel's production domain, else the request's own base."""
-    return configured_base_url(request.app.state.service.settings) or str(request.base_url).rstrip("/")
+    return configured_base_url(services_of(request).settings) or str(request.base_url).rstrip("/")
 
 
 def site_root(request: Request) -> str:

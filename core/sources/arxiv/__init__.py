@@ -125,7 +125,7 @@ class ArxivUpstream:
 
     async def listing(self, categories: Sequence[str], etag: str | None = None) -> ListingAnswer:
         """rss.arxiv.org's combined `a+b+c` listing, parsed off the event loop."""
-        from core import longlived
+        from core.runtime.gcfreeze import build_lasting
         from core.errors import ParseError
         from core.sources.arxiv.client import MAX_COMBINED_ITEMS
 
@@ -134,7 +134,7 @@ class ArxivUpstream:
             return ListingAnswer([], etag=etag, not_modified=True)
         from core.sources.arxiv.parse import parse_listing  # on the first fetch: a filled store needs none
 
-        listing = await asyncio.to_thread(longlived.built, parse_listing, fetched.body)  # keep the event loop serving
+        listing = await asyncio.to_thread(build_lasting, parse_listing, fetched.body)  # keep the event loop serving
         if listing.malformed:  # a spliced or damaged body, whatever its last bytes: not a listing
             raise ParseError(f"truncated or malformed feed: {listing.malformed}")
         return ListingAnswer(listing.papers, listing.build_date, fetched.etag,
@@ -149,11 +149,11 @@ class ArxivUpstream:
 
     async def lookup(self, refs: Sequence[str]) -> list[Paper]:
         """The query API's entries for these ids, in one request."""
-        from core import longlived
+        from core.runtime.gcfreeze import build_lasting
         from core.sources.arxiv.parse import parse_listing
 
         body = await self.client.fetch_ids(refs)
-        return (await asyncio.to_thread(longlived.built, parse_listing, body)).papers
+        return (await asyncio.to_thread(build_lasting, parse_listing, body)).papers
 
     async def close(self) -> None:
         await self.client.close()

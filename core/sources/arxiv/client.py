@@ -24,13 +24,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from core import __version__, longlived
+from core import __version__
+from core.runtime.gcfreeze import build_lasting
 from core.sources.arxiv.trouble import SharedBackoff, Trouble, message, network_trouble
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import Retryable, TooLarge, UpstreamBackingOff, UpstreamBusy, UpstreamError
 from core.perloop import PerLoop
 from core.redact import split_userinfo
 from core.retry import RetryPolicy, parse_retry_after, retrying
+from core.runtime.shims import import_httpx
 from core.settings import Settings
 
 if TYPE_CHECKING:  # imported on first use: an instance with its data stored makes no request
@@ -106,7 +108,7 @@ class ArxivClient:
         self._clock = self.api_backoff.clock = clock
 
     def _new_http(self) -> httpx.AsyncClient:
-        import httpx
+        httpx = import_httpx()  # the first upstream request: loaded now, not at start-up
 
         s = self.settings
         return httpx.AsyncClient(transport=self._transport, timeout=s.arxiv_timeout, follow_redirects=True, auth=self._auth)
@@ -159,7 +161,7 @@ class ArxivClient:
         start = 0
         for _ in range(max_pages):
             body = await self.query_api({**params, "start": start, "max_results": page_size})
-            page = await asyncio.to_thread(longlived.built, parse_listing, body)  # a 1000-entry page takes a while
+            page = await asyncio.to_thread(build_lasting, parse_listing, body)  # a 1000-entry page takes a while
             yield page
             start += page_size
             if len(page.papers) < page_size or (page.total_results is not None and start >= page.total_results):

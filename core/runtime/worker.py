@@ -4,8 +4,9 @@ Ranking and rendering a large pool take up to a second or two of CPU, decoding a
 stored days or a seed answer a few hundred milliseconds. One thread: CPU-bound threads share the
 GIL with the loop, and each more of them lengthens how long the loop waits for it; heavy work
 queues behind itself instead. While it computes, the loop gets the GIL back within 1 ms instead
-of Python's 5 ms default: each await that crosses threads (a store read, a parse) costs the loop
-less.
+of Python's 5 ms default (`sys.setswitchinterval`, process-wide): each await that crosses
+threads (a store read, a parse) costs the loop less. Both are set up on first use (or when the
+app starts serving, `start`), never at import.
 """
 
 from __future__ import annotations
@@ -13,17 +14,30 @@ from __future__ import annotations
 import asyncio
 import functools
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-_CPU = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arxiv-feeds-cpu")
-sys.setswitchinterval(0.001)
+SWITCH_INTERVAL_S = 0.001
+
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+
+
+def start() -> ThreadPoolExecutor:
+    """The worker thread's executor, made (with the shorter switch interval) on first call."""
+    global _executor
+    with _lock:
+        if _executor is None:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arxiv-feeds-cpu")
+        return _executor
 
 
 async def off_loop(fn: Callable[..., Any], *args: Any) -> Any:
     """`fn(*args)` on the worker thread."""
-    return await asyncio.get_running_loop().run_in_executor(_CPU, fn, *args)
+    return await asyncio.get_running_loop().run_in_executor(_executor or start(), fn, *args)
 
 
 @functools.cache

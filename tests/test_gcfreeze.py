@@ -1,4 +1,4 @@
-"""core.longlived: data built for good is taken out of the cyclic collector's passes, and the
+"""core.runtime.gcfreeze: data built for good is taken out of the cyclic collector's passes, and the
 collector is always back on afterwards."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from core import longlived
+from core.runtime import gcfreeze
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +20,7 @@ def collector_on():
 
 def test_no_collection_while_building_then_what_was_built_is_frozen():
     before = gc.get_freeze_count()
-    with longlived.building():
+    with gcfreeze.lasting_batch():
         assert not gc.isenabled()
         kept = [{"paper": i} for i in range(1000)]
     assert gc.isenabled()
@@ -32,14 +32,14 @@ def test_nested_and_concurrent_batches_turn_the_collector_back_on_only_when_the_
     release = threading.Event()
 
     def other_batch() -> None:
-        with longlived.building():
+        with gcfreeze.lasting_batch():
             inside.set()
             release.wait(5)
 
     thread = threading.Thread(target=other_batch)
     thread.start()
     inside.wait(5)
-    with longlived.building():
+    with gcfreeze.lasting_batch():
         pass
     assert not gc.isenabled()  # the other batch is still being built
     release.set()
@@ -49,19 +49,19 @@ def test_nested_and_concurrent_batches_turn_the_collector_back_on_only_when_the_
 
 def test_a_failing_batch_still_turns_the_collector_back_on():
     with pytest.raises(ValueError):
-        with longlived.building():
+        with gcfreeze.lasting_batch():
             raise ValueError("corrupt")
     assert gc.isenabled()
 
 
-def test_built_runs_the_function_inside_a_batch():
-    seen = longlived.built(gc.isenabled)
+def test_build_lasting_runs_the_function_inside_a_batch():
+    seen = gcfreeze.build_lasting(gc.isenabled)
     assert seen is False and gc.isenabled()
 
 
 def test_a_collector_turned_off_by_someone_else_stays_off():
     gc.disable()
-    with longlived.building():
+    with gcfreeze.lasting_batch():
         pass
     assert not gc.isenabled()
 
@@ -69,9 +69,9 @@ def test_a_collector_turned_off_by_someone_else_stays_off():
 def test_a_batch_that_kept_nothing_freezes_nothing():
     before = gc.get_freeze_count()
     transient = [[i] for i in range(1000)]  # lists are always tracked by the collector
-    assert longlived.built(len, transient, keep=lambda: False) == 1000
+    assert gcfreeze.build_lasting(len, transient, keep=lambda: False) == 1000
     assert gc.isenabled()
     # (other threads' frozen objects may be freed meanwhile: the count can only have gone down)
     assert gc.get_freeze_count() <= before
-    longlived.built(len, transient, keep=lambda: True)
+    gcfreeze.build_lasting(len, transient, keep=lambda: True)
     assert gc.get_freeze_count() > before + len(transient) // 2

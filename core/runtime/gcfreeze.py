@@ -5,14 +5,15 @@ container objects. Every full (generation 2) collection walked all of them with 
 60-140 ms in which the event loop answered nobody, the worst /health latencies under load and
 the worst stalls during a cold fill. None of that data forms reference cycles.
 
-- `building()` goes around building a large batch of such data (a listing parsed, a stored day
-  decoded, a pool analysed): no cyclic collection meanwhile (it would walk the new objects again
-  and again), and when the last batch in progress ends, everything alive is moved to the
-  permanent generation (`gc.freeze`, as CPython documents for long-lived servers), then the
-  collector is back on.
-  A batch that may build nothing lasting (a ranking over papers already analysed) says so with
-  `keep`: freezing transient objects of other requests for nothing is what it avoids.
-- `settle()` freezes what is alive now (after start-up).
+- `lasting_batch()` goes around building a large batch of such data (a listing parsed, a
+  stored day decoded, a pool analysed): no cyclic collection meanwhile (it would walk the new
+  objects again and again), and when the last batch in progress ends, everything alive is moved
+  to the permanent generation (`gc.freeze`, as CPython documents for long-lived servers), then
+  the collector is back on. A batch that may build nothing lasting (a ranking over papers
+  already analysed) says so with `keep`: freezing transient objects of other requests for
+  nothing is what it avoids. `build_lasting(fn, *args)` is the same around one call.
+- `freeze_startup()` freezes what is alive when an app starts serving (modules, models,
+  routes); the app calls it on its first call, importing or building it does not.
 Frozen objects are still freed by reference counting when dropped; only objects in a cycle at
 freeze time would wait, and a request holds few of those.
 """
@@ -33,12 +34,13 @@ _was_enabled = True
 _keep = False  # a batch that ended asked for what is alive to be frozen
 
 
-def settle() -> None:
+def freeze_startup() -> None:
+    """Freeze what is alive now (an app's first call: lifespan start-up or first request)."""
     gc.freeze()
 
 
 @contextmanager
-def building(keep: Callable[[], bool] | None = None) -> Iterator[None]:
+def lasting_batch(keep: Callable[[], bool] | None = None) -> Iterator[None]:
     """No cyclic collection while the batch runs; when the last batch in progress ends, what is
     alive is frozen if any of them kept something (`keep()` asked when it ends; None: always)."""
     global _building, _was_enabled, _keep
@@ -61,7 +63,7 @@ def building(keep: Callable[[], bool] | None = None) -> Iterator[None]:
                     gc.enable()
 
 
-def built(fn: Callable[..., T], *args: Any, keep: Callable[[], bool] | None = None) -> T:
-    """`fn(*args)` inside `building(keep)` (for worker threads: `to_thread(built, parse, body)`)."""
-    with building(keep):
+def build_lasting(fn: Callable[..., T], *args: Any, keep: Callable[[], bool] | None = None) -> T:
+    """`fn(*args)` inside `lasting_batch(keep)` (for worker threads: `to_thread(build_lasting, parse, body)`)."""
+    with lasting_batch(keep):
         return fn(*args)
