@@ -274,7 +274,7 @@ def test_a_body_sent_in_parts_is_never_kept():
     import httpx
 
     from core.clock import SYSTEM_CLOCK
-    from core.web.warm import WarmResponses, mark_reusable
+    from core.web.warm import WarmPolicy, WarmResponses, mark_reusable
 
     async def streaming(scope, receive, send):  # a route that marks itself reusable, then streams
         mark_reusable(scope, SYSTEM_CLOCK.time() + 60)
@@ -298,7 +298,7 @@ def test_of_two_host_headers_the_first_keys_the_kept_answer_as_the_route_reads_i
     from starlette.datastructures import Headers
 
     from core.clock import SYSTEM_CLOCK
-    from core.web.warm import WarmResponses, mark_reusable
+    from core.web.warm import WarmPolicy, WarmResponses, mark_reusable
 
     async def route(scope, receive, send):  # answers with the host it reads, reusable
         mark_reusable(scope, SYSTEM_CLOCK.time() + 60)
@@ -306,7 +306,7 @@ def test_of_two_host_headers_the_first_keys_the_kept_answer_as_the_route_reads_i
         await send({"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"' + host + b'"')]})
         await send({"type": "http.response.body", "body": host})
 
-    warm = WarmResponses(route, clock=lambda: SYSTEM_CLOCK, generation=lambda: 0, seconds=10, max_bytes=100_000)
+    warm = WarmResponses(route, WarmPolicy(seconds=10, max_bytes=100_000, generation=lambda: 0, clock=lambda: SYSTEM_CLOCK))
 
     async def get(*hosts: bytes) -> bytes:
         sent: list[dict] = []
