@@ -62,6 +62,8 @@ TARGETS: tuple[Target, ...] = (
     Target("core/render/csljson.py", ("tests/test_citations.py",)),
     Target("core/render/markdown.py", ("tests/test_injection.py",)),
     Target("core/feeds.py", ("tests/test_cost_limit.py",), functions=("xǁFeedSpecǁcheck_cost*",)),
+    # what each signal costs (the arithmetic behind MAX_RANK_COST)
+    Target("core/signals/cost.py", ("tests/test_cost_limit.py",)),
     # the merge rules (a day is merged into, never replaced; the listing wins; backfilled copies leave)
     # tests/test_store_merge.py alone: the HTTP scenarios of test_history/test_ingest take a minute
     # per surviving mutant on a loaded machine (test_store_faults' Redis database would also race)
