@@ -314,3 +314,14 @@ def test_a_cut_page_is_malformed_and_says_where_it_was_cut(fake_arxiv):
     assert report.error.startswith("query-API page at start=10 not whole: malformed (SAXParseException: "), report
     assert report.error.endswith(f": mismatched tag){AGAIN}"), report
     assert [sorted(run.stored(c)) for c in CATS] == [[FRI], [FRI]]
+
+
+def test_a_search_with_no_answers_at_all_is_a_whole_page_and_a_complete_run(fake_arxiv):
+    """totalResults 0 with no entries is whole (nothing was due), not a short page: the run is
+    complete and says nothing went wrong; with no paper seen, no day can be called a holiday."""
+    run = backfill(fake_arxiv, [])
+    report = run()
+    assert (report.complete, report.error, report.requests, report.papers, report.empty) == (True, None, 1, 0, {}), report
+    for category in CATS:
+        assert run.stored(category) == {} and run.meta(category).backfill_error is None
+        assert run.missing(category) == [FRI, THU, WED, TUE, MON]
