@@ -278,7 +278,7 @@ def test_markdown_digest_shows_venue_code_doi_comments_and_journal_in_one_escape
 
     described = Paper(id="2604.00001", version=1, title="A *bold* title $x_1$", abstract="We show 91.0\\% mAP$_{50}$.",
                       categories=["cs.CV", "cs.AI"], authors=["A. Smith", "B_Jones"], announced=dt.date(2026, 4, 27),
-                      comment="Accepted at CVPR 2026. Code: https://github.com/kd-tao/omnizip",
+                      comment="Accepted at CVPR 2026. Code: https://github.com/kd-tao/omnizip and https://kd-tao.github.io/omnizip",
                       journal_ref="CVPR 2026 [x]", doi="10.1109/CVPR.2026.001")
     bare = Paper(id="2604.00002", version=1, title="Plain", abstract="a", categories=["cs.CV"], authors=["C"],
                  announced=dt.date(2026, 4, 27))
@@ -292,9 +292,11 @@ def test_markdown_digest_shows_venue_code_doi_comments_and_journal_in_one_escape
         "**Authors:** A. Smith, B\\_Jones  ",
         "**Categories:** cs.CV, cs.AI · **Type:** new · **Announced:** 2026-04-27 · [PDF](https://arxiv.org/pdf/2604.00001v1)  ",
         f"**Score 1.5:** {every}", "",
-        "**Venue:** CVPR 2026 · **Code:** [github.com/kd-tao/omnizip](https://github.com/kd-tao/omnizip) · "
+        "**Venue:** CVPR 2026 · **Code:** [github.com/kd-tao/omnizip](https://github.com/kd-tao/omnizip), "
+        "[kd-tao.github.io/omnizip](https://kd-tao.github.io/omnizip) · "
         "**DOI:** [10.1109/CVPR.2026.001](https://doi.org/10.1109/CVPR.2026.001) · "
-        "**Comments:** Accepted at CVPR 2026. Code: https://github.com/kd-tao/omnizip · **Journal:** CVPR 2026 \\[x\\]", "",
+        "**Comments:** Accepted at CVPR 2026. Code: https://github.com/kd-tao/omnizip and https://kd-tao.github.io/omnizip · "
+        "**Journal:** CVPR 2026 \\[x\\]", "",
         "> We show 91.0% mAP₅₀.", "",
         "## 2. [Plain](https://arxiv.org/abs/2604.00002)", "",
         "**Authors:** C  ",
