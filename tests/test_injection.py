@@ -303,3 +303,21 @@ def test_markdown_digest_shows_venue_code_doi_comments_and_journal_in_one_escape
         "**Categories:** cs.CV · **Type:** new · **Announced:** 2026-04-27 · [PDF](https://arxiv.org/pdf/2604.00002v1)  ",
         f"**Score 1:** {every}", "",
         "> a", ""])
+
+
+def test_a_code_link_reads_as_the_whole_address_it_opens_even_an_archived_copy():
+    """The link text is the target without its scheme: an archived copy reads as the archive,
+    not as the repository inside its address."""
+    import datetime as dt
+
+    from core.matching import Scored
+    from core.papers import Paper
+    from core.render import FeedDocument, render
+
+    archived = "https://web.archive.org/web/2024/https://github.com/kd-tao/omnizip"
+    paper = Paper(id="2604.00001", version=1, title="t", abstract="a", categories=["cs.CV"], authors=["C"],
+                  announced=dt.date(2026, 4, 27), comment=f"Code: {archived}")
+    doc = FeedDocument(title="T", description="d", self_url="http://x/feed", home_url="http://x/", feed_id="x",
+                       updated=dt.datetime(2026, 4, 27, tzinfo=dt.UTC), items=[Scored(paper=paper, score=1, hits=[])])
+    digest = render(doc, "md").decode()
+    assert f"**Code:** [web.archive.org/web/2024/https://github.com/kd-tao/omnizip]({archived}) · " in digest
