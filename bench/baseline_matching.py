@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from core.errors import QueryError  # noqa: F401 (re-exported)
+from core.errors import QueryError
 from core.papers import Paper
 
 Field = Literal["any", "ti", "abs", "au"]

@@ -23,7 +23,7 @@ import time
 
 from core.arxiv.parse import parse_listing
 from core.cache import ANALYSIS_SHARE
-from core.feeds import MAX_RANK_COST, FeedQuery, FeedSpec, rank
+from core.feeds import MAX_RANK_COST, FeedSpec, FeedWishes, rank
 from core.profiles import Profile
 from core.signals import text
 from core.signals.cost import LIKE_BYTES_PER_UNIT, LIKE_PAIRS_PER_UNIT, Work, costs
@@ -45,7 +45,7 @@ def seeds(n: int) -> list:
 
 def spec(q: str = "") -> FeedSpec:
     return FeedSpec.from_profile("bench", Profile(title="b", categories=["cs.CV"], keywords=[], days=14),
-                                 FeedQuery(q=q, limit=50, min_score=0))
+                                 FeedWishes(q=q, limit=50, min_score=0))
 
 
 def cpu(fn) -> float:

@@ -7,12 +7,12 @@ import asyncio
 import logging
 import sys
 
-from core.feeds import FeedQuery, FeedSpec
-from core.listings import UpstreamUnavailable
-from core.profiles import ConfigError
-from core.render.formats import FORMATS, REGISTRY
+from core.feeds import FeedSpec, FeedWishes
+from core.errors import ConfigError, UpstreamUnavailable
+from core.render.formats import FORMATS
 from core.service import FeedService
 from core.settings import Settings
+from core.urls import Urls
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -112,14 +112,14 @@ async def _run(args: argparse.Namespace, service: FeedService) -> int:
         print(f"error: no profile {args.profile!r}; profiles: {', '.join(config.profiles)}", file=sys.stderr)
         return 2
     try:
-        query = FeedQuery(days=args.days, limit=args.limit)
+        wishes = FeedWishes(days=args.days, limit=args.limit)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    spec = FeedSpec.from_profile(args.profile, config.profiles[args.profile], query)
+    spec = FeedSpec.from_profile(args.profile, config.profiles[args.profile], wishes)
     base = (args.base_url or service.settings.public_base_url or "http://127.0.0.1:8000").rstrip("/")
     try:
-        feed = await service.rendered(spec, args.format, f"{base}/feeds/{args.profile}.{REGISTRY[args.format].extension}", base)
+        feed = await service.rendered(spec, args.format, Urls(base).profile_feed(args.profile, args.format), base)
     except UpstreamUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -2,10 +2,14 @@
 
 `core/web/app.py` maps them to HTTP in one place: a class with `http_status` becomes that
 status with its message (and `headers()`); anything else is a logged 500. Modules raise these
-classes; they never define their own.
+classes; they never define their own. `describe_invalid` words pydantic's validation errors
+(a query string, a config file) as one message people can act on.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 
 class ArxivFeedsError(Exception):
@@ -127,3 +131,18 @@ class LLMError(ArxivFeedsError):
 
 class KVError(ArxivFeedsError):
     """The store failed (down, timeout, refused). Callers degrade; they never 500."""
+
+
+def describe_invalid(errors: Iterable[Mapping[str, Any]], where: Callable[[tuple], list[str]], *, with_input: bool = False) -> str:
+    """pydantic's errors as `field: what is wrong (got value)`, joined by '; '. `where` names
+    the field from an error's location (each caller drops the parts people did not type);
+    `with_input` shows short given values."""
+    said = []
+    for error in errors:
+        field = ".".join(where(error["loc"]))
+        message = error["msg"].removeprefix("Value error, ")
+        value = error.get("input")
+        if with_input and isinstance(value, (str, int, float)) and len(str(value)) < 80:
+            message += f" (got {value!r})"
+        said.append(f"{field}: {message}" if field else message)
+    return "; ".join(said)

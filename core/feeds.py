@@ -1,8 +1,10 @@
 """From a request's wishes to a ranked list of papers.
 
-`FeedQuery` is the validated query string (ad-hoc feeds, and narrowing of a
-profile feed); `FeedSpec` is the effective feed, built from a profile and/or a
-query, with its matchers compiled once and cached; `rank` scores papers for it.
+`FeedWishes` is what a reader asks of a feed (all of an ad-hoc feed; on a profile feed,
+what overrides the profile), validated; the web layer reads it from the query string
+(`core.web.params.FeedQuery`, which adds the output format). `FeedSpec` is the effective
+feed, built from a profile and/or wishes, with its matchers compiled once and cached;
+`rank` scores papers for it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, field_validator
 
-from core.errors import SpecError  # noqa: F401 (re-exported)
+from core.errors import SpecError
 from core.extract import info
 from core.extract.wants import Wants, check_has, check_venues
 from core.listings import CategoryMeta
@@ -35,9 +37,7 @@ from core.profiles import (
     check_term,
     validate_categories,
 )
-from core.render.formats import FORMATS
 
-Format = Literal[FORMATS]  # type: ignore[valid-type]  # the registry's names, as an enum in OpenAPI
 MAX_QUERY_LENGTH = 1000
 MAX_QUERY_SUMMARIES = 5  # `summaries=1` on an ad-hoc feed: its top items only
 # What ranking may cost a request that brings terms or seeds of its own, in units of one term
@@ -53,8 +53,9 @@ def _split_list(values: list[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-class FeedQuery(BaseModel):
-    """The query parameters of `/feed` and of profile feeds (where they narrow the profile)."""
+class FeedWishes(BaseModel):
+    """What a reader asks of a feed: the query parameters of `/feed` and of profile feeds (where
+    they narrow the profile), but the output format, which is the web layer's."""
 
     cat: list[str] = Field([], description="arXiv categories, comma-separated or repeated")
     q: str = Field("", max_length=MAX_QUERY_LENGTH, description='terms: "phrase", +required, -excluded, ti:/abs:/au:, term^2')
@@ -65,7 +66,6 @@ class FeedQuery(BaseModel):
     limit: int | None = Field(None, ge=1, le=MAX_ITEMS, description="at most this many items")
     days: int | None = Field(None, ge=1, le=MAX_DAYS, description="announcement days to include, counted back from the newest day held")
     sort: Literal["score", "date"] = Field("score", description="score (then newest) or date (then score)")
-    format: Format | None = Field(None, description=f"{', '.join(FORMATS)} (for /feed and /rss; profile feeds use the extension)")
     summaries: bool | None = Field(None, description="1 adds AI summaries of the top items (when the server has an LLM key); 0 removes them")
     like: list[str] = Field([], description="arXiv ids (1 to 20, versions optional): rank papers like these first")
     unlike: list[str] = Field([], description="arXiv ids (at most 20): push papers like these down")
@@ -120,6 +120,7 @@ class FeedQuery(BaseModel):
         return terms
 
 
+_WISHES = set(FeedWishes.model_fields)  # a spec's identity: the wishes alone (not the web's format=)
 _TERM_LIST = TypeAdapter(list[Term])
 
 
@@ -196,8 +197,8 @@ class FeedSpec:
         )
 
     @classmethod
-    def from_profile(cls, name: str, profile: Profile, query: FeedQuery | None = None) -> FeedSpec:
-        query = query or FeedQuery()
+    def from_profile(cls, name: str, profile: Profile, query: FeedWishes | None = None) -> FeedSpec:
+        query = query or FeedWishes()
         categories = profile.categories
         if query.cat:
             outside = [c for c in query.cat if c not in profile.categories]
@@ -231,11 +232,11 @@ class FeedSpec:
             like=tuple(dict.fromkeys([*profile.like, *query.like]))[:20],
             unlike=tuple(dict.fromkeys([*profile.unlike, *query.unlike]))[:20],
             like_author=query.like_author or profile.like_author,
-            raw=(name, profile.model_dump_json(), query.model_dump_json(exclude={"format"})),
+            raw=(name, profile.model_dump_json(), query.model_dump_json(include=_WISHES)),
         )
 
     @classmethod
-    def from_query(cls, query: FeedQuery) -> FeedSpec:
+    def from_query(cls, query: FeedWishes) -> FeedSpec:
         if not query.cat:
             raise SpecError("cat: give at least one arXiv category, e.g. cat=cs.LG or cat=cs.AI,cs.CL")
         # Plain words: readers that treat a channel title as HTML must not meet a tag in it.
@@ -259,7 +260,7 @@ class FeedSpec:
             unlike=tuple(query.unlike),
             wants=Wants.build((query.venue, query.has)),
             like_author=query.like_author,
-            raw=(ADHOC_PROFILE, query.model_dump_json(exclude={"format"})),
+            raw=(ADHOC_PROFILE, query.model_dump_json(include=_WISHES)),
         )
 
     @classmethod

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from core.errors import QueryError  # noqa: F401 (re-exported)
+from core.errors import QueryError
 from core.papers import Paper
 from core.signals.base import Hit, Scored  # noqa: F401 (re-exported)
 from core.signals.text import Doc, FieldText, fold, is_word, stem, tokens_with_spans

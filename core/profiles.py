@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.errors import ConfigError  # noqa: F401 (re-exported)
+from core.errors import ConfigError, NotFound, describe_invalid
 from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Term, fold
 from core.papers import AnnounceType
 from core.extract.wants import check_has, check_venues
@@ -151,6 +151,12 @@ class Config(BaseModel):
     def default_name(self) -> str:
         return "default" if "default" in self.profiles else next(iter(self.profiles))
 
+    def profile(self, name: str) -> Profile:
+        """The profile called `name`; NotFound (404) naming the profiles there are."""
+        if name not in self.profiles:
+            raise NotFound(f"no profile {name!r}; profiles: {', '.join(sorted(self.profiles))}")
+        return self.profiles[name]
+
     def public(self) -> dict[str, Any]:
         """What `/config` shows: the profiles, with anything that looks like a secret removed."""
         return {"profiles": {name: redact(p.model_dump(mode="json")) for name, p in self.profiles.items()}}
@@ -192,15 +198,15 @@ def parse_config(data: Any, source: str = "config.json") -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        problems = []
         errors = exc.errors()
         if len(errors) > 1:  # a union (string or object) reports both branches: keep the useful one
             errors = [e for e in errors if e["type"] != "string_type"] or errors
-        for error in errors:
-            location = ".".join(str(part) for part in error["loc"] if not str(part).startswith(("str", "Keyword", "function")))
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{location}: {message}")
-        raise ConfigError(f"{source}: " + "; ".join(problems)) from None
+        raise ConfigError(f"{source}: " + describe_invalid(errors, _config_location)) from None
+
+
+def _config_location(location: tuple) -> list[str]:
+    """An error's place in config.json, without the union branches pydantic names (`str`, `Keyword`)."""
+    return [str(part) for part in location if not str(part).startswith(("str", "Keyword", "function"))]
 
 
 def load_config(path: Path) -> Config:

@@ -30,13 +30,14 @@ from core.feeds import FeedResult, FeedSpec, candidates, rank
 from core.kv import KV, open_store
 from core.kv.resilient import ResilientKV
 from core.clock import SYSTEM_CLOCK, Clock
-from core.errors import SeedsUnavailable
-from core.listings import CategoryMeta, Listings, UpstreamUnavailable
+from core.errors import SeedsUnavailable, UpstreamUnavailable
+from core.listings import CategoryMeta, Listings
 from core.listings.freshness import newest_day, next_backfill
 from core.redact import split_userinfo
-from core.profiles import ADHOC_PROFILE, Config, load_config
+from core.profiles import Config, load_config
 from core.render import MEDIA_TYPES, FeedDocument, render
 from core.schedule import next_rebuild
+from core.urls import configured_base_url, feed_id
 from core.settings import Settings
 from core.signals.embeddings import Embedder
 from core.signals.seeds import SeedStore
@@ -251,7 +252,7 @@ class FeedService:
             description=spec.description,
             self_url=page.self_url,
             home_url=page.base_url.rstrip("/") + "/",
-            feed_id=_feed_id(spec, self.settings),
+            feed_id=feed_id(spec, configured_base_url(self.settings)),
             updated=updated,
             items=result.items,
             summaries=page.summaries,
@@ -493,29 +494,6 @@ def _embedder(settings: Settings, kv: KV, transport: httpx.AsyncBaseTransport | 
 
 def _data_version(metas: list[CategoryMeta]) -> tuple:
     return tuple((m.category, tuple(m.days), tuple(sorted(m.day_hashes.items())), m.fetched_at) for m in metas)
-
-
-def configured_base_url(settings: Settings) -> str | None:
-    """The site's base URL when the deployment names it: PUBLIC_BASE_URL, else Vercel's stable
-    production domain. Only without either do self links follow the request (its Host)."""
-    if settings.public_base_url:
-        return settings.public_base_url.rstrip("/")
-    host = (settings.vercel_production_url or "").strip().strip("/")
-    if host:
-        return host if "://" in host else f"https://{host}"
-    return None
-
-
-def _feed_id(spec: FeedSpec, settings: Settings) -> str:
-    """The feed's identity: never from the Host header (a feed's id must not change with the
-    name it was reached by, and a CDN that does not key by host would spread a forged one).
-    Without a configured base it is a URN whose parts are joined by ':' (RFC 2141 has no '/' in
-    a name: `urn:arxiv-feeds:feeds:NAME`, `urn:arxiv-feeds:feed:KEY`)."""
-    base = configured_base_url(settings)
-    adhoc = spec.name == ADHOC_PROFILE
-    if base:
-        return f"{base}/feed#{spec.key}" if adhoc else f"{base}/feeds/{spec.name}"
-    return f"urn:arxiv-feeds:feed:{spec.key}" if adhoc else f"urn:arxiv-feeds:feeds:{spec.name}"
 
 
 def _category_health(meta: CategoryMeta, now: dt.datetime, missing: list[dt.date]) -> dict:

@@ -8,7 +8,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 
-from core.kv.base import KVError
+from core.errors import KVError
 from core.kv.memory import MemoryKV
 from core.kv.sqlite import SQLiteKV
 from tests.conftest import running_app

@@ -173,7 +173,7 @@ def test_a_ranking_holds_neither_every_analysis_nor_every_scored_paper_at_once(k
     import tracemalloc
 
     from core.arxiv.parse import parse_listing
-    from core.feeds import FeedQuery, FeedSpec, rank
+    from core.feeds import FeedSpec, FeedWishes, rank
     from core.profiles import Profile
     from core.signals import text
 
@@ -181,7 +181,7 @@ def test_a_ranking_holds_neither_every_analysis_nor_every_scored_paper_at_once(k
     day = parse_listing((FIXTURES / "rss_cs.CV_2026-04-21.xml").read_bytes()).papers
     papers = [p.model_copy(update={"id": f"2698.{n:05d}"}) for n, p in enumerate(day + day)]  # never analysed
     liked = parse_listing((FIXTURES / "rss_cs.CV_2026-04-17.xml").read_bytes()).papers[: 2 * seeds]
-    spec = FeedSpec.from_profile("t", Profile(title="t", categories=["cs.CV"], keywords=[], days=14), FeedQuery(q=q, limit=20))
+    spec = FeedSpec.from_profile("t", Profile(title="t", categories=["cs.CV"], keywords=[], days=14), FeedWishes(q=q, limit=20))
     text.set_budget(500_000)
     try:
         tracemalloc.start()

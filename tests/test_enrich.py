@@ -209,7 +209,8 @@ def test_pages_show_venue_code_and_doi_badges_and_the_builder_writes_the_filters
 
 
 def test_a_profile_with_an_unknown_has_value_or_a_bad_venue_stops_the_start_naming_it():
-    from core.profiles import ConfigError, parse_config
+    from core.errors import ConfigError
+    from core.profiles import parse_config
 
     with pytest.raises(ConfigError, match=r"profiles\.x\.has: unknown value 'stars'"):
         parse_config({"profiles": {"x": {"categories": ["cs.CV"], "has": ["code", "stars"]}}})

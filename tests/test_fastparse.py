@@ -7,7 +7,8 @@ import dataclasses
 
 import pytest
 
-from core.arxiv.parse import Listing, ParseError, parse_listing
+from core.arxiv.parse import Listing, parse_listing
+from core.errors import ParseError
 from tests.conftest import FIXTURES
 
 RECORDED = sorted(p.name for p in FIXTURES.glob("*.xml"))

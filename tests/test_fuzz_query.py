@@ -22,8 +22,10 @@ import pytest
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
-from core.feeds import MAX_QUERY_LENGTH, FeedQuery
-from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Matcher, QueryError, Term, fold, parse_query
+from core.feeds import MAX_QUERY_LENGTH
+from core.web.params import FeedQuery
+from core.errors import QueryError
+from core.matching import MAX_TERM_LENGTH, MAX_TERMS, Matcher, Term, fold, parse_query
 from core.papers import ANNOUNCE_TYPES, Paper
 from core.profiles import MAX_CATEGORIES, MAX_DAYS, MAX_ITEMS
 from core.taxonomy import CATEGORIES

@@ -25,7 +25,8 @@ import pytest
 
 from core.clock import ManualClock
 from core.errors import ConfigError
-from core.kv import KV, KVError, open_store
+from core.errors import KVError
+from core.kv import KV, open_store
 from core.kv.factory import choose_backend
 from core.kv.memory import MemoryKV
 from core.kv.sqlite import SQLiteKV

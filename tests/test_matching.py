@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from core.matching import Matcher, QueryError, Term, parse_query
+from core.errors import QueryError
+from core.matching import Matcher, Term, parse_query
 from core.papers import Paper
 
 

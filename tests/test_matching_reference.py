@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.arxiv.parse import ParseError, parse_listing
+from core.arxiv.parse import parse_listing
+from core.errors import ParseError
 from core.matching import MAX_COUNT, Matcher, Phrase, Term, TermMatch, parse_query
 from core.papers import Paper
 from core.signals.text import Doc, FieldText, analyse

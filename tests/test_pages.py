@@ -17,7 +17,8 @@ import pytest
 from lxml import etree
 
 from core.taxonomy import ARCHIVES, CATEGORIES
-from core.web import pages
+from core.web import index
+from core.web.params import FeedQuery
 from core.web.templating import STATIC_DIR
 from tests.conftest import TEST_CONFIG, App, running_app
 from tests.fakearxiv import Failure, FakeArxiv, cs_ai_listing
@@ -125,7 +126,7 @@ def test_index_says_not_fetched_yet_when_arxiv_is_down_and_nothing_is_stored(fak
 
 
 def test_index_does_not_wait_long_for_a_slow_arxiv_and_counts_once_the_fetch_lands(fake_arxiv, monkeypatch):
-    monkeypatch.setattr(pages, "INDEX_WAIT_S", 0.3)
+    monkeypatch.setattr(index, "INDEX_WAIT_S", 0.3)
     with running_app(fake_arxiv) as app:
         fake_arxiv.delay = 1.5
         started = time.monotonic()
@@ -188,7 +189,7 @@ def test_builder_form_submits_to_the_preview_page_with_the_feed_parameters(app):
     names = {c.get("name") for c in form.xpath(".//*[@name]")}
     assert names == {"cat", "q", "exclude", "author", "like", "unlike", "venue", "has", "type", "min_score", "limit", "format",
                      "days", "sort"}
-    assert names <= set(pages.FeedQuery.model_fields)
+    assert names <= set(FeedQuery.model_fields)
     assert form.get("data-live") == "/api/preview.html"
 
 
@@ -403,7 +404,7 @@ def test_static_files_are_found_next_to_the_code_and_served_with_their_types(fak
             assert response.headers["content-type"].split(";")[0] == media_type
             assert response.headers["x-content-type-options"] == "nosniff"
             assert app.get(f"/static/{name}", headers={"If-None-Match": response.headers["etag"]}).status_code == 304
-        for bad in ("nope.js", "..%2Fpages.py", "%2E%2E%2Flayout.py", ".hidden.css", "pages.py"):
+        for bad in ("nope.js", "..%2Fapp.py", "%2E%2E%2Flayout.py", ".hidden.css", "app.py"):
             assert app.get(f"/static/{bad}").status_code == 404, bad
         assert "http" not in app.get("/static/style.css").text.replace("http://www.w3.org", "")  # no CDN, no web fonts
 

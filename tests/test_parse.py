@@ -4,7 +4,8 @@ from collections import Counter
 
 import pytest
 
-from core.arxiv.parse import ParseError, parse_listing
+from core.arxiv.parse import parse_listing
+from core.errors import ParseError
 from core.papers import detex, split_authors, split_id
 from tests.conftest import FIXTURES
 

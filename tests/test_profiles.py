@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from core.profiles import ConfigError, load_config, parse_config
+from core.errors import ConfigError
+from core.profiles import load_config, parse_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ import string
 import pytest
 
 from core.arxiv.parse import parse_listing
-from core.feeds import FeedQuery, FeedSpec, candidates
+from core.feeds import FeedSpec, FeedWishes, candidates
 from core.matching import _fragment
 from core.profiles import parse_config
 from core.signals import make_pool, rank_pool
@@ -63,9 +63,9 @@ def days(run: int) -> list[list]:
 def specs() -> list[FeedSpec]:
     config = parse_config(TEST_CONFIG)
     made = [FeedSpec.from_profile(name, profile) for name, profile in config.profiles.items()]
-    made += [FeedSpec.from_query(FeedQuery(cat=["cs.CV"], q=q, type=["new", "cross", "replace", "replace-cross"])) for q in QUERIES]
-    made.append(FeedSpec.from_query(FeedQuery(cat=["cs.CV"], q="robot", exclude=["survey", "benchmark"])))
-    made.append(FeedSpec.from_query(FeedQuery(cat=["cs.CV"])))  # no terms at all
+    made += [FeedSpec.from_query(FeedWishes(cat=["cs.CV"], q=q, type=["new", "cross", "replace", "replace-cross"])) for q in QUERIES]
+    made.append(FeedSpec.from_query(FeedWishes(cat=["cs.CV"], q="robot", exclude=["survey", "benchmark"])))
+    made.append(FeedSpec.from_query(FeedWishes(cat=["cs.CV"])))  # no terms at all
     return made
 
 
@@ -86,7 +86,7 @@ def test_skimming_ranks_exactly_as_analysing_everything(index):
 
 
 def test_most_papers_are_not_analysed_for_a_rare_term():
-    spec = FeedSpec.from_query(FeedQuery(cat=["cs.CV"], q="gaussian splatting"))
+    spec = FeedSpec.from_query(FeedWishes(cat=["cs.CV"], q="gaussian splatting"))
     pool = candidates(days(70)[0], spec)
     skimmed = [c for c in make_pool(pool, spec.matchers).candidates if isinstance(c.doc, Skim)]
     assert len(skimmed) > 0.8 * len(pool) > 0

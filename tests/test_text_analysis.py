@@ -17,7 +17,8 @@ import Stemmer
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from core.arxiv.parse import ParseError, parse_listing
+from core.arxiv.parse import parse_listing
+from core.errors import ParseError
 from core.signals.text import FieldText, analyse_text
 from tests.conftest import FIXTURES
 

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from core import __version__, longlived
 from core.arxiv.trouble import SharedBackoff, Trouble, message, network_trouble
 from core.clock import SYSTEM_CLOCK, Clock
-from core.errors import Retryable, TooLarge, UpstreamBackingOff, UpstreamBusy, UpstreamError  # noqa: F401 (re-exported)
+from core.errors import Retryable, TooLarge, UpstreamBackingOff, UpstreamBusy, UpstreamError
 from core.perloop import PerLoop
 from core.redact import split_userinfo
 from core.retry import RetryPolicy, parse_retry_after, retrying

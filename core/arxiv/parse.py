@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.arxiv import fastparse
-from core.errors import ParseError  # noqa: F401 (re-exported)
+from core.errors import ParseError
 from core.papers import ANNOUNCE_TYPES, Paper, detex, split_authors, split_id
 from core.schedule import listing_day_of_submission
 

@@ -4,7 +4,7 @@ One small async interface (`KV`), one module per backend. `open_store` picks the
 backend from the settings.
 """
 
-from core.kv.base import KV, KVError
+from core.kv.base import KV
 from core.kv.factory import open_store
 
-__all__ = ["KV", "KVError", "open_store"]
+__all__ = ["KV", "open_store"]

@@ -1,9 +1,15 @@
-"""The store interface: bytes in, bytes out, with expiry and set-if-absent."""
+"""The store interface: bytes in, bytes out, with expiry and set-if-absent; and `ttl_ms`, the
+TTL as the Redis protocol takes it (the redis and upstash backends both speak it)."""
 
 from __future__ import annotations
 
 import abc
-from core.errors import KVError  # noqa: F401 (re-exported)
+import math
+
+
+def ttl_ms(ttl: float) -> int:
+    """Seconds (float) to whole milliseconds, at least 1: Redis rejects `PX 0`."""
+    return max(1, math.ceil(ttl * 1000))
 
 
 class KV(abc.ABC):

@@ -15,7 +15,6 @@ client per running loop (`PerLoop`).
 from __future__ import annotations
 
 import logging
-import math
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
@@ -24,7 +23,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from core.kv.base import KV, KVError
+from core.errors import KVError
+from core.kv.base import KV, ttl_ms
 from core.perloop import PerLoop
 from core.redact import redact_text
 
@@ -32,12 +32,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 2.0  # seconds, for connecting and for each reply
 _SCHEMES = ("redis", "rediss", "unix")
-
-
-def ttl_ms(ttl: float) -> int:
-    """Seconds (float) to whole milliseconds, at least 1: Redis rejects `PX 0`."""
-    return max(1, math.ceil(ttl * 1000))
-
 
 
 class RedisKV(KV):

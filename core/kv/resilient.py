@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 
 from core.clock import SYSTEM_CLOCK, Clock
-from core.kv.base import KV, KVError
+from core.errors import KVError
+from core.kv.base import KV
 from core.kv.memory import MemoryKV
 
 log = logging.getLogger(__name__)

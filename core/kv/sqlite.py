@@ -11,7 +11,8 @@ import threading
 from pathlib import Path
 
 from core.clock import SYSTEM_CLOCK, Clock
-from core.kv.base import KV, KVError
+from core.errors import KVError
+from core.kv.base import KV
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (

@@ -25,23 +25,18 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import math
 from urllib.parse import urlsplit
 
 import httpx
 
-from core.kv.base import KV, KVError
+from core.errors import KVError
+from core.kv.base import KV, ttl_ms
 from core.perloop import PerLoop
 from core.redact import redact_text
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 2.0  # seconds, for connecting and for the whole answer
-
-
-def ttl_ms(ttl: float) -> int:
-    """Seconds (float) to whole milliseconds, at least 1: Redis rejects `PX 0`."""
-    return max(1, math.ceil(ttl * 1000))
 
 
 class UpstashKV(KV):

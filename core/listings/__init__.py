@@ -38,7 +38,7 @@ from core.listings.store import CategoryMeta, DayStore, WindowTooLarge, papers_b
 from core.papers import Paper
 from core.settings import Settings
 
-__all__ = ["BackfillReport", "CategoryMeta", "EnrichReport", "Listings", "UpstreamUnavailable"]
+__all__ = ["BackfillReport", "CategoryMeta", "EnrichReport", "Listings"]
 
 log = logging.getLogger(__name__)
 

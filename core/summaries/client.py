@@ -8,7 +8,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from core.clock import SYSTEM_CLOCK, Clock
-from core.errors import LLMError, Retryable  # noqa: F401 (re-exported)
+from core.errors import LLMError, Retryable
 from core.perloop import PerLoop
 from core.retry import RetryPolicy, parse_retry_after, retrying
 

@@ -16,10 +16,11 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.arxiv.client import ArxivClient, UpstreamError
+from core.arxiv.client import ArxivClient
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import LLMError
-from core.kv import KV, KVError
+from core.errors import KVError, UpstreamError
+from core.kv import KV
 from core.papers import Paper
 from core.retry import backoff
 from core.settings import Settings

@@ -23,7 +23,7 @@ from core.kv import KV
 from core.profiles import Config
 from core.service import FeedService
 from core.settings import Settings
-from core.web import admin, docs, feeds, pages
+from core.web import admin, api, docs, feeds, index, opml, preview
 from core.web.compression import Compression
 from core.web.head import HeadAsGet
 from core.web.params import describe, unescaped_query
@@ -72,7 +72,8 @@ def create_app(
         seconds=settings.warm_cache_s, max_bytes=budgets(settings.cache_max_bytes, settings.warm_cache_s > 0)[1],
     )
     app.include_router(feeds.router)  # first: the feeds are what is polled (no path overlaps the pages)
-    app.include_router(pages.router)
+    for pages in (index, preview, api, opml):  # the human side, in the order /docs lists it
+        app.include_router(pages.router)
     app.include_router(admin.router)
     app.include_router(docs.router)
     if docs.ASSETS_DIR is not None:
@@ -115,7 +116,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        return pages.invalid_query(request, exc) or _error(400, describe(exc))
+        return preview.invalid_query(request, exc) or api.invalid_query(request, exc) or _error(400, describe(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from core.web.site import site_root
 from core.web.templating import page
 
 # Found without importing the package: only its files are used.
@@ -25,7 +26,5 @@ router = APIRouter()
 
 @router.get("/docs", include_in_schema=False)
 async def docs(request: Request) -> HTMLResponse:
-    from core.web.pages import site_root  # core.web.pages imports the feed routes
-
     root = site_root(request)
     return page(request, "docs.html", root=root, assets=root + ASSETS_PATH, openapi_url=root + request.app.openapi_url)

@@ -11,13 +11,15 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from core.errors import NotFound  # noqa: F401 (re-exported)
+from core.errors import NotFound
 from core.feeds import FeedSpec
-from core.profiles import Profile
 from core.render.formats import DEFAULT_FORMAT, REGISTRY, by_extension
-from core.service import FeedService, RenderedFeed, configured_base_url
+from core.service import FeedService, RenderedFeed
 from core.taxonomy import normalize_category
+from core.web.etags import weak_match
 from core.web.params import FeedQueryParam, kept_query
+from core.web.preview import VARY, feed_page
+from core.web.site import absolute
 from core.web.warm import mark_reusable
 
 router = APIRouter(tags=["feeds"])
@@ -25,38 +27,6 @@ router = APIRouter(tags=["feeds"])
 
 def _service(request: Request) -> FeedService:
     return request.app.state.service
-
-
-def base_url(request: Request) -> str:
-    """PUBLIC_BASE_URL, else Vercel's production domain, else the request's own base."""
-    return configured_base_url(_service(request).settings) or str(request.base_url).rstrip("/")
-
-
-def served_url(request: Request) -> str:
-    """The absolute URL being served, as a reader subscribed to it (rel="self")."""
-    url = base_url(request) + request.url.path
-    query = kept_query(request.url.query)
-    return url + (f"?{query}" if query else "")
-
-
-def alternate_urls(request: Request) -> dict[str, str]:
-    """The served feed in every format: `/feeds/NAME.<ext>` swaps the extension, the other
-    routes set `format=`; the rest of the query string is kept as it came."""
-    base, path = base_url(request), request.url.path
-    query = [p for p in kept_query(request.url.query).split("&") if p and not p.startswith("format=")]
-    found = by_extension(path.rpartition("/")[2]) if path.startswith("/feeds/") else None
-    urls = {}
-    for fmt, output in REGISTRY.items():
-        if found is not None:
-            url, pairs = f"{base}{path.rpartition('/')[0]}/{found[0]}.{output.extension}", query
-        else:
-            url, pairs = base + path, query + ([f"format={fmt}"] if fmt != DEFAULT_FORMAT else [])
-        urls[fmt] = url + ("?" + "&".join(pairs) if pairs else "")
-    return urls
-
-
-# A feed's URL answers a browser and a reader differently: caches must keep both apart.
-VARY = "Sec-Fetch-Mode, Sec-Fetch-Dest"
 
 
 def browser_navigation(request: Request) -> bool:
@@ -82,7 +52,8 @@ def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple:
         memo.move_to_end(key)
         return hit
     spec, fmt = make()
-    hit = memo[key] = (spec, fmt, served_url(request), base_url(request), alternate_urls(request))
+    urls, path, query = absolute(request), request.url.path, kept_query(request.url.query)
+    hit = memo[key] = (spec, fmt, urls.served(path, query), urls.base, urls.served_in_every_format(path, query))
     while len(memo) > SPEC_MEMO_SIZE:
         memo.popitem(last=False)
     return hit
@@ -91,8 +62,6 @@ def _memo(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> tuple:
 async def _respond(request: Request, make: Callable[[], tuple[FeedSpec, str]]) -> Response:
     spec, fmt, self_url, base, alternates = _memo(request, make)
     if REGISTRY[fmt].browser_page and browser_navigation(request):
-        from core.web.pages import feed_page  # core.web.pages imports this module
-
         return await feed_page(request, spec, fmt, {**alternates, fmt: self_url})
     feed = await _service(request).rendered(spec, fmt, self_url, base, alternates)
     return feed_response(request, feed)
@@ -139,8 +108,7 @@ def cache_control(feed: RenderedFeed, now: dt.datetime) -> str:
 def _not_modified(request: Request, feed: RenderedFeed) -> bool:
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
-        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-        return "*" in tags or feed.etag in tags
+        return weak_match(if_none_match, feed.etag)
     since = request.headers.get("if-modified-since")
     if since:
         try:
@@ -150,13 +118,6 @@ def _not_modified(request: Request, feed: RenderedFeed) -> bool:
         if parsed is not None and parsed.tzinfo is not None:
             return feed.last_modified.replace(microsecond=0) <= parsed
     return False
-
-
-def _profile(request: Request, name: str) -> Profile:
-    profiles = _service(request).config.profiles
-    if name not in profiles:
-        raise NotFound(f"no profile {name!r}; profiles: {', '.join(sorted(profiles))}")
-    return profiles[name]
 
 
 _SUFFIXES = [f".{f.extension}" for f in REGISTRY.values()]
@@ -169,7 +130,7 @@ async def profile_feed(request: Request, filename: str, query: FeedQueryParam) -
     if found is None:
         raise NotFound(f"use /feeds/NAME{_EXTENSIONS} (got {filename!r})")
     name, output = found
-    return await _respond(request, lambda: (FeedSpec.from_profile(name, _profile(request, name), query), output.name))
+    return await _respond(request, lambda: (FeedSpec.from_profile(name, _service(request).config.profile(name), query), output.name))
 
 
 @router.get("/feed", summary="An ad-hoc feed from the query string alone")

@@ -1,4 +1,5 @@
-"""`FeedQuery` as FastAPI's query-parameter model, with 400 messages people can act on.
+"""`FeedQuery`, the web's query model: a reader's wishes (`core.feeds.FeedWishes`) plus the
+output format, read by FastAPI as a query-parameter model, with 400 messages people can act on.
 
 FastAPI reads the parameters into the model (repeated list parameters arrive as lists; the
 model's validators also split comma-separated values) and documents them in OpenAPI. What a
@@ -8,16 +9,26 @@ and a single-valued parameter given twice; and `q` is parsed now, so its errors 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import unquote_plus
 
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
-from core.errors import BadRequest  # noqa: F401 (re-exported)
-from core.feeds import FeedQuery
-from core.matching import QueryError
+from core.errors import BadRequest, QueryError, describe_invalid
+from core.feeds import FeedWishes
+from core.render.formats import FORMATS
+
+Format = Literal[FORMATS]  # type: ignore[valid-type]  # the registry's names, as an enum in OpenAPI
+
+
+class FeedQuery(FeedWishes):
+    """The query parameters of `/feed`, `/rss` and of profile feeds (where they narrow the
+    profile): the wishes, and `format` for the routes without an extension."""
+
+    format: Format | None = Field(None, description=f"{', '.join(FORMATS)} (for /feed and /rss; profile feeds use the extension)")
+
 
 KNOWN = set(FeedQuery.model_fields)
 LIST_FIELDS = {name for name, field in FeedQuery.model_fields.items() if getattr(field.annotation, "__origin__", None) is list}
@@ -100,14 +111,11 @@ FeedQueryParam = Annotated[FeedQuery, Depends(feed_query)]
 
 
 def describe(exc: ValidationError | RequestValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        loc = [str(p) for p in error["loc"] if not isinstance(p, int)]
+    """A rejected query string as a 400's message."""
+    def where(location: tuple) -> list[str]:
+        loc = [str(p) for p in location if not isinstance(p, int)]
         if isinstance(exc, RequestValidationError) and loc and loc[0] in ("query", "path", "header"):
             loc = loc[1:]  # "query.limit" -> "limit": people know where they typed it
-        field = ".".join(loc)
-        message = error["msg"].removeprefix("Value error, ")
-        value = error.get("input")
-        shown = f" (got {value!r})" if isinstance(value, (str, int, float)) and len(str(value)) < 80 else ""
-        problems.append(f"{field}: {message}{shown}" if field else f"{message}{shown}")
-    return "; ".join(problems)
+        return loc
+
+    return describe_invalid(exc.errors(), where, with_input=True)

@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from core.cache import ByteLRU
 from core.clock import Clock
 from core.web.compression import accepts_gzip
+from core.web.etags import weak_match
 from core.web.params import kept_query
 
 SCOPE_KEY = "arxiv_feeds.warm"  # the feed route writes {"until": epoch seconds} here
@@ -48,7 +49,7 @@ class _Entry:
     headers: list[tuple[bytes, bytes]] | None  # of the 200, Content-Length included (None: only a 304 was seen)
     not_modified: list[tuple[bytes, bytes]]  # of a 304 to the same request
     body: bytes | None
-    etag: bytes  # without W/
+    etag: str  # without W/ (latin-1, as HTTP headers are)
     stored_at: float
     until: float  # epoch seconds
     generation: int
@@ -107,7 +108,7 @@ class WarmResponses:
               method: str) -> None:
         headers = list(start.get("headers", []))
         until = min(until, now + self.seconds)
-        etag = next((v for n, v in headers if n == b"etag"), b"").removeprefix(b"W/")
+        etag = next((v for n, v in headers if n == b"etag"), b"").removeprefix(b"W/").decode("latin-1")
         if not etag:
             return
         if start["status"] == 200 and method == "GET":
@@ -123,7 +124,7 @@ class WarmResponses:
 async def _answer(entry: _Entry, now: float, head: bool, if_none_match: bytes | None, send: Send) -> bool:
     """Send the kept answer to this request; False when it has none (a 304 kept, no ETag sent)."""
     age = (b"age", str(max(0, math.floor(now - entry.stored_at))).encode())
-    if if_none_match is not None and _matches(if_none_match, entry.etag):
+    if if_none_match is not None and weak_match(if_none_match.decode("latin-1"), entry.etag):
         await send({"type": "http.response.start", "status": 304, "headers": [*entry.not_modified, age]})
         await send({"type": "http.response.body", "body": b""})
         return True
@@ -132,15 +133,6 @@ async def _answer(entry: _Entry, now: float, head: bool, if_none_match: bytes | 
     await send({"type": "http.response.start", "status": 200, "headers": [*entry.headers, age]})
     await send({"type": "http.response.body", "body": b"" if head else entry.body})
     return True
-
-
-def _matches(if_none_match: bytes, etag: bytes) -> bool:
-    """Weak comparison, as the feed route makes it (RFC 9110 13.1.2)."""
-    for tag in if_none_match.split(b","):
-        tag = tag.strip().removeprefix(b"W/")
-        if tag == etag or tag == b"*":
-            return True
-    return False
 
 
 def _read(scope: Scope) -> tuple[tuple, bytes | None] | None:
