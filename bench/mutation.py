@@ -7,6 +7,7 @@ modules or the tests that guard it, and update bench/mutation_survivors.md.
     python -m bench.mutation core/redact.py       # one module (or several)
     python -m bench.mutation --max-children 2     # two workers (the machine's 2 cores)
     python -m bench.mutation --list               # the module -> tests map
+    python -m bench.mutation core/web/warm.py --functions 'x__read*'   # only some functions
 
 Each module runs in a scratch copy of the working tree (`--workdir`, default under the system
 temporary directory, one directory per module, started fresh every time), with a `setup.cfg`
@@ -62,6 +63,8 @@ TARGETS: tuple[Target, ...] = (
     Target("core/render/csljson.py", ("tests/test_citations.py",)),
     Target("core/render/markdown.py", ("tests/test_injection.py",)),
     Target("core/feeds.py", ("tests/test_cost_limit.py",), functions=("xǁFeedSpecǁcheck_cost*",)),
+    # what each signal costs (the arithmetic behind MAX_RANK_COST)
+    Target("core/ranking/cost.py", ("tests/test_cost_limit.py",)),
     # the merge rules (a day is merged into, never replaced; the listing wins; backfilled copies leave)
     # tests/test_store_merge.py alone: the HTTP scenarios of test_history/test_ingest take a minute
     # per surviving mutant on a loaded machine (test_store_faults' Redis database would also race)
@@ -187,6 +190,8 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", help="paths as in the map (default: all)")
     parser.add_argument("--max-children", type=int, default=1, help="parallel mutant workers (default 1)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "arxiv-feeds-mutation")
+    parser.add_argument("--functions", nargs="+", metavar="GLOB",
+                        help="only these functions of the module(s) (mutmut's names, e.g. 'x__read*'): a shorter run")
     parser.add_argument("--list", action="store_true", help="print the module -> tests map and stop")
     parser.add_argument("--recheck", action="store_true",
                         help="rerun only the last run's survivors, with the tests as they are now (after adding tests)")
@@ -201,6 +206,8 @@ def main() -> int:
         return 0
     rows = []
     for target in [by_path[m] for m in args.modules] or list(TARGETS):
+        if args.functions:
+            target = Target(target.path, target.tests, tuple(args.functions))
         result = run_target(target, args.workdir / _slug(target.path), args.max_children, args.recheck)
         report = _write_report(result)
         rows.append(result)

@@ -12,6 +12,8 @@ import logging
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+import pytest
+
 from core.sources.arxiv.client import ArxivClient
 from core.sources.arxiv.parse import parse_listing
 from core.clock import ManualClock
@@ -274,3 +276,52 @@ def test_a_replacement_in_the_missed_week_also_stores_its_v1_as_new_on_its_first
     friday = {p.id: p for p in asyncio.run(run.store.load_day(meta, FRI))}
     assert (monday[arxiv_id].version, monday[arxiv_id].announce_type) == (1, "new")
     assert (friday[arxiv_id].version, friday[arxiv_id].announce_type) == (2, "replace")
+
+
+AGAIN = "; the days it covers stay missing and are asked again later"
+
+
+@pytest.mark.parametrize("answers,why,kept", [
+    ([Quirk(keep=3)], "start=0 not whole: 3 of 10 entries due (totalResults 40)", []),
+    ([Quirk(), Quirk(keep=0)], "start=10 not whole: 0 of 10 entries due (totalResults 40)", [FRI]),
+    ([Quirk(), Quirk(), Quirk(), Quirk(keep=9)], "start=30 not whole: 9 of 10 entries due (totalResults 40)", [WED, THU, FRI]),
+    ([Quirk(), Quirk(total=15)], "start=10 not whole: totalResults 15, 40 on the first page", [FRI]),
+    ([Quirk(total=45), Quirk()], "start=10 not whole: totalResults 40, 45 on the first page", [FRI]),
+    ([Quirk(total=5)], "start=0 not whole: 10 entries where totalResults 5 leaves 5", []),
+    ([Quirk(), Quirk(ignore_start=True)],
+     "start=10 not whole: 10 of its 10 entries already on an earlier page (start= ignored)", [FRI]),
+    ([Failure(200, rss_for_day([], FRI), api=True)], "start=0 not whole: not a query-API answer (no totalResults)", []),
+], ids=["short-first", "empty-second", "short-last", "lower-total", "higher-first-total", "total-below-page",
+        "start-ignored", "rss-answer"])
+def test_a_page_that_is_not_whole_stops_the_run_and_health_says_exactly_which_page_and_why(fake_arxiv, answers, why, kept):
+    """The reason /health and the log give, word for word: the page's start, what was due and
+    what came; the whole pages before it keep their whole days."""
+    run = backfill(fake_arxiv, week())
+    fake_arxiv.quirk_next(*[a for a in answers if isinstance(a, Quirk)])
+    fake_arxiv.fail_next(*[a for a in answers if isinstance(a, Failure)])
+    report = run()
+    assert report.error == f"query-API page at {why}{AGAIN}", report
+    assert not report.complete and report.requests == len(answers), report
+    for category in CATS:
+        assert sorted(run.stored(category)) == kept, category
+        assert run.meta(category).backfill_error == report.error
+
+
+def test_a_cut_page_is_malformed_and_says_where_it_was_cut(fake_arxiv):
+    run = backfill(fake_arxiv, week())
+    fake_arxiv.quirk_next(Quirk(), Quirk(cut_at=0.6))  # cut at 60 % with </feed> appended
+    report = run()
+    assert report.error.startswith("query-API page at start=10 not whole: malformed (SAXParseException: "), report
+    assert report.error.endswith(f": mismatched tag){AGAIN}"), report
+    assert [sorted(run.stored(c)) for c in CATS] == [[FRI], [FRI]]
+
+
+def test_a_search_with_no_answers_at_all_is_a_whole_page_and_a_complete_run(fake_arxiv):
+    """totalResults 0 with no entries is whole (nothing was due), not a short page: the run is
+    complete and says nothing went wrong; with no paper seen, no day can be called a holiday."""
+    run = backfill(fake_arxiv, [])
+    report = run()
+    assert (report.complete, report.error, report.requests, report.papers, report.empty) == (True, None, 1, 0, {}), report
+    for category in CATS:
+        assert run.stored(category) == {} and run.meta(category).backfill_error is None
+        assert run.missing(category) == [FRI, THU, WED, TUE, MON]

@@ -316,7 +316,7 @@ def test_affiliations_leave_the_names_and_stay_where_a_format_has_a_place(fake_a
         # BibTeX: the names, "et al." as BibTeX's `others`
         bib_people = [str(p) for p in persons[key].persons["author"]]
         assert len(bib_people) == len(names)
-        assert ("others" in bib_people[-1]) == ("et al." in names)
+        assert (bib_people[-1] == "others") == ("et al." in names)  # BibTeX's own keyword, nothing around it
     assert "Dept. of Physics, MIT, Cambridge, MA" in rss  # RSS and the pages show arXiv's own string
     assert "Dept. of Physics" not in bib.decode()
 
@@ -435,3 +435,21 @@ def test_accepted_and_published_papers_carry_their_venue_in_bibtex_and_csl_json(
     assert "container-title" not in csl[f"arXiv:{papers[2].id}"]
     shown = bibliography(list(csl.values()), formatter.plain)
     assert sum("Pattern Analysis and Machine Intelligence" in entry for entry in shown) == 1
+
+
+def test_bibtex_titles_brace_the_words_whose_capitals_must_survive_and_no_other():
+    """What a style that changes case (BibTeX's plain, biblatex's sentence case, Zotero's
+    import) may not touch is braced: a word with a capital anywhere. A capitalised first word
+    and lower-case words stay free, so title-casing styles can still case them."""
+    titles = {
+        "Learnable Gabor filters for Schrödinger bridges": "Learnable {Gabor} filters for {Schrödinger} bridges",
+        "SAM2 for Video Object Segmentation": "{SAM2} for {Video} {Object} {Segmentation}",
+        "iPhone photos: a dataset for 3D reconstruction": "{iPhone} photos: a dataset for {3D} reconstruction",
+        "a study of LLMs": "a study of {LLMs}",
+    }
+    papers = [Paper(id=f"2604.{n:05d}", version=1, title=t, abstract="a", categories=["cs.AI"], authors=["A. Smith"],
+                    announced=dt.date(2026, 4, 27)) for n, t in enumerate(titles, 1)]
+    doc = FeedDocument(title="t", description="d", self_url="http://x/feed", home_url="http://x/", feed_id="x",
+                       updated=dt.datetime(2026, 4, 27, tzinfo=dt.UTC), items=[Scored(paper=p, score=1, hits=[]) for p in papers])
+    written = {e.fields["eprint"]: e.fields["title"] for e in pybtex.database.parse_bytes(render(doc, "bib"), "bibtex").entries.values()}
+    assert written == {p.id: titles[p.title] for p in papers}

@@ -197,3 +197,46 @@ def test_a_ranking_holds_neither_every_analysis_nor_every_scored_paper_at_once(k
     # Now: the memo's 0.5 MB, the pool's lengths and matches, the top 20, with like= its
     # vocabulary (IDF weights of 39,000 words and word pairs, 4.5 MB) and one candidate's vectors.
     assert peak < bound, peak
+
+
+def _long_day(papers: int) -> bytes:
+    """A cs.AI day of `papers` papers, each ~900 bytes of title and abstract (1.1 MB in all)."""
+    from tests.fakearxiv import cs_ai_listing
+
+    return cs_ai_listing([{"n": n, "title": f"Paper {n}", "abstract": "a method " * 100, "authors": "Ada Lovelace"}
+                          for n in range(1, papers + 1)])
+
+
+def test_the_too_costly_message_names_each_cost_the_total_the_limit_and_what_to_narrow(fake_arxiv, monkeypatch):
+    """The 400 a user reads, word for word: each signal's cost as its inputs multiplied, the sum,
+    the limit, and what to narrow (seeds first when they are what costs)."""
+    from tests.conftest import running_app
+    from tests.fakearxiv import Failure
+
+    def refused(query: str) -> str:
+        response = app.get(f"/feed?cat=cs.AI&{query}")
+        assert response.status_code == 400, response.text
+        return response.json()["error"]
+
+    with running_app(fake_arxiv) as app:
+        fake_arxiv.fail_next(Failure(200, _long_day(1_200)))
+        assert len(app.get("/feed?cat=cs.AI&format=json&limit=1").json()["items"]) == 1  # fetched and stored
+        monkeypatch.setattr(core.feeds, "MAX_RANK_COST", 1_199)
+        narrow = "fewer days (days=), fewer categories (cat=) or fewer terms (q=, exclude=, author=)"
+        assert refused("q=zq0") == f"too costly: 1 term x 1,200 papers = 1,200; 1,200 in all (at most 1,199); narrow it: {narrow}"
+        assert refused("q=zq0+zq1") == (
+            f"too costly: 2 terms x 1,200 papers = 2,400; 2,400 in all (at most 1,199); narrow it: {narrow}")
+        # No terms: listing the pool still costs a pass over it. Seeds are costed before any is fetched.
+        assert refused("like=2604.00001") == (
+            "too costly: 1 term x 1,200 papers = 1,200; "
+            "1 like=/unlike= seeds over 1,200 papers (1.1 MB of text) = 41,544; 42,744 in all (at most 1,199); "
+            f"narrow it: fewer seeds (like=, unlike=), {narrow}")
+        assert refused("like=2604.00001&unlike=2604.00002&q=zq0+zq1+zq2") == (
+            "too costly: 3 terms x 1,200 papers = 3,600; "
+            "2 like=/unlike= seeds over 1,200 papers (1.1 MB of text) = 42,729; 46,329 in all (at most 1,199); "
+            f"narrow it: fewer seeds (like=, unlike=), {narrow}")
+        assert refused("like_author=morrison_d_1") == (  # an author's papers: up to 20 seeds
+            "too costly: 1 term x 1,200 papers = 1,200; "
+            "20 like=/unlike= seeds over 1,200 papers (1.1 MB of text) = 64,062; 65,262 in all (at most 1,199); "
+            f"narrow it: fewer seeds (like=, unlike=; like_author= counts 20), {narrow}")
+        assert [r for r in fake_arxiv.api_requests() if "id_list" in r.path or "search_query" in r.path] == []

@@ -264,3 +264,60 @@ def test_credentials_leave_a_configured_url_and_travel_as_auth(url, bare, auth):
     from core.redact import split_userinfo
 
     assert split_userinfo(url) == (bare, auth)
+
+
+def test_markdown_digest_shows_venue_code_doi_comments_and_journal_in_one_escaped_paragraph():
+    """What arXiv's API adds to a paper (venue, code links, DOI, comment, journal reference) is
+    one paragraph under its score, each part named, links https and percent-encoded, arXiv's
+    text escaped; a paper without any has no such paragraph."""
+    import datetime as dt
+
+    from core.ranking.types import Scored
+    from core.papers import Paper
+    from core.render import FeedDocument, render
+
+    described = Paper(id="2604.00001", version=1, title="A *bold* title $x_1$", abstract="We show 91.0\\% mAP$_{50}$.",
+                      categories=["cs.CV", "cs.AI"], authors=["A. Smith", "B_Jones"], announced=dt.date(2026, 4, 27),
+                      comment="Accepted at CVPR 2026. Code: https://github.com/kd-tao/omnizip and https://kd-tao.github.io/omnizip",
+                      journal_ref="CVPR 2026 [x]", doi="10.1109/CVPR.2026.001")
+    bare = Paper(id="2604.00002", version=1, title="Plain", abstract="a", categories=["cs.CV"], authors=["C"],
+                 announced=dt.date(2026, 4, 27))
+    doc = FeedDocument(title="T", description="d", self_url="http://x/feed?q=a b", home_url="http://x/", feed_id="x",
+                       updated=dt.datetime(2026, 4, 27, 13, 5, tzinfo=dt.UTC),
+                       items=[Scored(paper=described, score=1.5, hits=[]), Scored(paper=bare, score=1, hits=[])])
+    every = "no keyword terms: every paper in the categories is listed"
+    assert render(doc, "md").decode() == "\n".join([
+        "# T", "", "_d_", "", "Updated 2026-04-27 13:05 UTC · 2 papers · [feed](http://x/feed?q=a%20b)", "",
+        "## 1. [A \\*bold\\* title x₁](https://arxiv.org/abs/2604.00001)", "",
+        "**Authors:** A. Smith, B\\_Jones  ",
+        "**Categories:** cs.CV, cs.AI · **Type:** new · **Announced:** 2026-04-27 · [PDF](https://arxiv.org/pdf/2604.00001v1)  ",
+        f"**Score 1.5:** {every}", "",
+        "**Venue:** CVPR 2026 · **Code:** [github.com/kd-tao/omnizip](https://github.com/kd-tao/omnizip), "
+        "[kd-tao.github.io/omnizip](https://kd-tao.github.io/omnizip) · "
+        "**DOI:** [10.1109/CVPR.2026.001](https://doi.org/10.1109/CVPR.2026.001) · "
+        "**Comments:** Accepted at CVPR 2026. Code: https://github.com/kd-tao/omnizip and https://kd-tao.github.io/omnizip · "
+        "**Journal:** CVPR 2026 \\[x\\]", "",
+        "> We show 91.0% mAP₅₀.", "",
+        "## 2. [Plain](https://arxiv.org/abs/2604.00002)", "",
+        "**Authors:** C  ",
+        "**Categories:** cs.CV · **Type:** new · **Announced:** 2026-04-27 · [PDF](https://arxiv.org/pdf/2604.00002v1)  ",
+        f"**Score 1:** {every}", "",
+        "> a", ""])
+
+
+def test_a_code_link_reads_as_the_whole_address_it_opens_even_an_archived_copy():
+    """The link text is the target without its scheme: an archived copy reads as the archive,
+    not as the repository inside its address."""
+    import datetime as dt
+
+    from core.ranking.types import Scored
+    from core.papers import Paper
+    from core.render import FeedDocument, render
+
+    archived = "https://web.archive.org/web/2024/https://github.com/kd-tao/omnizip"
+    paper = Paper(id="2604.00001", version=1, title="t", abstract="a", categories=["cs.CV"], authors=["C"],
+                  announced=dt.date(2026, 4, 27), comment=f"Code: {archived}")
+    doc = FeedDocument(title="T", description="d", self_url="http://x/feed", home_url="http://x/", feed_id="x",
+                       updated=dt.datetime(2026, 4, 27, tzinfo=dt.UTC), items=[Scored(paper=paper, score=1, hits=[])])
+    digest = render(doc, "md").decode()
+    assert f"**Code:** [web.archive.org/web/2024/https://github.com/kd-tao/omnizip]({archived}) · " in digest

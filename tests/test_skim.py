@@ -97,7 +97,7 @@ def test_the_skim_check_holds_exactly_when_some_clause_has_a_needle_of_each_word
     small alphabet, empty clauses and words included (an empty clause holds, an empty word never)."""
     import random
 
-    from core.signals import _may_hold
+    from core.ranking.pool import _may_hold
 
     def definition(hay: str, clauses: list) -> bool:
         return any(all(any(needle in hay for needle in word) for word in clause) for clause in clauses)

@@ -97,3 +97,26 @@ def test_a_paper_the_listing_puts_on_another_day_leaves_only_the_backfilled_days
     assert days == {thu: ["2611.00005"], wed: ["2611.00004"], mon: ["2611.00001"]}  # Tuesday held only 3: gone
     assert tuesday_left is None  # from the store too, not only from the list of days
     assert set(meta.day_hashes) == set(meta.sources) == {thu.isoformat(), wed.isoformat(), mon.isoformat()}
+
+
+def test_a_listing_that_replaces_a_backfilled_copy_keeps_the_comment_journal_and_doi_arxiv_gave_that_version():
+    """The RSS carries no comment, journal reference or DOI: a listing of the version the query
+    API already described keeps them (the venue and code links users see come from them); a
+    newer version starts without them, as they belonged to the old one."""
+    store, day, now = _store(), dt.date(2026, 11, 24), dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+    described = {"comment": "Accepted at CVPR 2026", "journal_ref": "CVPR 2026", "doi": "10.1000/x1", "enriched": True}
+
+    async def scenario():
+        meta = await store.meta("cs.AI")
+        await store.merge(meta, day, [_paper(n, source="backfill").model_copy(update=described) for n in (1, 2, 3)], now)
+        mine = _paper(3).model_copy(update={"comment": "listed with its own", "enriched": True})
+        await store.merge(meta, day, [_paper(1), _paper(2, version=2), mine], now)  # the listing
+        return {p.id: p for p in await store.load_day(meta, day)}
+
+    papers = asyncio.run(scenario())
+    first, newer, own = papers["2611.00001"], papers["2611.00002"], papers["2611.00003"]
+    assert (first.origin, first.version, first.comment, first.journal_ref, first.doi, first.enriched) == (
+        "listing", 1, "Accepted at CVPR 2026", "CVPR 2026", "10.1000/x1", True)
+    assert (newer.origin, newer.version, newer.comment, newer.journal_ref, newer.doi, newer.enriched) == (
+        "listing", 2, None, None, None, False)
+    assert (own.origin, own.comment, own.journal_ref, own.enriched) == ("listing", "listed with its own", None, True)

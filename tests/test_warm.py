@@ -274,7 +274,7 @@ def test_a_body_sent_in_parts_is_never_kept():
     import httpx
 
     from core.clock import SYSTEM_CLOCK
-    from core.web.warm import WarmResponses, mark_reusable
+    from core.web.warm import WarmPolicy, WarmResponses, mark_reusable
 
     async def streaming(scope, receive, send):  # a route that marks itself reusable, then streams
         mark_reusable(scope, SYSTEM_CLOCK.time() + 60)
@@ -298,7 +298,7 @@ def test_of_two_host_headers_the_first_keys_the_kept_answer_as_the_route_reads_i
     from starlette.datastructures import Headers
 
     from core.clock import SYSTEM_CLOCK
-    from core.web.warm import WarmResponses, mark_reusable
+    from core.web.warm import WarmPolicy, WarmResponses, mark_reusable
 
     async def route(scope, receive, send):  # answers with the host it reads, reusable
         mark_reusable(scope, SYSTEM_CLOCK.time() + 60)
@@ -306,7 +306,7 @@ def test_of_two_host_headers_the_first_keys_the_kept_answer_as_the_route_reads_i
         await send({"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"' + host + b'"')]})
         await send({"type": "http.response.body", "body": host})
 
-    warm = WarmResponses(route, clock=lambda: SYSTEM_CLOCK, generation=lambda: 0, seconds=10, max_bytes=100_000)
+    warm = WarmResponses(route, WarmPolicy(seconds=10, max_bytes=100_000, generation=lambda: 0, clock=lambda: SYSTEM_CLOCK))
 
     async def get(*hosts: bytes) -> bytes:
         sent: list[dict] = []
@@ -382,3 +382,27 @@ def test_the_app_starts_and_stops_through_the_asgi_lifespan(fake_arxiv):
 
     asyncio.run(app({"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}, receive, send))
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+def test_a_kept_answer_is_never_the_answer_to_another_query_string_or_host(warm):
+    """Once an answer is kept (not only the first poll, which is never kept), a request that
+    differs in its query string or its Host still gets its own answer: other items, other self links."""
+    assert len(fill(warm, FEED + "?limit=1").json()["items"]) == 1
+    other = warm.get(FEED + "?limit=2")
+    assert len(other.json()["items"]) == 2 and "age" not in other.headers
+    fill(warm, "/feeds/llm.atom", headers={"Host": "one.example"})
+    two = warm.get("/feeds/llm.atom", headers={"Host": "two.example"})
+    assert b"two.example" in two.content and b"one.example" not in two.content and "age" not in two.headers
+
+
+def test_of_two_if_none_match_headers_the_first_counts_as_for_the_route(warm):
+    """A kept answer compares the validators the route would: Starlette reads the first of a
+    repeated header, so the kept answer does too (304 exactly when the route would send one)."""
+    etag = fill(warm).headers["etag"]
+
+    def poll(*tags: str):
+        return warm.http.send(warm.http.build_request("GET", FEED, headers=[("If-None-Match", t) for t in tags]))
+
+    assert poll(etag, '"other"').status_code == 304
+    answer = poll('"other"', etag)
+    assert answer.status_code == 200 and answer.headers["etag"] == etag
