@@ -46,6 +46,8 @@ def test_each_server_counts_its_days_on_its_own_calendar(fake_arxiv):
 
 
 def test_a_paper_posted_to_arxiv_and_medrxiv_is_one_item_with_both_links(fake_arxiv, tmp_path):
+    import subprocess
+
     import feedparser
     import pybtex.database
 
@@ -74,7 +76,17 @@ def test_a_paper_posted_to_arxiv_and_medrxiv_is_one_item_with_both_links(fake_ar
                 "url": f"{twin_page}v1", "pdf_url": f"{twin_page}v1.full.pdf"}]
             assert f'href="{twin_page}v1"' in item["content_html"]
             assert len(feed["items"]) == len(app.get("/feed?cat=cs.LG&days=2&limit=500&format=json&type=new,cross,replace,replace-cross").json()["items"]) + 10
+            # the extra link and fields keep every format valid (JSON Feed schema, Atom's RELAX NG)
+            from tests.fakearxiv import FIXTURES
+            from tests.test_feed_validity import jsonfeed_validator
+
+            assert not list(jsonfeed_validator().iter_errors(feed))
+            (tmp_path / "mixed.atom").write_bytes(app.get(f"{url}&format=atom").content)
+            jing = subprocess.run(["jing", "-c", str(FIXTURES / "atom.rnc"), str(tmp_path / "mixed.atom")],
+                                  capture_output=True, text=True, timeout=60)
+            assert [line for line in jing.stdout.splitlines() if "error" in line] == []
             atom = feedparser.parse(app.get(f"{url}&format=atom").content)
+            assert not atom.bozo
             entry = next(e for e in atom.entries if e.id == arxiv["id"])
             assert [link.href for link in entry.links if link.get("type") == "text/html" and link.rel == "related"] == [f"{twin_page}v1"]
             assert f"{twin_page}v1" in app.get(f"{url}&format=rss").text
@@ -172,6 +184,9 @@ def test_a_failing_server_is_named_and_health_reports_each_server(fake_arxiv):
             stale = app.get("/feed?cat=medrxiv:oncology,medrxiv:epidemiology&days=2&format=json&limit=500")
             assert stale.status_code == 200 and stale.headers["Warning"].startswith("110 ")
             assert {i["date_published"][:10] for i in stale.json()["items"]} == {sunday.isoformat()}
+            assert stale.json()["_arxiv_feeds"]["note"] == (
+                "history incomplete: 1 posting day (2026-04-27) missing in medrxiv:epidemiology, medrxiv:oncology; "
+                "backfill is off (BIORXIV_HISTORY_MAX_REQUESTS=0), so they stay missing")
             health = app.get("/health").json()
             servers = health["upstream"]["servers"]
             assert servers["medrxiv"]["requests_made"] == len(fake.requests) and servers["biorxiv"]["requests_made"] == 0
