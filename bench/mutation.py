@@ -83,7 +83,7 @@ TARGETS: tuple[Target, ...] = (
     # the completeness rule: only whole query-API pages count
     Target("core/sources/arxiv/paging.py", ("tests/test_backfill_runs.py", "tests/test_lossless_backfill.py")),
     Target("core/web/warm.py", ("tests/test_warm.py",)),
-    Target("core/web/admin.py", ("tests/test_summaries.py", "tests/test_security.py"), functions=("x__authorised*",)),
+    Target("core/web/admin.py", ("tests/test_summaries.py", "tests/test_security.py"), functions=("x__authorised*", "x__refusal*")),
 )
 
 TEST_TIMEOUT_S = 60  # a test a mutant made hang fails after this (pytest-timeout); the slowest takes ~20 s under load

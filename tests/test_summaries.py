@@ -217,6 +217,23 @@ def test_cron_without_a_configured_secret_is_closed(fake_arxiv):
         assert "CRON_SECRET is not set" in response.json()["error"]
 
 
+def test_a_refused_cron_call_reads_what_to_send_and_is_never_kept(fake_arxiv):
+    """The whole 401 a caller reads: what to send (or that the server has no secret), the
+    Bearer challenge, and no-store so no proxy keeps a refusal for the real cron call."""
+    expected_headers = {"cache-control": "no-store", "www-authenticate": 'Bearer realm="cron"'}
+    with running_app(fake_arxiv, cron_secret="s3cret") as app:
+        response = app.http.post("/api/cron/refresh", headers={"Authorization": "Bearer wrong"})
+        assert (response.status_code, response.json()) == (
+            401, {"error": "send Authorization: Bearer <CRON_SECRET>", "status": 401})
+        assert {k: response.headers.get(k) for k in expected_headers} == expected_headers
+    with running_app(fake_arxiv) as app:
+        response = app.http.get("/api/cron/refresh", headers={"Authorization": "Bearer x"})
+        assert (response.status_code, response.json()) == (
+            401, {"error": "CRON_SECRET is not set on the server: set it to enable this endpoint", "status": 401})
+        assert {k: response.headers.get(k) for k in expected_headers} == expected_headers
+    assert len(fake_arxiv.listing_requests()) == 0
+
+
 def test_old_bot_api_key_env_is_honoured(fake_arxiv, llm, monkeypatch):
     monkeypatch.setenv("MY_DASHSCOPE_KEY", llm.token)
     legacy = {"categories": ["cs.AI"], "keywords": ["reasoning", "agent"],

@@ -36,19 +36,28 @@ def _authorised(request: Request, settings: Settings) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
+def _refusal(request: Request, settings: Settings) -> JSONResponse | None:
+    """None for the cron caller; anyone else gets a 401 that says what to send, or that the
+    server has no CRON_SECRET (a plain function, so the mutation run reaches it: mutmut leaves
+    decorated functions such as routes alone)."""
+    if _authorised(request, settings):
+        return None
+    message = (
+        "send Authorization: Bearer <CRON_SECRET>"
+        if settings.cron_secret is not None
+        else "CRON_SECRET is not set on the server: set it to enable this endpoint"
+    )
+    return JSONResponse(
+        {"error": message, "status": 401}, status_code=401,
+        headers={**NO_STORE, "WWW-Authenticate": 'Bearer realm="cron"'},
+    )
+
+
 @router.get("/api/cron/refresh", summary="Refresh listings and summaries (Vercel Cron calls GET)", operation_id="cron_refresh_get")
 @router.post("/api/cron/refresh", summary="Refresh listings and summaries", operation_id="cron_refresh_post")
 async def cron_refresh(request: Request, settings: AppSettings, cron: CronJobs) -> JSONResponse:
-    if not _authorised(request, settings):
-        configured = settings.cron_secret is not None
-        message = (
-            "send Authorization: Bearer <CRON_SECRET>"
-            if configured
-            else "CRON_SECRET is not set on the server: set it to enable this endpoint"
-        )
-        return JSONResponse(
-            {"error": message, "status": 401}, status_code=401,
-            headers={**NO_STORE, "WWW-Authenticate": 'Bearer realm="cron"'},
-        )
+    refused = _refusal(request, settings)
+    if refused is not None:
+        return refused
     report = await cron.refresh_all(settings.cron_budget_s)
     return JSONResponse(report, headers=NO_STORE)
