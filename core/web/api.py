@@ -19,7 +19,7 @@ from core.sources.arxiv.taxonomy import ARCHIVES, CATEGORIES
 from core.web.params import FeedQuery, FeedQueryParam, checked, describe
 from core.web.site import absolute, highlight, local, newest
 from core.web.templating import page
-from core.web.deps import services_of
+from core.web.deps import AppServices
 
 router = APIRouter(tags=["pages"])
 
@@ -53,9 +53,8 @@ def _item_json(item, spec: FeedSpec) -> dict:
 
 
 @router.get("/api/preview", summary="The builder's live preview: the /feed parameters, items with highlighted spans")
-async def api_preview(request: Request, query: FeedQueryParam) -> JSONResponse:
+async def api_preview(request: Request, query: FeedQueryParam, service: AppServices) -> JSONResponse:
     spec = FeedSpec.from_query(query)
-    service = services_of(request)
     service.feeds.seen_categories.update(spec.categories)
     result: FeedResult = await service.feeds.result(spec)  # no summaries: the preview runs as people type
     body = {
@@ -73,7 +72,7 @@ async def api_preview(request: Request, query: FeedQueryParam) -> JSONResponse:
 
 
 @router.get("/api/preview.html", response_class=HTMLResponse, summary="The builder's live preview as an HTML fragment: canonical feed URL, status line, papers")
-async def live_preview(request: Request, query: Annotated[FeedQuery, Query()]) -> HTMLResponse:
+async def live_preview(request: Request, query: Annotated[FeedQuery, Query()], service: AppServices) -> HTMLResponse:
     """What app.js shows as people type: the papers through the preview page's partial, and the
     canonical URLs (so the page never builds a feed URL). Errors are the status line, with
     /feed's message and status."""
@@ -81,7 +80,6 @@ async def live_preview(request: Request, query: Annotated[FeedQuery, Query()]) -
         spec = FeedSpec.from_query(checked(request, query))
     except (BadRequest, SpecError) as exc:
         return _live_error(request, str(exc))
-    service = services_of(request)
     service.feeds.seen_categories.update(spec.categories)
     result = await service.feeds.result(spec)  # no summaries: the preview runs as people type
     items = [(item, highlight(item, spec), None) for item in result.items[:PREVIEW_API_MAX_ITEMS]]

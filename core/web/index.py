@@ -19,7 +19,7 @@ from core.sources import all_sources
 from core.sources.arxiv.taxonomy import ARCHIVES, CATEGORIES
 from core.web.site import absolute, local, newest, site_root
 from core.web.templating import page
-from core.web.deps import services_of
+from core.web.deps import AppServices
 
 router = APIRouter(tags=["pages"])
 
@@ -95,8 +95,7 @@ def _settings_line(profile: Profile, summaries_on: bool) -> str:
 
 
 @router.get("/", response_class=HTMLResponse, summary="Profiles, their feeds, and the feed builder")
-async def index(request: Request) -> HTMLResponse:
-    service: Services = services_of(request)
+async def index(request: Request, service: AppServices) -> HTMLResponse:
     urls, links = absolute(request), local(request)
     profiles = service.config.profiles
     specs = {name: FeedSpec.from_profile(name, profile) for name, profile in profiles.items()}

@@ -12,20 +12,19 @@ from core.render.document import xml_safe
 from core.render.formats import READER_FORMATS
 from core.sources import category_name, source_of_category
 from core.web.site import absolute
-from core.web.deps import services_of
+from core.web.deps import AppServices
 
 router = APIRouter(tags=["pages"])
 
 
 @router.get("/opml", summary="Every profile feed in one OPML file for feed readers to import")
-async def opml(request: Request) -> Response:
+async def opml(request: Request, service: AppServices) -> Response:
     fmt = request.query_params.get("format", "atom")
     if fmt not in READER_FORMATS:
         raise BadRequest(f"format: use {', '.join(READER_FORMATS[:-1])} or {READER_FORMATS[-1]} (got {fmt!r})")
     unknown = set(request.query_params) - {"format"}
     if unknown:
         raise BadRequest(f"unknown parameter {min(unknown)!r}; known parameters: format")
-    service = services_of(request)
     urls = absolute(request)
     outlines = []
     for name, profile in service.config.profiles.items():

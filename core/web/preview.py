@@ -14,11 +14,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from core.errors import BadRequest, NotFound, SpecError, UpstreamUnavailable
 from core.feeds import FeedSpec
 from core.render.formats import REGISTRY
+from core.services import Services
 from core.urls import with_query
+from core.web.deps import AppServices, services_of
 from core.web.params import FeedQuery, checked, describe
 from core.web.site import absolute, highlight, newest, site_root
 from core.web.templating import page
-from core.web.deps import services_of
+
 
 router = APIRouter(tags=["pages"])
 
@@ -37,11 +39,10 @@ def _drop_empty(request: Request) -> RedirectResponse | None:
 
 
 async def _preview_page(
-    request: Request, spec: FeedSpec, kicker: str, urls: dict[str, str], *, preferred: str = "atom", feed: bool = False
+    request: Request, service: Services, spec: FeedSpec, kicker: str, urls: dict[str, str], *, preferred: str = "atom", feed: bool = False
 ) -> HTMLResponse:
     """The feed's items as a page; `feed`: the page a browser gets at the feed's own URL
     (`urls[preferred]` is that URL, to copy, with how to subscribe)."""
-    service = services_of(request)
     service.feeds.seen_categories.update(spec.categories)
     result = await service.feeds.result(spec)
     summaries = await service.feeds.summaries_for(result, service.settings.summary_budget_s)
@@ -56,7 +57,7 @@ async def feed_page(request: Request, spec: FeedSpec, fmt: str, urls: dict[str, 
     """An RSS or Atom feed opened in a browser (core.web.feeds): its HTML page instead of XML
     that browsers would show raw (they are removing XSLT)."""
     response = await _guarded(request, lambda: _preview_page(
-        request, spec, f"{REGISTRY[fmt].label} feed", urls, preferred=fmt, feed=True))
+        request, services_of(request), spec, f"{REGISTRY[fmt].label} feed", urls, preferred=fmt, feed=True))
     response.headers["Vary"] = VARY
     return response
 
@@ -87,28 +88,28 @@ async def _guarded(request: Request, make) -> Response:
 
 
 @router.get("/preview/{profile}", response_class=HTMLResponse, summary="A profile's feed as a readable page")
-async def preview_profile(request: Request, profile: str, query: Annotated[FeedQuery, Query()]) -> Response:
+async def preview_profile(request: Request, profile: str, query: Annotated[FeedQuery, Query()], service: AppServices) -> Response:
     async def make() -> Response:
         redirect = _drop_empty(request)
         if redirect is not None:
             return redirect
-        chosen = services_of(request).config.profile(profile)
+        chosen = service.config.profile(profile)
         checked(request, query)
         spec = FeedSpec.from_profile(profile, chosen, query)
-        return await _preview_page(request, spec, f"Profile “{profile}”", absolute(request).profile_feeds(profile, query))
+        return await _preview_page(request, service, spec, f"Profile “{profile}”", absolute(request).profile_feeds(profile, query))
 
     return await _guarded(request, make)
 
 
 @router.get("/preview", response_class=HTMLResponse, summary="An ad-hoc feed (the /feed parameters) as a readable page")
-async def preview_query(request: Request, query: Annotated[FeedQuery, Query()]) -> Response:
+async def preview_query(request: Request, query: Annotated[FeedQuery, Query()], service: AppServices) -> Response:
     async def make() -> Response:
         redirect = _drop_empty(request)
         if redirect is not None:
             return redirect
         checked(request, query)
         spec = FeedSpec.from_query(query)
-        return await _preview_page(request, spec, "Ad-hoc feed", absolute(request).adhoc_feeds(query))
+        return await _preview_page(request, service, spec, "Ad-hoc feed", absolute(request).adhoc_feeds(query))
 
     return await _guarded(request, make)
 

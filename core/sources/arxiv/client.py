@@ -28,12 +28,13 @@ from core import __version__
 from core.runtime.gcfreeze import build_lasting
 from core.sources.arxiv.trouble import SharedBackoff, Trouble, message, network_trouble
 from core.clock import SYSTEM_CLOCK, Clock
-from core.errors import Retryable, TooLarge, UpstreamBackingOff, UpstreamBusy, UpstreamError
+from core.errors import Retryable, UpstreamBackingOff, UpstreamBusy, UpstreamError
 from core.perloop import PerLoop
 from core.redact import split_userinfo
 from core.retry import RetryPolicy, parse_retry_after, retrying
 from core.runtime.shims import import_httpx
 from core.settings import Settings
+from core.sources.capped import read_capped
 
 if TYPE_CHECKING:  # imported on first use: an instance with its data stored makes no request
     import httpx
@@ -45,17 +46,6 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_COMBINED_ITEMS = 2000  # arXiv caps a combined `a+b+c` listing at this many items
-
-
-async def _read_capped(response: httpx.Response, limit: int, url: str) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"arXiv's answer for {url} is larger than {limit} bytes; ignored", response.status_code)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @dataclass
@@ -235,7 +225,7 @@ class ArxivClient:
         try:
             async with asyncio.timeout(s.arxiv_timeout):  # the whole answer, not each read
                 async with http.stream("GET", url, headers=headers, params=params) as response:
-                    body = b"" if response.status_code == 304 else await _read_capped(response, s.arxiv_max_bytes, url)
+                    body = b"" if response.status_code == 304 else await read_capped(response, s.arxiv_max_bytes, url, "arXiv")
         except TimeoutError:
             raise Retryable(f"{host} sent no whole answer within {s.arxiv_timeout:g} s (ARXIV_TIMEOUT)",
                             kind="slow") from None

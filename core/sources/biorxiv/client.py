@@ -25,11 +25,12 @@ from urllib.parse import quote, urlsplit
 
 from core import __version__
 from core.clock import SYSTEM_CLOCK, Clock
-from core.errors import ParseError, Retryable, TooLarge, UpstreamBusy, UpstreamError
+from core.errors import ParseError, Retryable, UpstreamBusy, UpstreamError
 from core.perloop import PerLoop
 from core.redact import split_userinfo
 from core.retry import RetryPolicy, parse_retry_after, retrying
 from core.sources.arxiv.trouble import network_trouble
+from core.sources.capped import read_capped
 from core.sources.biorxiv.records import Answer, Record, parse_answer
 
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ class BiorxivClient:
         try:
             async with asyncio.timeout(s.arxiv_timeout):  # the whole answer, not each read
                 async with http.stream("GET", url, headers=headers, params=params) as response:
-                    body = await _read_capped(response, s.arxiv_max_bytes, url)
+                    body = await read_capped(response, s.arxiv_max_bytes, url, "api.biorxiv.org")
         except TimeoutError:
             raise Retryable(f"{host} sent no whole answer within {s.arxiv_timeout:g} s (ARXIV_TIMEOUT)",
                             kind="slow") from None
@@ -216,18 +217,6 @@ class BiorxivClient:
         retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.time())
         limited = status == 429 or retry_after is not None
         raise Retryable(f"HTTP {status}", status, retry_after, kind="rate-limited" if limited else "failing")
-
-
-async def _read_capped(response: httpx.Response, limit: int, url: str) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"api.biorxiv.org's answer for {url} is larger than {limit} bytes; ignored",
-                           response.status_code)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def newest(records: Sequence[Record], version: int | None = None) -> Record | None:
