@@ -195,7 +195,7 @@ class FeedSpec:
         said = [f"{terms} term{'s' if terms > 1 else ''} x {work.candidates:,} papers = {parts['terms']:,}"]
         narrow = ["fewer days (days=)", "fewer categories (cat=)", "fewer terms (q=, exclude=, author=)"]
         if "seeds" in parts:
-            said.append(f"{work.seeds} like=/unlike= seeds over {work.candidates:,} papers "
+            said.append(f"{work.seeds} like=/unlike= {'seed' if work.seeds == 1 else 'seeds'} over {work.candidates:,} papers "
                         f"({work.text_bytes / 1e6:.1f} MB of text) = {parts['seeds']:,}")
             narrow[:0] = [hint for given in self.inputs.values() if given.seeds and (hint := given.narrow())]
         raise SpecError(

@@ -229,7 +229,7 @@ def test_the_too_costly_message_names_each_cost_the_total_the_limit_and_what_to_
         # No terms: listing the pool still costs a pass over it. Seeds are costed before any is fetched.
         assert refused("like=2604.00001") == (
             "too costly: 1 term x 1,200 papers = 1,200; "
-            "1 like=/unlike= seeds over 1,200 papers (1.1 MB of text) = 41,544; 42,744 in all (at most 1,199); "
+            "1 like=/unlike= seed over 1,200 papers (1.1 MB of text) = 41,544; 42,744 in all (at most 1,199); "
             f"narrow it: fewer seeds (like=, unlike=), {narrow}")
         assert refused("like=2604.00001&unlike=2604.00002&q=zq0+zq1+zq2") == (
             "too costly: 3 terms x 1,200 papers = 3,600; "
