@@ -80,7 +80,7 @@ TARGETS: tuple[Target, ...] = (
     Target("core/listings/backfill.py", ("tests/test_backfill_runs.py", "tests/test_history.py",
                                          "tests/test_lossless_backfill.py"),
            functions=("xǁBackfillerǁ_store*", "xǁBackfillerǁ_run__*")),
-    # the completeness rule: only whole query-API pages count
+    # the completeness rule: only whole query-API pages count; arXiv's history search over them
     Target("core/sources/arxiv/paging.py", ("tests/test_backfill_runs.py", "tests/test_lossless_backfill.py")),
     Target("core/web/warm.py", ("tests/test_warm.py",)),
     Target("core/web/admin.py", ("tests/test_summaries.py", "tests/test_security.py"), functions=("x__authorised*", "x__refusal*")),

@@ -1,5 +1,5 @@
 """What one backfill run stores, reports and remembers, driven directly (no app): the real
-`Backfiller` and `DayStore` over a MemoryKV, the real `ArxivClient` against the fake query API on
+`Backfiller` and `DayStore` over a MemoryKV, the real `ArxivUpstream` (its `history`) against the fake query API on
 127.0.0.1, time moved by ManualClock. Fast enough for the mutation bench (bench/mutation.py) to
 run per mutant; the same rules through the app are in test_history and test_lossless_backfill."""
 
@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from core.sources.arxiv.client import ArxivClient
+from core.sources.arxiv import ARXIV
+from core.errors import ParseError
+from core.sources.arxiv.paging import PageNotWhole
 from core.sources.arxiv.parse import parse_listing
 from core.clock import ManualClock
 from core.kv.memory import MemoryKV
@@ -77,7 +79,7 @@ def backfill(fake: FakeArxiv, entries: list[ET.Element], max_requests: int = 10)
     settings = make_settings(fake, arxiv_backfill_max_requests=max_requests)
     kv = MemoryKV(clock)
     store = DayStore(kv, 14)
-    backfiller = Backfiller(store, ArxivClient(settings, clock=clock, kv=kv), settings, clock)
+    backfiller = Backfiller(store, ARXIV.connect(settings, clock=clock, kv=kv), settings, clock)
     backfiller.page_size = PAGE
     return Run(backfiller, store, clock)
 
@@ -325,3 +327,64 @@ def test_a_search_with_no_answers_at_all_is_a_whole_page_and_a_complete_run(fake
     for category in CATS:
         assert run.stored(category) == {} and run.meta(category).backfill_error is None
         assert run.missing(category) == [FRI, THU, WED, TUE, MON]
+
+
+# --- the seam itself: `ArxivUpstream.history`, what the Backfiller consumes ---------------------
+
+def history_pages(fake: FakeArxiv, entries: list[ET.Element], days: list[dt.date], max_requests: int = 10) -> list:
+    """Every page `ArxivUpstream.history` yields (pages of PAGE entries) and the error it
+    stopped on, if any."""
+    fake.serve_api(entries)
+    clock = ManualClock(SATURDAY)
+    upstream = ARXIV.connect(make_settings(fake), clock=clock, kv=MemoryKV(clock))
+    pages: list = []
+
+    async def page_through() -> None:
+        try:
+            async for page in upstream.history(CATS, days, max_requests, PAGE):
+                pages.append(page)
+        except ParseError as exc:
+            pages.append(exc)
+        finally:
+            await upstream.close()
+
+    asyncio.run(page_through())
+    return pages
+
+
+def listed(page) -> list[tuple[str, int, dt.date]]:
+    return [(p.id, p.version, p.announced) for p in page.papers if p.announced in WEEK]
+
+
+def test_arxiv_history_yields_whole_pages_newest_first_each_saying_which_asked_days_it_completed(fake_arxiv):
+    entries = week(without=((None, WED),))  # 32 entries, pages of 10: four requests
+    pages = history_pages(fake_arxiv, entries, WEEK)
+    # Friday's 8 and 2 of Thursday's; Thursday's 6 and 4 of Tuesday's (Wednesday, with nothing
+    # before Tuesday's, is covered too); Tuesday's 4 and 6 of Monday's; Monday's last 2: the end.
+    assert [p.covered for p in pages] == [[FRI], [WED, THU, FRI], [TUE, WED, THU, FRI], WEEK]
+    assert [p.complete for p in pages] == [False, False, False, True]
+    assert [p.seen for p in pages] == [(THU, FRI), (TUE, FRI), (MON, FRI), (MON, FRI)]
+    got = [ref for page in pages for ref in listed(page)]
+    due = [(ref.split("v")[0], int(ref.split("v")[1]), day_of(e))
+           for e in entries if day_of(e) in WEEK for ref in [e.findtext(f"{A}id").rsplit("/", 1)[-1]]]
+    assert sorted(got) == sorted(due) and len(set(got)) == 32  # every entry once, on its listing day
+    assert [d for _, _, d in got] == sorted((d for _, _, d in got), reverse=True)  # newest first
+    assert [p.rejected for p in pages] == [[]] * 4 and [p.strays for p in pages] == [[]] * 4
+    assert len(fake_arxiv.requests) == 4
+
+
+def test_arxiv_history_stops_at_a_page_that_is_not_whole_after_yielding_the_whole_ones(fake_arxiv):
+    fake_arxiv.quirk_next(Quirk(), Quirk(keep=0))
+    pages = history_pages(fake_arxiv, week(), WEEK)
+    assert [p.covered for p in pages[:-1]] == [[FRI]]
+    assert isinstance(pages[-1], PageNotWhole)
+    assert str(pages[-1]) == "query-API page at start=10 not whole: 0 of 10 entries due (totalResults 40)"
+
+
+def test_arxiv_history_sets_aside_entries_dated_outside_the_asked_days(fake_arxiv):
+    strays = [edge(dt.datetime(2099, 1, 1, 10, 0, tzinfo=EASTERN), 1, ["cs.CL"]),
+              edge(dt.datetime(2026, 10, 1, 10, 0, tzinfo=EASTERN), 2, ["cs.CL"])]
+    fake_arxiv.quirk_next(*[Quirk(extra=strays)] * 5)
+    pages = history_pages(fake_arxiv, week(), WEEK)
+    assert pages[-1].complete and {p.id for page in pages for p in page.strays} == {"2611.90001", "2611.90002"}
+    assert not {"2611.90001", "2611.90002"} & {p.id for page in pages for p in page.papers}

@@ -89,11 +89,11 @@ class Listings:
             decoded_bytes = CacheBudgets.split(settings.cache_max_bytes, settings.warm_cache_s > 0).papers
         self.settings = settings
         self.upstreams = upstreams  # by source name (core.sources registry)
-        # arXiv's own client: its backfill, enrichment and the query API's shared back-off
+        # arXiv's own client: its enrichment and the query API's shared back-off
         client = self.client = cast("ArxivUpstream", upstreams[DEFAULT]).client
         self.store = DayStore(kv, settings.history_days, decoded_bytes)
         self.fetcher = ListingFetcher(self.store, upstreams, settings, clock)
-        self.backfiller = Backfiller(self.store, client, settings, clock)
+        self.backfiller = Backfiller(self.store, cast("ArxivUpstream", upstreams[DEFAULT]), settings, clock)
         self.history = HistoryFiller(self.store, upstreams, settings, clock)
         self.enricher = Enricher(self.store, client, settings, clock)
         self._clock = clock

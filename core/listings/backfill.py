@@ -1,16 +1,18 @@
-"""Backfill: fill the weekdays nobody fetched from arXiv's query API, each paper on the listing
-day arXiv's schedule gives it (`core.sources.arxiv.schedule.listing_day_of_submission`).
+"""Backfill: fill the weekdays nobody fetched from arXiv's history (`ArxivUpstream.history`,
+the `Upstream` seam), each paper on the listing day arXiv's schedule gives it
+(`core.sources.arxiv.schedule.listing_day_of_submission`).
 
-One search for the whole category set (`cat:a OR cat:b ...`, which matches cross-lists too)
-over the submission times of the missing days (`lastUpdatedDate:[from TO until]`), newest change
-first (`sortBy=lastUpdatedDate`), paged with `start` until the oldest missing day is passed; at
-most `ARXIV_BACKFILL_MAX_REQUESTS` polite requests per run. Why the query API and not OAI-PMH:
-docs/architecture.md. A version replaced during the window is a `replace`, a paper whose primary
-is outside the category a `cross`; the listing, once seen, overrides both.
+The search and its paging are the upstream's (`core.sources.arxiv.paging.history_pages`: one
+query-API search for the whole category set over the missing days' submission windows, newest
+change first, whole pages only); at most `ARXIV_BACKFILL_MAX_REQUESTS` polite requests per run.
+Why the query API and not OAI-PMH: docs/architecture.md. What stays here is arXiv's storing
+rules: a version replaced during the window is a `replace`, a paper whose primary is outside the
+category a `cross`; the listing, once seen, overrides both; a v1 announced on a missed day is
+stored there too (`first_listed`).
 
-Only whole pages count (`core.sources.arxiv.paging`): a day is stored when every page covering it
-arrived whole; a page that is not, and entries dated outside the asked range, are recorded as
-rejections (/health) and the days they touch stay missing, asked again on the next run.
+A day is stored once the pages say it is covered; a page that is not whole, and entries dated
+outside the asked range, are recorded as rejections (/health) and the days they touch stay
+missing, asked again on the next run.
 """
 
 from __future__ import annotations
@@ -21,19 +23,18 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from core.sources.arxiv.client import ArxivClient
-from core.sources.arxiv.paging import Pager
 from core.clock import Clock
 from core.errors import ParseError, UpstreamError
 from core.listings import freshness
 from core.listings.store import CategoryMeta, DayStore, Event
 from core.papers import Paper
-from core.sources.arxiv.schedule import listing_day, listing_day_of_submission, submission_window
 from core.settings import Settings
+from core.sources.arxiv import ArxivUpstream
+from core.sources.arxiv.paging import PAGE_SIZE, PageNotWhole
+from core.sources.arxiv.schedule import listing_day
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 1000  # entries per request: arXiv serves slices of up to 2000; 1000 keeps a page ~2.5 MB
 Progress = Callable[[int, int, str], None]
 
 
@@ -50,11 +51,11 @@ class BackfillReport:
 
 
 class Backfiller:
-    page_size = PAGE_SIZE
+    page_size = PAGE_SIZE  # entries per query-API page
 
-    def __init__(self, store: DayStore, client: ArxivClient, settings: Settings, clock: Clock):
+    def __init__(self, store: DayStore, upstream: ArxivUpstream, settings: Settings, clock: Clock):
         self.store = store
-        self.client = client
+        self.upstream = upstream
         self.settings = settings
         self.clock = clock
         self._running: asyncio.Task[BackfillReport] | None = None
@@ -119,49 +120,30 @@ class Backfiller:
         wanted = sorted({d for gaps in missing.values() for d in gaps})
         oldest, newest_allowed = wanted[0], listing_day(now)
         collected: dict[str, dict[dt.date, dict[str, Paper]]] = {c: {} for c in missing}
-        newest_seen: dt.date | None = None
-        oldest_seen: dt.date | None = None
+        seen: tuple[dt.date, dt.date] | None = None  # oldest and newest listing day paged so far
+        covered: set[dt.date] = set()
         done: set[tuple[str, dt.date]] = set()  # category-days stored (or found empty) in this run
         say(0, len(wanted), f"backfill: {len(wanted)} weekdays missing in {', '.join(missing)}")
-        since, until = submission_window(oldest)[0], submission_window(wanted[-1])[1]
-        # arXiv reads the range in GMT, to the minute: entries at its edges belong to the days on
-        # either side; anything dated beyond them is not an answer to this search.
-        asked = listing_day_of_submission(since), listing_day_of_submission(until + dt.timedelta(minutes=1))
         strays: list[Paper] = []
-        params: dict[str, str | int] = {
-            "search_query": f"({' OR '.join(f'cat:{c}' for c in missing)}) AND "
-            f"lastUpdatedDate:[{since:%Y%m%d%H%M} TO {until:%Y%m%d%H%M}]",
-            "sortBy": "lastUpdatedDate",
-            "sortOrder": "descending",
-        }
-        pager = Pager(self.page_size)
         try:
-            async for page in self.client.query_pages(params, self.page_size, max_requests):
+            async for page in self.upstream.history(list(missing), wanted, max_requests, self.page_size):
                 report.requests += 1
-                pager.take(page)  # a page that is not whole stops here: the days it touches stay missing
+                strays += page.strays
+                seen, covered = page.seen or seen, set(page.covered)
                 for paper in page.papers:
-                    day = paper.announced
-                    if not asked[0] <= day <= asked[1]:
-                        strays.append(paper)
-                        continue
-                    newest_seen = day if newest_seen is None else max(newest_seen, day)
-                    oldest_seen = day if oldest_seen is None else min(oldest_seen, day)
-                    self._collect(paper, day, missing, collected, oldest, newest_allowed)
-                    if paper.id in page.first_listed:  # its v1 was announced `new` on another day
-                        v1 = paper.model_copy(update={"version": 1, "announce_type": "new"})
-                        self._collect(v1, page.first_listed[paper.id], missing, collected, oldest, newest_allowed)
-                if pager.done or (oldest_seen is not None and oldest_seen < oldest):
+                    self._collect(paper, paper.announced, missing, collected, oldest, newest_allowed)
+                if page.complete:
                     report.complete = True
                     break
                 # Store each day as soon as it is complete: a run cut short keeps what it paid for.
-                await self._store(missing, collected, newest_seen, oldest_seen, now, report, done)
-                covered = sum(1 for d in wanted if oldest_seen and d > oldest_seen)
-                say(covered, len(wanted), f"backfill: request {report.requests}, back to {oldest_seen}")
+                await self._store(missing, collected, seen, covered, now, report, done)
+                say(len(covered), len(wanted), f"backfill: request {report.requests}, back to {seen and seen[0]}")
                 worst_case = self.settings.arxiv_min_interval + self.settings.arxiv_timeout
                 if deadline is not None and self.clock.monotonic() + worst_case > deadline:
                     report.error = "out of time for this run; the next run goes on"
                     break
         except ParseError as exc:
+            report.requests += isinstance(exc, PageNotWhole)  # it arrived, it just does not count
             report.error = f"{exc}; the days it covers stay missing and are asked again later"
             report.rejected.append(report.error)
             log.error("backfill of %s: %s", "+".join(missing), report.error)
@@ -172,7 +154,7 @@ class Backfiller:
             dates = ", ".join(sorted({p.announced.isoformat() for p in strays}))
             report.rejected.append(f"{len(strays)} query-API entries dated outside the asked range ({dates}): ignored")
             log.warning("backfill of %s: %s", "+".join(missing), report.rejected[-1])
-        await self._store(missing, collected, newest_seen, oldest_seen, now, report, done, report.rejected)
+        await self._store(missing, collected, seen, covered, now, report, done, report.rejected)
         say(len(wanted), len(wanted), f"backfill: {report.papers} papers on {sum(map(len, report.filled.values()))} "
             f"category-days from {report.requests} requests" + (f"; stopped: {report.error}" if report.error else ""))
 
@@ -191,7 +173,7 @@ class Backfiller:
 
     async def _store(
         self, missing: dict[str, list[dt.date]], collected: dict[str, dict[dt.date, dict[str, Paper]]],
-        newest_seen: dt.date | None, oldest_seen: dt.date | None, now: dt.datetime, report: BackfillReport,
+        seen: tuple[dt.date, dt.date] | None, covered: set[dt.date], now: dt.datetime, report: BackfillReport,
         done: set[tuple[str, dt.date]], rejected: Sequence[str] = (),
     ) -> None:
         """Store the days the pages covered completely; a day only partly paged is left for
@@ -200,16 +182,13 @@ class Backfiller:
         A paper the listing gave (that very version) is not added again on a derived day;
         another version of it is another announcement (a `replace` on a missed day) and is."""
 
-        def covered(day: dt.date) -> bool:
-            return (report.complete and report.error is None) or (oldest_seen is not None and day > oldest_seen)
-
         for category, gaps in missing.items():
             meta = await self.store.meta(category)
             listed = {(p.id, p.version) for d in meta.days if meta.sources.get(d.isoformat()) != "backfill"
                       for p in await self.store.load_day(meta, d) if p.origin == "listing"}
             changed = False
             for day in gaps:
-                if (category, day) in done or not covered(day):
+                if (category, day) in done or day not in covered:
                     continue
                 done.add((category, day))
                 papers = [p for p in collected[category].get(day, {}).values() if (p.id, p.version) not in listed]
@@ -217,7 +196,7 @@ class Backfiller:
                     changed |= await self.store.merge(meta, day, papers, now)
                     report.papers += len(papers)
                     report.filled.setdefault(category, []).append(day.isoformat())
-                elif newest_seen is not None and oldest_seen is not None and oldest_seen < day < newest_seen:
+                elif seen is not None and seen[0] < day < seen[1]:
                     meta.empty_days.append(day)
                     report.empty.setdefault(category, []).append(day.isoformat())
             for reason in rejected:

@@ -1,6 +1,6 @@
 """History of sources other than arXiv: their missing posting days, filled through
-`Upstream.history` (arXiv's own goes through `backfill.py`, which pages the query API under
-its whole-page rules).
+`Upstream.history` (arXiv's pages come through the same call, `ArxivUpstream.history`, and are
+stored by `backfill.py` under arXiv's own rules: versions, `first_listed`, holidays, strays).
 
 A day is stored only when the source says a page covered it (`HistoryPage.covered`); a covered
 day with no papers is remembered as empty (no posts that day). The same rules as arXiv's

@@ -4,7 +4,7 @@ the parsers imported on first use).
 
 Modules: `client.py` (the polite HTTP client, one lane per upstream), `parse.py` and
 `fastparse.py` (RSS/Atom listings and query-API answers -> `Paper`), `paging.py` (whole
-query-API pages), `trouble.py` (the query API's shared back-off), `taxonomy.py`, `schedule.py`,
+query-API pages: `history`), `trouble.py` (the query API's shared back-off), `taxonomy.py`, `schedule.py`,
 `ids.py`. arXiv's categories are bare (`cs.LG`): stored keys and URLs keep that spelling.
 """
 
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from core.papers import Paper, category_in
 from core.sources.arxiv import ids, schedule, taxonomy
-from core.sources.base import Citation, HistoryPage, ListingAnswer, Links
+from core.sources.base import Citation, ListingAnswer, Links
 
 if TYPE_CHECKING:
     import httpx
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from core.kv import KV
     from core.settings import Settings
     from core.sources.arxiv.client import ArxivClient
+    from core.sources.arxiv.paging import ArxivHistoryPage
 
 MAX_CATEGORIES_PER_REQUEST = 20
 
@@ -105,8 +106,8 @@ class ArxivSource:
 
 
 class ArxivUpstream:
-    """The `Upstream` face of `ArxivClient`. The listings' backfill and enrichment, and the
-    seeds and summaries, still use the client's arXiv-specific calls (`.client`)."""
+    """The `Upstream` face of `ArxivClient`. The listings' enrichment, the query API's shared
+    back-off, and the seeds and summaries still use the client's arXiv-specific calls (`.client`)."""
 
     max_categories_per_request = MAX_CATEGORIES_PER_REQUEST
 
@@ -141,11 +142,13 @@ class ArxivUpstream:
                              truncated=len(listing.papers) >= MAX_COMBINED_ITEMS)
 
     def history(
-        self, categories: Sequence[str], days: Sequence[dt.date], max_requests: int
-    ) -> AsyncIterator[HistoryPage]:
-        """arXiv's history is filled by `core.listings.backfill.Backfiller`, which pages the
-        query API under its whole-page rules; not (yet) through this generic call."""
-        raise NotImplementedError("arXiv's history goes through core.listings.backfill")
+        self, categories: Sequence[str], days: Sequence[dt.date], max_requests: int, page_size: int | None = None
+    ) -> AsyncIterator[ArxivHistoryPage]:
+        """Whole query-API pages of one search over the asked days' submission windows
+        (`paging.history_pages`); the backfill (`core.listings.backfill`) stores them."""
+        from core.sources.arxiv.paging import PAGE_SIZE, history_pages
+
+        return history_pages(self.client, categories, days, max_requests, page_size or PAGE_SIZE)
 
     async def lookup(self, refs: Sequence[str]) -> list[Paper]:
         """The query API's entries for these ids, in one request."""
