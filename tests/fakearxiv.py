@@ -93,6 +93,22 @@ class Seen:
     size: int = 0  # bytes of the answer's body
 
 
+def send_trickling(handler: BaseHTTPRequestHandler, status: int, body: bytes, seconds: float) -> None:
+    """Answer `body` one byte every `seconds` (an upstream that never times out a read, only a
+    whole-answer deadline stops it), then close; shared by every fake upstream here."""
+    handler.send_response(status)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.close_connection = True
+    try:
+        for byte in body:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(seconds)
+    except OSError:  # the client stopped listening: what a deadline does
+        pass
+
+
 class FakeArxiv:
     def __init__(self) -> None:
         self.channel: ET.Element | None = None
@@ -351,17 +367,7 @@ class FakeArxiv:
                 self._send(200, body, {"ETag": etag, "Content-Type": "application/rss+xml"})
 
             def _trickle(self, failure: Failure) -> None:
-                self.send_response(failure.status)
-                self.send_header("Content-Length", str(len(failure.body)))
-                self.end_headers()
-                self.close_connection = True
-                try:
-                    for byte in failure.body:
-                        self.wfile.write(bytes([byte]))
-                        self.wfile.flush()
-                        time.sleep(failure.trickle)
-                except OSError:  # the client stopped listening: what a deadline does
-                    pass
+                send_trickling(self, failure.status, failure.body, failure.trickle)
 
             def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
                 self.send_response(status)

@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from core.sources.biorxiv.taxonomy import slug
+from tests.fakearxiv import send_trickling
 
 FIXTURES = Path(__file__).parent / "fixtures" / "biorxiv"
 POLL_S = 0.01
@@ -191,17 +192,7 @@ class FakeBiorxiv:
                     self.connection.shutdown(2)
                     return
                 if failure.trickle:
-                    self.send_response(failure.status)
-                    self.send_header("Content-Length", str(len(failure.body)))
-                    self.end_headers()
-                    self.close_connection = True
-                    try:
-                        for byte in failure.body:
-                            self.wfile.write(bytes([byte]))
-                            self.wfile.flush()
-                            time.sleep(failure.trickle)
-                    except OSError:
-                        pass
+                    send_trickling(self, failure.status, failure.body, failure.trickle)
                     return
                 self._send(failure.status, failure.body, failure.headers)
 
