@@ -36,8 +36,9 @@ from typing import Any
 
 from bench.perf import Conn, app_env, machine, server
 from core.feeds import MAX_RANK_COST
-from core.ranking.cost import Work, costs
-from core.seeds import SEED_MAX_CHARS
+from core.ranking.cost import costs
+from core.ranking.signals.like import LikeInputs
+from core.ranking.types import Work
 from core.kv.sqlite import SQLiteKV
 from core.listings.freshness import window_days
 from core.listings.store import CategoryMeta, DayStore
@@ -288,8 +289,9 @@ def report(f: dict) -> None:
     print(f"heaviest like= 20 + unlike= 20 accepted: {acc['categories'] if acc else 0} categories: {req(acc)}")
     if acc:
         k = acc["categories"]
-        units = sum(costs(Work(candidates=k * PER_DAY * 10, text_bytes=k * f["text_bytes_per_category"], terms=0,
-                               seeds=40, seed_bytes=40 * SEED_MAX_CHARS)).values())
+        forty = LikeInputs.model_construct(like=[f"2604.{n:05d}" for n in range(40)], unlike=[], like_author="")
+        units = sum(cost.units for cost in costs(Work(candidates=k * PER_DAY * 10, text_bytes=k * f["text_bytes_per_category"],
+                                                      terms=0), {"like": forty}))
         print(f"  its cost {units:,} units (MAX_RANK_COST {MAX_RANK_COST:,}): {acc['cpu_s'] / units * 1e6:.1f} us of CPU a unit")
     kw = like["keyword"]
     print(f"heaviest keyword request accepted (16 common terms): {kw['categories'] if kw else 0} categories: {req(kw)}")

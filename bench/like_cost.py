@@ -1,4 +1,4 @@
-"""Calibrate core/ranking/cost.py: CPU of a cost unit for keyword terms and for like= seeds.
+"""Calibrate the cost units (core/ranking/cost.py, like= in core/ranking/signals/like.py): CPU of a unit for keyword terms and for like= seeds.
 
     python -m bench.like_cost             # about a minute
     python -m bench.like_cost --n 3000    # like= candidates (default 3,000)
@@ -11,7 +11,7 @@ CPU seconds (time.process_time) of `core.feeds.rank`:
 - keyword: 16 terms found in most papers (nothing skimmed) over 30,000 papers, its units
   (terms x papers) and CPU per unit: the unit everything else is costed in;
 - like=: 2 and 40 seeds (half like=, half unlike=) over `--n` candidates; from the two, CPU per
-  byte of candidate text and per (candidate, seed) pair, and the constants of cost.py that make
+  byte of candidate text and per (candidate, seed) pair, and the constants of like.py that make
   a like= unit cost what a keyword unit costs; then what the current constants say.
 """
 
@@ -26,8 +26,9 @@ from core.cache import ANALYSIS_SHARE
 from core.feeds import MAX_RANK_COST, FeedSpec, FeedWishes, rank
 from core.profiles import Profile
 from core.ranking import text
-from core.ranking.signals.like import Seeds
-from core.ranking.cost import LIKE_BYTES_PER_UNIT, LIKE_PAIRS_PER_UNIT, Work, costs
+from core.ranking.cost import costs
+from core.ranking.signals.like import LIKE_BYTES_PER_UNIT, LIKE_PAIRS_PER_UNIT, LikeInputs, Seeds
+from core.ranking.types import Work
 from tests.fakearxiv import FIXTURES
 
 TERMS = "model,learning,data,method,network,results,performance,task,training,image,approach,propose,based,using,show,framework"
@@ -82,9 +83,10 @@ def main() -> None:
     print(f"  {per_byte * 1e9:.0f} ns a byte of text ({per_byte * 1500 * 1e6:.0f} us a 1.5 KB paper), {per_pair * 1e6:.1f} us a pair")
     print(f"  at {unit_us:.2f} us a unit: LIKE_BYTES_PER_UNIT ~ {unit_us / 1e6 / per_byte:.1f}, "
           f"LIKE_PAIRS_PER_UNIT ~ {unit_us / 1e6 / per_pair:.2f} (a unit is {1 / (per_pair / (unit_us / 1e6)):.2f} pairs)")
-    work = Work(candidates=args.n, text_bytes=text_bytes, terms=0, seeds=40, seed_bytes=0)
-    now = sum(costs(work).values())
-    print(f"  cost.py now ({LIKE_BYTES_PER_UNIT} bytes, {LIKE_PAIRS_PER_UNIT} pairs a unit): 40 seeds x {args.n:,} = {now:,} units, "
+    work = Work(candidates=args.n, text_bytes=text_bytes, terms=0)
+    forty = LikeInputs.model_construct(like=[f"2604.{n:05d}" for n in range(40)], unlike=[], like_author="")
+    now = sum(cost.units for cost in costs(work, {"like": forty}))
+    print(f"  like.py now ({LIKE_BYTES_PER_UNIT} bytes, {LIKE_PAIRS_PER_UNIT} pairs a unit): 40 seeds x {args.n:,} = {now:,} units, "
           f"{found[40] / now * 1e6:.2f} us a unit (keyword {unit_us:.2f}); MAX_RANK_COST {MAX_RANK_COST:,} would take "
           f"{found[40] / now * MAX_RANK_COST:.2f} s (keyword {unit_us * MAX_RANK_COST / 1e6:.2f} s)")
 

@@ -28,8 +28,8 @@ from core.ranking.types import Scored
 from core.ranking import registry
 from core.ranking.pool import make_pool, score_pool
 from core.ranking.registry import add_inputs
-from core.ranking.types import Inputs
-from core.ranking.cost import Work, costs
+from core.ranking.types import Inputs, Work
+from core.ranking.cost import costs
 from core.papers import ANNOUNCE_TYPES, AnnounceType, Paper
 from core.sources import REGISTRY
 from core.sources.same import one_per_paper
@@ -167,37 +167,26 @@ class FeedSpec:
     key: str = field(default="")  # identity of the spec, for caches and validators
     requested: bool = False  # the request brought terms or seeds of its own (MAX_RANK_COST applies)
 
-    @property
-    def seed_count(self) -> int:
-        """The seeds this spec may bring, known before any is fetched (an author: up to 20)."""
-        return sum(given.seeds for given in self.inputs.values())
-
     def workload(self, papers: list[Paper]) -> Work:
-        """What ranking `papers` for this spec would cost follows from this (the seeds counted
-        at their largest stored size: known before they are fetched)."""
+        """What ranking `papers` for this spec would cost follows from this and `inputs` (a
+        signal's seeds counted before they are fetched)."""
         pool = candidates(papers, self)
         return Work(
             candidates=len(pool),
             text_bytes=sum(len(p.title) + len(p.abstract) for p in pool),
             terms=sum(len(m.terms) for m in self.matchers),
-            seeds=self.seed_count,
-            seed_bytes=sum(given.seed_bytes for given in self.inputs.values()),
         )
 
     def check_cost(self, work: Work) -> None:
         """Refuse, before any signal runs, a request whose signals together cost more than
-        MAX_RANK_COST, saying what each costs and what to narrow."""
-        parts = costs(work)
-        total = sum(parts.values())
+        MAX_RANK_COST, saying what each costs and what to narrow (a signal's own first)."""
+        parts = costs(work, self.inputs)
+        total = sum(part.units for part in parts)
         if not self.requested or total <= MAX_RANK_COST:
             return
-        terms = max(1, work.terms)
-        said = [f"{terms} term{'s' if terms > 1 else ''} x {work.candidates:,} papers = {parts['terms']:,}"]
-        narrow = ["fewer days (days=)", "fewer categories (cat=)", "fewer terms (q=, exclude=, author=)"]
-        if "seeds" in parts:
-            said.append(f"{work.seeds} like=/unlike= {'seed' if work.seeds == 1 else 'seeds'} over {work.candidates:,} papers "
-                        f"({work.text_bytes / 1e6:.1f} MB of text) = {parts['seeds']:,}")
-            narrow[:0] = [hint for given in self.inputs.values() if given.seeds and (hint := given.narrow())]
+        said = [f"{part.said} = {part.units:,}" for part in parts]
+        narrow = [*(part.narrow for part in parts if part.narrow),
+                  "fewer days (days=)", "fewer categories (cat=)", "fewer terms (q=, exclude=, author=)"]
         raise SpecError(
             f"too costly: {'; '.join(said)}; {total:,} in all (at most {MAX_RANK_COST:,}); "
             f"narrow it: {', '.join(narrow[:-1])} or {narrow[-1]}"

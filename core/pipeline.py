@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +31,9 @@ from core.runtime.gcfreeze import build_lasting
 from core.runtime.worker import off_loop, release_memory  # ranking and rendering run there, off the event loop
 from core.sources.arxiv.schedule import next_rebuild
 from core.settings import Settings
-from core.embeddings import Embedder
 from core.papers import Paper
 from core.ranking import registry, text
 from core.ranking.types import Clients
-from core.seeds import SeedStore
 from core.urls import configured_base_url, feed_id
 
 if TYPE_CHECKING:
@@ -89,14 +87,19 @@ class Background:
 
 class FeedPipeline:
     def __init__(
-        self, settings: Settings, kv: KV, listings: Listings, seeds: SeedStore, embedder: Embedder | None,
+        self, settings: Settings, kv: KV, listings: Listings, clients: Mapping[str, Any], own: Mapping[str, Any],
         summarizer: Summarizer | NoSummaries, background: Background, cache_bytes: int,
     ):
+        """`clients`: what the composition root provides the signals by name (core.ranking.types:
+        SEEDS, EMBEDDER); `own`: each signal's own client (`Signal.connect`) by signal name. A
+        registered signal that needs a client not provided stops the service here, at start-up."""
+        if missing := registry.missing_clients(clients):
+            raise RuntimeError("; ".join(missing))
         self.settings = settings
         self.kv = kv
         self.listings = listings
-        self.seeds = seeds
-        self.embedder = embedder
+        self.clients = clients
+        self.own = own
         self.summarizer = summarizer
         self.background = background
         self.cache = ByteLRU(cache_bytes)  # ranked results, bodies
@@ -149,17 +152,19 @@ class FeedPipeline:
 
     async def _prepare(self, spec: FeedSpec, papers: list[Paper], deadline: float) -> dict[str, Any]:
         """Each signal's I/O for the feed, for the signals whose inputs it gives (like= seeds and
-        their embeddings), through this service's clients, within what is left of the request
-        budget: signal name -> what its `prepare` gave."""
-        clients = Clients(self.seeds, self.embedder, lambda work, what: self._within_budget(work, deadline, what))
+        their embeddings), through the clients it needs and its own, within what is left of the
+        request budget: signal name -> what its `prepare` gave."""
+        within_budget = functools.partial(self._within_budget, deadline=deadline)
         prepared = {}
         for signal in registry.REGISTRY:
             given = spec.inputs.get(signal.name)
             if given is not None:
+                clients = Clients(signal.name, {key.name: self.clients[key.name] for key in signal.needs},
+                                  within_budget, self.own.get(signal.name))
                 prepared[signal.name] = await signal.prepare(given, functools.partial(candidates, papers, spec), clients)
         return prepared
 
-    async def _within_budget(self, work: Awaitable, deadline: float, what: str) -> Any:
+    async def _within_budget(self, work: Awaitable, what: str, *, deadline: float) -> Any:
         """Seeds fetched within what is left of the request budget; a fetch still under way then
         goes on (and is stored for the next request). At least SEED_FLOOR_S even when a slow
         listing used the budget up: stored seeds come from the store in milliseconds, and a

@@ -23,7 +23,8 @@ from core.listings import Listings
 from core.pipeline import Background, FeedPipeline
 from core.profiles import Config, load_config
 from core.settings import Settings
-from core.ranking import text
+from core.ranking import registry, text
+from core.ranking.types import EMBEDDER, SEEDS
 from core.embeddings import Embedder
 from core.seeds import SeedStore
 from core.summaries import NoSummaries
@@ -62,7 +63,10 @@ class Services:
         text.set_budget(self.budgets.analysis)  # analysed text (process-wide)
         extract.set_memo_budget(self.budgets.info)  # derived paper fields (process-wide)
         self.background = Background()
-        self.feeds = FeedPipeline(settings, self.kv, self.listings, self.seeds, self.embedder, self.summarizer,
+        # What signals do their I/O through: the clients provided by name, and each signal's own.
+        self.signal_clients = {s.name: c for s in registry.REGISTRY if (c := s.connect(settings, self.kv)) is not None}
+        provided = {SEEDS.name: self.seeds, EMBEDDER.name: self.embedder}
+        self.feeds = FeedPipeline(settings, self.kv, self.listings, provided, self.signal_clients, self.summarizer,
                                   self.background, self.budgets.results)
         self.feeds.seen_categories.update(c for p in self.config.profiles.values() for c in p.categories)
         self.cron = Cron(self.config, self.listings, self.feeds)
@@ -73,11 +77,13 @@ class Services:
         return self.listings.clock
 
     async def close(self) -> None:
-        """Close the upstream clients and the store (on shutdown)."""
+        """Close the upstream clients, the signals' own and the store (on shutdown)."""
         for upstream in self.upstreams.values():
             await upstream.close()
         if self.summarizer.client is not None:
             await self.summarizer.client.close()
+        for client in self.signal_clients.values():
+            await client.close()
         await self.kv.close()
 
 

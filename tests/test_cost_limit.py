@@ -8,8 +8,9 @@ import pytest
 
 import core.feeds
 from core.profiles import parse_config
-from core.ranking.cost import Work, costs
-from core.ranking.signals.like import Seeds
+from core.ranking.cost import costs
+from core.ranking.signals.like import LikeInputs, Seeds
+from core.ranking.types import Work
 from tests.conftest import FIXTURES, TEST_CONFIG, running_app
 from tests.fakearxiv import FakeArxiv
 
@@ -63,11 +64,13 @@ def test_like_seeds_are_costed_and_a_too_costly_like_request_is_refused_before_f
 
 def test_costs_grow_with_every_input_of_every_signal():
     base = Work(candidates=1_000, text_bytes=1_500_000, terms=3)
-    assert costs(base) == {"terms": 3_000}
-    liked = costs(replace(base, seeds=10, seed_bytes=50_000))
-    assert set(liked) == {"terms", "seeds"}
-    for change in ({"candidates": 2_000}, {"text_bytes": 3_000_000}, {"seeds": 20}, {"seed_bytes": 500_000}):
-        assert costs(replace(base, **{"seeds": 10, "seed_bytes": 50_000, **change}))["seeds"] > liked["seeds"], change
+    assert [c.units for c in costs(base, {})] == [3_000]
+    ten = LikeInputs(like=[f"2604.{n:05d}" for n in range(10)])
+    liked = costs(base, {"like": ten})
+    assert [c.said.split()[1] for c in liked] == ["terms", "like=/unlike="]
+    for work, given in ((replace(base, candidates=2_000), ten), (replace(base, text_bytes=3_000_000), ten),
+                        (base, ten.model_copy(update={"unlike": ["2604.99999"]})), (base, ten.model_copy(update={"like_author": "a_b_1"}))):
+        assert costs(work, {"like": given})[1].units > liked[1].units, (work, given)
 
 
 def test_an_accepted_like_request_keeps_analysed_text_within_its_share_of_cache_max_bytes():

@@ -7,7 +7,7 @@ made from their descriptions (`describe`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, get_origin
 
 from pydantic import AfterValidator, Field
@@ -19,6 +19,15 @@ from core.ranking.signals.venue import VenueSignal
 from core.ranking.types import Signal
 
 REGISTRY: tuple[type[Signal], ...] = (KeywordSignal, AuthorSignal, LikeSignal, VenueSignal)  # type: ignore[assignment]
+
+
+def missing_clients(provided: Iterable[str]) -> list[str]:
+    """What registered signals need (`Signal.needs`) that the service does not provide, said
+    for the start-up error (core.pipeline.FeedPipeline)."""
+    provided = sorted(provided)
+    return [f"signal {signal.name!r} needs client {key.name!r}, which the service does not provide "
+            f"(it provides {', '.join(provided) or 'none'})"
+            for signal in REGISTRY for key in signal.needs if key.name not in provided]
 
 
 def describe() -> list[tuple[str, str]]:

@@ -1,17 +1,22 @@
 """The ranking package's types, in one module that imports nothing of the package: a `Hit` (one
 line of an explanation), a `Scored` paper (its score, the sum of its hits), what a pool holds of
-a paper (`Lengths`, or a `Skim` when no term can be in it), a `Candidate`, the `Pool` and the
+a paper (`Lengths`, or a `Skim` when no term can be in it), a `Candidate`, the `Pool`, what
+ranking will cost (`Work`, `Cost`), the clients a signal's I/O goes through (`Clients`) and the
 `Signal` protocol."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, ClassVar, Literal, Protocol, Self
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.papers import Paper
+
+if TYPE_CHECKING:
+    from core.kv import KV
+    from core.settings import Settings
 
 HitField = Literal["title", "abstract", "authors", "text", "venue"]
 
@@ -162,23 +167,28 @@ class Inputs(BaseModel):
         MAX_RANK_COST apply)."""
         return any(getattr(self, name) != info.get_default(call_default_factory=True) for name, info in type(self).model_fields.items())
 
-    @property
-    def seeds(self) -> int:
-        """Papers every candidate is compared with, known before any is fetched (core.ranking.cost)."""
-        return 0
-
-    @property
-    def seed_bytes(self) -> int:
-        """Their titles and abstracts at most (core.ranking.cost)."""
-        return 0
-
     def label(self) -> str:
         """Words for an ad-hoc feed's title ("like 2401.12345"), or ""."""
         return ""
 
-    def narrow(self) -> str:
-        """What to narrow when its seeds make a request too costly, or ""."""
-        return ""
+
+@dataclass(frozen=True)
+class Work:
+    """The pool's part of what a ranking will cost, known before any signal runs (core.ranking.cost)."""
+
+    candidates: int  # papers of the pool (each paper's newest wanted occurrence)
+    text_bytes: int  # their titles and abstracts
+    terms: int  # every term list's terms
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One signal's cost, in units of MAX_RANK_COST (one term scored against one paper), and
+    how the too-costly 400 says it: "`said` = `units`", and `narrow` first among what to narrow."""
+
+    units: int
+    said: str  # "2 like=/unlike= seeds over 1,200 papers (1.1 MB of text)"
+    narrow: str = ""  # "fewer seeds (like=, unlike=)"
 
 
 class SeedSource(Protocol):
@@ -195,31 +205,79 @@ class VectorSource(Protocol):
     async def vectors(self, papers: Sequence[Paper]) -> dict[str, list[float]] | None: ...
 
 
-@dataclass
-class Clients:
-    """What a signal's `prepare` does its I/O through, given by the service for one request:
-    the clients, and `within_budget(work, what)`, which waits for `work` at most what is left of
-    the request budget (a 503 saying `what` after that)."""
+T = TypeVar("T")
 
-    seeds: SeedSource
-    embedder: VectorSource | None
+
+@dataclass(frozen=True)
+class ClientKey(Generic[T]):
+    """A client the service provides, by name and type: a signal lists those it uses in `needs`
+    and `prepare` reads one as `clients[SEEDS]` (a `SeedSource`)."""
+
+    name: str
+
+
+SEEDS: ClientKey[SeedSource] = ClientKey("seeds")
+EMBEDDER: ClientKey[VectorSource | None] = ClientKey("embedder")  # None where EMBEDDINGS_MODEL is unset
+
+
+class MissingClient(LookupError):
+    """A signal asked for a client it does not declare in `needs`, or the service does not provide."""
+
+
+@dataclass(frozen=True)
+class Clients:
+    """What one signal's `prepare` does its I/O through, for one request: the clients it
+    `needs`, by `ClientKey`; its `own` client (`Signal.connect`); and `within_budget(work, what)`,
+    which waits for `work` at most what is left of the request budget (a 503 saying `what`)."""
+
+    signal: str
+    provided: Mapping[str, Any]  # the clients it declares in `needs`, by name
     within_budget: Callable[[Awaitable[Any], str], Awaitable[Any]]
+    own: Any = None
+
+    def __getitem__(self, key: ClientKey[T]) -> T:
+        try:
+            return self.provided[key.name]
+        except KeyError:
+            raise MissingClient(f"signal {self.signal!r} asks for client {key.name!r}, "
+                                "which it does not declare in `needs`") from None
+
+
+class SignalClient(Protocol):
+    """A signal's own client (`Signal.connect`), closed when the service shuts down."""
+
+    async def close(self) -> None: ...
 
 
 class Signal(Protocol):
     """A reason to rank a paper higher (or lower). Adding one: a module with a class like this,
-    and its entry in `core.ranking.registry.REGISTRY`; nothing else names it. Subclass this for
-    the defaults (no inputs, no I/O, reads no text, selects nothing)."""
+    and its entry in `core.ranking.registry.REGISTRY`; nothing else names it, not even its own
+    client or its cost. Subclass this for the defaults (no inputs, no I/O, no cost, reads no
+    text, selects nothing)."""
 
     name: ClassVar[str]
     description: ClassVar[str]  # one sentence for "How papers are scored"
     inputs: ClassVar[type[Inputs] | None] = None  # its own query and profile parameters
+    needs: ClassVar[tuple[ClientKey, ...]] = ()  # the service's clients its `prepare` uses (SEEDS...)
+
+    @classmethod
+    def connect(cls, settings: Settings, kv: KV) -> SignalClient | None:
+        """Its own client, when its I/O needs one the service does not provide (a citation
+        service): made once by the composition root (core.services), given to `prepare` as
+        `clients.own`, closed on shutdown. By default none."""
+        return None
+
+    @classmethod
+    def cost(cls, given: Inputs, work: Work) -> Cost | None:
+        """What it adds to a feed's cost beyond the pass over the pool (core.ranking.cost), for a
+        feed that gives its inputs, before any signal runs; None when nothing."""
+        return None
 
     @classmethod
     async def prepare(cls, given: Inputs, candidates: Callable[[], list[Paper]], clients: Clients) -> Any:
         """Its I/O before ranking, for a feed that gives its inputs (`given.given`), on the event
-        loop: seed papers, embeddings (`candidates()`: the pool's papers, on demand). What it
-        returns is `pool.prepared[name]`; by default the inputs themselves."""
+        loop, through `clients`: seed papers, embeddings (`candidates()`: the pool's papers, on
+        demand). What it returns is `pool.prepared[name]`; by default the inputs themselves."""
         return given
 
     @classmethod

@@ -16,6 +16,16 @@ papers against 10 seeds take about 0.6-0.9 s of CPU (4-6x the like= before issue
 double each vector, feedback compares every candidate with every seed once more), and ~40 %
 more a paper when the analysis memo cannot hold the pool (each pass recounts its words:
 `paper_terms`).
+
+Its cost (`LikeSignal.cost`, in units of MAX_RANK_COST: one term scored against one paper):
+every candidate is analysed and made a TF-IDF vector whatever the terms (no skimming), about one
+unit per 27 bytes of its title and abstract (~55 units a 1.5 KB paper: like= reads each
+candidate's stems three times, IDF, feedback and scoring; ~850 us a paper), then compared with
+every seed, 0.83 unit a pair (feedback and scoring, 12-24 us a pair). Against the keyword unit
+(17-22 us, 16 common terms over a window, nothing skimmed), measured by `python -m
+bench.like_cost` and in the server by `python -m bench.heavy`: 40 seeds cost 1.2 times their
+units with 32 bytes and 1.4 pairs a unit, so the constants are those / 1.2, and the heaviest
+like= request accepted takes about the CPU of the heaviest keyword one.
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ from pydantic import AfterValidator, Field, ValidationInfo
 from core.embeddings import key_of
 from core.papers import Paper
 from core.ranking.text import Doc, analyse, ascii_stems, is_word, memoised, stem
-from core.ranking.types import Candidate, Clients, Hit, Inputs, Pool, Signal
+from core.ranking.types import EMBEDDER, SEEDS, Candidate, Clients, Cost, Hit, Inputs, Pool, Signal, Work
 from core.seeds import MAX_AUTHOR_SEEDS, MAX_SEEDS, SEED_MAX_CHARS, check_author, check_ids
 
 LIKE_POINTS = 10.0
@@ -43,6 +53,8 @@ PAIR_WEIGHT = 0.5  # a pair of adjacent stems counts this much of a word
 FEEDBACK = 5  # each seed is widened with the words of its 5 nearest papers in the pool...
 FEEDBACK_WEIGHT = 0.5  # ...whose centroid counts half as much as the seed (Rocchio)
 SHARPNESS = 8.0  # of the soft maximum over seeds (a seed 0.1 less near weighs e^-0.8 = 0.45 as much)
+LIKE_BYTES_PER_UNIT = 27  # bytes of text a like= vector reads per unit of MAX_RANK_COST
+LIKE_PAIRS_PER_UNIT = 1.2  # (candidate, seed) comparisons per unit
 
 _STOP = """a about above after again against all also an and any are as at be because been before being
 below between both but by can could did do does doing down during each either few for from further had
@@ -207,17 +219,11 @@ class LikeInputs(Inputs):
         """An author counts as MAX_AUTHOR_SEEDS (how many of theirs it brings is known only after)."""
         return len(self.like) + len(self.unlike) + (MAX_AUTHOR_SEEDS if self.like_author else 0)
 
-    @property
-    def seed_bytes(self) -> int:
-        return self.seeds * SEED_MAX_CHARS
-
     def label(self) -> str:
         if not (self.like or self.like_author):
             return ""
         return f"like {', '.join([*self.like, *([self.like_author] if self.like_author else [])])}"
 
-    def narrow(self) -> str:
-        return "fewer seeds (like=, unlike=; like_author= counts 20)" if self.like_author else "fewer seeds (like=, unlike=)"
 
 
 @dataclass
@@ -242,6 +248,20 @@ class LikeSignal(Signal):
     )
 
     inputs = LikeInputs
+    needs = (SEEDS, EMBEDDER)
+
+    @classmethod
+    def cost(cls, given: LikeInputs, work: Work) -> Cost | None:  # type: ignore[override]
+        """The candidates' and seeds' text (seeds at their largest stored size: counted before
+        they are fetched) and every (candidate, seed) pair (see the module's docstring)."""
+        seeds = given.seeds
+        if not seeds:
+            return None
+        units = ((work.text_bytes + seeds * SEED_MAX_CHARS) // LIKE_BYTES_PER_UNIT
+                 + int(work.candidates * seeds / LIKE_PAIRS_PER_UNIT))
+        return Cost(units, f"{seeds} like=/unlike= {'seed' if seeds == 1 else 'seeds'} over {work.candidates:,} papers "
+                           f"({work.text_bytes / 1e6:.1f} MB of text)",
+                    "fewer seeds (like=, unlike=; like_author= counts 20)" if given.like_author else "fewer seeds (like=, unlike=)")
 
     def __init__(self, pool: Pool, seeds: Seeds):
         self.pool = pool
@@ -300,13 +320,14 @@ class LikeSignal(Signal):
         seeds = Seeds(like=list(await _fetched(clients, given.like)))
         if given.like_author:
             ids = {p.id for p in seeds.like}
-            for paper in await clients.within_budget(clients.seeds.author_papers(given.like_author), given.like_author):
+            for paper in await clients.within_budget(clients[SEEDS].author_papers(given.like_author), given.like_author):
                 if paper.id not in ids:
                     seeds.like.append(paper)
                     seeds.authored[paper.id] = given.like_author
         seeds.unlike = await _fetched(clients, given.unlike)
-        if (seeds.like or seeds.unlike) and clients.embedder is not None:
-            seeds.embeddings = await clients.embedder.vectors([*seeds.like, *seeds.unlike, *candidates()])
+        embedder = clients[EMBEDDER]
+        if (seeds.like or seeds.unlike) and embedder is not None:
+            seeds.embeddings = await embedder.vectors([*seeds.like, *seeds.unlike, *candidates()])
         return seeds
 
     @classmethod
@@ -352,4 +373,4 @@ class LikeSignal(Signal):
 
 async def _fetched(clients: Clients, refs: list[str]) -> list[Paper]:
     """The seeds `refs`, fetched within what is left of the request budget."""
-    return await clients.within_budget(clients.seeds.papers(refs), ", ".join(refs)) if refs else []
+    return await clients.within_budget(clients[SEEDS].papers(refs), ", ".join(refs)) if refs else []
