@@ -56,12 +56,12 @@ class PinSignal(Signal):
         return [Hit(term=f"pinned {candidate.paper.id}", field="venue", points=PIN_POINTS, signal=self.name)]
 
 
-def main(fake_url: str, port: int) -> None:
-    """The app with PinSignal registered (before the query and profile models are made), a profile
-    pinning a paper in its config, on 127.0.0.1:PORT, the fake arXiv at FAKE_ARXIV_URL."""
+def serve_with(signal: type[Signal], fake_url: str, port: int, profiles: dict | None = None) -> None:
+    """The app with `signal` registered (before the query and profile models are made: its one
+    registry entry), the test profiles and `profiles`, on 127.0.0.1:PORT, the fake arXiv at FAKE_URL."""
     from core.ranking import registry
 
-    registry.REGISTRY = (*registry.REGISTRY, PinSignal)  # the one registry entry
+    registry.REGISTRY = (*registry.REGISTRY, signal)  # the one registry entry
 
     import types
 
@@ -71,11 +71,16 @@ def main(fake_url: str, port: int) -> None:
     from core.web import create_app
     from tests.conftest import TEST_CONFIG, make_settings
 
-    config = {"profiles": {**TEST_CONFIG["profiles"], "pinned": {
-        "categories": ["cs.AI", "cs.CL", "cs.LG"], "keywords": ["agent", "model"], "pin": [sys.argv[3]] if len(sys.argv) > 3 else []}}}
+    config = {"profiles": {**TEST_CONFIG["profiles"], **(profiles or {})}}
     fake = types.SimpleNamespace(url=fake_url, api_entries=[])
     app = create_app(make_settings(fake), config=parse_config(config))  # type: ignore[arg-type]
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+
+
+def main(fake_url: str, port: int) -> None:
+    """The app with PinSignal registered, a profile pinning a paper in its config."""
+    serve_with(PinSignal, fake_url, port, {"pinned": {
+        "categories": ["cs.AI", "cs.CL", "cs.LG"], "keywords": ["agent", "model"], "pin": [sys.argv[3]] if len(sys.argv) > 3 else []}})
 
 
 if __name__ == "__main__":
