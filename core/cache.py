@@ -94,9 +94,14 @@ class ByteLRU:
 WARM_SHARE = 8  # warm answers (core.web.warm) get an eighth of CACHE_MAX_BYTES when they are on
 ANALYSIS_SHARE = 4  # analysed text (core.ranking.text) a quarter
 PAPERS_SHARE = 8 / 3  # decoded days and merged windows (core.listings) three eighths
-INFO_SHARE = 32  # derived paper fields (core.extract) a 32nd: ~1,200 papers' at 64 MB
-EMBEDDINGS_SHARE = 32  # embedding vectors (core.embeddings) a 32nd
+INFO_SHARE = 32  # derived paper fields (core.extract) a 32nd: ~1,800 papers' at 64 MB
 URLS_SHARE = 32  # feed URLs' specs and links (core.web.feeds) a 32nd: ~190 URLs at 64 MB
+# Embedding vectors (core.embeddings) an eighth where EMBEDDINGS_MODEL is set, none otherwise:
+# ~1,190 vectors of 1536 dimensions at 64 MB, nearly the ~1,300 like= candidates of 4 categories'
+# day (bench/caches.py: 92 % found again when that feed is ranked again; a 32nd, 23 %). Taken
+# from decoded days (3/32: two more days decoded in 18, ~1 % of the round) and results (1/32).
+EMBEDDINGS_SHARE = 8
+EMBEDDINGS_FROM_PAPERS = 3 / 32
 
 
 @dataclass(frozen=True)
@@ -110,15 +115,17 @@ class CacheBudgets:
     analysis: int  # analysed text (core.ranking.text)
     papers: int  # decoded days and merged windows (core.listings.store)
     info: int  # derived paper fields (core.extract)
-    embeddings: int  # embedding vectors (core.embeddings)
+    embeddings: int  # embedding vectors (core.embeddings), 0 when they are off
     urls: int  # feed URLs' specs and links (core.web.feeds)
 
     @classmethod
-    def split(cls, cache_max_bytes: int, warm_on: bool) -> CacheBudgets:
+    def split(cls, cache_max_bytes: int, warm_on: bool, embeddings_on: bool = False) -> CacheBudgets:
+        """The shares above; `warm_on` (WARM_CACHE_S > 0), `embeddings_on` (EMBEDDINGS_MODEL set)
+        give those caches theirs, otherwise nothing."""
         warm = cache_max_bytes // WARM_SHARE if warm_on else 0
+        embeddings = cache_max_bytes // EMBEDDINGS_SHARE if embeddings_on else 0
         analysis = cache_max_bytes // ANALYSIS_SHARE
-        papers = int(cache_max_bytes // PAPERS_SHARE)
-        info, embeddings, urls = (cache_max_bytes // INFO_SHARE, cache_max_bytes // EMBEDDINGS_SHARE,
-                                  cache_max_bytes // URLS_SHARE)
+        papers = int(cache_max_bytes // PAPERS_SHARE) - (int(cache_max_bytes * EMBEDDINGS_FROM_PAPERS) if embeddings_on else 0)
+        info, urls = cache_max_bytes // INFO_SHARE, cache_max_bytes // URLS_SHARE
         results = cache_max_bytes - warm - analysis - papers - info - embeddings - urls
         return cls(results, warm, analysis, papers, info, embeddings, urls)

@@ -2,7 +2,11 @@
 `/embeddings` endpoint (LLM_BASE_URL, LLM_API_KEY) embeds title + abstract, and cosine of those
 vectors replaces TF-IDF cosine. Each vector is stored per paper version and model
 (`embedding:v1:{model}:{id}v{n}`, kept for good) and memoised in process, so a paper is embedded
-once per deployment. Any failure of the endpoint falls back to TF-IDF for that request (logged):
+once per deployment. The memo holds each vector as single-precision floats (`array("f")`, 4
+bytes a dimension; a list of Python floats took 32): at 1536 dimensions its share holds 8 times
+as many papers (bench/caches.py: one like= feed's ~1,300 candidates had been read back from the
+store at every ranking). Whichever way a vector comes, embedded or from the store or the memo,
+like= reads the same single-precision values. Any failure of the endpoint falls back to TF-IDF for that request (logged):
 nothing is lost, the feed is only less semantic.
 """
 
@@ -11,10 +15,11 @@ from __future__ import annotations
 import json
 import logging
 import math
+from array import array
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from core.cache import ByteLRU
+from core.cache import ENTRY_OVERHEAD, ByteLRU
 from core.papers import Paper
 from core.runtime.shims import import_httpx
 
@@ -44,22 +49,25 @@ class Embedder:
         self._memo = ByteLRU(memo_bytes)  # key -> vector
         self.requests_made = 0
 
-    async def vectors(self, papers: Sequence[Paper]) -> dict[str, list[float]] | None:
+    async def vectors(self, papers: Sequence[Paper]) -> dict[str, Sequence[float]] | None:
         """Unit vectors by `id`v`version`, or None when the endpoint failed (use TF-IDF)."""
-        found: dict[str, list[float]] = {}
+        wanted = {key_of(paper): paper for paper in papers}
+        found: dict[str, Sequence[float]] = {}
+        room = [self._memo.max_bytes]  # what this request may keep (see _remember)
+        for key in wanted:  # what the memo holds first: a miss kept next must not push a hit out
+            held = self._memo.get(key)
+            if held is not None:
+                found[key] = held
+                room[0] -= (self._memo.size(key) or 0) + ENTRY_OVERHEAD
         missing: dict[str, Paper] = {}
-        for paper in papers:
-            key = key_of(paper)
-            if key in found or key in missing:
+        for key, paper in wanted.items():
+            if key in found:
                 continue
-            vector = self._memo.get(key)
-            if vector is None:
-                raw = await self.kv.get(f"embedding:v1:{self.model}:{key}")
-                vector = json.loads(raw) if raw else None
-            if vector is None:
+            raw = await self.kv.get(f"embedding:v1:{self.model}:{key}")
+            if raw is None:
                 missing[key] = paper
             else:
-                found[key] = self._remember(key, vector)
+                found[key] = self._remember(key, json.loads(raw), room)
         todo = list(missing.items())
         httpx = import_httpx()  # on first use: most instances never embed
 
@@ -68,7 +76,7 @@ class Embedder:
                 batch = todo[start:start + BATCH]
                 for (key, _), vector in zip(batch, await self._embed([f"{p.title}\n\n{p.abstract}"[:MAX_CHARS] for _, p in batch])):
                     await self.kv.set(f"embedding:v1:{self.model}:{key}", json.dumps(vector).encode())
-                    found[key] = self._remember(key, vector)
+                    found[key] = self._remember(key, vector, room)
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             log.warning("embeddings failed (%s: %s): like= uses TF-IDF for this request", type(exc).__name__, exc)
             return None
@@ -86,9 +94,17 @@ class Embedder:
             raise ValueError(f"{len(data)} embeddings for {len(texts)} inputs")
         return [_unit([float(x) for x in d["embedding"]]) for d in data]
 
-    def _remember(self, key: str, vector: list[float]) -> list[float]:
-        self._memo.put(key, vector, 100 + 32 * len(vector))  # a list of float objects: 8 + 24 bytes each
-        return vector
+    def _remember(self, key: str, vector: list[float], room: list[int]) -> array:
+        """`vector` packed, and kept while the request's vectors fit in the memo (`room`): a pool
+        larger than the memo, kept whole, would push out its own first vectors, and the next
+        ranking of it, reading them in the same order, would find none (least recently used
+        first); kept up to the memo's size, the next ranking finds that many."""
+        packed = array("f", vector)
+        size = 64 + packed.itemsize * len(packed)
+        if size + ENTRY_OVERHEAD <= room[0]:
+            self._memo.put(key, packed, size)
+            room[0] -= size + ENTRY_OVERHEAD
+        return packed
 
 
 def _unit(vector: list[float]) -> list[float]:

@@ -51,7 +51,8 @@ class Services:
     ):
         self.settings = settings
         self.config = config if config is not None else load_config(settings.config_path)
-        self.budgets = CacheBudgets.split(settings.cache_max_bytes, warm_on=settings.warm_cache_s > 0)
+        self.budgets = CacheBudgets.split(settings.cache_max_bytes, warm_on=settings.warm_cache_s > 0,
+                                          embeddings_on=bool(settings.embeddings_model))
         self.kv = ResilientKV(kv if kv is not None else open_store(settings), clock=clock)
         # One polite client per registered source (core.sources); arXiv's also serves seeds and summaries.
         self.upstreams = {s.name: s.connect(settings, transport=transport, clock=clock, kv=self.kv) for s in all_sources()}

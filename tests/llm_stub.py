@@ -30,6 +30,7 @@ class LLMStub:
         self.models: list[str] = []
         self.embedded: list[str] = []  # every text sent to /embeddings
         self.embeddings_fail = False  # answer /embeddings with a 500
+        self.dims = 64  # of the vectors /embeddings answers (bench.caches: 1536, as text-embedding-3-small)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -95,7 +96,7 @@ class LLMStub:
                                               "message": {"role": "assistant", "content": content}}]})
 
             def _embeddings(self, body: dict) -> None:
-                """Deterministic stand-in vectors: hashed bags of lower-cased words, 64 dimensions."""
+                """Deterministic stand-in vectors: hashed bags of lower-cased words, `dims` dimensions."""
                 if stub.embeddings_fail:
                     return self._json(500, {"error": {"message": "embeddings down"}})
                 texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
@@ -103,9 +104,9 @@ class LLMStub:
                     stub.embedded.extend(texts)
                 data = []
                 for index, text in enumerate(texts):
-                    vector = [0.0] * 64
+                    vector = [0.0] * stub.dims
                     for word in re.findall(r"[a-z]{4,}", text.lower()):
-                        vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1.0
+                        vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % stub.dims] += 1.0
                     data.append({"object": "embedding", "index": index, "embedding": vector})
                 self._json(200, {"object": "list", "model": body.get("model"), "data": data})
 

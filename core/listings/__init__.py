@@ -86,7 +86,7 @@ class Listings:
                  decoded_bytes: int | None = None):
         """`decoded_bytes`: what decoded days may hold (default: their share of CACHE_MAX_BYTES)."""
         if decoded_bytes is None:
-            decoded_bytes = CacheBudgets.split(settings.cache_max_bytes, settings.warm_cache_s > 0).papers
+            decoded_bytes = CacheBudgets.split(settings.cache_max_bytes, settings.warm_cache_s > 0, bool(settings.embeddings_model)).papers
         self.settings = settings
         self.upstreams = upstreams  # by source name (core.sources registry)
         # arXiv's own client: its enrichment and the query API's shared back-off

@@ -202,7 +202,7 @@ class SeedSource(Protocol):
 class VectorSource(Protocol):
     """Embeddings of papers, None when the endpoint failed (core.embeddings.Embedder)."""
 
-    async def vectors(self, papers: Sequence[Paper]) -> dict[str, list[float]] | None: ...
+    async def vectors(self, papers: Sequence[Paper]) -> dict[str, Sequence[float]] | None: ...
 
 
 T = TypeVar("T")

@@ -33,7 +33,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Annotated
@@ -123,7 +123,7 @@ def combine(similarities: list[float]) -> float:
     return top + math.log(sum(math.exp(SHARPNESS * (s - top)) for s in near)) / SHARPNESS
 
 
-def dot(a: list[float], b: list[float]) -> float:
+def dot(a: Sequence[float], b: Sequence[float]) -> float:
     return math.fsum(x * y for x, y in zip(a, b)) if len(a) == len(b) else 0.0
 
 
@@ -153,7 +153,7 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
 
 
 class _Seed:
-    def __init__(self, paper: Paper, vector: dict[str, float], dense: list[float] | None, author: str = ""):
+    def __init__(self, paper: Paper, vector: dict[str, float], dense: Sequence[float] | None, author: str = ""):
         self.paper = paper
         self.author = author  # the like_author= identifier it is a paper of, if any
         self.vector = vector  # its own words: what the explanation shows
@@ -233,7 +233,7 @@ class Seeds:
 
     like: list[Paper] = field(default_factory=list)
     unlike: list[Paper] = field(default_factory=list)
-    embeddings: dict[str, list[float]] | None = None  # unit vectors by "{id}v{version}" (EMBEDDINGS_MODEL)
+    embeddings: dict[str, Sequence[float]] | None = None  # unit vectors by "{id}v{version}" (EMBEDDINGS_MODEL)
     authored: dict[str, str] = field(default_factory=dict)  # seed id -> the author (like_author=) it came from
 
 
@@ -307,7 +307,7 @@ class LikeSignal(Signal):
     def _seed(self, paper: Paper, author: str = "") -> _Seed:
         return _Seed(paper, self.space.vector(terms(analyse(paper))), self.dense.get(key_of(paper)) if self.dense else None, author)
 
-    def _similarity(self, seed: _Seed, vector: dict[str, float], dense: list[float] | None) -> float:
+    def _similarity(self, seed: _Seed, vector: dict[str, float], dense: Sequence[float] | None) -> float:
         if seed.dense is not None and dense is not None:
             return dot(seed.dense, dense)
         return cosine(vector, seed.widened)
