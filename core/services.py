@@ -61,8 +61,9 @@ class Services:
         self.seeds = SeedStore(self.kv, self.client, self.upstreams)
         self.embedder = _embedder(settings, self.kv, llm_transport, self.budgets.embeddings)
         self.summarizer = _summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
-        text.set_budget(self.budgets.analysis)  # analysed text (process-wide)
-        extract.set_memo_budget(self.budgets.info)  # derived paper fields (process-wide)
+        # Process-wide memos, by design (their values depend only on a paper's text: see their docstrings).
+        text.set_budget(self.budgets.analysis)  # analysed text
+        extract.set_memo_budget(self.budgets.info)  # derived paper fields
         self.background = Background()
         # What signals do their I/O through: the clients provided by name, and each signal's own.
         self.signal_clients = {s.name: c for s in registry.REGISTRY if (c := s.connect(settings, self.kv)) is not None}

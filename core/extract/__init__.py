@@ -4,6 +4,13 @@ accepted at, its code and project links, its page and figure counts.
 Derived on read from the stored comment (`Paper.comment`, filled by core/listings/enrich.py),
 so a better parser needs no re-fetch; each paper version is parsed once while it stays in the
 memo (a `ByteLRU` within its share of CACHE_MAX_BYTES, set by the composition root).
+
+The memo is the process's, not a service's, by design: what is derived depends only on the
+paper's stored fields (its key: id, version, comment, journal reference, DOI), so services in
+one process would compute the same entries. `info` is read by the feed filters, the venue
+signal, five renderers and the pages; owning the memo per service would thread it through all of
+them for no change in what is computed. With several services in one process (tests), the last
+one built sets its budget (`set_memo_budget`).
 One job per module: `venues` (the table), `venue` (the comment's claim), `links` (code links).
 """
 
@@ -51,7 +58,7 @@ _memo = ByteLRU(MEMO_BYTES)  # (id, version, comment, journal ref, DOI) -> Paper
 
 
 def set_memo_budget(max_bytes: int) -> None:
-    """Keep at most `max_bytes` (estimated) of derived fields (process-wide)."""
+    """Keep at most `max_bytes` (estimated) of derived fields (process-wide: see the module's docstring)."""
     _memo.resize(max_bytes)
 
 

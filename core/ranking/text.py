@@ -5,9 +5,17 @@ names the first time an author term reads them) and kept in an in-process table 
 version (the text of a version never changes), so a stored day is analysed once per process, not
 once per request. The table is bounded in bytes, not papers: an analysed paper weighs about 9
 times its text (14 KB for 1.5 KB of title and abstract, tokens shared with the stem table; it
-was 27 KB, and a 750 KB hostile abstract 22 MB), and 50,000 of them had grown a process by 800 MB. Its budget is a share of CACHE_MAX_BYTES (core.cache.budgets),
+was 27 KB, and a 750 KB hostile abstract 22 MB), and 50,000 of them had grown a process by 800 MB. Its budget is a share of CACHE_MAX_BYTES (core.cache.CacheBudgets),
 least recently used papers go first. The service ranks, and so analyses, on its ranking thread, off
 the event loop.
+
+The table is the process's, not a service's, by design: an analysis depends only on the paper's
+text (its key holds the id, the version and hashes of title, abstract and authors), so two
+services in one process would compute the same entries, and sharing them is only a saving.
+Owning it per service would thread it through the pool, every signal and the matchers, and
+through tests and benches that rank without a service, for no change in what is computed. The
+composition root sets its budget (`set_budget`, core.services); with several services in one
+process (tests), the last one built sets it.
 
 Tokens are runs of letters and digits, plus each punctuation character on its own (so `C++`
 and `a.*` stay literal); `-`, `/` and `_` only separate. Everything is case-folded and stripped
@@ -258,7 +266,8 @@ def doc_bytes(doc: Doc) -> int:
 
 
 def set_budget(max_bytes: int) -> None:
-    """Keep at most `max_bytes` (estimated) of analysed papers."""
+    """Keep at most `max_bytes` (estimated) of analysed papers (process-wide: see the module's
+    docstring; the composition root gives its share of CACHE_MAX_BYTES)."""
     _analysed.resize(max_bytes)
 
 
