@@ -3,9 +3,9 @@
 A source is two things. `Source` is the server described without I/O (its name, taxonomy,
 schedule, id syntax, links and citation fields): pure, cheap to import, used by validation,
 rendering and the pages. `Upstream` is its polite client (built by `Source.connect`): the
-daily listing, history for a date range, lookup by id; spacing, User-Agent, retries and the
-request budget are its own business. The registry (`core.sources`) maps names and category
-prefixes to sources.
+daily listing, history for a date range, lookup by id, the full text where there is one;
+spacing, User-Agent, retries and the request budget are its own business. The registry
+(`core.sources`) maps names and category prefixes to sources.
 
 Categories: arXiv's are bare (`cs.LG`, `hep-th`, an archive `cs`); every other source's are
 qualified by its name (`biorxiv:genomics`, and the bare name `biorxiv` for all of them), so a
@@ -210,6 +210,13 @@ class Upstream(Protocol):
     async def lookup(self, ids: Sequence[str]) -> list[Paper]:
         """The newest (or the asked, `...v2`) version of each id it knows, in as few requests
         as it can; unknown ids are left out."""
+        ...
+
+    async def full_text(self, paper: Paper) -> str | None:
+        """The paper's full text as an HTML page (summaries with SUMMARY_SOURCE=fulltext read
+        its text), or None where the server offers none that a client may fetch: the summary
+        then uses the abstract. Raises `UpstreamError` when there is one but not for this paper
+        (not rendered, unreachable); the abstract is used then too."""
         ...
 
     async def close(self) -> None:

@@ -133,6 +133,11 @@ class RxivUpstream:
     async def close(self) -> None:
         await self.client.close()
 
+    async def full_text(self, paper: Paper) -> None:
+        """None: the API this client asks gives metadata and abstracts, no full text; summaries
+        use the abstract."""
+        return None
+
     async def day(self, day: dt.date, categories: Sequence[str], origin: str = "listing") -> list[Paper]:
         """The versions posted on `day` in `categories` (collections or the server's name)."""
         from core.sources.biorxiv.records import to_paper
