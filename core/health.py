@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from core.sources.arxiv.trouble import Trouble
 from core.clock import Clock
@@ -19,9 +19,6 @@ from core.redact import split_userinfo
 from core.settings import Settings
 from core.sources import DEFAULT, source_named, source_of_category
 from core.sources.base import Source
-
-if TYPE_CHECKING:
-    from core.sources.arxiv import ArxivUpstream
 
 
 class HealthReport:
@@ -50,7 +47,7 @@ class HealthReport:
         categories = {}
         anomalous = False  # a shrunken listing in the last day: someone should look
         upstreams = self.listings.upstreams
-        arxiv = cast("ArxivUpstream", upstreams[DEFAULT])
+        arxiv = self.listings.arxiv  # arXiv's upstream: its requests and the query API's back-off
         trouble = await arxiv.api_backoff.current()
         for category in sorted(self.feeds.seen_categories):
             meta = await self.listings.meta(category)
