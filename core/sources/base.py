@@ -18,7 +18,7 @@ A `Paper` carries `server` (the source's name) so links and citations come from 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -154,6 +154,24 @@ class IdSyntax(Protocol):
     def matches(self, text: str) -> bool:
         """Whether `text` is one id of this source and nothing else (with or without version)."""
         ...
+
+
+@dataclass(frozen=True)
+class ScheduleOf:
+    """A `Schedule` made of a source's own four functions (their names are the source's)."""
+
+    listing_day: Callable[[dt.datetime], dt.date]
+    next_update: Callable[[dt.datetime], dt.datetime]
+    today: Callable[[dt.datetime], dt.date]
+    posting_days: Callable[[dt.date, dt.date], list[dt.date]]
+
+
+@dataclass(frozen=True)
+class IdSyntaxOf:
+    """An `IdSyntax` made of a source's own two functions."""
+
+    split: Callable[[str], tuple[str, int]]
+    matches: Callable[[str], bool]
 
 
 class Source(Protocol):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from core.papers import Paper, category_in
 from core.sources.arxiv import ids, schedule, taxonomy
-from core.sources.base import Citation, ListingAnswer, Links
+from core.sources.base import Citation, IdSyntaxOf, ListingAnswer, Links, ScheduleOf
 
 if TYPE_CHECKING:
     import httpx
@@ -52,35 +52,14 @@ class ArxivTaxonomy:
         return [category]  # rss.arxiv.org lists an archive (`cs`) as one feed
 
 
-class ArxivSchedule:
-    def listing_day(self, at: dt.datetime) -> dt.date:
-        return schedule.listing_day(at)
-
-    def next_update(self, after: dt.datetime) -> dt.datetime:
-        return schedule.next_rebuild(after)
-
-    def today(self, at: dt.datetime) -> dt.date:
-        return schedule.eastern_today(at)
-
-    def posting_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
-        return schedule.weekdays_between(first, last)
-
-
-class ArxivIds:
-    def split(self, text: str) -> tuple[str, int]:
-        return ids.split_id(text)
-
-    def matches(self, text: str) -> bool:
-        return ids.is_id(text)
-
-
 class ArxivSource:
     name = "arxiv"
     label = "arXiv"
     qualified = False
     taxonomy = ArxivTaxonomy()
-    schedule = ArxivSchedule()
-    ids = ArxivIds()
+    schedule = ScheduleOf(listing_day=schedule.listing_day, next_update=schedule.next_rebuild,
+                          today=schedule.eastern_today, posting_days=schedule.weekdays_between)
+    ids = IdSyntaxOf(split=ids.split_id, matches=ids.is_id)
 
     def links(self, paper: Paper) -> Links:
         return Links(
