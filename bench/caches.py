@@ -154,7 +154,7 @@ def run(variant: str, split: Callable[..., CacheBudgets], remember: Callable | N
                          llm_api_key="test-key") as app, lookups.counting():
             services = app.app.state.services
             caches = {
-                "ranked results, bodies": services.feeds.cache, "warm answers": app.app.warm.entries,
+                "ranked results, bodies": services.feeds.cache, "warm answers": app.app.repeat_polls.entries,
                 "decoded days": services.listings.store.decoded, "analysed text": text._analysed,
                 "derived fields": extract._memo, "embedding vectors": services.embedder._memo,
                 "feed URLs": app.app.state.feed_specs,

@@ -200,13 +200,13 @@ def concurrent_cold(fake: FakeArxiv, paths: list[str], min_interval: float) -> d
             return ms, response.status_code, response.headers.get("etag")
 
         mark = len(fake.listing_requests())
-        made_before = app.state.services.client.requests_made
+        made_before = app.state.services.upstreams["arxiv"].requests_made
         with ThreadPoolExecutor(n) as pool:
             results = list(pool.map(one, zip(clients, paths)))
         for client in clients:
             client.close()
         upstream = upstream_since(fake, mark)
-        made = app.state.services.client.requests_made - made_before
+        made = app.state.services.upstreams["arxiv"].requests_made - made_before
     etags_by_path: dict[str, set] = {}
     for path, (_, _, etag) in zip(paths, results):
         etags_by_path.setdefault(path, set()).add(etag)

@@ -7,7 +7,7 @@ modules or the tests that guard it, and update bench/mutation_survivors.md.
     python -m bench.mutation core/redact.py       # one module (or several)
     python -m bench.mutation --max-children 2     # two workers (the machine's 2 cores)
     python -m bench.mutation --list               # the module -> tests map
-    python -m bench.mutation core/web/warm.py --functions 'x__read*'   # only some functions
+    python -m bench.mutation core/web/repeat_polls.py --functions 'x__read*'   # only some functions
 
 Each module runs in a scratch copy of the working tree (`--workdir`, default under the system
 temporary directory, one directory per module, started fresh every time), with a `setup.cfg`
@@ -82,7 +82,7 @@ TARGETS: tuple[Target, ...] = (
            functions=("xǁBackfillerǁ_store*", "xǁBackfillerǁ_run__*")),
     # the completeness rule: only whole query-API pages count; arXiv's history search over them
     Target("core/sources/arxiv/paging.py", ("tests/test_backfill_runs.py", "tests/test_lossless_backfill.py")),
-    Target("core/web/warm.py", ("tests/test_warm.py",)),
+    Target("core/web/repeat_polls.py", ("tests/test_repeat_polls.py",)),
     Target("core/web/admin.py", ("tests/test_summaries.py", "tests/test_security.py"), functions=("x__authorised*", "x__refusal*")),
 )
 

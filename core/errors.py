@@ -102,6 +102,15 @@ class ParseError(ArxivFeedsError, ValueError):
     """The body is not an arXiv feed we understand (HTML error page, garbage, truncation)."""
 
 
+class MalformedAnswer(ParseError):
+    """An answer that parsed only by recovering from a flaw (a damaged or spliced document):
+    what it holds says nothing about what is missing from it. `flaw` says what was wrong."""
+
+    def __init__(self, message: str, flaw: str):
+        super().__init__(message)
+        self.flaw = flaw
+
+
 class UpstreamUnavailable(ArxivFeedsError):
     """Nothing is stored for these categories and arXiv could not be reached (HTTP 503)."""
 

@@ -60,7 +60,9 @@ def _split_list(values: list[str]) -> list[str]:
 
 class FeedWishes(BaseModel):
     """What a reader asks of a feed: the query parameters of `/feed` and of profile feeds (where
-    they narrow the profile), but the output format, which is the web layer's."""
+    they narrow the profile). The output format is the web layer's: `format` stands here only as
+    a placeholder in its place among the parameters (OpenAPI and /docs list them in this order);
+    `core.web.params.FeedQuery` gives it the registry's choices."""
 
     cat: list[str] = Field([], description="arXiv categories, comma-separated or repeated")
     q: str = Field("", max_length=MAX_QUERY_LENGTH, description='terms: "phrase", +required, -excluded, ti:/abs:/au:, term^2')
@@ -71,6 +73,8 @@ class FeedWishes(BaseModel):
     limit: int | None = Field(None, ge=1, le=MAX_ITEMS, description="at most this many items")
     days: int | None = Field(None, ge=1, le=MAX_DAYS, description="announcement days to include, counted back from the newest day held")
     sort: Literal["score", "date"] = Field("score", description="score (then newest) or date (then score)")
+    format: str | None = Field(None, description="the output format: the web layer's (`FeedQuery`) names the choices; "
+                               "declared here only so it keeps its place among the parameters")
     summaries: bool | None = Field(None, description="1 adds AI summaries of the top items (when the server has an LLM key); 0 removes them")
     venue: list[str] = Field([], description="venues the comment says the paper was accepted at: CVPR,ICCV (any year), "
                              "CVPR 2026 (one year), CVPR Workshops (a track); NAME^2 adds 2 points instead of filtering")
@@ -113,7 +117,7 @@ class FeedWishes(BaseModel):
         return terms
 
 
-_WISHES = set(FeedWishes.model_fields)  # a spec's identity: the wishes alone (not the web's format=)
+_WISHES = set(FeedWishes.model_fields) - {"format"}  # a spec's identity: the wishes alone (not the web's format=)
 _TERM_LIST = TypeAdapter(list[Term])
 
 

@@ -7,7 +7,6 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from core.sources.arxiv.client import ArxivClient
 from core.sources.arxiv.trouble import Trouble
 from core.clock import Clock
 from core.feeds import FeedSpec
@@ -23,12 +22,10 @@ from core.sources.base import Source
 
 
 class HealthReport:
-    def __init__(self, settings: Settings, config: Config, kv: ResilientKV, client: ArxivClient, listings: Listings,
-                 feeds: FeedPipeline):
+    def __init__(self, settings: Settings, config: Config, kv: ResilientKV, listings: Listings, feeds: FeedPipeline):
         self.settings = settings
         self.config = config
         self.kv = kv
-        self.client = client
         self.listings = listings
         self.feeds = feeds
 
@@ -49,8 +46,9 @@ class HealthReport:
             store["last_error_at"] = dt.datetime.fromtimestamp(self.kv.last_error_at, dt.UTC).isoformat()
         categories = {}
         anomalous = False  # a shrunken listing in the last day: someone should look
-        trouble = await self.client.api_backoff.current()
         upstreams = self.listings.upstreams
+        arxiv = self.listings.arxiv  # arXiv's upstream: its requests and the query API's back-off
+        trouble = await arxiv.api_backoff.current()
         for category in sorted(self.feeds.seen_categories):
             meta = await self.listings.meta(category)
             anomalous |= any(now - e.at < dt.timedelta(days=1) for e in meta.anomalies)
@@ -70,11 +68,11 @@ class HealthReport:
             "upstream": {
                 "rss_url": split_userinfo(self.settings.arxiv_rss_url)[0],
                 "api_url": split_userinfo(self.settings.arxiv_api_url)[0],
-                "requests_made": self.client.requests_made,
+                "requests_made": arxiv.requests_made,
                 "query_api": None if trouble is None else {  # its back-off, shared by every instance
                     **trouble.model_dump(mode="json"), "backing_off": backing_off},
                 "request_budget_s": self.settings.request_budget_s,
-                "user_agent": self.client.user_agent,
+                "user_agent": arxiv.user_agent,
                 # every server's client: the requests it sent since start-up (arXiv's as above)
                 "servers": {name: {"label": u.source.label, "requests_made": u.requests_made,
                                    "history_max_requests": u.history_max_requests}

@@ -1,7 +1,8 @@
 """Seed papers for `like=` / `unlike=` / `like_author=`: validated ids, metadata from arXiv's
-query API (ids) or its public author feeds (an author identifier or ORCID iD); a bioRxiv or
-medRxiv DOI from the DOI endpoint of the sources whose id syntax fits it (`Upstream.lookup`,
-bioRxiv first), stored under the same keys and lifetimes as arXiv's.
+query API (ids: `ArxivUpstream.lookup`) or its public author feeds (an author identifier or
+ORCID iD: `ArxivUpstream.author_feed`); a bioRxiv or medRxiv DOI from the DOI endpoint of the
+sources whose id syntax fits it (`Upstream.lookup`, bioRxiv first), stored under the same keys
+and lifetimes as arXiv's.
 
 All seeds missing from the store are fetched in ONE `id_list` request and stored per id and
 version (`seed:v1:{id}v{n}`, for 30 days after it was last fetched: a version's abstract never
@@ -10,7 +11,8 @@ month per deployment. A versionless id is also stored under `seed:v1:{id}` for a
 version may appear); an unknown id is remembered for an hour. What is stored is bounded: title,
 abstract, authors and comment are cut to sane lengths (arXiv's own abstracts stay under 1,920
 characters), so a hostile answer of 750 KB abstracts costs neither the store nor a ranking more
-than a real one. The answer is parsed, and stored seeds decoded, on the worker thread (core.runtime.worker). Unknown or withdrawn ids are the caller's mistake (400, naming
+than a real one. The answer is parsed (by the upstream), and stored seeds decoded, on the worker
+thread (core.runtime.worker). Unknown or withdrawn ids are the caller's mistake (400, naming
 them); arXiv unreachable with a seed not stored is a 503 with Retry-After. An author's papers
 (`like_author=`: arxiv.org/a/{id}.atom, the 20 most recent) are stored as one list for a week
 (`author:v1:{id}`); an identifier arXiv does not know (404 or no papers) is a 400, remembered
@@ -22,16 +24,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from core.runtime.gcfreeze import build_lasting
 from core.runtime.worker import off_loop
-from core.errors import ParseError, SeedError, SeedsUnavailable, UpstreamError
+from core.errors import MalformedAnswer, ParseError, SeedError, SeedsUnavailable, UpstreamError
 from core.papers import Paper
+from core.sources import DEFAULT
 from core.sources.arxiv.ids import is_id
 from core.sources.biorxiv import ids as rxiv_ids
 
 if TYPE_CHECKING:
+    from core.sources.arxiv import ArxivUpstream
     from core.sources.base import Upstream
 
 MAX_SEEDS = 20
@@ -131,10 +134,11 @@ def _withdrawn(paper: Paper) -> bool:
 
 
 class SeedStore:
-    def __init__(self, kv, client, upstreams: Mapping[str, Upstream] | None = None):
+    def __init__(self, kv, upstreams: Mapping[str, Upstream]):
         self.kv = kv
-        self.client = client  # arXiv's: ids through its query API, authors through its feeds
-        self.upstreams = upstreams or {}  # every source's: DOIs looked up where the id syntax fits
+        self.upstreams = upstreams  # every source's: DOIs looked up where the id syntax fits
+        # arXiv's: ids through its query API (`lookup`), authors through its feeds (`author_feed`)
+        self.arxiv = cast("ArxivUpstream", upstreams[DEFAULT])
 
     async def papers(self, refs: Sequence[str]) -> list[Paper]:
         """The seed papers, in the order asked, from the store or (all missing arXiv ids at once)
@@ -165,7 +169,7 @@ class SeedStore:
         got: dict[str, Paper] = {}
         for ref in refs:
             for upstream in self.upstreams.values():
-                if upstream.source.name == "arxiv" or not upstream.source.ids.matches(ref):
+                if upstream.source.name == DEFAULT or not upstream.source.ids.matches(ref):
                     continue
                 try:
                     found = await upstream.lookup([ref])
@@ -190,10 +194,8 @@ class SeedStore:
             return await off_loop(papers.validate_json, raw)
         if await self.kv.get(f"author:v1:{author}:unknown") is not None:
             raise SeedError(f"like_author: arXiv knows no author {author}; check the identifier (arxiv.org/a/{author})")
-        from core.sources.arxiv.parse import parse_author_feed
-
         try:
-            found = await off_loop(build_lasting, parse_author_feed, await self.client.fetch_author(author))
+            found = await self.arxiv.author_feed(author)
         except UpstreamError as exc:
             if exc.status not in (400, 404, 410):
                 raise SeedsUnavailable(f"like_author: arXiv's author feed could not be reached for {author} ({exc})") from None
@@ -214,19 +216,17 @@ class SeedStore:
         """One `id_list` request: each paper under `id` + `v` + version, and under its
         versionless id as the newest version in the answer (`like=Y,Yv1` gives both). A cut or
         damaged answer says nothing about the ids missing from it: 503, asked again."""
-        from core.sources.arxiv.parse import parse_listing  # on first use: most feeds have no seeds
-
         try:
-            listing = await off_loop(build_lasting, parse_listing, await self._answer(refs))
+            papers = await self._answer(refs)
+        except MalformedAnswer as exc:
+            raise SeedsUnavailable(f"like: arXiv's answer for {', '.join(refs)} was cut or damaged "
+                                   f"({exc.flaw})", retry_after=30) from None
         except (UpstreamError, ParseError) as exc:
             retry = max(5, math.ceil(exc.retry_after)) if getattr(exc, "retry_after", None) else 300
             raise SeedsUnavailable(f"like: arXiv's query API could not be reached for {', '.join(refs)} ({exc})",
                                    retry_after=retry) from None
         got = {}
-        if listing.malformed:
-            raise SeedsUnavailable(f"like: arXiv's answer for {', '.join(refs)} was cut or damaged "
-                                   f"({listing.malformed})", retry_after=30)
-        for paper in map(bounded, listing.papers):
+        for paper in map(bounded, papers):
             got[f"{paper.id}v{paper.version}"] = paper
             if paper.id not in got or paper.version > got[paper.id].version:
                 got[paper.id] = paper
@@ -261,10 +261,10 @@ class SeedStore:
             result[ref] = paper
         return result
 
-    async def _answer(self, refs: list[str]) -> bytes:
-        """arXiv's answer for `refs`; its own refusal of a malformed id (HTTP 400) is a `SeedError`."""
+    async def _answer(self, refs: list[str]) -> list[Paper]:
+        """arXiv's entries for `refs`; its own refusal of a malformed id (HTTP 400) is a `SeedError`."""
         try:
-            return await self.client.fetch_ids(refs)
+            return await self.arxiv.lookup(refs)
         except UpstreamError as exc:
             if exc.status != 400:
                 raise

@@ -8,11 +8,11 @@ Nothing else builds these; routes get them through `core.web.deps`, the CLI from
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from core import extract
 from core.sources import all_sources
-from core.sources.arxiv.client import ArxivClient
 from core.cache import CacheBudgets
 from core.clock import SYSTEM_CLOCK, Clock
 from core.cron import Cron
@@ -32,6 +32,7 @@ from core.summaries import NoSummaries
 if TYPE_CHECKING:
     import httpx
 
+    from core.sources.base import Upstream
     from core.summaries.client import LLMClient
     from core.summaries.service import Summarizer
 
@@ -54,13 +55,13 @@ class Services:
         self.budgets = CacheBudgets.split(settings.cache_max_bytes, warm_on=settings.warm_cache_s > 0,
                                           embeddings_on=bool(settings.embeddings_model))
         self.kv = ResilientKV(kv if kv is not None else open_store(settings), clock=clock)
-        # One polite client per registered source (core.sources); arXiv's also serves seeds and summaries.
+        # One polite client per registered source (core.sources): the listings, seeds and summaries
+        # talk to each server through its own.
         self.upstreams = {s.name: s.connect(settings, transport=transport, clock=clock, kv=self.kv) for s in all_sources()}
         self.listings = Listings(self.kv, self.upstreams, settings, clock, decoded_bytes=self.budgets.papers)
-        self.client: ArxivClient = self.listings.client
-        self.seeds = SeedStore(self.kv, self.client, self.upstreams)
+        self.seeds = SeedStore(self.kv, self.upstreams)
         self.embedder = _embedder(settings, self.kv, llm_transport, self.budgets.embeddings)
-        self.summarizer = _summarizer(settings, self.kv, self.client, _llm_client(settings, self.config, llm_transport, clock), clock)
+        self.summarizer = _summarizer(settings, self.kv, self.upstreams, _llm_client(settings, self.config, llm_transport, clock), clock)
         # Process-wide memos, by design (their values depend only on a paper's text: see their docstrings).
         text.set_budget(self.budgets.analysis)  # analysed text
         extract.set_memo_budget(self.budgets.info)  # derived paper fields
@@ -72,7 +73,7 @@ class Services:
                                   self.background, self.budgets.results)
         self.feeds.seen_categories.update(c for p in self.config.profiles.values() for c in p.categories)
         self.cron = Cron(self.config, self.listings, self.feeds)
-        self.health = HealthReport(settings, self.config, self.kv, self.client, self.listings, self.feeds)
+        self.health = HealthReport(settings, self.config, self.kv, self.listings, self.feeds)
 
     @property
     def clock(self) -> Clock:
@@ -115,14 +116,14 @@ def _llm_client(
 
 
 def _summarizer(
-    settings: Settings, kv: KV, arxiv: ArxivClient, client: LLMClient | None, clock: Clock
+    settings: Settings, kv: KV, upstreams: Mapping[str, Upstream], client: LLMClient | None, clock: Clock
 ) -> Summarizer | NoSummaries:
     """Summaries where an LLM is configured; without one, core.summaries.service is not imported."""
     if client is None:
         return NoSummaries(settings)
     from core.summaries.service import Summarizer
 
-    return Summarizer(settings, kv, arxiv, client, clock)
+    return Summarizer(settings, kv, upstreams, client, clock)
 
 
 def _embedder(settings: Settings, kv: KV, transport: httpx.AsyncBaseTransport | None, memo_bytes: int) -> Embedder | None:

@@ -138,6 +138,9 @@ class FakeUpstream:
     async def lookup(self, refs: Sequence[str]) -> list[Paper]:
         return [p for p in LISTED if p.id in refs]
 
+    async def full_text(self, paper: Paper) -> None:
+        return None  # no full text: summaries use the abstract
+
     async def close(self) -> None:
         pass
 

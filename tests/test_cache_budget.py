@@ -44,7 +44,7 @@ def test_all_seven_caches_are_byte_lrus_within_cache_max_bytes() -> None:
     services = app.state.services
     caches = {
         "ranked results and bodies": services.feeds.cache,
-        "warm answers": app.warm.entries,
+        "warm answers": app.repeat_polls.entries,
         "decoded days": services.listings.store.decoded,
         "analysed text": text._analysed,
         "derived paper fields": extract._memo,

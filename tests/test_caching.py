@@ -258,7 +258,7 @@ def test_the_caches_stay_within_their_byte_budget(fake_arxiv):
             assert response.status_code == 200
             sizes.append(len(response.content))
             # warm answers, analysed text and decoded papers share it
-            held = app.services.feeds.cache.bytes + app.app.warm.entries.bytes + text.analysed_bytes()
+            held = app.services.feeds.cache.bytes + app.app.repeat_polls.entries.bytes + text.analysed_bytes()
             assert held + app.services.listings.store.decoded.bytes <= budget
         assert sum(sizes) > 3 * budget  # the budget really was exceeded many times over
         assert 0 < len(app.services.feeds.cache) < 24

@@ -41,7 +41,7 @@ def test_the_upstream_clients_live_until_the_service_closes(fake_arxiv: FakeArxi
 
     async def use_then_close() -> None:
         for _ in range(3):
-            await service.client.fetch_listing(["cs.AI"])
+            await service.upstreams["arxiv"].listing(["cs.AI"])
             await service.summarizer.client.complete("Title: a paper\n")  # type: ignore[union-attr]
         assert (arxiv_transport.requests, llm_transport.requests) == (3, 3)
         assert (arxiv_transport.closed, llm_transport.closed) == (0, 0)  # one pool each, kept open
@@ -60,8 +60,8 @@ def test_the_app_closes_its_clients_on_shutdown(fake_arxiv: FakeArxiv):
 
     async def serve_then_stop() -> None:
         async with app.router.lifespan_context(app):
-            await app.state.services.client.fetch_listing(["cs.AI"])
-            await app.state.services.client.fetch_listing(["cs.CL"])
+            await app.state.services.upstreams["arxiv"].listing(["cs.AI"])
+            await app.state.services.upstreams["arxiv"].listing(["cs.CL"])
             assert transport.closed == 0
         assert transport.closed == 1
 

@@ -14,7 +14,7 @@ import pytest
 
 from core.clock import ManualClock
 from tests.conftest import FIXTURES, running_app
-from tests.fakearxiv import FakeArxiv, real_comments
+from tests.fakearxiv import FakeArxiv, Quirk, real_comments
 
 CV_DAY = "rss_cs.CV_2026-04-21.xml"  # 501 items, 278 of them with a real comment
 CVPR_MAIN = "2604.17082"  # "Accepted to CVPR 2026. Project page: https://zju3dv.github.io/d-prism/"
@@ -108,6 +108,24 @@ def test_the_cron_run_enriches_what_is_stored_and_reports_its_requests(cv_fake):
         again = app.http.post("/api/cron/refresh", headers={"Authorization": "Bearer s3cret"}).json()
         assert again["enrich"]["requests"] == 0  # nothing is asked twice
     assert len(cv_fake.api_requests()) == 3
+
+
+def test_a_damaged_answer_stops_the_run_changes_no_day_and_the_next_run_asks_again(cv_fake):
+    """An answer that parses only by recovering from a flaw may lack entries: the papers missing
+    from it are not marked enriched (they would never be asked again)."""
+    with enriched_app(cv_fake, cron_secret="s3cret") as app:
+        app.services.listings.enricher.settings.enrich_max_requests = 0  # no background run: only the cron's
+        items(app, "/feeds/vision.json")
+        app.services.listings.enricher.settings.enrich_max_requests = 10
+        cv_fake.quirk_next(Quirk(cut_at=0.6, only="id_list="))  # cut at 60 % with </feed> appended
+        cron = {"Authorization": "Bearer s3cret"}
+        report = app.http.post("/api/cron/refresh", headers=cron).json()["enrich"]
+        assert report["error"].startswith("malformed answer: ") and report["requests"] == 1, report
+        assert report["enriched"] == report["days_updated"] == 0 and report["left"] == report["pending"] == 501
+        assert not any(i["_arxiv_feeds"]["enriched"] for i in items(app, "/feeds/vision.json").values())
+        again = app.http.post("/api/cron/refresh", headers=cron).json()["enrich"]
+        assert again["error"] is None and again["enriched"] == 501 and again["requests"] == 3, again
+    assert len(cv_fake.api_requests()) == 4
 
 
 def test_venue_filters_take_any_year_one_year_or_a_track_and_has_filters_links(cv_fake):

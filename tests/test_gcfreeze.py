@@ -75,3 +75,26 @@ def test_a_batch_that_kept_nothing_freezes_nothing():
     assert gc.get_freeze_count() <= before
     gcfreeze.build_lasting(len, transient, keep=lambda: True)
     assert gc.get_freeze_count() > before + len(transient) // 2
+
+
+def freezing_modules(root=None) -> set[str]:
+    """The modules of core/ (but gcfreeze itself) that build data in a lasting batch."""
+    import ast
+    from pathlib import Path
+
+    root = root or Path(__file__).resolve().parent.parent / "core"
+    found = set()
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+        if names & {"build_lasting", "lasting_batch"}:
+            found.add(".".join(path.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__"))
+    return found - {"core.runtime.gcfreeze"}
+
+
+def test_only_an_upstreams_parse_the_stores_decode_and_the_ranking_freeze_what_they_build():
+    """Lasting data is frozen where it enters the process (gcfreeze's docstring says why each):
+    arXiv's answers as they are parsed, stored days as they are decoded, a ranking's analyses."""
+    assert freezing_modules() == {"core.sources.arxiv.answers", "core.listings.store", "core.pipeline"}

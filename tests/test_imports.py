@@ -29,6 +29,10 @@ inside one layer is still a cycle). This is today's intent read from the code an
 A new module must be given a layer (the test says which is missing). When a cycle or an upward
 import listed below goes away, the test fails until its entry is deleted, so the lists only
 shrink; a new one fails the test.
+
+One seam per server (issue 20): outside `core.sources`, no module (in core/ or api/) imports a
+source's HTTP client or the parsers of its answers (`SOURCE_INTERNALS`); the rest of the service
+talks to a server through its `Upstream` (`Services.upstreams`), arXiv's `ArxivUpstream`.
 """
 
 from __future__ import annotations
@@ -60,6 +64,10 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {}
 
 # Imports from a higher layer that exist today: (importer, imported) -> why.
 KNOWN_UPWARD: dict[tuple[str, str], str] = {}
+
+# What only a source's own package uses: its polite client and what turns its answers into papers.
+SOURCE_INTERNALS = ("core.sources.arxiv.client", "core.sources.arxiv.parse", "core.sources.arxiv.fastparse",
+                    "core.sources.arxiv.answers", "core.sources.biorxiv.client", "core.sources.biorxiv.records")
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -201,6 +209,44 @@ def test_no_module_in_core_imports_from_a_higher_layer_beyond_the_known_ones():
     assert not new, "upward imports (importer -> imported, layers in this test's docstring): " + ", ".join(
         f"{a} (layer {layer_of(a)}) -> {b} (layer {layer_of(b)})" for a, b in new)
     assert not gone, f"imports in KNOWN_UPWARD that no longer exist (delete their entries): {gone}"
+
+
+def source_internals_imported_outside(root: Path = CORE) -> set[tuple[str, str]]:
+    """(importer, internal module) for every import of `SOURCE_INTERNALS` outside core.sources:
+    by core's modules and by the entry points in api/."""
+    modules = _modules(root)
+    graph = {name: _imports(path.read_text(), name, modules) for name, path in modules.items()}
+    graph |= {f"api.{path.stem}": _imports(path.read_text(), f"api.{path.stem}", modules)
+              for path in sorted((root.parent / "api").glob("*.py"))}
+    return {(a, b) for a, targets in graph.items() for b in targets
+            if b in SOURCE_INTERNALS and not (a == "core.sources" or a.startswith("core.sources."))}
+
+
+def _methods(path: Path, cls: str) -> set[str]:
+    tree = ast.parse(path.read_text())
+    body = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == cls).body
+    return {node.name for node in body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def arxiv_client_calls_outside(root: Path = CORE) -> set[tuple[str, str]]:
+    """(module, method) for every use outside core.sources of a method `ArxivClient` has and
+    `ArxivUpstream` does not (`fetch_ids`, `fetch_html`...): the client reached behind the seam."""
+    arxiv = root / "sources" / "arxiv"
+    private = {m for m in _methods(arxiv / "client.py", "ArxivClient") - _methods(arxiv / "__init__.py", "ArxivUpstream")
+               if not m.startswith("_")}
+    return {(name, node.attr) for name, path in _modules(root).items()
+            if not (name == "core.sources" or name.startswith("core.sources."))
+            for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Attribute) and node.attr in private}
+
+
+def test_outside_core_sources_nothing_imports_a_sources_client_or_parsers():
+    """ArxivClient, its parsers and bioRxiv's client are reached only through the upstreams."""
+    found = source_internals_imported_outside()
+    assert not found, "talk to the server through its Upstream (Services.upstreams) instead: " + ", ".join(
+        f"{a} imports {b}" for a, b in sorted(found))
+    called = arxiv_client_calls_outside()
+    assert not called, "ask ArxivUpstream (core/sources/arxiv/__init__.py), not its client: " + ", ".join(
+        f"{a} uses .{b}" for a, b in sorted(called))
 
 
 def test_the_checker_sees_imports_in_functions_and_type_checking_blocks_and_relative_ones(tmp_path):

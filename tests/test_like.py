@@ -13,7 +13,7 @@ from core.clock import ManualClock
 
 from core.profiles import parse_config
 from tests.conftest import FIXTURES, TEST_CONFIG, App, running_app
-from tests.fakearxiv import Failure, FakeArxiv
+from tests.fakearxiv import Failure, FakeArxiv, Quirk
 from tests.test_history import wait_for_backfill
 
 SPLAT = "2604.14706"  # 04-17: "NG-GS: NeRF-Guided 3D Gaussian Splatting Segmentation"
@@ -125,10 +125,21 @@ def test_unreachable_api_with_nothing_stored_is_a_503_with_retry_after(cv):
     assert SPLAT in response.json()["error"] and "query API is failing: HTTP 503" in response.json()["error"]
     assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}").status_code == 503  # backing off: arXiv is not asked
     assert api_ids(cv.fake) == [[SPLAT]]  # one request, no retries inside a reader's request
-    cv.services.client.clock = ManualClock(time.time() + 61)  # the back-off is over
+    cv.services.upstreams["arxiv"].clock = ManualClock(time.time() + 61)  # the back-off is over
     assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}").status_code == 200  # recovers; then stored
     cv.fake.fail_next(*[Failure(503, api=True)] * 3)
     assert cv.get(f"/feed?cat=cs.CV&like={SPLAT}&limit=3").status_code == 200  # stored: no API needed
+
+
+def test_a_cut_or_damaged_seed_answer_is_a_503_and_the_seeds_are_asked_again(cv):
+    """An answer that parses only by recovering from a flaw says nothing about the seeds
+    missing from it: none is remembered as unknown, and the next request asks again."""
+    cv.fake.quirk_next(Quirk(cut_at=0.6, only="id_list="))  # cut at 60 % with </feed> appended
+    response = cv.get(f"/feed?cat=cs.CV&like={SPLAT},{DEEPFAKE}")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert response.json()["error"].startswith(f"like: arXiv's answer for {SPLAT}, {DEEPFAKE} was cut or damaged (")
+    assert cv.get(f"/feed?cat=cs.CV&like={SPLAT},{DEEPFAKE}").status_code == 200
+    assert api_ids(cv.fake) == [[SPLAT, DEEPFAKE]] * 2
 
 
 def test_profile_like_ids_are_validated():

@@ -194,6 +194,36 @@ def test_full_text_source_reads_arxivs_html_rendering(fake_arxiv, llm):
     assert "Abstract:" in other  # the paper without an HTML rendering falls back to its abstract
 
 
+def test_full_text_comes_from_each_papers_own_server_and_biorxiv_papers_use_their_abstract(fake_arxiv, llm):
+    """SUMMARY_SOURCE=fulltext asks each paper's own server (`Upstream.full_text`): arXiv's HTML
+    rendering for an arXiv paper; bioRxiv's upstream has none, so a bioRxiv paper is summarised
+    from its abstract and arXiv is never asked about it."""
+    import datetime as dt
+
+    from core.sources.biorxiv import schedule
+    from tests.fakebiorxiv import FakeBiorxiv, recorded_day
+
+    now = dt.datetime(2026, 4, 28, 12, 0, tzinfo=dt.UTC)  # the day after the recorded listings' day
+    rxiv = FakeBiorxiv().start()
+    rxiv.serve("biorxiv", recorded_day("biorxiv", on=schedule.listing_day(now)))
+    config = {"profiles": {"mixed": {
+        "title": "Mixed", "categories": ["cs.LG", "biorxiv:neuroscience"],
+        "keywords": [{"term": "learning", "weight": 2}, "neurons"],
+        "summaries": {"enabled": True, "top_n": 12, "language": "en"}}}}
+    overrides = with_llm(llm, summary_source="fulltext", summary_input_tokens=500, biorxiv_api_url=rxiv.url)
+    try:
+        with running_app(fake_arxiv, config=config, clock=ManualClock(now), **overrides) as app:
+            items = app.get("/feeds/mixed.json").json()["items"][:12]
+    finally:
+        rxiv.stop()
+    servers = {i["_arxiv_feeds"]["arxiv_id"]: i["_arxiv_feeds"].get("server", "arxiv") for i in items}
+    assert all(i["_arxiv_feeds"]["summary"] for i in items)
+    assert set(servers.values()) == {"arxiv", "biorxiv"}, servers  # both servers among the summarised
+    html = {r.path.removeprefix("/html/") for r in fake_arxiv.requests if r.path.startswith("/html/")}
+    assert html == {f"{i}v1" for i, server in servers.items() if server == "arxiv"}  # arXiv's papers only
+    assert llm.calls == len(items) and all("Abstract:" in p for p in llm.prompts)  # no HTML page served
+
+
 def test_cron_requires_the_secret(fake_arxiv, llm):
     with running_app(fake_arxiv, config=CONFIG, **with_llm(llm)) as app:
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret"}, {"Authorization": "Bearer s3cret2"}):

@@ -89,13 +89,13 @@ class Listings:
             decoded_bytes = CacheBudgets.split(settings.cache_max_bytes, settings.warm_cache_s > 0, bool(settings.embeddings_model)).papers
         self.settings = settings
         self.upstreams = upstreams  # by source name (core.sources registry)
-        # arXiv's own client: its enrichment and the query API's shared back-off
-        client = self.client = cast("ArxivUpstream", upstreams[DEFAULT]).client
+        # arXiv's own: its backfill, its enrichment and the query API's shared back-off
+        self.arxiv = cast("ArxivUpstream", upstreams[DEFAULT])
         self.store = DayStore(kv, settings.history_days, decoded_bytes)
         self.fetcher = ListingFetcher(self.store, upstreams, settings, clock)
-        self.backfiller = Backfiller(self.store, cast("ArxivUpstream", upstreams[DEFAULT]), settings, clock)
+        self.backfiller = Backfiller(self.store, self.arxiv, settings, clock)
         self.history = HistoryFiller(self.store, upstreams, settings, clock)
-        self.enricher = Enricher(self.store, client, settings, clock)
+        self.enricher = Enricher(self.store, self.arxiv, settings, clock)
         self._clock = clock
         self._background: set[asyncio.Task] = set()
 
@@ -154,7 +154,7 @@ class Listings:
         if others and (elsewhere := self.history.due(others, days)):
             runs.append(self._spawn(self.history.run(elsewhere, days)))
         gaps = self.backfiller.due(arxiv, days)
-        if gaps and await self.client.api_backoff.blocking() is None:
+        if gaps and await self.arxiv.api_backoff.blocking() is None:
             runs.append(self._spawn(self.backfiller.start(gaps, days)))
         if not runs:
             return False
@@ -181,7 +181,7 @@ class Listings:
                                       or arxiv_only)) if not ok]
         if off:
             return f"{what}; backfill is off ({'=0, '.join(off)}=0), so they stay missing"
-        trouble = await self.client.api_backoff.blocking() if any(map(_is_arxiv, missing)) else None
+        trouble = await self.arxiv.api_backoff.blocking() if any(map(_is_arxiv, missing)) else None
         if trouble is not None:
             return f"{what}; {trouble.public()}; the next feed request or cron run after that fills them"
         errors = sorted({m.backfill_error for m in metas if m.category in missing and m.backfill_error})

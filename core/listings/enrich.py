@@ -21,14 +21,16 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from core.runtime.gcfreeze import build_lasting
-from core.sources.arxiv.client import ArxivClient
 from core.clock import Clock
 from core.errors import ParseError, UpstreamBusy, UpstreamError
 from core.listings.store import CategoryMeta, DayStore
 from core.papers import Paper
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.sources.arxiv import ArxivUpstream
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +50,9 @@ class EnrichReport:
 
 
 class Enricher:
-    def __init__(self, store: DayStore, client: ArxivClient, settings: Settings, clock: Clock):
+    def __init__(self, store: DayStore, arxiv: ArxivUpstream, settings: Settings, clock: Clock):
         self.store = store
-        self.client = client
+        self.arxiv = arxiv
         self.settings = settings
         self.clock = clock
         self._running: asyncio.Task[None] | None = None
@@ -145,13 +147,8 @@ class Enricher:
         return pending
 
     async def _fetch(self, ids: list[str]) -> dict[str, Paper]:
-        from core.sources.arxiv.parse import parse_listing
-
-        body = await self.client.fetch_ids(ids)
-        listing = await asyncio.to_thread(build_lasting, parse_listing, body)
-        if listing.malformed:
-            raise ParseError(f"malformed answer: {listing.malformed}")
-        return {p.id: p for p in listing.papers}
+        """arXiv's entries for `ids` (`Upstream.lookup`: a malformed answer is a `ParseError`)."""
+        return {p.id: p for p in await self.arxiv.lookup(ids)}
 
     async def _apply(self, answered: dict[str, Paper | None], pending: dict[str, set[tuple[str, object]]]) -> int:
         """Store what arXiv said (an id it did not return is marked, so it is not asked again)."""

@@ -7,8 +7,11 @@ needed, for a reason measured in `bench.perf`:
 
 - `gcfreeze`: data kept for good (decoded days, parsed listings, analysed text, and everything
   alive once the app starts: modules, models, routes) is frozen out of the cyclic collector's
-  full passes, which stalled the event loop 60-140 ms. `gcfreeze.freeze_startup` runs when an
-  app first serves (lifespan start-up or first request: Vercel and Lambda run no lifespan).
+  full passes, which stalled the event loop 60-140 ms. Frozen where it enters and nowhere else:
+  arXiv's answers as they are parsed (`core.sources.arxiv.answers`), stored days as they are
+  decoded (`core.listings.store`), analyses as a ranking builds them (`core.pipeline`).
+  `gcfreeze.freeze_startup` runs when an app first serves (lifespan start-up or first request:
+  Vercel and Lambda run no lifespan).
 - `worker`: the one thread for CPU-bound work (ranking, rendering, decoding), made on first
   use, and with it a 1 ms GIL switch interval (Python's default is 5 ms) so the event loop gets
   the GIL back soon while it computes.

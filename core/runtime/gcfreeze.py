@@ -14,6 +14,15 @@ the worst stalls during a cold fill. None of that data forms reference cycles.
   nothing is what it avoids. `build_lasting(fn, *args)` is the same around one call.
 - `freeze_startup()` freezes what is alive when an app starts serving (modules, models,
   routes); the app calls it on its first call, importing or building it does not.
+
+Where lasting data enters the process, and only there (`tests/test_gcfreeze.py` holds the list):
+- an upstream's parse (`core/sources/arxiv/answers.py`: every arXiv answer, listing, history
+  page, lookup by id or author feed, becomes papers there);
+- the store's decode (`core/listings/store.py`: a stored day's papers, kept decoded);
+- the pipeline's ranking (`core/pipeline.py`: the text analyses it memoises, with `keep`: most
+  rankings reuse analyses and build nothing lasting).
+Anything else either derives from those (a feed's result, a rendered body: cached, but small
+next to the papers) or does not last past its request.
 Frozen objects are still freed by reference counting when dropped; only objects in a cycle at
 freeze time would wait, and a request holds few of those.
 """

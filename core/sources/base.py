@@ -3,9 +3,9 @@
 A source is two things. `Source` is the server described without I/O (its name, taxonomy,
 schedule, id syntax, links and citation fields): pure, cheap to import, used by validation,
 rendering and the pages. `Upstream` is its polite client (built by `Source.connect`): the
-daily listing, history for a date range, lookup by id; spacing, User-Agent, retries and the
-request budget are its own business. The registry (`core.sources`) maps names and category
-prefixes to sources.
+daily listing, history for a date range, lookup by id, the full text where there is one;
+spacing, User-Agent, retries and the request budget are its own business. The registry
+(`core.sources`) maps names and category prefixes to sources.
 
 Categories: arXiv's are bare (`cs.LG`, `hep-th`, an archive `cs`); every other source's are
 qualified by its name (`biorxiv:genomics`, and the bare name `biorxiv` for all of them), so a
@@ -18,7 +18,7 @@ A `Paper` carries `server` (the source's name) so links and citations come from 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -156,6 +156,24 @@ class IdSyntax(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ScheduleOf:
+    """A `Schedule` made of a source's own four functions (their names are the source's)."""
+
+    listing_day: Callable[[dt.datetime], dt.date]
+    next_update: Callable[[dt.datetime], dt.datetime]
+    today: Callable[[dt.datetime], dt.date]
+    posting_days: Callable[[dt.date, dt.date], list[dt.date]]
+
+
+@dataclass(frozen=True)
+class IdSyntaxOf:
+    """An `IdSyntax` made of a source's own two functions."""
+
+    split: Callable[[str], tuple[str, int]]
+    matches: Callable[[str], bool]
+
+
 class Source(Protocol):
     """A preprint server, described without I/O. Registered in `core.sources`."""
 
@@ -210,6 +228,13 @@ class Upstream(Protocol):
     async def lookup(self, ids: Sequence[str]) -> list[Paper]:
         """The newest (or the asked, `...v2`) version of each id it knows, in as few requests
         as it can; unknown ids are left out."""
+        ...
+
+    async def full_text(self, paper: Paper) -> str | None:
+        """The paper's full text as an HTML page (summaries with SUMMARY_SOURCE=fulltext read
+        its text), or None where the server offers none that a client may fetch: the summary
+        then uses the abstract. Raises `UpstreamError` when there is one but not for this paper
+        (not rendered, unreachable); the abstract is used then too."""
         ...
 
     async def close(self) -> None:

@@ -1,4 +1,5 @@
-"""The paper's text from arXiv's HTML rendering (arxiv.org/html/<id>v<n>), cut to a budget."""
+"""The paper's text from the HTML full text its server gives (`Upstream.full_text`: arXiv's
+rendering, arxiv.org/html/<id>v<n>), cut to a budget."""
 
 from __future__ import annotations
 

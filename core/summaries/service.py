@@ -13,14 +13,12 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.errors import UpstreamError
-from core.sources.arxiv.client import ArxivClient
 from core.clock import SYSTEM_CLOCK, Clock
-from core.errors import LLMError
-from core.errors import KVError, UpstreamError
+from core.errors import KVError, LLMError, UpstreamError
 from core.kv import KV
 from core.papers import Paper
 from core.retry import backoff
@@ -28,6 +26,7 @@ from core.settings import Settings
 from core.summaries.render import summary_html
 
 if TYPE_CHECKING:  # the client is imported only where an LLM key is configured
+    from core.sources.base import Upstream
     from core.summaries.client import LLMClient
 
 log = logging.getLogger(__name__)
@@ -71,12 +70,13 @@ class Summarizer:
     """Summaries for papers: from the store, or made by the LLM within a time budget."""
 
     def __init__(
-        self, settings: Settings, kv: KV, arxiv: ArxivClient, client: LLMClient | None, clock: Clock = SYSTEM_CLOCK
+        self, settings: Settings, kv: KV, upstreams: Mapping[str, Upstream], client: LLMClient | None,
+        clock: Clock = SYSTEM_CLOCK,
     ):
         self.settings = settings
         self.clock = clock  # the hourly rate window and failure back-offs
         self.kv = kv
-        self.arxiv = arxiv
+        self.upstreams = upstreams  # by source name: each paper's full text from its own server
         self.client = client
         self.prompt = settings.summary_prompt_path.read_text(encoding="utf-8")
         self.prompt_hash = hashlib.sha256(self.prompt.encode()).hexdigest()[:12]
@@ -231,14 +231,19 @@ class Summarizer:
         return summary
 
     async def _source(self, paper: Paper) -> tuple[str, str]:
-        if self.settings.summary_source == "fulltext":
+        """What the model reads: with SUMMARY_SOURCE=fulltext, the full text from the paper's own
+        server (`Upstream.full_text`) where it has one and it says more than the abstract; else
+        the abstract."""
+        upstream = self.upstreams.get(paper.server)
+        if self.settings.summary_source == "fulltext" and upstream is not None:
             try:
-                html = await self.arxiv.fetch_html(paper.id, paper.version)
-                from core.summaries.fulltext import cut_to_tokens, html_to_text  # SUMMARY_SOURCE=fulltext only
+                html = await upstream.full_text(paper)
+                if html is not None:
+                    from core.summaries.fulltext import cut_to_tokens, html_to_text  # SUMMARY_SOURCE=fulltext only
 
-                text = cut_to_tokens(html_to_text(html), self.settings.summary_input_tokens)
-                if len(text) > len(paper.abstract):
-                    return text, "Full text (may be cut)"
+                    text = cut_to_tokens(html_to_text(html), self.settings.summary_input_tokens)
+                    if len(text) > len(paper.abstract):
+                        return text, "Full text (may be cut)"
             except UpstreamError as exc:
                 log.info("no HTML full text for %s (%s); using the abstract", paper.id, exc)
         return paper.abstract, "Abstract"

@@ -33,7 +33,7 @@ from core.web.head import HeadAsGet
 from core.web.params import describe, unescaped_query
 from core.web.security import SecurityHeaders
 from core.web.templating import STATIC_DIR, Static
-from core.web.warm import WarmPolicy, WarmResponses
+from core.web.repeat_polls import RepeatPollPolicy, RepeatPolls
 
 if TYPE_CHECKING:
     import httpx
@@ -48,10 +48,11 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
     llm_transport: httpx.AsyncBaseTransport | None = None,
     clock: Clock = SYSTEM_CLOCK,
-    warm: WarmPolicy | None = None,
+    repeat_polls: RepeatPollPolicy | None = None,
 ) -> FastAPI:
-    """The app with its services built now, so a bad config.json fails at start-up. `warm`:
-    when warm feed polls are answered before routing (default: `WarmPolicy.of(services)`)."""
+    """The app with its services built now, so a bad config.json fails at start-up.
+    `repeat_polls`: when a repeated feed poll is answered before routing (default:
+    `RepeatPollPolicy.of(services)`)."""
     settings = settings or Settings.from_env()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per upstream request is noise
     services = Services(settings, config=config, kv=kv, transport=transport, llm_transport=llm_transport, clock=clock)
@@ -73,8 +74,8 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(Compression)
     app.add_middleware(HeadAsGet)  # outermost: a HEAD gets the headers a GET gets
-    # before all of it: warm polls answered before routing
-    app.warm = WarmResponses(functools.partial(FastAPI.__call__, app), warm or WarmPolicy.of(services))
+    # before all of it: repeated feed polls answered before routing
+    app.repeat_polls = RepeatPolls(functools.partial(FastAPI.__call__, app), repeat_polls or RepeatPollPolicy.of(services))
     with declaring_routes():  # the routers declare their routes on import; include_router copies them
         from core.web import admin, api, docs, feeds, index, opml, preview
 
@@ -91,11 +92,11 @@ def create_app(
 
 
 class FeedsApp(FastAPI):
-    """FastAPI whose warm feed polls are answered before its own middleware stack (see
-    core.web.warm): even Starlette's outer error layer costs a warm poll more than our code.
-    Every route, and the warm layer's key, sees a query string with `&amp;` read as `&`."""
+    """FastAPI whose repeated feed polls are answered before its own middleware stack (see
+    core.web.repeat_polls): even Starlette's outer error layer costs such a poll more than our
+    code. Every route, and that layer's key, sees a query string with `&amp;` read as `&`."""
 
-    warm: WarmResponses | None = None
+    repeat_polls: RepeatPolls | None = None
     serving = False  # the runtime set up (core.runtime.serving.start) on the first call: a lifespan or a request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -106,10 +107,10 @@ class FeedsApp(FastAPI):
         if b"amp" in query:  # `&amp;` from a reader that keeps URLs HTML-escaped (core.web.params)
             meant = unescaped_query(query.decode("latin-1")).encode("latin-1")
             scope = scope if meant == query else {**scope, "query_string": meant}
-        if self.warm is None:
+        if self.repeat_polls is None:
             await super().__call__(scope, receive, send)
         else:
-            await self.warm(scope, receive, send)
+            await self.repeat_polls(scope, receive, send)
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

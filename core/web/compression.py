@@ -9,7 +9,7 @@ are another representation than the ones the strong ETag names (nginx does the s
 sees it, so either form of a tag still earns a 304 from every route.
 
 Whether a request gets gzip is decided once, by `accepts_gzip`, which the warm layer
-(core.web.warm) keys its answers on too: every `Accept-Encoding` header counts (a list split
+(core.web.repeat_polls) keys its answers on too: every `Accept-Encoding` header counts (a list split
 over several headers is one list, RFC 9110 5.3), and `gzip` (or `x-gzip`) must be named with a
 q above 0 (`gzip;q=0` refuses it; `*` is not taken as gzip, as nginx does not). Starlette's
 compressor reads only the first header and any "gzip" in it, so it is handed the decision

@@ -22,7 +22,7 @@ from core.web.etags import weak_match
 from core.web.params import FeedQueryParam, kept_query
 from core.web.preview import VARY, feed_page
 from core.web.site import absolute
-from core.web.warm import mark_reusable
+from core.web.repeat_polls import mark_reusable
 
 router = APIRouter(tags=["feeds"])
 

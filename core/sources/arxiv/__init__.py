@@ -2,22 +2,22 @@
 this package's light modules) and its upstream (`ArxivUpstream` over the polite `ArxivClient`,
 the parsers imported on first use).
 
-Modules: `client.py` (the polite HTTP client, one lane per upstream), `parse.py` and
-`fastparse.py` (RSS/Atom listings and query-API answers -> `Paper`), `paging.py` (whole
+Modules: `client.py` (the polite HTTP client, one lane per upstream: bytes in, bytes out),
+`parse.py` and `fastparse.py` (RSS/Atom listings and query-API answers -> `Paper`),
+`answers.py` (where every answer is parsed: off the loop, frozen), `paging.py` (whole
 query-API pages: `history`), `trouble.py` (the query API's shared back-off), `taxonomy.py`, `schedule.py`,
 `ids.py`. arXiv's categories are bare (`cs.LG`): stored keys and URLs keep that spelling.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from core.papers import Paper, category_in
 from core.sources.arxiv import ids, schedule, taxonomy
-from core.sources.base import Citation, ListingAnswer, Links
+from core.sources.base import Citation, IdSyntaxOf, ListingAnswer, Links, ScheduleOf
 
 if TYPE_CHECKING:
     import httpx
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from core.settings import Settings
     from core.sources.arxiv.client import ArxivClient
     from core.sources.arxiv.paging import ArxivHistoryPage
+    from core.sources.arxiv.trouble import SharedBackoff
 
 MAX_CATEGORIES_PER_REQUEST = 20
 
@@ -51,35 +52,14 @@ class ArxivTaxonomy:
         return [category]  # rss.arxiv.org lists an archive (`cs`) as one feed
 
 
-class ArxivSchedule:
-    def listing_day(self, at: dt.datetime) -> dt.date:
-        return schedule.listing_day(at)
-
-    def next_update(self, after: dt.datetime) -> dt.datetime:
-        return schedule.next_rebuild(after)
-
-    def today(self, at: dt.datetime) -> dt.date:
-        return schedule.eastern_today(at)
-
-    def posting_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
-        return schedule.weekdays_between(first, last)
-
-
-class ArxivIds:
-    def split(self, text: str) -> tuple[str, int]:
-        return ids.split_id(text)
-
-    def matches(self, text: str) -> bool:
-        return ids.is_id(text)
-
-
 class ArxivSource:
     name = "arxiv"
     label = "arXiv"
     qualified = False
     taxonomy = ArxivTaxonomy()
-    schedule = ArxivSchedule()
-    ids = ArxivIds()
+    schedule = ScheduleOf(listing_day=schedule.listing_day, next_update=schedule.next_rebuild,
+                          today=schedule.eastern_today, posting_days=schedule.weekdays_between)
+    ids = IdSyntaxOf(split=ids.split_id, matches=ids.is_id)
 
     def links(self, paper: Paper) -> Links:
         return Links(
@@ -106,8 +86,10 @@ class ArxivSource:
 
 
 class ArxivUpstream:
-    """The `Upstream` face of `ArxivClient`. The listings' enrichment, the query API's shared
-    back-off, and the seeds and summaries still use the client's arXiv-specific calls (`.client`)."""
+    """The `Upstream` face of `ArxivClient`, and the one way the rest of the service talks to
+    arXiv. Beyond the protocol, arXiv's own: `author_feed` (like_author= seeds) and
+    `api_backoff` (the query API's back-off, shared by every instance: the listings, the
+    backfill and /health read it). Every answer is parsed in `answers.parsed`."""
 
     max_categories_per_request = MAX_CATEGORIES_PER_REQUEST
 
@@ -124,10 +106,23 @@ class ArxivUpstream:
     def user_agent(self) -> str:
         return self.client.user_agent
 
+    @property
+    def api_backoff(self) -> SharedBackoff:
+        """The query API's back-off, shared by every instance through the store."""
+        return self.client.api_backoff
+
+    @property
+    def clock(self) -> Clock:
+        return self.client.clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self.client.clock = clock  # the spacing, the retries and the back-off's expiry
+
     async def listing(self, categories: Sequence[str], etag: str | None = None) -> ListingAnswer:
         """rss.arxiv.org's combined `a+b+c` listing, parsed off the event loop."""
-        from core.runtime.gcfreeze import build_lasting
         from core.errors import ParseError
+        from core.sources.arxiv.answers import parsed
         from core.sources.arxiv.client import MAX_COMBINED_ITEMS
 
         fetched = await self.client.fetch_listing(categories, etag=etag)
@@ -135,7 +130,7 @@ class ArxivUpstream:
             return ListingAnswer([], etag=etag, not_modified=True)
         from core.sources.arxiv.parse import parse_listing  # on the first fetch: a filled store needs none
 
-        listing = await asyncio.to_thread(build_lasting, parse_listing, fetched.body)  # keep the event loop serving
+        listing = await parsed(parse_listing, fetched.body)  # keep the event loop serving
         if listing.malformed:  # a spliced or damaged body, whatever its last bytes: not a listing
             raise ParseError(f"truncated or malformed feed: {listing.malformed}")
         return ListingAnswer(listing.papers, listing.build_date, fetched.etag,
@@ -151,12 +146,32 @@ class ArxivUpstream:
         return history_pages(self.client, categories, days, max_requests, page_size or PAGE_SIZE)
 
     async def lookup(self, refs: Sequence[str]) -> list[Paper]:
-        """The query API's entries for these ids, in one request."""
-        from core.runtime.gcfreeze import build_lasting
+        """The query API's entries for these ids (`2401.12345`, `2312.00001v2`), in one request.
+        Raises `UpstreamError` (HTTP 400: arXiv refused an id as malformed), `ParseError`, and
+        `MalformedAnswer` for an answer that parsed only by recovering from a flaw: it may
+        lack entries, so it says nothing about the ids missing from it."""
+        from core.errors import MalformedAnswer
+        from core.sources.arxiv.answers import parsed
         from core.sources.arxiv.parse import parse_listing
 
-        body = await self.client.fetch_ids(refs)
-        return (await asyncio.to_thread(build_lasting, parse_listing, body)).papers
+        listing = await parsed(parse_listing, await self.client.fetch_ids(refs), worker=True)
+        if listing.malformed:
+            raise MalformedAnswer(f"malformed answer: {listing.malformed}", listing.malformed)
+        return listing.papers
+
+    async def author_feed(self, author: str) -> list[Paper]:
+        """arXiv's own: the papers of an author identifier or ORCID iD (arxiv.org/a/{id}.atom,
+        its most recent, every version arXiv lists). Raises `UpstreamError` (404: no such
+        author) or `ParseError`."""
+        from core.sources.arxiv.answers import parsed
+        from core.sources.arxiv.parse import parse_author_feed
+
+        return await parsed(parse_author_feed, await self.client.fetch_author(author), worker=True)
+
+    async def full_text(self, paper: Paper) -> str | None:
+        """arXiv's HTML rendering of the paper (arxiv.org/html/{id}v{n}); `UpstreamError` when
+        it has none (404) or cannot be reached."""
+        return await self.client.fetch_html(paper.id, paper.version)
 
     async def close(self) -> None:
         await self.client.close()

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from core import __version__
-from core.runtime.gcfreeze import build_lasting
 from core.sources.arxiv.trouble import SharedBackoff, Trouble, message, network_trouble
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import Retryable, UpstreamBackingOff, UpstreamBusy, UpstreamError
@@ -39,7 +38,6 @@ from core.sources.capped import read_capped
 if TYPE_CHECKING:  # imported on first use: an instance with its data stored makes no request
     import httpx
 
-    from core.sources.arxiv.parse import Listing
     from core.kv import KV
 
 log = logging.getLogger(__name__)
@@ -139,23 +137,6 @@ class ArxivClient:
         (`{ARXIV_AUTHOR_URL}/{id}.atom`: one <author> per name, like the query API)."""
         url = f"{split_userinfo(self.settings.arxiv_author_url)[0].rstrip('/')}/{identifier}.atom"
         return (await self._get(url, {"Accept": "application/atom+xml"})).body
-
-    async def query_pages(
-        self, params: dict[str, str | int], page_size: int, max_pages: int
-    ) -> AsyncIterator[Listing]:
-        """Page through one query-API search (`search_query` and/or `id_list`, sort order...),
-        yielding each parsed page; stops after a short page, at `totalResults`, or after
-        `max_pages` requests. Each page is one polite request like any other."""
-        from core.sources.arxiv.parse import parse_listing
-
-        start = 0
-        for _ in range(max_pages):
-            body = await self.query_api({**params, "start": start, "max_results": page_size})
-            page = await asyncio.to_thread(build_lasting, parse_listing, body)  # a 1000-entry page takes a while
-            yield page
-            start += page_size
-            if len(page.papers) < page_size or (page.total_results is not None and start >= page.total_results):
-                return
 
     async def _get(
         self, url: str, headers: dict[str, str], params: dict[str, str | int] | None = None, lane: str = "listing"

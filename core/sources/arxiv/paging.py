@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from core.errors import ParseError
+from core.sources.arxiv.answers import parsed
 from core.sources.arxiv.schedule import listing_day_of_submission, submission_window
 from core.sources.base import HistoryPage
 
@@ -79,6 +80,24 @@ class Pager:
         return None
 
 
+async def query_pages(
+    client: ArxivClient, params: dict[str, str | int], page_size: int, max_pages: int
+) -> AsyncIterator[Listing]:
+    """Page through one query-API search (`search_query` and/or `id_list`, sort order...),
+    yielding each parsed page; stops after a short page, at `totalResults`, or after
+    `max_pages` requests. Each page is one polite request like any other."""
+    from core.sources.arxiv.parse import parse_listing
+
+    start = 0
+    for _ in range(max_pages):
+        body = await client.query_api({**params, "start": start, "max_results": page_size})
+        page = await parsed(parse_listing, body)  # a 1000-entry page takes a while
+        yield page
+        start += page_size
+        if len(page.papers) < page_size or (page.total_results is not None and start >= page.total_results):
+            return
+
+
 @dataclass
 class ArxivHistoryPage(HistoryPage):
     """A `HistoryPage` with what the backfill's storing rules need besides: `papers` are the
@@ -113,7 +132,7 @@ async def history_pages(
     pager = Pager(page_size)
     newest_seen: dt.date | None = None
     oldest_seen: dt.date | None = None
-    async for page in client.query_pages(params, page_size, max_requests):
+    async for page in query_pages(client, params, page_size, max_requests):
         pager.take(page)  # a page that is not whole stops here: the days it touches stay missing
         papers: list[Paper] = []
         strays: list[Paper] = []

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from core.papers import Paper
-from core.sources.base import Citation, HistoryPage, ListingAnswer, Links
+from core.sources.base import Citation, HistoryPage, IdSyntaxOf, ListingAnswer, Links, ScheduleOf
 from core.sources.biorxiv import ids, schedule, taxonomy
 
 if TYPE_CHECKING:
@@ -56,34 +56,13 @@ class RxivTaxonomy:
         return taxonomy.closest(value)
 
 
-class RxivSchedule:
-    def listing_day(self, at: dt.datetime) -> dt.date:
-        return schedule.listing_day(at)
-
-    def next_update(self, after: dt.datetime) -> dt.datetime:
-        return schedule.next_update(after)
-
-    def today(self, at: dt.datetime) -> dt.date:
-        return schedule.today(at)
-
-    def posting_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
-        return schedule.posting_days(first, last)
-
-
-class RxivIds:
-    def split(self, text: str) -> tuple[str, int]:
-        return ids.split_id(text)
-
-    def matches(self, text: str) -> bool:
-        return ids.is_id(text)
-
-
 class RxivSource:
     """bioRxiv or medRxiv (`server`): everything about it that needs no request."""
 
     qualified = True
-    schedule = RxivSchedule()
-    ids = RxivIds()
+    schedule = ScheduleOf(listing_day=schedule.listing_day, next_update=schedule.next_update,
+                          today=schedule.today, posting_days=schedule.posting_days)
+    ids = IdSyntaxOf(split=ids.split_id, matches=ids.is_id)
 
     def __init__(self, server: str):
         self.name = server
@@ -132,6 +111,11 @@ class RxivUpstream:
 
     async def close(self) -> None:
         await self.client.close()
+
+    async def full_text(self, paper: Paper) -> None:
+        """None: the API this client asks gives metadata and abstracts, no full text; summaries
+        use the abstract."""
+        return None
 
     async def day(self, day: dt.date, categories: Sequence[str], origin: str = "listing") -> list[Paper]:
         """The versions posted on `day` in `categories` (collections or the server's name)."""

@@ -1,4 +1,4 @@
-"""Warm polls answered before routing (core.web.warm): the same bytes and validators the route
+"""Warm polls answered before routing (core.web.repeat_polls): the same bytes and validators the route
 sends, never past what the route itself would still send."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from core.clock import ManualClock
 from core.kv.memory import MemoryKV
-from core.web.warm import WarmPolicy
+from core.web.repeat_polls import RepeatPollPolicy
 from tests.conftest import running_app
 from tests.fakearxiv import Failure
 from tests.test_ingest import use_clock
@@ -215,12 +215,12 @@ def test_other_query_strings_and_hosts_are_other_answers(warm):
 
 def test_tracking_parameters_share_the_answer_of_the_url_without_them(warm):
     first = fill(warm)
-    kept = len(warm.app.warm.entries)
+    kept = len(warm.app.repeat_polls.entries)
     routed = Routed(warm)
     for extra in ("utm_source=a", "_=123&utm_medium=b"):
         again = warm.get(f"{FEED}?{extra}")
         assert again.content == first.content and "age" in again.headers
-    assert routed.count == 0 and len(warm.app.warm.entries) == kept
+    assert routed.count == 0 and len(warm.app.repeat_polls.entries) == kept
 
 
 def test_a_browser_navigation_is_never_answered_with_the_kept_feed(warm):
@@ -262,7 +262,7 @@ def test_kept_answers_stay_within_their_byte_budget(fake_arxiv):
             app.get(f"{FEED}?limit={limit}&min_score=0")
         for n in range(80):  # small answers, whose headers weigh as much as their bodies
             app.get(f"/feed?cat=cs.AI&q=zzq{n}&format=json")
-        kept = app.app.warm.entries
+        kept = app.app.repeat_polls.entries
         assert 0 < kept.bytes <= 40_000
         # what is really held: bodies and every header of the kept answers
         held = sum(len(e.body or b"") + sum(len(n) + len(v) for n, v in e.headers or e.not_modified)
@@ -274,7 +274,7 @@ def test_a_body_sent_in_parts_is_never_kept():
     import httpx
 
     from core.clock import SYSTEM_CLOCK
-    from core.web.warm import WarmPolicy, WarmResponses, mark_reusable
+    from core.web.repeat_polls import RepeatPollPolicy, RepeatPolls, mark_reusable
 
     async def streaming(scope, receive, send):  # a route that marks itself reusable, then streams
         mark_reusable(scope, SYSTEM_CLOCK.time() + 60)
@@ -282,7 +282,7 @@ def test_a_body_sent_in_parts_is_never_kept():
         await send({"type": "http.response.body", "body": b"first ", "more_body": True})
         await send({"type": "http.response.body", "body": b"second"})
 
-    warm = WarmResponses(streaming, WarmPolicy(seconds=10, max_bytes=100_000, generation=lambda: 0, clock=lambda: SYSTEM_CLOCK))
+    warm = RepeatPolls(streaming, RepeatPollPolicy(seconds=10, max_bytes=100_000, generation=lambda: 0, clock=lambda: SYSTEM_CLOCK))
 
     async def twice() -> list[bytes]:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=warm), base_url="http://t") as client:
@@ -298,7 +298,7 @@ def test_of_two_host_headers_the_first_keys_the_kept_answer_as_the_route_reads_i
     from starlette.datastructures import Headers
 
     from core.clock import SYSTEM_CLOCK
-    from core.web.warm import WarmPolicy, WarmResponses, mark_reusable
+    from core.web.repeat_polls import RepeatPollPolicy, RepeatPolls, mark_reusable
 
     async def route(scope, receive, send):  # answers with the host it reads, reusable
         mark_reusable(scope, SYSTEM_CLOCK.time() + 60)
@@ -306,7 +306,7 @@ def test_of_two_host_headers_the_first_keys_the_kept_answer_as_the_route_reads_i
         await send({"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"' + host + b'"')]})
         await send({"type": "http.response.body", "body": host})
 
-    warm = WarmResponses(route, WarmPolicy(seconds=10, max_bytes=100_000, generation=lambda: 0, clock=lambda: SYSTEM_CLOCK))
+    warm = RepeatPolls(route, RepeatPollPolicy(seconds=10, max_bytes=100_000, generation=lambda: 0, clock=lambda: SYSTEM_CLOCK))
 
     async def get(*hosts: bytes) -> bytes:
         sent: list[dict] = []

@@ -1,6 +1,7 @@
-"""Warm feed polls answered before routing, from the response this process last sent.
+"""Repeated feed polls answered before routing, from the response this process last sent.
 
-A warm poll of an unchanged feed costs the framework far more than our code: FastAPI's routing,
+(Its setting keeps its first name, `WARM_CACHE_S`: a "warm" poll is one of a feed this process
+answered a moment ago.) A repeated poll of an unchanged feed costs the framework far more than our code: FastAPI's routing,
 its parameter model, three middlewares and a store read come to about 0.45 ms of a 2-core
 machine's CPU, against 0.1 ms for a bare ASGI app sending the same bytes on the same uvicorn.
 This outermost layer keeps each feed response that may be reused (a 200 the feed route marked
@@ -22,7 +23,8 @@ It behaves like the CDN in front of a deployment, only smaller and shorter:
   `If-Modified-Since` without an ETag go the whole way;
 - entries are bounded in bytes: an eighth of `CACHE_MAX_BYTES`, the rest is the render cache's.
 
-All of that is one `WarmPolicy`, given to `create_app` (by default: `WarmPolicy.of(services)`).
+All of that is one `RepeatPollPolicy`, given to `create_app(repeat_polls=...)` (by default:
+`RepeatPollPolicy.of(services)`).
 """
 
 from __future__ import annotations
@@ -43,14 +45,14 @@ from core.web.params import kept_query
 if TYPE_CHECKING:
     from core.services import Services
 
-SCOPE_KEY = "arxiv_feeds.warm"  # the feed route writes {"until": epoch seconds} here
+SCOPE_KEY = "arxiv_feeds.reusable"  # the feed route writes {"until": epoch seconds} here
 # Headers a 304 does not repeat (RFC 9110 15.4.5 lists what it must; these describe a body).
 _BODY_HEADERS = frozenset({b"content-type", b"content-length", b"content-encoding"})
 
 
 @dataclass(frozen=True)
-class WarmPolicy:
-    """When a warm answer may be given again: for at most `seconds` (WARM_CACHE_S; 0 turns the
+class RepeatPollPolicy:
+    """When an answer to a repeated poll may be given again: for at most `seconds` (WARM_CACHE_S; 0 turns the
     layer off), until `generation()` moves (the store's write counter: any write by this process
     drops every entry), within `max_bytes` (its share of CACHE_MAX_BYTES); ages by `clock()`."""
 
@@ -60,7 +62,7 @@ class WarmPolicy:
     clock: Callable[[], Clock]  # asked each time (tests replace the service's clock)
 
     @classmethod
-    def of(cls, services: Services) -> WarmPolicy:
+    def of(cls, services: Services) -> RepeatPollPolicy:
         """The deployment's policy: its settings, its store's writes, its clock."""
         return cls(seconds=services.settings.warm_cache_s, max_bytes=services.budgets.warm,
                    generation=lambda: services.kv.writes, clock=lambda: services.clock)
@@ -77,10 +79,10 @@ class _Entry:
     generation: int
 
 
-class WarmResponses:
+class RepeatPolls:
     """Plain ASGI middleware, the outermost one."""
 
-    def __init__(self, app: ASGIApp, policy: WarmPolicy):
+    def __init__(self, app: ASGIApp, policy: RepeatPollPolicy):
         self.app = app
         self.policy = policy
         self.clock = policy.clock
