@@ -164,7 +164,7 @@ class FeedPipeline:
                 prepared[signal.name] = await signal.prepare(given, functools.partial(candidates, papers, spec), clients)
         return prepared
 
-    async def _within_budget(self, work: Awaitable, what: str, *, deadline: float) -> Any:
+    async def _within_budget(self, work: Awaitable, slow: str, *, deadline: float) -> Any:
         """Seeds fetched within what is left of the request budget; a fetch still under way then
         goes on (and is stored for the next request). At least SEED_FLOOR_S even when a slow
         listing used the budget up: stored seeds come from the store in milliseconds, and a
@@ -176,7 +176,7 @@ class FeedPipeline:
         except TimeoutError:
             self.background.keep(task)
             retry = max(5, int(self.settings.request_budget_s))
-            raise SeedsUnavailable(f"like: arXiv is slow: no answer for {what} within "
+            raise SeedsUnavailable(f"{slow} within "
                                    f"REQUEST_BUDGET_S ({self.settings.request_budget_s:g} s); the fetch goes on",
                                    retry_after=retry) from None
 

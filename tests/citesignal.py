@@ -68,7 +68,7 @@ class CitesSignal(Signal):
     @classmethod
     async def prepare(cls, given: CitesInputs, candidates: Callable[[], list[Paper]], clients: Clients) -> dict[str, str]:  # type: ignore[override]
         """Citing paper -> the cited one, as the service says (its own client, within the request budget)."""
-        citing = await clients.within_budget(clients.own.citing(given.cites), "citations")
+        citing = await clients.within_budget(clients.own.citing(given.cites), "citations", "the citation service")
         return {paper: cited for cited, papers in citing.items() for paper in papers}
 
     def __init__(self, cited_by: dict[str, str]):

@@ -253,3 +253,22 @@ def test_like_takes_biorxiv_and_medrxiv_dois_looked_up_and_kept_like_arxiv_seeds
             assert "seed:v1:10.1101/2020.03.20.001008:unknown" not in kv._data
     finally:
         fake.stop()
+
+
+def test_a_slow_biorxiv_seed_is_a_503_naming_biorxiv_not_arxiv_and_its_fetch_goes_on(fake_arxiv):
+    """The request budget's 503 names the server asked for the seeds (and the signal), not arXiv."""
+    from tests.fakebiorxiv import Failure
+
+    fake = FakeBiorxiv().start()
+    fake.serve_fixture("doi_biorxiv_10.1101_641381.json")
+    try:
+        with running_app(fake_arxiv, biorxiv_api_url=fake.url, clock=ManualClock(MONDAY), request_budget_s=1.0) as app:
+            app.get("/feed?cat=cs.LG&format=json")  # the listing stored: only the seed is slow
+            fake.fail_next(Failure(200, b'{"collection": []}' + b" " * 40, trickle=0.1))
+            slow = app.get("/feed?cat=cs.LG&like=10.1101/641381&format=json")
+            assert slow.status_code == 503 and int(slow.headers["Retry-After"]) >= 5
+            error = slow.json()["error"]
+            assert error.startswith("like: bioRxiv or medRxiv is slow: no answer for 10.1101/641381 within REQUEST_BUDGET_S (1 s)")
+            assert "arXiv" not in error
+    finally:
+        fake.stop()

@@ -227,13 +227,17 @@ class MissingClient(LookupError):
 @dataclass(frozen=True)
 class Clients:
     """What one signal's `prepare` does its I/O through, for one request: the clients it
-    `needs`, by `ClientKey`; its `own` client (`Signal.connect`); and `within_budget(work, what)`,
-    which waits for `work` at most what is left of the request budget (a 503 saying `what`)."""
+    `needs`, by `ClientKey`; its `own` client (`Signal.connect`); and `within_budget`."""
 
     signal: str
     provided: Mapping[str, Any]  # the clients it declares in `needs`, by name
-    within_budget: Callable[[Awaitable[Any], str], Awaitable[Any]]
+    wait: Callable[[Awaitable[Any], str], Awaitable[Any]]  # (work, what is slow): the service's budget
     own: Any = None
+
+    def within_budget(self, work: Awaitable[T], what: str, upstream: str) -> Awaitable[T]:
+        """`work` waited for at most what is left of the request budget; after that a 503
+        saying `<signal>: <upstream> is slow: no answer for <what>`, and the work goes on."""
+        return self.wait(work, f"{self.signal}: {upstream} is slow: no answer for {what}")
 
     def __getitem__(self, key: ClientKey[T]) -> T:
         try:

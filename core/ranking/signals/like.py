@@ -45,6 +45,7 @@ from core.papers import Paper
 from core.ranking.text import Doc, analyse, ascii_stems, is_word, memoised, stem
 from core.ranking.types import EMBEDDER, SEEDS, Candidate, Clients, Cost, Hit, Inputs, Pool, Signal, Work
 from core.seeds import MAX_AUTHOR_SEEDS, MAX_SEEDS, SEED_MAX_CHARS, check_author, check_ids
+from core.sources import all_sources
 
 LIKE_POINTS = 10.0
 FLOOR = 0.04  # below this similarity a paper is not "like" a seed (a like-only feed drops it)
@@ -320,7 +321,7 @@ class LikeSignal(Signal):
         seeds = Seeds(like=list(await _fetched(clients, given.like)))
         if given.like_author:
             ids = {p.id for p in seeds.like}
-            for paper in await clients.within_budget(clients[SEEDS].author_papers(given.like_author), given.like_author):
+            for paper in await clients.within_budget(clients[SEEDS].author_papers(given.like_author), given.like_author, "arXiv"):
                 if paper.id not in ids:
                     seeds.like.append(paper)
                     seeds.authored[paper.id] = given.like_author
@@ -373,4 +374,9 @@ class LikeSignal(Signal):
 
 async def _fetched(clients: Clients, refs: list[str]) -> list[Paper]:
     """The seeds `refs`, fetched within what is left of the request budget."""
-    return await clients.within_budget(clients[SEEDS].papers(refs), ", ".join(refs)) if refs else []
+    return await clients.within_budget(clients[SEEDS].papers(refs), ", ".join(refs), _servers(refs)) if refs else []
+
+
+def _servers(refs: list[str]) -> str:
+    """Who is asked for `refs`, as the slow-answer 503 names it: "arXiv", "bioRxiv or medRxiv"."""
+    return " or ".join(s.label for s in all_sources() if any(s.ids.matches(ref) for ref in refs)) or "arXiv"
