@@ -64,7 +64,7 @@ def before_bytelru(total: int, warm_on: bool, embeddings_on: bool = False) -> Ca
     """4015860^: warm, analysis and papers as now, results what they left; the other three
     counted entries, outside the budget (here: their entry limits at what an entry weighs)."""
     now = SPLIT(total, warm_on)
-    return CacheBudgets(results=total - now.warm - now.analysis - now.papers, warm=now.warm, analysis=now.analysis,
+    return CacheBudgets(results=total - now.repeat_polls - now.analysis - now.papers, repeat_polls=now.repeat_polls, analysis=now.analysis,
                         papers=now.papers, info=50_000 * 2_300, embeddings=20_000 * (612 + 32 * DIMS), urls=512 * 12_000)
 
 

@@ -5,7 +5,7 @@ Counting entries let 128 heavy JSON bodies and their ranked results grow a proce
 900 MB; a byte budget (CACHE_MAX_BYTES) keeps memory at idle plus the budget whatever
 the entries weigh. Sizes are estimates given by the caller (a body's length, a ranked
 list's text), erring high. Every in-process cache is a `ByteLRU` with its share
-(`CacheBudgets`): ranked results and bodies (core.pipeline), warm answers (core.web.repeat_polls),
+(`CacheBudgets`): ranked results and bodies (core.pipeline), answers to repeated polls (core.web.repeat_polls),
 decoded days (core.listings.store), analysed text (core.ranking.text), derived paper fields
 (core.extract), embedding vectors (core.embeddings) and feed URLs' specs
 (core.web.feeds). Safe to share between the event loop and the worker thread.
@@ -91,7 +91,7 @@ class ByteLRU:
             self.bytes -= dropped
 
 
-WARM_SHARE = 8  # warm answers (core.web.repeat_polls) get an eighth of CACHE_MAX_BYTES when they are on
+REPEAT_POLLS_SHARE = 8  # answers to repeated polls (core.web.repeat_polls) get an eighth of CACHE_MAX_BYTES when they are on
 ANALYSIS_SHARE = 4  # analysed text (core.ranking.text) a quarter
 PAPERS_SHARE = 8 / 3  # decoded days and merged windows (core.listings) three eighths
 INFO_SHARE = 32  # derived paper fields (core.extract) a 32nd: ~1,800 papers' at 64 MB
@@ -111,7 +111,7 @@ class CacheBudgets:
     (`core.services`), and handed to each cache's owner."""
 
     results: int  # ranked results and rendered bodies (core.pipeline), what is left
-    warm: int  # warm answers (core.web.repeat_polls), 0 when they are off
+    repeat_polls: int  # answers to repeated polls (core.web.repeat_polls), 0 when they are off
     analysis: int  # analysed text (core.ranking.text)
     papers: int  # decoded days and merged windows (core.listings.store)
     info: int  # derived paper fields (core.extract)
@@ -119,13 +119,13 @@ class CacheBudgets:
     urls: int  # feed URLs' specs and links (core.web.feeds)
 
     @classmethod
-    def split(cls, cache_max_bytes: int, warm_on: bool, embeddings_on: bool = False) -> CacheBudgets:
-        """The shares above; `warm_on` (WARM_CACHE_S > 0), `embeddings_on` (EMBEDDINGS_MODEL set)
+    def split(cls, cache_max_bytes: int, repeat_polls_on: bool, embeddings_on: bool = False) -> CacheBudgets:
+        """The shares above; `repeat_polls_on` (WARM_CACHE_S > 0), `embeddings_on` (EMBEDDINGS_MODEL set)
         give those caches theirs, otherwise nothing."""
-        warm = cache_max_bytes // WARM_SHARE if warm_on else 0
+        repeat_polls = cache_max_bytes // REPEAT_POLLS_SHARE if repeat_polls_on else 0
         embeddings = cache_max_bytes // EMBEDDINGS_SHARE if embeddings_on else 0
         analysis = cache_max_bytes // ANALYSIS_SHARE
         papers = int(cache_max_bytes // PAPERS_SHARE) - (int(cache_max_bytes * EMBEDDINGS_FROM_PAPERS) if embeddings_on else 0)
         info, urls = cache_max_bytes // INFO_SHARE, cache_max_bytes // URLS_SHARE
-        results = cache_max_bytes - warm - analysis - papers - info - embeddings - urls
-        return cls(results, warm, analysis, papers, info, embeddings, urls)
+        results = cache_max_bytes - repeat_polls - analysis - papers - info - embeddings - urls
+        return cls(results, repeat_polls, analysis, papers, info, embeddings, urls)

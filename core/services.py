@@ -52,7 +52,7 @@ class Services:
     ):
         self.settings = settings
         self.config = config if config is not None else load_config(settings.config_path)
-        self.budgets = CacheBudgets.split(settings.cache_max_bytes, warm_on=settings.warm_cache_s > 0,
+        self.budgets = CacheBudgets.split(settings.cache_max_bytes, repeat_polls_on=settings.warm_cache_s > 0,
                                           embeddings_on=bool(settings.embeddings_model))
         self.kv = ResilientKV(kv if kv is not None else open_store(settings), clock=clock)
         # One polite client per registered source (core.sources): the listings, seeds and summaries

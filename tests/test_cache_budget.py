@@ -17,13 +17,13 @@ from core.web import create_app
 
 
 @pytest.mark.parametrize("total", [0, 1_000, 64_000_000, 1_000_000_007])
-@pytest.mark.parametrize("warm_on", [True, False])
+@pytest.mark.parametrize("repeat_polls_on", [True, False])
 @pytest.mark.parametrize("embeddings_on", [True, False])
-def test_the_shares_add_up_to_cache_max_bytes(total: int, warm_on: bool, embeddings_on: bool) -> None:
-    budgets = CacheBudgets.split(total, warm_on, embeddings_on)
-    shares = [budgets.results, budgets.warm, budgets.analysis, budgets.papers, budgets.info, budgets.embeddings, budgets.urls]
+def test_the_shares_add_up_to_cache_max_bytes(total: int, repeat_polls_on: bool, embeddings_on: bool) -> None:
+    budgets = CacheBudgets.split(total, repeat_polls_on, embeddings_on)
+    shares = [budgets.results, budgets.repeat_polls, budgets.analysis, budgets.papers, budgets.info, budgets.embeddings, budgets.urls]
     assert sum(shares) == total and min(shares) >= 0
-    assert (budgets.warm > 0) == (warm_on and total >= 8)
+    assert (budgets.repeat_polls > 0) == (repeat_polls_on and total >= 8)
     assert (budgets.embeddings > 0) == (embeddings_on and total >= 8)
 
 
@@ -44,7 +44,7 @@ def test_all_seven_caches_are_byte_lrus_within_cache_max_bytes() -> None:
     services = app.state.services
     caches = {
         "ranked results and bodies": services.feeds.cache,
-        "warm answers": app.repeat_polls.entries,
+        "answers to repeated polls": app.repeat_polls.entries,
         "decoded days": services.listings.store.decoded,
         "analysed text": text._analysed,
         "derived paper fields": extract._memo,

@@ -64,7 +64,7 @@ class RepeatPollPolicy:
     @classmethod
     def of(cls, services: Services) -> RepeatPollPolicy:
         """The deployment's policy: its settings, its store's writes, its clock."""
-        return cls(seconds=services.settings.warm_cache_s, max_bytes=services.budgets.warm,
+        return cls(seconds=services.settings.warm_cache_s, max_bytes=services.budgets.repeat_polls,
                    generation=lambda: services.kv.writes, clock=lambda: services.clock)
 
 
