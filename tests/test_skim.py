@@ -112,3 +112,52 @@ def test_the_skim_check_holds_exactly_when_some_clause_has_a_needle_of_each_word
         clauses = [tuple(tuple(text(3) for _ in range(rng.randint(0, 3))) for _ in range(rng.randint(0, 3)))
                    for _ in range(rng.randint(0, 4))]
         assert _may_hold(hay, clauses=clauses) == definition(hay, clauses), (hay, clauses)
+
+
+PHRASE_QUERIES = ['"diffusion model"', '"self-supervised"', '"C++"', '"3D reconstruction"', '"vision language model" VLM',
+                  '"pre-training"', '"state of the art"', '"gpt-4"', '"x ray"', '"model diffusion"']
+PIECES = ["diffusion", "diffusions", "diffused", "model", "models", "modeling", "remodel", "self", "supervised",
+          "supervision", "c", "+", "3d", "3", "d", "reconstruction", "vision", "language", "pre", "training", "state",
+          "of", "the", "art", "gpt", "4", "x", "ray", "vlm", "vlms", "selfsupervised", "diffusionmodel", "(", ")", ","]
+GAPS = [" ", "  ", "-", "/", "_", "--", "-/", "_ ", " - ", "", "\n", ", ", "(", ". "]
+
+
+def test_a_phrase_is_skimmed_exactly_when_its_words_cannot_stand_together():
+    """Random texts of a phrase's words and their neighbours, joined by every kind of gap: a
+    paper skimmed for a phrase query matches exactly as its full analysis does (the phrase
+    check of `Skimmer` is conservative), and some are skimmed though every word is in them."""
+    import random
+
+    from core.papers import Paper
+
+    rng = random.Random(18)
+    papers = []
+    for n in range(1500):
+        words = [rng.choice(PIECES) for _ in range(rng.randint(1, 12))]
+        text = "".join(w + rng.choice(GAPS) for w in words)
+        papers.append(Paper(id=f"2699.{n:05d}", title=text[: len(text) // 3], abstract=text[len(text) // 3:],
+                            categories=["cs.CV"], announced="2026-04-21"))
+    skimmed_with_every_word = 0
+    for q in PHRASE_QUERIES:
+        spec = FeedSpec.from_query(FeedWishes(cat=["cs.CV"], q=q))
+        quick = make_pool(papers, spec.matchers)
+        full = make_pool(papers, spec.matchers, skimming=False)
+        assert [(c.paper.id, c.matches, c.admitted) for c in quick.candidates] == \
+               [(c.paper.id, c.matches, c.admitted) for c in full.candidates], q
+        first = spec.matchers[0].fragments()[0]
+        skimmed_with_every_word += sum(
+            isinstance(c.doc, Skim) and all(any(n in c.paper.abstract.lower() for n in word) for word in first)
+            for c in quick.candidates)
+    assert skimmed_with_every_word > 100
+
+
+def test_a_paper_with_a_phrases_words_apart_is_not_analysed():
+    from core.papers import Paper
+
+    apart = Paper(id="2699.00001", title="A model of light", abstract="We study diffusion in glass.",
+                  categories=["cs.CV"], announced="2026-04-21")
+    together = apart.model_copy(update={"id": "2699.00002", "abstract": "A latent diffusion-models study."})
+    spec = FeedSpec.from_query(FeedWishes(cat=["cs.CV"], q='"diffusion model"'))
+    pool = make_pool([apart, together], spec.matchers)
+    assert [isinstance(c.doc, Skim) for c in pool.candidates] == [True, False]
+    assert [bool(c.matches[0]) for c in pool.candidates] == [False, True]

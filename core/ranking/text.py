@@ -321,19 +321,20 @@ def lengths(doc: Doc) -> Lengths:
     return Lengths(FieldLength(doc.title.length), FieldLength(doc.abstract.length))
 
 
-def skim(paper: Paper, holds: Callable[[str], bool]) -> Skim | None:
-    """The paper skimmed when no term can be in it (`holds(hay)` is False), else None (and
-    when its text is not ASCII: folding it takes the analysis). `holds` is asked of the plain
-    lower-cased text first, which settles most papers that need analysing at little cost."""
+def skim(paper: Paper, in_text: Callable[[str], bool], in_hay: Callable[[str], bool]) -> Skim | None:
+    """The paper skimmed when no term can be in it, else None (and when its text is not ASCII:
+    folding it takes the analysis). `in_text` is asked of the plain lower-cased text first, which
+    settles most papers that need analysing at little cost, then `in_hay` of the skim's `hay`
+    (core.ranking.pool.Skimmer)."""
     title, abstract = paper.title, paper.abstract
     if not (title.isascii() and abstract.isascii()):
         return None
     title, abstract = title.lower(), abstract.lower()
-    if holds(f"{title}\n{abstract}"):
+    if in_text(f"{title}\n{abstract}"):
         return None
     compounds = _compounds(title) + _compounds(abstract)
     hay = "\n".join([_unjoined(title), _unjoined(abstract), *stems(compounds)])
-    if holds(hay):
+    if in_hay(hay):
         return None
     return Skim(hay, FieldLength(len(_WORD_RE.findall(title))), FieldLength(len(_WORD_RE.findall(abstract))))
 

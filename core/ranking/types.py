@@ -85,7 +85,9 @@ class Skim:
     letter of the stems of four-letter -ying words: die, dying) begins every word with that stem:
     tests/test_skim.py checks it over every word of the recorded data and two million made-up
     ones. So a paper whose `hay` holds none of a matcher's fragments (`Matcher.fragments`) holds
-    none of its terms, and its analysis would only ever be asked for its length."""
+    none of its terms, and its analysis would only ever be asked for its length. A phrase is also
+    not there when its words' fragments do not begin consecutive words of the lower-cased text
+    (core.ranking.pool.Skimmer)."""
 
     hay: str
     title: FieldLength
