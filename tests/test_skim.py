@@ -161,3 +161,17 @@ def test_a_paper_with_a_phrases_words_apart_is_not_analysed():
     pool = make_pool([apart, together], spec.matchers)
     assert [isinstance(c.doc, Skim) for c in pool.candidates] == [True, False]
     assert [bool(c.matches[0]) for c in pool.candidates] == [False, True]
+
+
+def test_a_skimmed_field_has_the_length_its_analysis_would_have():
+    """`Skim` counts words by translating bytes (`_word_count`); the analysis counts its tokens."""
+    import random
+
+    from core.ranking.text import _word_count, analyse_text
+
+    rng = random.Random(18)
+    alphabet = string.printable + "\x00\x1c\x7f"
+    texts = ["", " ", "a", "a b", "-x-", "9", "é"[:0]] + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    for text in texts:
+        assert _word_count(text.lower()) == analyse_text(text).length, repr(text)
