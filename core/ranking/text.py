@@ -33,7 +33,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from itertools import chain
+from itertools import chain, compress
 from dataclasses import dataclass
 
 import Stemmer
@@ -43,7 +43,6 @@ from core.papers import Paper
 from core.ranking.types import FieldLength, Lengths, Skim
 
 TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s\-/]")
-_JOINERS = frozenset("-/_")  # a run of words joined by these is also a compound word (pre-training)
 ANALYSED_BYTES = 32_000_000  # the table's budget until the service sets its share (set_budget)
 THREAD_THRESHOLD = 200  # a ranking that analysed more papers than this keeps them frozen (core.runtime.gcfreeze)
 
@@ -187,35 +186,39 @@ def _stem_table(tokens: set[str] | Counter) -> tuple[dict[str, str], dict[str, s
 
 
 def _analyse_spans(text: str) -> FieldText:
-    """The per-token path: each token folded on its own, compounds found from the gaps."""
+    """The per-token path: each token folded on its own, compounds found from the gaps. Each
+    token's wordness is looked at once and a gap read only between two words (this path took
+    a tenth of a cold feed's analysis for the 4 % of papers that take it)."""
     spans = tokens_with_spans(text)
     stem_of, same = _stem_table({t for t, _, _ in spans})
     tokens = [same[t] for t, _, _ in spans]
     token_counts = Counter(tokens)
     stemmed = [stem_of[t] for t in tokens]
+    wordy = [t[:1].isalnum() for t in tokens]  # is_word of each token
     compounds: Counter = Counter()
     run: list[str] = []
-    for i, (token, start, end) in enumerate(spans):
-        if is_word(token) and run and i > 0 and _joined(text, spans[i - 1][2], start) and is_word(spans[i - 1][0]):
+    previous_end, previous_word = -1, False
+    for token, (_, start, end), word in zip(tokens, spans, wordy):
+        if word and run and previous_word and _joined(text, previous_end, start):
             run.append(token)
         else:
             _add_compound(compounds, run)
-            run = [token] if is_word(token) else []
+            run = [token] if word else []
+        previous_end, previous_word = end, word
     _add_compound(compounds, run)
-    words = [t for t in tokens if is_word(t)]
     return FieldText(
         tokens=tuple(tokens),
         stems=tuple(stemmed),
         token_counts=token_counts,
-        stem_counts=Counter(s for t, s in zip(tokens, stemmed) if is_word(t)),
+        stem_counts=Counter(compress(stemmed, wordy)),
         compounds=compounds,
-        length=len(words),
+        length=sum(wordy),
     )
 
 
 def _joined(text: str, end: int, start: int) -> bool:
-    gap = text[end:start]
-    return bool(gap) and len(gap) <= 2 and all(c in _JOINERS for c in gap)
+    """Only one or two of `-`, `/`, `_` lie between `end` and `start`."""
+    return 0 < start - end <= 2 and not text[end:start].strip("-/_")
 
 
 def _add_compound(compounds: Counter, run: list[str]) -> None:
