@@ -43,6 +43,7 @@ ON_FIRST_USE = {
     "jinja2": "the HTML pages",
     "core.web.highlight": "pages that show papers",
     "xml.etree.ElementTree": "/opml",
+    "core.sources.biorxiv.records": "a bioRxiv or medRxiv feed or seed",
 }
 
 

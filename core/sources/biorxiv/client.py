@@ -31,10 +31,11 @@ from core.redact import split_userinfo
 from core.retry import RetryPolicy, parse_retry_after, retrying
 from core.sources.arxiv.trouble import network_trouble
 from core.sources.capped import read_capped
-from core.sources.biorxiv.records import Answer, Record, parse_answer
 
 if TYPE_CHECKING:
     import httpx
+
+    from core.sources.biorxiv.records import Answer, Record
 
     from core.settings import Settings
 
@@ -140,6 +141,8 @@ class BiorxivClient:
         """Every record (version) posted on `server` from `first` to `last`, all pages, whole or
         `ParseError`; `UpstreamError` when it needs more than `max_pages` (BIORXIV_MAX_PAGES)
         requests. `category` (a collection's name) asks the server to filter."""
+        from core.sources.biorxiv.records import parse_answer  # (pydantic models: not at start-up)
+
         limit = self.settings.biorxiv_max_pages if max_pages is None else max_pages
         window = Window(server, first, last)
         pages = 0
@@ -156,6 +159,8 @@ class BiorxivClient:
 
     async def versions(self, server: str, doi: str) -> list[Record]:
         """Every version of `doi` on `server` (oldest first); [] when the server does not know it."""
+        from core.sources.biorxiv.records import parse_answer
+
         answer = parse_answer(await self.get(f"/details/{server}/{quote(doi, safe='/.')}/na/json"))
         return sorted(answer.records, key=lambda r: r.version)
 
