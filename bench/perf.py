@@ -47,6 +47,7 @@ from core.sources.arxiv.schedule import listing_day, previous_weekday
 from tests.fakearxiv import FIXTURES, FakeArxiv, closed_url, history
 
 REPO = Path(__file__).resolve().parent.parent
+APP = REPO  # the checkout whose app is measured (--app: another one, e.g. an older commit's worktree)
 RESULTS = REPO / "bench" / "results" / "perf-latest.json"
 CATS = ["cs.CV", "cs.AI", "cs.LG", "cs.CL"]
 CACHE_MAX_BYTES = 64_000_000  # the default, so the memory bound is the one users get
@@ -128,7 +129,7 @@ def app_env(fake_url: str, kv_path: Path, config_path: Path) -> dict[str, str]:
         "ARXIV_RSS_URL": f"{fake_url}/rss", "ARXIV_API_URL": f"{fake_url}/api/query",
         "ARXIV_HTML_URL": f"{fake_url}/html", "ARXIV_MIN_INTERVAL": "0", "KV_BACKEND": "sqlite",
         "KV_PATH": str(kv_path), "ARXIV_FEEDS_CONFIG": str(config_path),
-        "CACHE_MAX_BYTES": str(CACHE_MAX_BYTES), "PYTHONPATH": str(REPO),
+        "CACHE_MAX_BYTES": str(CACHE_MAX_BYTES), "PYTHONPATH": str(APP),
     })
     return env
 
@@ -151,7 +152,8 @@ class Server:
 
 
 @contextmanager
-def server(target: str, env: dict[str, str], log: Path, wrap: list[str] | None = None, cwd: Path = REPO) -> Iterator[Server]:
+def server(target: str, env: dict[str, str], log: Path, wrap: list[str] | None = None, cwd: Path | None = None) -> Iterator[Server]:
+    cwd = cwd or (REPO if target.startswith("bench.") else APP)  # the harness's bare app, or the measured one
     port = free_port()
     cmd = [*(wrap or [sys.executable]), "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
            "--log-level", "warning", "--no-access-log"]
@@ -360,8 +362,8 @@ def shipped(run: Run, compiled: bool = False) -> Path:
     app = run.work / ("app-compiled" if compiled else "app")
     if not app.exists():
         for part in ("api", "core"):
-            shutil.copytree(REPO / part, app / part, ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copy(REPO / "config.json", app / "config.json")
+            shutil.copytree(APP / part, app / part, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(APP / "config.json", app / "config.json")
         if compiled:
             subprocess.run([sys.executable, "-m", "compileall", "-q", "-f", "--invalidation-mode", "checked-hash", str(app)],
                            check=True, capture_output=True)
@@ -574,6 +576,8 @@ async def profile_warm(run: Run, kv_path: Path) -> str:
 
 
 async def main(args: argparse.Namespace) -> int:
+    global APP
+    APP = args.app.resolve()
     with tempfile.TemporaryDirectory(prefix="bench-perf-") as tmp:
         work = Path(tmp)
         config_path = work / "config.json"
@@ -643,7 +647,7 @@ async def main(args: argparse.Namespace) -> int:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({
-            "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine(),
+            "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine(), "app": measured_app(),
             "figures": run.figures, "original": ORIGINAL, "problems": run.problems, "profile": profile,
         }, indent=2, default=str))
         return 1 if run.problems else 0
@@ -672,6 +676,12 @@ def summarize_first(run: Run, first: dict[str, list[dict]], kind: str = "from so
         run.check(out[case]["first_s"] <= 0.5 * ORIGINAL["cold_empty_s"],
                   f"{FIRST_CASES[case]} ({kind}): first feed {out[case]['first_s']:.2f} s, over 0.5x the original's {ORIGINAL['cold_empty_s']} s")
     return out
+
+
+def measured_app() -> str:
+    """The checkout measured and its commit (`--app`)."""
+    rev = subprocess.run(["git", "-C", str(APP), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    return f"{APP} @ {rev or 'unknown'}"
 
 
 def machine() -> str:
@@ -733,7 +743,7 @@ def print_table(run: Run) -> None:
     print("-+-".join("-" * x for x in widths))
     for row in rows:
         print(" | ".join(c.ljust(widths[i]) for i, c in enumerate(row)))
-    print(f"\n{machine()}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Warm: {w['rounds']} alternated rounds of "
+    print(f"\nApp: {measured_app()}. {machine()}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Warm: {w['rounds']} alternated rounds of "
           f"{w['seconds_each']:.0f} s each side, body {w['body_bytes']:,} bytes. Memory: {m['bodies_mb']:.0f} MB of bodies served.")
     if run.problems:
         print("\nCHECKS FAILED:\n- " + "\n- ".join(run.problems))
@@ -743,5 +753,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer samples and shorter phases")
     parser.add_argument("--profile", action="store_true", help="also profile the warm path (pyinstrument)")
+    parser.add_argument("--app", type=Path, default=REPO,
+                        help="measure the app of another checkout (e.g. `git worktree add /tmp/old REV`) with this harness")
     parser.add_argument("--out", default=str(RESULTS), help="JSON results file")
     sys.exit(asyncio.run(main(parser.parse_args())))
