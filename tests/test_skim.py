@@ -115,10 +115,12 @@ def test_the_skim_check_holds_exactly_when_some_clause_has_a_needle_of_each_word
 
 
 PHRASE_QUERIES = ['"diffusion model"', '"self-supervised"', '"C++"', '"3D reconstruction"', '"vision language model" VLM',
-                  '"pre-training"', '"state of the art"', '"gpt-4"', '"x ray"', '"model diffusion"']
+                  '"pre-training"', '"state of the art"', '"gpt-4"', '"x ray"', '"model diffusion"', '"a{1,2}"',
+                  '"(x|xx)+y"', '"f(x)"', '"c#2 1a"', '"\\1a"']
 PIECES = ["diffusion", "diffusions", "diffused", "model", "models", "modeling", "remodel", "self", "supervised",
           "supervision", "c", "+", "3d", "3", "d", "reconstruction", "vision", "language", "pre", "training", "state",
-          "of", "the", "art", "gpt", "4", "x", "ray", "vlm", "vlms", "selfsupervised", "diffusionmodel", "(", ")", ","]
+          "of", "the", "art", "gpt", "4", "x", "ray", "vlm", "vlms", "selfsupervised", "diffusionmodel", "(", ")", ",",
+          "a", "{", "}", "1", "2", "|", "xx", "y", "+", "f", "#", "1a", "\\"]
 GAPS = [" ", "  ", "-", "/", "_", "--", "-/", "_ ", " - ", "", "\n", ", ", "(", ". "]
 
 
@@ -148,7 +150,7 @@ def test_a_phrase_is_skimmed_exactly_when_its_words_cannot_stand_together():
         skimmed_with_every_word += sum(
             isinstance(c.doc, Skim) and all(any(n in c.paper.abstract.lower() for n in word) for word in first)
             for c in quick.candidates)
-    assert skimmed_with_every_word > 100
+    assert skimmed_with_every_word > 50
 
 
 def test_a_paper_with_a_phrases_words_apart_is_not_analysed():

@@ -89,11 +89,12 @@ class Skimmer:
 
 def _phrase_re(clause: tuple[tuple[str, ...], ...]) -> re.Pattern[str]:
     """Where a phrase's words may stand as consecutive tokens of lower-cased ASCII text: a
-    needle of each word, the rest of its token (letters and digits: after a punctuation token's
-    character too, which only lets more through), then spaces or joiners (`-`, `/`, `_`), the
-    only characters between two tokens that no token holds (core.ranking.text)."""
+    needle of each word, then maybe more letters and digits (the rest of its token; not
+    possessive: after a punctuation token, `{` of `a{1`, the next token's needle may come at
+    once), then spaces or joiners (`-`, `/`, `_`), the only characters between two tokens that
+    no token holds (core.ranking.text). It may let through more than the phrase, never less."""
     return re.compile(r"[\s\-/_]*+".join(
-        "(?:" + "|".join(map(re.escape, word)) + r")[a-z0-9]*+" for word in clause))
+        "(?:" + "|".join(map(re.escape, word)) + r")[a-z0-9]*" for word in clause))
 
 
 def _may_hold(hay: str, *, clauses: list[tuple[tuple[str, ...], ...]]) -> bool:
