@@ -205,8 +205,9 @@ class Matcher:
         (excluded ones too) can be found in its title or abstract: clauses, one per spelling of a
         term (its words; and its words written as one), each a tuple of words, each word the
         needles it can be found by (a word compared as written: itself; by stem: the stem's
-        fragment). A clause holds when every one of its words has a needle in the skim. None when
-        a term reads the authors, which skimming does not look at. Built once per matcher."""
+        fragment). A clause holds when every one of its words has a needle in the skim, a clause
+        of several words only where its needles begin consecutive words (core.ranking.pool.Skimmer).
+        None when a term reads the authors, which skimming does not look at. Built once per matcher."""
         return self._clauses
 
     def _skim_clauses(self) -> list[tuple[tuple[str, ...], ...]] | None:
