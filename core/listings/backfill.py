@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from core.clock import Clock
 from core.errors import ParseError, UpstreamError
 from core.listings import freshness
-from core.listings.store import CategoryMeta, DayStore, Event
+from core.listings.store import CategoryMeta, DayStore
 from core.papers import Paper
 from core.settings import Settings
 from core.sources.arxiv import ArxivUpstream
@@ -184,8 +184,7 @@ class Backfiller:
 
         for category, gaps in missing.items():
             meta = await self.store.meta(category)
-            listed = {(p.id, p.version) for d in meta.days if meta.sources.get(d.isoformat()) != "backfill"
-                      for p in await self.store.load_day(meta, d) if p.origin == "listing"}
+            listed = await self.store.listed_versions(meta)
             changed = False
             for day in gaps:
                 if (category, day) in done or day not in covered:
@@ -199,11 +198,5 @@ class Backfiller:
                 elif seen is not None and seen[0] < day < seen[1]:
                     meta.empty_days.append(day)
                     report.empty.setdefault(category, []).append(day.isoformat())
-            for reason in rejected:
-                meta.note("rejection", Event(at=now, reason=f"backfill: {reason}"))
-            self.store.trim(meta)
-            if changed:
-                meta.fetched_at = now
-            meta.backfilled_at = now
-            meta.backfill_error = report.error
-            await self.store.save_meta(meta)
+            await self.store.save_history_run(meta, now, changed=changed, error=report.error, rejected=rejected,
+                                              label="backfill")

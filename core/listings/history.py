@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from core.clock import Clock
 from core.errors import ParseError, UpstreamError
 from core.listings import freshness
-from core.listings.store import CategoryMeta, DayStore, Event
+from core.listings.store import CategoryMeta, DayStore
 from core.papers import Paper
 from core.settings import Settings
 from core.sources import DEFAULT, source_of_category
@@ -93,8 +93,7 @@ class HistoryFiller:
         covered: set[dt.date], now: dt.datetime, error: str | None, rejected: list[str],
     ) -> None:
         meta = await self.store.meta(category)
-        listed = {(p.id, p.version) for d in meta.days if meta.sources.get(d.isoformat()) != "backfill"
-                  for p in await self.store.load_day(meta, d) if p.origin == "listing"}
+        listed = await self.store.listed_versions(meta)
         changed = False
         for day in gaps:
             if day not in covered:
@@ -104,11 +103,4 @@ class HistoryFiller:
                 changed |= await self.store.merge(meta, day, papers, now)
             else:
                 meta.empty_days.append(day)
-        for reason in rejected:
-            meta.note("rejection", Event(at=now, reason=f"history: {reason}"))
-        self.store.trim(meta)
-        if changed:
-            meta.fetched_at = now
-        meta.backfilled_at = now
-        meta.backfill_error = error
-        await self.store.save_meta(meta)
+        await self.store.save_history_run(meta, now, changed=changed, error=error, rejected=rejected, label="history")

@@ -254,6 +254,28 @@ class DayStore:
                 meta.sources.pop(day.isoformat(), None)
         return changed
 
+    async def listed_versions(self, meta: CategoryMeta) -> set[tuple[str, int]]:
+        """(id, version) of every paper a listing gave on the category's stored days: history
+        must not add that very version again on a derived day (another version is another
+        announcement, a `replace` on a missed day, and is added)."""
+        return {(p.id, p.version) for d in meta.days if meta.sources.get(d.isoformat()) != "backfill"
+                for p in await self.load_day(meta, d) if p.origin == "listing"}
+
+    async def save_history_run(
+        self, meta: CategoryMeta, now: dt.datetime, *, changed: bool, error: str | None, rejected: Sequence[str], label: str
+    ) -> None:
+        """A history run's end for one category (arXiv's backfill, other sources' history):
+        its rejections noted for /health under `label`, the window trimmed, the times and the
+        error recorded, the meta saved."""
+        for reason in rejected:
+            meta.note("rejection", Event(at=now, reason=f"{label}: {reason}"))
+        self.trim(meta)
+        if changed:
+            meta.fetched_at = now
+        meta.backfilled_at = now
+        meta.backfill_error = error
+        await self.save_meta(meta)
+
     def trim(self, meta: CategoryMeta) -> None:
         """Keep the newest `history_days` days."""
         meta.days = sorted(set(meta.days), reverse=True)[: self.history_days]
