@@ -165,10 +165,11 @@ class FeedPipeline:
         return prepared
 
     async def _within_budget(self, work: Awaitable, slow: str, *, deadline: float) -> Any:
-        """Seeds fetched within what is left of the request budget; a fetch still under way then
-        goes on (and is stored for the next request). At least SEED_FLOOR_S even when a slow
-        listing used the budget up: stored seeds come from the store in milliseconds, and a
-        request serving stale days must not fail for want of them."""
+        """A signal's I/O (like='s seeds) waited for within what is left of the request budget;
+        work still under way then goes on (seeds are stored for the next request) and the
+        answer is a 503 starting with `slow` (`Clients.within_budget` words it). At least
+        SEED_FLOOR_S even when a slow listing used the budget up: stored seeds come from the
+        store in milliseconds, and a request serving stale days must not fail for want of them."""
         task = asyncio.ensure_future(work)
         remaining = deadline - asyncio.get_running_loop().time()
         try:
