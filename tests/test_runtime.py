@@ -91,3 +91,32 @@ def test_serving_sets_the_runtime_up_and_keeps_its_effects(tmp_path: Path) -> No
     assert seen["frozen"] > 10_000  # modules, models, routes
     assert not seen["v1"]
     assert not seen["httpx_cli"] and not seen["httpx_main_stub"] and seen["httpx"] == "httpx"
+
+
+OPENAPI_MODELS = """
+import json, pydantic
+import api.index
+from fastapi.openapi import models
+built_at_import = models.OpenAPI.__pydantic_complete__
+config_after_import = dict(pydantic.BaseModel.model_config)
+
+class Declared(pydantic.BaseModel):  # a model of the user's, declared after the import
+    x: int
+
+spec = api.index.app.openapi()
+models.OpenAPI.model_validate(spec)
+print(json.dumps({"built_at_import": built_at_import, "config": config_after_import,
+                  "later_model_deferred": Declared.__pydantic_complete__ is False,
+                  "built_when_used": models.OpenAPI.__pydantic_complete__, "paths": len(spec["paths"])}))
+"""
+
+
+def test_fastapis_openapi_models_are_built_when_first_used_and_pydantic_is_left_as_it_was(tmp_path: Path) -> None:
+    """`core.web` imports FastAPI with pydantic's `defer_build` (core.runtime.shims): its OpenAPI
+    models wait for /openapi.json instead of costing every cold start; the setting is gone after
+    the import, so models declared later (ours or a user's) are built as pydantic normally does."""
+    seen = run(OPENAPI_MODELS, tmp_path)
+    assert seen["built_at_import"] is False
+    assert seen["config"] == {}
+    assert not seen["later_model_deferred"]
+    assert seen["built_when_used"] is True and seen["paths"] > 10

@@ -1,5 +1,6 @@
-"""Two start-up costs avoided, each only while the import or declaration it speeds up runs:
-nothing stays patched, so importing the app leaves `sys.modules` and FastAPI as they were.
+"""Three start-up costs avoided, each only while the import or declaration it speeds up runs:
+nothing stays patched, so importing the app leaves `sys.modules`, pydantic and FastAPI as they
+were.
 
 - `import_httpx()`: httpx imports its command-line tool (click, rich, pygments: ~30 ms) whenever
   those happen to be installed (here: by test tools); the service never uses it. Without them,
@@ -12,6 +13,14 @@ nothing stays patched, so importing the app leaves `sys.modules` and FastAPI as 
   fastapi/fastapi#16374; drop it when FastAPI does it itself.) Routes are declared (and copied
   by `include_router`) inside it, in `core.web.app.create_app`; FastAPI finishes each route on
   its first match, so `skip_v1_probe` installs it for good when the app starts serving.
+- `deferring_model_builds()`: pydantic builds a model's validator and serializer when the class
+  is declared. FastAPI declares its 36 OpenAPI models (`fastapi.openapi.models`) on import, and
+  they are used only to answer `/openapi.json`: ~40-50 ms of a cold start, a tenth of importing
+  the app. `core.web` imports FastAPI inside this block, where models get pydantic's own
+  `defer_build` (their config inherits it from `BaseModel.model_config`, set only meanwhile), so
+  each is built on first use instead, with the same result. Only FastAPI's: ours, declared
+  later, are built as usual (deferring them too moved FastAPI's query-model check into pydantic's
+  schema build, which then warned about the `Query()` alias).
 """
 
 from __future__ import annotations
@@ -55,6 +64,23 @@ def skip_v1_probe() -> None:
     probe = getattr(shared, "is_pydantic_v1_model_class", None)
     if probe is not None and not getattr(probe, "_arxiv_feeds_shortcut", False):
         shared.is_pydantic_v1_model_class = _shortcut(probe)
+
+
+@contextmanager
+def deferring_model_builds() -> Iterator[None]:
+    """pydantic models declared inside this block are built on first use (see the module's
+    docstring); nothing changes if a caller already set `defer_build` on `BaseModel`."""
+    from pydantic import BaseModel
+
+    config = BaseModel.model_config
+    if "defer_build" in config:
+        yield
+        return
+    config["defer_build"] = True
+    try:
+        yield
+    finally:
+        config.pop("defer_build", None)
 
 
 @contextmanager
