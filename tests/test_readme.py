@@ -7,6 +7,9 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from pydantic import ValidationError
+
 from core import cli
 from core.settings import Settings
 
@@ -87,6 +90,11 @@ def test_from_env_reads_the_documented_names_only(monkeypatch):
     monkeypatch.setenv("ARXIV_RETRIES", "")  # empty means unset
     monkeypatch.setenv("KV_URL", "redis://second")
     assert Settings.from_env() == Settings(redis_url="redis://second")  # type: ignore[arg-type]
+    monkeypatch.setenv("REDIS_URL", "redis://first")  # the first of a field's variables wins
+    assert Settings.from_env() == Settings(redis_url="redis://first")  # type: ignore[arg-type]
+    monkeypatch.setenv("ARXIV_TIMEOUT", "soon")
+    with pytest.raises(ValidationError, match="ARXIV_TIMEOUT"):  # the error names the variable
+        Settings.from_env()
 
 
 def test_the_architecture_notes_cite_only_files_that_exist():
