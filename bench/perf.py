@@ -571,14 +571,17 @@ async def burst_of_cold_readers(run: Run, readers: int = 8) -> dict:
 
 
 async def warm_vs_bare(run: Run, srv: Server) -> dict:
-    """Warm /rss against the bare ASGI app serving the same bytes: 8 readers, rounds alternated."""
+    """Warm /rss against the bare ASGI app serving the same bytes: 8 readers, rounds alternated.
+    The share of bare is the median of each round's ours / the bare round right after it: rounds
+    on this machine move by 15-25 % from one to the next, more than the figure they measure (the
+    medians of each side, taken apart, read 71-99 % of bare in four runs of one hour)."""
     status, headers, body = await one(srv.port, "/rss")
     saved = run.work / "bare.json"
     keep = {k: v for k, v in headers.items() if k not in ("date", "server", "content-length")}
     saved.write_text(json.dumps({"body": base64.b64encode(body).decode(), "headers": keep}))
     env = dict(os.environ, BARE_RESPONSE=str(saved), PYTHONPATH=str(REPO))
-    rounds = 2 if run.args.quick else 3
-    seconds = 2.0 if run.args.quick else 3.0
+    rounds = 3 if run.args.quick else 7
+    seconds = 1.5 if run.args.quick else 2.0
     ours, bare, ours304, bare304 = [], [], [], []
     with server("bench.bare:app", env, run.work / "bare.log") as base:
         check = await one(base.port, "/rss")
@@ -597,6 +600,7 @@ async def warm_vs_bare(run: Run, srv: Server) -> dict:
     return {
         "ours_p50_ms": med(ours, "p50_ms"), "bare_p50_ms": med(bare, "p50_ms"),
         "ours_rps": med(ours, "rps"), "bare_rps": med(bare, "rps"),
+        "share_of_bare": statistics.median(o["rps"] / b["rps"] for o, b in zip(ours, bare)),
         "ours_304_p50_ms": ours304[0]["p50_ms"], "bare_304_p50_ms": bare304[0]["p50_ms"],
         "ours_304_rps": ours304[0]["rps"], "body_bytes": len(body), "rounds": rounds, "seconds_each": seconds,
     }
@@ -701,6 +705,8 @@ async def main(args: argparse.Namespace) -> int:
             "cold_filled_compiled_s": statistics.median(cold["filled_compiled"]), "first": summarize_first(run, first),
             "first_compiled": summarize_first(run, first_compiled, "compiled beforehand"), "burst": burst, "warm": warm, "routed": routed, "health": health, "memory": memory,
         }
+        run.check(run.figures["warm"]["share_of_bare"] >= 0.9,
+                  f"warm /rss: {run.figures['warm']['share_of_bare']:.0%} of the bare app's throughput (paired rounds), under 90 %")
         _, import_goal, basis = original_now(run)
         run.check(run.figures["import_compiled_s"] <= import_goal,
                   f"importing the app, compiled beforehand: {run.figures['import_compiled_s']:.3f} s, over the 0.3 s goal ({import_goal:.3f} s, {basis})")
@@ -804,7 +810,7 @@ def print_table(run: Run) -> None:
         ("  the same, our bytecode compiled beforehand", "", f"{f['import_compiled_s']:.3f} s ({f['import_compiled_s'] / import_goal:.2f}x the goal)", "",
          f"<= 0.3 s as deployed ({import_goal:.3f} s {'on this run' if basis == 'this run' else 'recorded'})"),
         ("warm /rss p50, 8 readers", f"{o['warm_p50_ms']:.2f} ms (recorded)", f"{w['ours_p50_ms']:.2f} ms (+{w['ours_p50_ms'] - w['bare_p50_ms']:.2f})", f"{w['bare_p50_ms']:.2f} ms", "within 0.3 ms of bare"),
-        ("warm /rss throughput, 8 readers", f"{o['throughput']:.0f} req/s (recorded)", f"{w['ours_rps']:.0f} req/s ({w['ours_rps'] / w['bare_rps']:.0%} of bare)", f"{w['bare_rps']:.0f} req/s", ">= 90 % of bare"),
+        ("warm /rss throughput, 8 readers", f"{o['throughput']:.0f} req/s (recorded)", f"{w['ours_rps']:.0f} req/s ({w['share_of_bare']:.0%} of bare, paired rounds)", f"{w['bare_rps']:.0f} req/s", ">= 90 % of bare"),
         ("  the same, warm answers off (WARM_CACHE_S=0)", "", f"{r['p50_ms']:.2f} ms, {r['rps']:.0f} req/s ({r['rps'] / w['bare_rps']:.0%} of bare)", "", "(routed every time)"),
         ("304 p50 / throughput, 8 readers", "", f"{w['ours_304_p50_ms']:.2f} ms / {w['ours_304_rps']:.0f} req/s", f"{w['bare_304_p50_ms']:.2f} ms", "all 304"),
         ("/health p99 alone", "", f"{h['idle_p99_ms']:.1f} ms", "", ""),

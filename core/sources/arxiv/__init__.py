@@ -95,29 +95,29 @@ class ArxivUpstream:
 
     def __init__(self, source: ArxivSource, client: ArxivClient):
         self.source = source
-        self.client = client
+        self._client = client
         self.history_max_requests = client.settings.arxiv_backfill_max_requests
 
     @property
     def requests_made(self) -> int:
-        return self.client.requests_made
+        return self._client.requests_made
 
     @property
     def user_agent(self) -> str:
-        return self.client.user_agent
+        return self._client.user_agent
 
     @property
     def api_backoff(self) -> SharedBackoff:
         """The query API's back-off, shared by every instance through the store."""
-        return self.client.api_backoff
+        return self._client.api_backoff
 
     @property
     def clock(self) -> Clock:
-        return self.client.clock
+        return self._client.clock
 
     @clock.setter
     def clock(self, clock: Clock) -> None:
-        self.client.clock = clock  # the spacing, the retries and the back-off's expiry
+        self._client.clock = clock  # the spacing, the retries and the back-off's expiry
 
     async def listing(self, categories: Sequence[str], etag: str | None = None) -> ListingAnswer:
         """rss.arxiv.org's combined `a+b+c` listing, parsed off the event loop."""
@@ -125,7 +125,7 @@ class ArxivUpstream:
         from core.sources.arxiv.answers import parsed
         from core.sources.arxiv.client import MAX_COMBINED_ITEMS
 
-        fetched = await self.client.fetch_listing(categories, etag=etag)
+        fetched = await self._client.fetch_listing(categories, etag=etag)
         if fetched.not_modified:
             return ListingAnswer([], etag=etag, not_modified=True)
         from core.sources.arxiv.parse import parse_listing  # on the first fetch: a filled store needs none
@@ -143,7 +143,7 @@ class ArxivUpstream:
         (`paging.history_pages`); the backfill (`core.listings.backfill`) stores them."""
         from core.sources.arxiv.paging import PAGE_SIZE, history_pages
 
-        return history_pages(self.client, categories, days, max_requests, page_size or PAGE_SIZE)
+        return history_pages(self._client, categories, days, max_requests, page_size or PAGE_SIZE)
 
     async def lookup(self, refs: Sequence[str]) -> list[Paper]:
         """The query API's entries for these ids (`2401.12345`, `2312.00001v2`), in one request.
@@ -154,7 +154,7 @@ class ArxivUpstream:
         from core.sources.arxiv.answers import parsed
         from core.sources.arxiv.parse import parse_listing
 
-        listing = await parsed(parse_listing, await self.client.fetch_ids(refs), worker=True)
+        listing = await parsed(parse_listing, await self._client.fetch_ids(refs), worker=True)
         if listing.malformed:
             raise MalformedAnswer(f"malformed answer: {listing.malformed}", listing.malformed)
         return listing.papers
@@ -166,15 +166,15 @@ class ArxivUpstream:
         from core.sources.arxiv.answers import parsed
         from core.sources.arxiv.parse import parse_author_feed
 
-        return await parsed(parse_author_feed, await self.client.fetch_author(author), worker=True)
+        return await parsed(parse_author_feed, await self._client.fetch_author(author), worker=True)
 
     async def full_text(self, paper: Paper) -> str | None:
         """arXiv's HTML rendering of the paper (arxiv.org/html/{id}v{n}); `UpstreamError` when
         it has none (404) or cannot be reached."""
-        return await self.client.fetch_html(paper.id, paper.version)
+        return await self._client.fetch_html(paper.id, paper.version)
 
     async def close(self) -> None:
-        await self.client.close()
+        await self._client.close()
 
 
 ARXIV = ArxivSource()

@@ -97,20 +97,20 @@ class RxivUpstream:
 
     def __init__(self, source: RxivSource, client: BiorxivClient):
         self.source = source
-        self.client = client
+        self._client = client
         self.max_categories_per_request = len(source.taxonomy.categories()) + 1  # a day holds them all
         self.history_max_requests = client.settings.biorxiv_history_max_requests
 
     @property
     def requests_made(self) -> int:
-        return self.client.requests_made
+        return self._client.requests_made
 
     @property
     def user_agent(self) -> str:
-        return self.client.user_agent
+        return self._client.user_agent
 
     async def close(self) -> None:
-        await self.client.close()
+        await self._client.close()
 
     async def full_text(self, paper: Paper) -> None:
         """None: the API this client asks gives metadata and abstracts, no full text; summaries
@@ -125,13 +125,13 @@ class RxivUpstream:
         every = set(self.source.taxonomy.categories())
         alone = next(iter(wanted)) if len(wanted) == 1 else None
         collection = self.source.taxonomy.name(alone) if alone and not wanted >= every else None
-        records = await self.client.window(self.source.name, day, day, category=collection)
+        records = await self._client.window(self.source.name, day, day, category=collection)
         papers = [to_paper(r, self.source.name, origin) for r in records]  # type: ignore[arg-type]
         return [p for p in papers if wanted & set(p.categories) or wanted >= every]
 
     async def listing(self, categories: Sequence[str], etag: str | None = None) -> ListingAnswer:
         """The last whole posting day of `categories` (the API has no conditional requests)."""
-        day = self.source.schedule.listing_day(self.client.clock.now())
+        day = self.source.schedule.listing_day(self._client.clock.now())
         return ListingAnswer(await self.day(day, categories), build_date=day)
 
     async def history(
@@ -140,13 +140,13 @@ class RxivUpstream:
         """Day by day, newest first, each day's window whole or not at all; stops before a day
         that could pass `max_requests` (a day needs ceil(records / page) requests)."""
         for day in sorted(set(days), reverse=True):
-            spent = self.client.requests_made
+            spent = self._client.requests_made
             if max_requests <= 0:
                 return
             try:
                 papers = await self.day(day, categories, origin="backfill")
             finally:
-                max_requests -= self.client.requests_made - spent
+                max_requests -= self._client.requests_made - spent
             yield HistoryPage(papers, covered=[day])
 
     async def lookup(self, refs: Sequence[str]) -> list[Paper]:
@@ -157,7 +157,7 @@ class RxivUpstream:
         found = []
         for ref in refs:
             doi, asked = ids.split_ref(ref)
-            record = newest(await self.client.versions(self.source.name, doi), asked)
+            record = newest(await self._client.versions(self.source.name, doi), asked)
             if record is not None:
                 found.append(to_paper(record, self.source.name))
         return found
