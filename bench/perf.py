@@ -277,6 +277,7 @@ class Run:
     config_path: Path
     figures: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    anchor_problems: list[str] = field(default_factory=list)  # why an anchor was not measured
 
     def env(self, kv_path: Path) -> dict[str, str]:
         return app_env(self.fake.url, kv_path, self.config_path)
@@ -397,17 +398,25 @@ def shipped(run: Run, compiled: bool = False) -> Path:
 
 def anchor_app(run: Run, rev: str) -> Path | None:
     """Our app at `rev` from this repository's history, compiled beforehand as ours is as
-    deployed; None where the history does not hold it (a shallow clone)."""
+    deployed; None (and why, in `run.anchor_problems`) where the history does not hold it (a
+    shallow clone) or it cannot be imported here (its requirements: requirements-bench.txt)."""
     app = run.work / f"anchor-{rev}"
     if app.exists():
         return app
     archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "api", "core", "config.json"], capture_output=True)
     if archive.returncode != 0:
+        run.anchor_problems.append(f"{rev} is not in this repository's history")
         return None
     app.mkdir()
     subprocess.run(["tar", "-x", "-C", str(app)], input=archive.stdout, check=True)
     subprocess.run([sys.executable, "-m", "compileall", "-q", "-f", "--invalidation-mode", "checked-hash", str(app)],
                    check=True, capture_output=True)
+    env = {**run.env(run.work / f"anchor-{rev}.sqlite3"), "PYTHONPATH": str(app), "PYTHONDONTWRITEBYTECODE": "1"}
+    tried = subprocess.run([sys.executable, "-c", "import api.index"], cwd=app, env=env, capture_output=True, text=True)
+    if tried.returncode != 0:
+        last = (tried.stderr.strip().splitlines() or ["?"])[-1]
+        run.anchor_problems.append(f"{rev} does not import here ({last}; pip install -r requirements-bench.txt)")
+        return None
     return app
 
 
@@ -788,7 +797,7 @@ def print_table(run: Run) -> None:
         first_rows.append((f"anchor {IMPORT_ANCHOR['rev']} (issue 14's final code): import, compiled", f"{IMPORT_ANCHOR['import_compiled_s']:.3f} s (recorded)",
                            f"{an['import_compiled_s']:.3f} s", "", "(scales the 0.3 s import goal)"))
     else:
-        first_rows.append(("anchors (older code from the git history)", "", "not measured: no history here", "", "(the recorded figures are used)"))
+        first_rows.append(("anchors (older code from the git history)", "", "not measured: " + "; ".join(run.anchor_problems), "", "(the recorded figures are used)"))
     for case, label in FIRST_CASES.items():
         x = fi[case]
         vs = "" if case == "listing" else f", {x['first_s_vs_listing']:.2f}x (c); request {x['request_s_vs_listing']:.2f}x (c)"
