@@ -27,7 +27,8 @@ taken from the git history, alternated with ours:
   beforehand, by this very harness on 30 November): the 0.3 s import goal set on that day's
   machine is 0.3 s x (the anchor's import now / 0.267 s) on this one.
 Both are compiled beforehand, their faster way, so the estimates err low and our ratios high.
-Without the history (a shallow clone) the recorded figures are used, and the table says so.
+Without the history (a shallow clone), or where an anchor does not import (what it needed
+then: requirements-bench.txt), the recorded figures are used, and the table says why.
 """
 
 from __future__ import annotations

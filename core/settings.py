@@ -13,7 +13,6 @@ every cold start to import.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -84,16 +83,15 @@ class Settings(BaseModel):
     cron_budget_s: float = env(50.0, "CRON_BUDGET_S", ge=1, le=900)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """The settings of `environ` (default: the process's environment): for each field, the
-        first of its variables that is set and not empty; names are case-sensitive, and a
-        variable named like the field (`arxiv_timeout`) does not count."""
-        environ = os.environ if environ is None else environ
+    def from_env(cls) -> Settings:
+        """The settings of the process's environment: for each field, the first of its variables
+        that is set and not empty; names are case-sensitive, and a variable named like the field
+        (`arxiv_timeout`) does not count."""
         found: dict[str, str] = {}
         for names in cls.variables().values():
-            name = next((name for name in names if environ.get(name)), None)
+            name = next((name for name in names if os.environ.get(name)), None)
             if name is not None:
-                found[name] = environ[name]  # by its variable: a validation error names it
+                found[name] = os.environ[name]  # by its variable: a validation error names it
         return cls(**found)
 
     @classmethod

@@ -17,7 +17,8 @@ needed, for a reason measured in `bench.perf`:
   the GIL back soon while it computes.
 - `shims`: start-up costs avoided without leaving anything behind: httpx imported without its
   command-line tool (~30 ms), FastAPI's routes declared without importing `pydantic.v1`
-  (~40 ms), FastAPI's OpenAPI models built when `/openapi.json` first needs them (~40 ms). Each applies only for the duration of the import or declaration it speeds up,
-  until the app serves (`serving.start`: FastAPI finishes each route on its first match).
+  (~40 ms), FastAPI's OpenAPI models built when `/openapi.json` first needs them (~40 ms).
+  Each applies only for the duration of the import or declaration it speeds up, until the app
+  serves (`serving.start`: FastAPI finishes each route on its first match).
 - `serving.start()`: all of the above that lasts, once, when the app first serves.
 """
