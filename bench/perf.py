@@ -27,6 +27,8 @@ taken from the git history, alternated with ours:
   beforehand, by this very harness on 30 November): the 0.3 s import goal set on that day's
   machine is 0.3 s x (the anchor's import now / 0.267 s) on this one.
 Both are compiled beforehand, their faster way, so the estimates err low and our ratios high.
+Beside them, `bench.floor` (FastAPI with one route and no code of ours) is spawned and timed the
+same way: the part of a cold first feed that no code of ours can remove on this machine.
 Without the history (a shallow clone), or where an anchor does not import (what it needed
 then: requirements-bench.txt), the recorded figures are used, and the table says why.
 """
@@ -303,6 +305,19 @@ async def cold_first_feed(run: Run, kv_path: Path, compiled: bool = False, app: 
         conn.close()
     run.check(status == 200 and len(body) > 1000, f"cold /rss answered {status}")
     return elapsed, len(run.fake.listing_requests()) - before
+
+
+async def framework_floor(run: Run) -> float:
+    """Seconds from spawning `bench.floor` (FastAPI, one route, no code of ours) to its first
+    /rss answer: the part of a cold first feed no code of ours can remove on this machine."""
+    with server("bench.floor:app", run.env(run.work / "floor.sqlite3"), run.work / "server.log") as srv:
+        conn = Conn(srv.port)
+        await conn.open()
+        status, _, body = await conn.get("/rss")
+        elapsed = time.perf_counter() - srv.started
+        conn.close()
+    run.check(status == 200 and len(body) > 1000, f"bench.floor's /rss answered {status}")
+    return elapsed
 
 
 FIRST_CASES = {
@@ -665,7 +680,8 @@ async def main(args: argparse.Namespace) -> int:
                 imports_compiled.append(import_time(run, compiled=True))
                 if anchored:
                     imports_anchor.append(import_time(run, app=anchor_import))
-            cold: dict[str, list[float]] = {"empty": [], "filled": [], "empty_compiled": [], "filled_compiled": [], "anchor": []}
+            cold: dict[str, list[float]] = {"empty": [], "filled": [], "empty_compiled": [], "filled_compiled": [], "anchor": [],
+                                            "floor": []}
             upstream_empty, upstream_filled = [], []
             for i in range(samples):
                 for compiled, suffix in ((False, ""), (True, "_compiled")):  # alternated, as the imports
@@ -679,6 +695,7 @@ async def main(args: argparse.Namespace) -> int:
                 if anchored:
                     seconds, _ = await cold_first_feed(run, work / f"anchor{i}.sqlite3", app=anchor_cold)
                     cold["anchor"].append(seconds)
+                cold["floor"].append(await framework_floor(run))
             if anchored:
                 run.figures["anchors"] = {"cold_empty_s": statistics.median(cold["anchor"]),
                                           "import_compiled_s": statistics.median(imports_anchor)}
@@ -718,7 +735,8 @@ async def main(args: argparse.Namespace) -> int:
             "import_s": statistics.median(imports), "import_min_s": min(imports),
             "import_compiled_s": statistics.median(imports_compiled), "cold_empty_s": statistics.median(cold["empty"]),
             "cold_filled_s": statistics.median(cold["filled"]), "cold_empty_compiled_s": statistics.median(cold["empty_compiled"]),
-            "cold_filled_compiled_s": statistics.median(cold["filled_compiled"]), "first": summarize_first(run, first),
+            "cold_filled_compiled_s": statistics.median(cold["filled_compiled"]), "floor_s": statistics.median(cold["floor"]),
+            "first": summarize_first(run, first),
             "first_compiled": summarize_first(run, first_compiled, "compiled beforehand"), "burst": burst, "warm": warm, "routed": routed, "health": health, "memory": memory,
         }
         run.check(run.figures["warm"]["share_of_bare"] >= 0.9,
@@ -820,6 +838,8 @@ def print_table(run: Run) -> None:
     rows = [*first_rows,
         ("first feed, cold process, empty store", f"{original:.2f} s ({basis})", f"{f['cold_empty_s']:.2f} s ({f['cold_empty_s'] / original:.2f}x)", "", "<= 0.5x original"),
         ("  the same, our bytecode compiled beforehand", "", f"{f['cold_empty_compiled_s']:.2f} s ({f['cold_empty_compiled_s'] / original:.2f}x)", "", "(as deployed per the README)"),
+        ("  FastAPI alone (bench.floor: one route, no code of ours): first answer", "", f"{f['floor_s']:.2f} s ({f['floor_s'] / original:.2f}x orig.; "
+         f"{f['floor_s'] / (0.5 * original):.0%} of the 0.5x budget)", "", "(the framework's floor)"),
         ("first feed, cold process, filled store", "", f"{f['cold_filled_s']:.2f} s", "", ""),
         ("  the same, our bytecode compiled beforehand", "", f"{f['cold_filled_compiled_s']:.2f} s", "", ""),
         ("importing the app (python -X importtime)", "", f"{f['import_s']:.3f} s (min {f['import_min_s']:.3f})", "", ""),
