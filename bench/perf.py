@@ -297,26 +297,25 @@ async def cold_first_feed(run: Run, kv_path: Path, compiled: bool = False, app: 
     before = len(run.fake.listing_requests())
     app = app or shipped(run, compiled)
     env = {**run.env(kv_path), "PYTHONPATH": str(app), "PYTHONDONTWRITEBYTECODE": "1"}
-    with server("api.index:app", env, run.work / "server.log", cwd=app) as srv:
-        conn = Conn(srv.port)
-        await conn.open()
-        status, _, body = await conn.get("/rss")
-        elapsed = time.perf_counter() - srv.started
-        conn.close()
-    run.check(status == 200 and len(body) > 1000, f"cold /rss answered {status}")
+    elapsed = await _first_rss(run, "api.index:app", env, app, "cold /rss")
     return elapsed, len(run.fake.listing_requests()) - before
 
 
 async def framework_floor(run: Run) -> float:
     """Seconds from spawning `bench.floor` (FastAPI, one route, no code of ours) to its first
     /rss answer: the part of a cold first feed no code of ours can remove on this machine."""
-    with server("bench.floor:app", run.env(run.work / "floor.sqlite3"), run.work / "server.log") as srv:
+    return await _first_rss(run, "bench.floor:app", run.env(run.work / "floor.sqlite3"), None, "bench.floor's /rss")
+
+
+async def _first_rss(run: Run, target: str, env: dict[str, str], cwd: Path | None, what: str) -> float:
+    """Seconds from spawning `target` until the whole body of its first /rss has arrived."""
+    with server(target, env, run.work / "server.log", cwd=cwd) as srv:
         conn = Conn(srv.port)
         await conn.open()
         status, _, body = await conn.get("/rss")
         elapsed = time.perf_counter() - srv.started
         conn.close()
-    run.check(status == 200 and len(body) > 1000, f"bench.floor's /rss answered {status}")
+    run.check(status == 200 and len(body) > 1000, f"{what} answered {status}")
     return elapsed
 
 
