@@ -864,7 +864,7 @@ def print_table(run: Run) -> None:
     for row in rows:
         print(" | ".join(c.ljust(widths[i]) for i, c in enumerate(row)))
     print(f"\nApp: {measured_app()}. {machine()}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Warm: {w['rounds']} alternated rounds of "
-          f"{w['seconds_each']:.0f} s each side, body {w['body_bytes']:,} bytes. Memory: {m['bodies_mb']:.0f} MB of bodies served.")
+          f"{w['seconds_each']:g} s each side, body {w['body_bytes']:,} bytes. Memory: {m['bodies_mb']:.0f} MB of bodies served.")
     if run.problems:
         print("\nCHECKS FAILED:\n- " + "\n- ".join(run.problems))
 

@@ -173,7 +173,7 @@ def test_a_skimmed_field_has_the_length_its_analysis_would_have():
 
     rng = random.Random(18)
     alphabet = string.printable + "\x00\x1c\x7f"
-    texts = ["", " ", "a", "a b", "-x-", "9", "é"[:0]] + [
+    texts = ["", " ", "a", "a b", "-x-", "9"] + [
         "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
     for text in texts:
         assert _word_count(text.lower()) == analyse_text(text).length, repr(text)
